@@ -1,0 +1,112 @@
+"""Timing, table and environment helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import gc
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
+from typing import Any
+
+__all__ = [
+    "MB",
+    "best_times",
+    "environment",
+    "format_table",
+    "json_safe",
+    "ratio_text",
+    "status",
+]
+
+MB = 1_000_000  # MB/s means 10**6 bytes per second
+
+
+def best_times(
+    funcs: Mapping[str, Callable[[], object]],
+    *,
+    max_rounds: int,
+    budget: float,
+    min_rounds: int = 3,
+) -> dict[str, float]:
+    """Best wall time (``time.perf_counter``) of each function, in seconds.
+
+    The functions run interleaved, one call each per round, so a change in machine load hits
+    all of them alike. Rounds stop after ``max_rounds``, or once ``min_rounds`` are done and
+    ``budget`` seconds have passed. The garbage collector is disabled while timing (after a
+    collection), so the numbers do not depend on when a collection happens to start.
+    """
+    best = {name: float("inf") for name in funcs}
+    deadline = time.perf_counter() + budget
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for done in range(1, max(max_rounds, min_rounds) + 1):
+            for name, func in funcs.items():
+                start = time.perf_counter()
+                func()
+                elapsed = time.perf_counter() - start
+                best[name] = min(best[name], elapsed)
+            gc.collect()
+            if done >= min_rounds and (done >= max_rounds or time.perf_counter() > deadline):
+                break
+    finally:
+        if was_enabled:
+            gc.enable()
+    return best
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 3) -> str:
+    """A plain-text table; the first ``left`` columns are left-aligned, the others right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            out.append(cell.ljust(width) if i < left else cell.rjust(width))
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def ratio_text(ratio: float) -> str:
+    return f"{ratio:.2f}x"
+
+
+def status(ok: bool) -> str:
+    return "OK" if ok else "BELOW TARGET"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment() -> dict[str, str]:
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "sseconv": _version("sseconv"),
+        "httpx-sse": _version("httpx-sse"),
+        "anthropic": _version("anthropic"),
+    }
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with non-finite floats (NaN for a case that could not run) replaced by ``None``."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj

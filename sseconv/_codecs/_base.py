@@ -1,0 +1,311 @@
+"""What every dialect's decoder and encoder share."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
+
+from .._detect import classify
+from .._dialect import Dialect
+from .._errors import (
+    EventAfterEndError,
+    MalformedEventError,
+    UnrepresentableError,
+    UsageError,
+)
+from .._events import (
+    BlockDelta,
+    BlockStart,
+    BlockStop,
+    Done,
+    ModelEvent,
+    Ping,
+    StreamEnd,
+    StreamError,
+    StreamStart,
+    StreamStop,
+    TextDelta,
+    Unknown,
+)
+from .._json import dump, to_bytes
+from .._report import Report
+from .._sse import ServerSentEvent, encode_sse
+
+__all__ = [
+    "HUMAN_STOP",
+    "Decoder",
+    "Encoder",
+    "Mode",
+    "Position",
+    "TextProjection",
+    "optional_str",
+]
+
+Mode = Literal["strict", "default", "lenient"]
+MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
+HUMAN_STOP = "\n\nHuman:"
+Position = dict[str, Any]
+
+
+class Decoder:
+    """Turns one dialect's SSE events into model events; a small state machine per dialect.
+
+    Attributes:
+        finished: the stream reached its end (terminator, final event or error event).
+        report: counts shared with the converter (skipped empty deltas).
+    """
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, report: Report | None = None) -> None:
+        self.report = report if report is not None else Report(target=self.dialect)
+        self.finished = False
+
+    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        """Decode one SSE event (``number`` counts every dispatched event from 1).
+
+        Raises:
+            StreamError: the event is malformed or not allowed here; the error carries the
+                dialect, event number and byte offset, and the decoder's state is unchanged.
+        """
+        raise NotImplementedError
+
+    def position(self, sse: ServerSentEvent, number: int) -> Position:
+        return {"event_number": number, "offset": sse.offset}
+
+    def error_position(self, sse: ServerSentEvent, number: int) -> Position:
+        return {"dialect": self.dialect.value, "event_number": number, "offset": sse.offset}
+
+    def unknown(self, sse: ServerSentEvent, number: int) -> Unknown:
+        """An event of no known type: passed on as :class:`Unknown`, unless it plainly belongs
+        to another dialect (then the source dialect is wrong, which is an error)."""
+        other = classify(sse)
+        if other is not None and other is not self.dialect:
+            raise MalformedEventError(
+                f"expected a {self.dialect} event, found one of the {other} dialect "
+                f"(event {_name(sse.event)}); is the source dialect right?",
+                **self.error_position(sse, number),
+            )
+        return Unknown(event=sse.event, data=sse.data, **self.position(sse, number))
+
+    def after_end(self, sse: ServerSentEvent, number: int) -> EventAfterEndError:
+        return EventAfterEndError(
+            f"expected nothing after the end of the {self.dialect} stream, "
+            f"found event {_name(sse.event)}",
+            **self.error_position(sse, number),
+        )
+
+    def malformed(self, sse: ServerSentEvent, number: int, message: str) -> MalformedEventError:
+        return MalformedEventError(message, **self.error_position(sse, number))
+
+
+def optional_str(
+    decoder: Decoder, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
+) -> str | None:
+    value = payload.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise decoder.malformed(
+        sse, number, f"expected {key!r} to be a string or null, found {type(value).__name__}"
+    )
+
+
+def _name(event: str | None) -> str:
+    return "(data-only)" if event is None else repr(event)
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class Encoder:
+    """Turns model events into one dialect's bytes.
+
+    Args:
+        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"``.
+        mode: ``"strict"`` raises :class:`UnrepresentableError` for content the dialect cannot
+            carry; otherwise such content is dropped and counted in ``report``.
+        pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
+        clock: returns the time written into legacy ping timestamps (UTC).
+        report: where drops are counted (a fresh :class:`Report` if not given).
+    """
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(
+        self,
+        *,
+        eol: str = "\n",
+        mode: Mode = "default",
+        pings: Literal["keep", "drop"] = "keep",
+        clock: Callable[[], datetime.datetime] | None = None,
+        report: Report | None = None,
+    ) -> None:
+        if eol not in ("\n", "\r\n"):
+            raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
+        if mode not in MODES:
+            raise UsageError(f"expected mode strict, default or lenient, found {mode!r}")
+        if pings not in ("keep", "drop"):
+            raise UsageError(f"expected pings 'keep' or 'drop', found {pings!r}")
+        self.eol = eol
+        self._eol = eol.encode()
+        self.mode = mode
+        self.pings = pings
+        self.clock = clock or _utc_now
+        self.report = report if report is not None else Report(target=self.dialect)
+        self._handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
+            StreamStart: self.stream_start,
+            BlockStart: self.block_start,
+            TextDelta: self.text_delta,
+            BlockDelta: self.block_delta,
+            BlockStop: self.block_stop,
+            StreamStop: self.stream_stop,
+            StreamEnd: self.stream_end,
+            Done: self.done,
+            Ping: self.ping,
+            StreamError: self.stream_error,
+            Unknown: self.unknown,
+        }
+
+    def encode(self, event: ModelEvent) -> bytes:
+        """Return the bytes for one model event (``b""`` when it writes nothing).
+
+        Raises:
+            UnrepresentableError: strict mode, and the event has no place in this dialect.
+        """
+        return self._handlers[type(event)](event)
+
+    def encode_all(self, events: list[ModelEvent]) -> bytes:
+        return b"".join(map(self.encode, events))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def frame(self, name: str | None, data: str) -> bytes:
+        """One event with single-line ``data`` (already serialized)."""
+        self.report.events_out += 1
+        eol = self.eol
+        if name is None:
+            return to_bytes(f"data: {data}{eol}{eol}")
+        return to_bytes(f"event: {name}{eol}data: {data}{eol}{eol}")
+
+    def frame_bytes(self, parts: list[bytes | bytearray]) -> bytes:
+        """One event from pre-built bytes (counted)."""
+        self.report.events_out += 1
+        return b"".join(parts)
+
+    def passthrough(self, event: Unknown) -> bytes:
+        self.report.passed_through[_name(event.event)] += 1
+        self.report.events_out += 1
+        return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
+
+    def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
+        """Count ``kind`` as dropped, or raise in strict mode."""
+        if self.mode == "strict":
+            raise UnrepresentableError(
+                f"expected content that {self.dialect} can carry, found {what}",
+                dialect=str(self.report.source) if self.report.source else None,
+                event_number=event.event_number or None,
+                offset=event.offset if event.offset >= 0 else None,
+            )
+        self.report.dropped[kind] += 1
+        return b""
+
+    def drop_ping(self) -> bytes:
+        self.report.dropped["ping"] += 1
+        return b""
+
+    def done(self, event: Done) -> bytes:
+        return b""
+
+    # -- per event (each dialect overrides what it writes) --------------------------------
+
+    def stream_start(self, event: StreamStart) -> bytes:
+        raise NotImplementedError
+
+    def block_start(self, event: BlockStart) -> bytes:
+        raise NotImplementedError
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        raise NotImplementedError
+
+    def block_delta(self, event: BlockDelta) -> bytes:
+        raise NotImplementedError
+
+    def block_stop(self, event: BlockStop) -> bytes:
+        raise NotImplementedError
+
+    def stream_stop(self, event: StreamStop) -> bytes:
+        raise NotImplementedError
+
+    def stream_end(self, event: StreamEnd) -> bytes:
+        raise NotImplementedError
+
+    def ping(self, event: Ping) -> bytes:
+        raise NotImplementedError
+
+    def stream_error(self, event: StreamError) -> bytes:
+        raise NotImplementedError
+
+    def unknown(self, event: Unknown) -> bytes:
+        raise NotImplementedError
+
+
+class TextProjection(Encoder):
+    """Shared by the two completion dialects: only the text of ``text`` blocks has a place.
+
+    Other blocks are dropped and counted by block type (once per block, their deltas with
+    them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
+    usage is recorded in the report. Stop reasons are mapped from the Messages vocabulary:
+    ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._dropped_blocks: set[int] = set()
+        self.id: str | None = None
+        self.log_id: str | None = None
+        self.model: str | None = None
+
+    def stream_start(self, event: StreamStart) -> bytes:
+        self.id = event.id if event.id is not None else event.log_id
+        self.log_id = event.log_id if event.log_id is not None else event.id
+        self.model = event.model
+        self._note_usage(event.message.get("usage"))
+        self.started()
+        return b""
+
+    def started(self) -> None:
+        """Called when the ids and model are known."""
+
+    def _note_usage(self, usage: Any) -> None:
+        if isinstance(usage, dict):
+            # message_delta usage is cumulative; message_start's input counts stay valid.
+            self.report.usage = {**(self.report.usage or {}), **usage}
+
+    def block_start(self, event: BlockStart) -> bytes:
+        if event.block_type == "text":
+            return b""
+        self._dropped_blocks.add(event.index)
+        return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
+
+    def block_delta(self, event: BlockDelta) -> bytes:
+        if event.index in self._dropped_blocks:
+            return b""
+        return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
+
+    def block_stop(self, event: BlockStop) -> bytes:
+        self._dropped_blocks.discard(event.index)
+        return b""
+
+    def stop_fields(self, event: StreamStop) -> tuple[str | None, str | None]:
+        """``(stop_reason, stop)`` in the completion vocabulary."""
+        self._note_usage(event.usage)
+        if event.stop_reason == "end_turn":
+            return "stop_sequence", HUMAN_STOP
+        return event.stop_reason, event.stop_sequence
+
+    @staticmethod
+    def extras(extra: dict[str, Any]) -> str:
+        """Unknown source fields, written after the known ones: ``,"k":v…``."""
+        return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())

@@ -1,0 +1,166 @@
+"""The ``completions`` dialect (anthropic-version 2023-06-01, ``POST /v1/complete``).
+
+Wire form: named events. ``completion`` carries the *new* text, keys in the order
+``type, id, completion, stop_reason, model, stop, log_id`` (``type`` and ``id`` appeared late
+2023; older payloads lack them); the last one has ``"completion": ""`` and a stop reason.
+``ping`` carries ``{"type": "ping"}``; ``error`` carries ``{"type": "error", "error": {...}}``
+(older form without the top-level ``type``), and nothing follows it. There is no terminator.
+
+Decoder states::
+
+    OPEN ──completion with stop_reason──▶ ENDED
+      └───────────error─────────────────▶ ENDED
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._dialect import Dialect
+from .._events import (
+    Done,
+    ModelEvent,
+    Ping,
+    StreamEnd,
+    StreamError,
+    StreamStart,
+    StreamStop,
+    TextDelta,
+    Unknown,
+)
+from .._json import dump, encode_text, load_object, to_bytes
+from .._sse import ServerSentEvent
+from ._base import Decoder, Position, TextProjection, optional_str
+
+__all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
+
+KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
+_KNOWN = frozenset(KEYS)
+PING_DATA = '{"type": "ping"}'
+
+
+def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamError:
+    """Decode an ``error`` event (with or without the top-level ``"type": "error"``)."""
+    payload = load_object(sse.data, "an error event", **decoder.error_position(sse, number))
+    error = payload.get("error")
+    if (
+        payload.get("type", "error") != "error"
+        or not isinstance(error, dict)
+        or not isinstance(error.get("type"), str)
+        or not isinstance(error.get("message", ""), str)
+    ):
+        raise decoder.malformed(
+            sse,
+            number,
+            'expected an error event like {"type":"error","error":{"type":…,"message":…}}',
+        )
+    extra = {k: v for k, v in error.items() if k not in ("type", "message")}
+    return StreamError(
+        type=error["type"],
+        message=error.get("message", ""),
+        extra=extra,
+        **decoder.position(sse, number),
+    )
+
+
+class CompletionsDecoder(Decoder):
+    """Decodes 2023-06-01 completion streams."""
+
+    dialect = Dialect.COMPLETIONS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._started = False
+        self._ended = False
+
+    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        name = sse.event
+        if name is None and sse.data == "[DONE]":
+            return [Done(**self.position(sse, number))]
+        if self._ended:
+            raise self.after_end(sse, number)
+        if name == "completion":
+            return self._completion(sse, number)
+        if name == "ping":
+            return [Ping(data=sse.data, **self.position(sse, number))]
+        if name == "error":
+            error = decode_error(self, sse, number)
+            self._ended = self.finished = True
+            return [error]
+        return [self.unknown(sse, number)]
+
+    def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        payload = load_object(sse.data, "a completion", **self.error_position(sse, number))
+        text = payload.get("completion")
+        if not isinstance(text, str) or payload.get("type", "completion") != "completion":
+            raise self.malformed(
+                sse, number, "expected a completion payload with a string 'completion'"
+            )
+        stop_reason = optional_str(self, sse, number, payload, "stop_reason")
+        stop = optional_str(self, sse, number, payload, "stop")
+        id_ = optional_str(self, sse, number, payload, "id")
+        log_id = optional_str(self, sse, number, payload, "log_id")
+        model = optional_str(self, sse, number, payload, "model")
+        pos: Position = self.position(sse, number)
+        out: list[ModelEvent] = []
+        if not self._started:
+            self._started = True
+            out.append(StreamStart(id=id_, model=model, log_id=log_id, **pos))
+        extra = {k: v for k, v in payload.items() if k not in _KNOWN}
+        if text:
+            out.append(TextDelta(text=text, extra=extra, **pos))
+        elif stop_reason is None:
+            self.report.skipped_empty_deltas += 1
+        if stop_reason is not None:
+            out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
+            out.append(StreamEnd(**pos))
+            self._ended = self.finished = True
+        return out
+
+
+class CompletionsEncoder(TextProjection):
+    """Writes 2023-06-01 completion streams: one ``completion`` event per non-empty delta,
+    then the final ``{"completion": "", "stop_reason": …}`` event."""
+
+    dialect = Dialect.COMPLETIONS
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.started()
+
+    def started(self) -> None:
+        eol = self.eol
+        self._head = to_bytes(
+            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":"'
+        )
+        self._meta = f',"model":{dump(self.model)}'
+        self._log = f',"log_id":{dump(self.log_id)}'
+        self._mid = to_bytes(f'","stop_reason":null{self._meta},"stop":null{self._log}')
+
+    def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
+        eol = self.eol
+        end = f"{self.extras(extra)}}}{eol}{eol}" if extra else "}" + eol * 2
+        return self.frame_bytes([self._head, text, middle, to_bytes(end)])
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        return self._event(encode_text(event.text), self._mid, event.extra)
+
+    def stream_stop(self, event: StreamStop) -> bytes:
+        stop_reason, stop = self.stop_fields(event)
+        middle = f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop)}{self._log}'
+        return self._event(b"", to_bytes(middle), event.extra)
+
+    def stream_end(self, event: StreamEnd) -> bytes:
+        return b""
+
+    def ping(self, event: Ping) -> bytes:
+        if self.pings == "drop":
+            return self.drop_ping()
+        return self.frame("ping", PING_DATA)
+
+    def stream_error(self, event: StreamError) -> bytes:
+        error = {"type": event.type, "message": event.message, **event.extra}
+        return self.frame("error", dump({"type": "error", "error": error}))
+
+    def unknown(self, event: Unknown) -> bytes:
+        return self.passthrough(event)

@@ -1,0 +1,193 @@
+"""The ``legacy`` dialect (anthropic-version 2023-01-01).
+
+Wire form: data-only events whose one-line JSON holds the *whole* completion so far, keys in the
+order ``completion, stop, stop_reason, truncated, log_id, model, exception``; named pings with a
+timestamp (not JSON); ``data: [DONE]`` at the end.
+
+Decoder states::
+
+    OPEN ──completion with stop_reason──▶ STOPPED ──[DONE]──▶ ENDED
+      │                                                        ▲
+      └──completion with exception──▶ ERRORED ──[DONE]─────────┘
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Any
+
+from .._dialect import Dialect
+from .._errors import RewrittenTextError
+from .._events import (
+    ModelEvent,
+    Ping,
+    StreamEnd,
+    StreamError,
+    StreamStart,
+    StreamStop,
+    TextDelta,
+    Unknown,
+)
+from .._json import dump, encode_text, load_object, to_bytes
+from .._sse import ServerSentEvent
+from ._base import Decoder, Position, TextProjection, optional_str
+
+__all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
+
+KEYS = ("completion", "stop", "stop_reason", "truncated", "log_id", "model", "exception")
+_KNOWN = frozenset(KEYS)
+_EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
+
+
+def parse_exception(value: str) -> tuple[str, str]:
+    """Split a legacy ``exception`` string ``"<type>: <message>"`` into type and message;
+    anything else is an ``api_error`` with the whole string as its message."""
+    match = _EXCEPTION.fullmatch(value)
+    if match is None:
+        return "api_error", value
+    return match.group(1), match.group(2)
+
+
+class _State(Enum):
+    OPEN = "open"
+    STOPPED = "stopped"
+    ERRORED = "errored"
+    ENDED = "ended"
+
+
+class LegacyDecoder(Decoder):
+    """Decodes 2023-01-01 streams: cumulative text becomes :class:`TextDelta` events."""
+
+    dialect = Dialect.LEGACY
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._state = _State.OPEN
+        self._text = ""
+        self._started = False
+
+    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        state = self._state
+        if state is _State.ENDED:
+            raise self.after_end(sse, number)
+        name = sse.event
+        if name is None:
+            if sse.data == "[DONE]":
+                if state is _State.OPEN:
+                    raise self.malformed(
+                        sse, number, "expected a completion with a stop_reason before [DONE]"
+                    )
+                self._state = _State.ENDED
+                self.finished = True
+                return [StreamEnd(**self.position(sse, number))]
+            if state is not _State.OPEN:
+                raise self.after_end(sse, number)
+            return self._completion(sse, number)
+        if name == "ping":
+            return [Ping(data=sse.data, **self.position(sse, number))]
+        return [self.unknown(sse, number)]
+
+    def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        where = self.error_position(sse, number)
+        payload = load_object(sse.data, "a legacy completion", **where)
+        text = payload.get("completion")
+        if not isinstance(text, str):
+            raise self.malformed(
+                sse, number, f"expected a string 'completion', found {dump(text)[:40]}"
+            )
+        stop_reason = optional_str(self, sse, number, payload, "stop_reason")
+        stop = optional_str(self, sse, number, payload, "stop")
+        exception = optional_str(self, sse, number, payload, "exception")
+        log_id = optional_str(self, sse, number, payload, "log_id")
+        model = optional_str(self, sse, number, payload, "model")
+        previous = self._text
+        if not text.startswith(previous):
+            at = next(
+                (i for i, (a, b) in enumerate(zip(previous, text, strict=False)) if a != b),
+                min(len(previous), len(text)),
+            )
+            raise RewrittenTextError(
+                f"expected a completion that extends the previous {len(previous)} characters, "
+                f"found one that differs at character {at}",
+                **where,
+            )
+        pos: Position = self.position(sse, number)
+        out: list[ModelEvent] = []
+        if not self._started:
+            self._started = True
+            out.append(StreamStart(id=log_id, model=model, log_id=log_id, **pos))
+        extra = {k: v for k, v in payload.items() if k not in _KNOWN}
+        if len(text) > len(previous):
+            out.append(TextDelta(text=text[len(previous) :], extra=extra, **pos))
+            self._text = text
+        elif stop_reason is None and exception is None:
+            self.report.skipped_empty_deltas += 1
+        if exception is not None:
+            error_type, message = parse_exception(exception)
+            out.append(StreamError(type=error_type, message=message, **pos))
+            self._state = _State.ERRORED
+            self.finished = True
+        elif stop_reason is not None:
+            out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
+            self._state = _State.STOPPED
+        return out
+
+
+class LegacyEncoder(TextProjection):
+    """Writes 2023-01-01 streams: one ``data:`` line of one-line JSON per event, the whole
+    completion so far in each, ``data: [DONE]`` at the end.
+
+    The accumulated text is kept JSON-escaped, so each event costs one copy of it and no
+    re-escaping (the output itself grows with the square of the length).
+    """
+
+    dialect = Dialect.LEGACY
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._text = bytearray()  # JSON string body of the completion so far
+        self._tail = b""
+        self._errored = False
+        self._head = b'data: {"completion":"'
+        self.started()
+
+    def started(self) -> None:
+        self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
+        self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
+
+    def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
+        end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
+        return self.frame_bytes([self._head, self._text, middle, to_bytes(end)])
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        self._text += encode_text(event.text)
+        return self._event(self._tail, event.extra)
+
+    def stream_stop(self, event: StreamStop) -> bytes:
+        stop_reason, stop = self.stop_fields(event)
+        middle = f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
+        return self._event(to_bytes(middle + ',"exception":null'), event.extra)
+
+    def stream_end(self, event: StreamEnd) -> bytes:
+        if self._errored:
+            return b""
+        return self.frame(None, "[DONE]")
+
+    def ping(self, event: Ping) -> bytes:
+        if self.pings == "drop":
+            return self.drop_ping()
+        data = event.data
+        if not data or data[:1] == "{" or "\n" in data or "\r" in data:
+            data = self.clock().strftime("%Y-%m-%d %H:%M:%S.%f")
+        return self.frame("ping", data)
+
+    def stream_error(self, event: StreamError) -> bytes:
+        self._errored = True
+        exception = dump(f"{event.type}: {event.message}")
+        middle = f'","stop":null,"stop_reason":null{self._meta},"exception":{exception}'
+        return self._event(to_bytes(middle), {})
+
+    def unknown(self, event: Unknown) -> bytes:
+        name = "(data-only)" if event.event is None else event.event
+        return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}")

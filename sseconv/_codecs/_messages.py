@@ -1,0 +1,297 @@
+"""The ``messages`` dialect (``POST /v1/messages``).
+
+Wire form: named events whose name equals the payload's ``type``: ``message_start``, then per
+content block ``content_block_start``, any number of ``content_block_delta`` and (unless the
+stream was cut) ``content_block_stop``, then ``message_delta`` (stop reason, cumulative usage)
+and ``message_stop``; ``ping`` and ``error`` may come at any point; new event types may appear
+at any time and pass through as :class:`Unknown`.
+
+Decoder states::
+
+    START ──message_start──▶ OPEN ──message_delta──▶ STOPPED ──message_stop──▶ ENDED
+      any state ──error──▶ ENDED
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from .._dialect import Dialect
+from .._events import (
+    BlockDelta,
+    BlockStart,
+    BlockStop,
+    Done,
+    ModelEvent,
+    Ping,
+    StreamEnd,
+    StreamError,
+    StreamStart,
+    StreamStop,
+    TextDelta,
+    Unknown,
+)
+from .._json import dump, load_object
+from .._sse import ServerSentEvent
+from ._base import HUMAN_STOP, Decoder, Encoder, Position
+from ._completions import PING_DATA, decode_error
+
+__all__ = ["MessagesDecoder", "MessagesEncoder"]
+
+
+class _State(Enum):
+    START = "start"
+    OPEN = "open"
+    STOPPED = "stopped"
+    ENDED = "ended"
+
+
+_NEXT_STATE = {
+    # event name: (states it is allowed in, state after it)
+    "message_start": ((_State.START,), _State.OPEN),
+    "content_block_start": ((_State.OPEN,), _State.OPEN),
+    "content_block_delta": ((_State.OPEN,), _State.OPEN),
+    "content_block_stop": ((_State.OPEN,), _State.OPEN),
+    "message_delta": ((_State.OPEN, _State.STOPPED), _State.STOPPED),
+    "message_stop": ((_State.OPEN, _State.STOPPED), _State.ENDED),
+}
+
+
+class MessagesDecoder(Decoder):
+    """Decodes Messages streams, tracking which content blocks are open."""
+
+    dialect = Dialect.MESSAGES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._state = _State.START
+        self._blocks: dict[int, str] = {}  # open block index -> block type
+
+    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+        name = sse.event
+        if name is None and sse.data == "[DONE]":
+            return [Done(**self.position(sse, number))]
+        state = self._state
+        if state is _State.ENDED:
+            raise self.after_end(sse, number)
+        if name == "ping":
+            return [Ping(data=sse.data, **self.position(sse, number))]
+        if name == "error":
+            error = decode_error(self, sse, number)
+            self._state = _State.ENDED
+            self.finished = True
+            return [error]
+        rule = _NEXT_STATE.get(name) if name is not None else None
+        if rule is None:
+            return [self.unknown(sse, number)]
+        allowed, after = rule
+        if state not in allowed:
+            expected = "message_start" if state is _State.START else "message_stop"
+            raise self.malformed(sse, number, f"expected {expected}, found {name}")
+        payload = load_object(sse.data, f"a {name} event", **self.error_position(sse, number))
+        if payload.get("type") != name:
+            raise self.malformed(
+                sse, number, f"expected payload type {name!r}, found {payload.get('type')!r}"
+            )
+        handler = getattr(self, f"_{name}")
+        event: ModelEvent | None = handler(sse, number, payload, self.position(sse, number))
+        self._state = after
+        if after is _State.ENDED:
+            self.finished = True
+        return [] if event is None else [event]
+
+    def _object(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
+    ) -> dict[str, Any]:
+        value = payload.get(key)
+        if not isinstance(value, dict):
+            raise self.malformed(sse, number, f"expected an object {key!r} in {sse.event}")
+        return value
+
+    def _index(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> int:
+        index = payload.get("index")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise self.malformed(sse, number, f"expected an integer 'index' in {sse.event}")
+        return index
+
+    def _message_start(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent:
+        message = self._object(sse, number, payload, "message")
+        id_, model = message.get("id"), message.get("model")
+        return StreamStart(
+            id=id_ if isinstance(id_, str) else None,
+            model=model if isinstance(model, str) else None,
+            message=message,
+            **pos,
+        )
+
+    def _content_block_start(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent:
+        index = self._index(sse, number, payload)
+        block = self._object(sse, number, payload, "content_block")
+        if index in self._blocks:
+            raise self.malformed(sse, number, f"expected a new block index, found {index} again")
+        kind = block.get("type")
+        self._blocks[index] = kind if isinstance(kind, str) else "unknown"
+        return BlockStart(index=index, block=block, **pos)
+
+    def _content_block_delta(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent | None:
+        index = self._index(sse, number, payload)
+        delta = self._object(sse, number, payload, "delta")
+        if index not in self._blocks:
+            raise self.malformed(
+                sse, number, f"expected content_block_start for index {index} before its delta"
+            )
+        if delta.get("type") == "text_delta":
+            text = delta.get("text")
+            if not isinstance(text, str):
+                raise self.malformed(sse, number, "expected a string 'text' in a text_delta")
+            if self._blocks[index] == "text" and len(delta) == 2:
+                if not text:
+                    self.report.skipped_empty_deltas += 1
+                    return None
+                return TextDelta(index=index, text=text, **pos)
+        return BlockDelta(index=index, delta=delta, **pos)
+
+    def _content_block_stop(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent:
+        index = self._index(sse, number, payload)
+        if self._blocks.pop(index, None) is None:
+            raise self.malformed(
+                sse, number, f"expected content_block_start for index {index} before its stop"
+            )
+        return BlockStop(index=index, **pos)
+
+    def _message_delta(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent:
+        delta = self._object(sse, number, payload, "delta")
+        usage = payload.get("usage")
+        stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
+        if not isinstance(stop_reason, (str, type(None))) or not isinstance(
+            stop_sequence, (str, type(None))
+        ):
+            raise self.malformed(
+                sse, number, "expected string or null stop fields in message_delta"
+            )
+        return StreamStop(
+            stop_reason=stop_reason,
+            stop_sequence=stop_sequence,
+            usage=usage if isinstance(usage, dict) else None,
+            extra={k: v for k, v in payload.items() if k not in ("type", "delta", "usage")},
+            **pos,
+        )
+
+    def _message_stop(
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+    ) -> ModelEvent:
+        return StreamEnd(**pos)
+
+
+class MessagesEncoder(Encoder):
+    """Writes Messages streams that today's Anthropic SDK accepts.
+
+    From a completion source it synthesizes ``message_start`` (usage unknown, so zeros), one
+    text block opened by the first text, ``content_block_stop`` and ``message_delta`` when the
+    stop arrives (``stop_sequence`` with stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``),
+    and ``message_stop`` at the end. Events decoded from a Messages source are written back
+    with their payloads as decoded.
+    """
+
+    dialect = Dialect.MESSAGES
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._open: dict[int, bool] = {}
+        self._next_index = 0
+        self._text_index: int | None = None
+
+    def _write(self, name: str, payload: str) -> bytes:
+        return self.frame(name, payload)
+
+    def stream_start(self, event: StreamStart) -> bytes:
+        if event.message:
+            message = event.message
+        else:
+            message = {
+                "id": event.id if event.id is not None else event.log_id,
+                "type": "message",
+                "role": "assistant",
+                "model": event.model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 0, "output_tokens": 0},
+            }
+        return self._write("message_start", dump({"type": "message_start", "message": message}))
+
+    def block_start(self, event: BlockStart) -> bytes:
+        self._open[event.index] = True
+        self._next_index = max(self._next_index, event.index + 1)
+        payload = {
+            "type": "content_block_start",
+            "index": event.index,
+            "content_block": event.block,
+        }
+        return self._write("content_block_start", dump(payload))
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        out = b""
+        index = event.index
+        if index not in self._open:
+            if self._text_index is None:
+                self._text_index = max(index, self._next_index)
+            index = self._text_index
+            if index not in self._open:
+                out = self.block_start(BlockStart(index=index, block={"type": "text", "text": ""}))
+        delta = {"type": "text_delta", "text": event.text}
+        payload = {"type": "content_block_delta", "index": index, "delta": delta}
+        return out + self._write("content_block_delta", dump(payload))
+
+    def block_delta(self, event: BlockDelta) -> bytes:
+        payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
+        return self._write("content_block_delta", dump(payload))
+
+    def block_stop(self, event: BlockStop) -> bytes:
+        self._open.pop(event.index, None)
+        return self._write(
+            "content_block_stop", dump({"type": "content_block_stop", "index": event.index})
+        )
+
+    def stream_stop(self, event: StreamStop) -> bytes:
+        out = b"".join(self.block_stop(BlockStop(index=index)) for index in list(self._open))
+        stop_reason, stop_sequence = event.stop_reason, event.stop_sequence
+        if stop_reason == "stop_sequence" and stop_sequence in (None, HUMAN_STOP):
+            stop_reason, stop_sequence = "end_turn", None
+        usage = event.usage if event.usage is not None else {"output_tokens": 0}
+        payload = {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
+            "usage": usage,
+            **event.extra,
+        }
+        return out + self._write("message_delta", dump(payload))
+
+    def stream_end(self, event: StreamEnd) -> bytes:
+        return self._write("message_stop", '{"type":"message_stop"}')
+
+    def ping(self, event: Ping) -> bytes:
+        if self.pings == "drop":
+            return self.drop_ping()
+        return self._write("ping", PING_DATA)
+
+    def stream_error(self, event: StreamError) -> bytes:
+        error = {"type": event.type, "message": event.message, **event.extra}
+        return self._write("error", dump({"type": "error", "error": error}))
+
+    def unknown(self, event: Unknown) -> bytes:
+        return self.passthrough(event)
+
+    def done(self, event: Done) -> bytes:
+        return b""

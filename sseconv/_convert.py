@@ -1,0 +1,492 @@
+"""The sans-IO converter and event reader, and thin sync/async iterators around them.
+
+Bytes go through :class:`SSEParser`, the source dialect's decoder (detected from the first
+events when not given) and, in :class:`Converter`, the target dialect's encoder. When source and
+target are the same dialect, the input bytes of each event are written back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+)
+from typing import Any, Literal
+
+from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
+from ._codecs._base import MODES
+from ._detect import classify
+from ._dialect import Dialect
+from ._errors import (
+    DetectionError,
+    EventAfterEndError,
+    EventTooLargeError,
+    IncompleteStreamError,
+    InputError,
+    SSEConvError,
+    UsageError,
+)
+from ._events import Done, ModelEvent, Unknown
+from ._report import Report
+from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
+
+__all__ = [
+    "DETECT_LIMIT",
+    "AsyncConversion",
+    "Conversion",
+    "Converter",
+    "EventReader",
+    "aconvert",
+    "aparse_events",
+    "convert",
+    "encode_events",
+    "encoder_for",
+    "parse_events",
+]
+
+DETECT_LIMIT = 64 * 1024
+_ANY_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+def _check_mode(mode: str) -> Mode:
+    if mode not in MODES:
+        raise UsageError(f"expected mode strict, default or lenient, found {mode!r}")
+    return mode
+
+
+class _Reader:
+    """Parsing, dialect detection, event numbering and error positions, shared by
+    :class:`Converter` and :class:`EventReader`."""
+
+    def __init__(
+        self,
+        target: Dialect,
+        source: Dialect | str | None,
+        mode: str,
+        max_event_size: int,
+        dispatch_incomplete: bool,
+        detect_limit: int,
+    ) -> None:
+        self.mode = _check_mode(mode)
+        self.report = Report(target=target)
+        self.source: Dialect | None = None
+        self._parser = SSEParser(
+            max_event_size=max_event_size, dispatch_incomplete=dispatch_incomplete
+        )
+        self._decoder: Decoder | None = None
+        self._pending: list[ServerSentEvent] = []
+        self._detect_limit = detect_limit
+        self._fed = 0
+        self._number = 0
+        self._failed: SSEConvError | None = None
+        self._closed = False
+        if source is not None:
+            self._use(Dialect.parse(source))
+
+    def _use(self, source: Dialect) -> None:
+        self.source = self.report.source = source
+        self._decoder = DECODERS[source](self.report)
+
+    # -- the pipeline -----------------------------------------------------------------------
+
+    def _feed(self, data: bytes, out: list[Any]) -> None:
+        if self._closed:
+            raise UsageError("expected no input after close()")
+        if self._failed is not None:
+            raise UsageError(f"expected no input after the failure: {self._failed}")
+        self._fed += len(data)
+        try:
+            try:
+                events = self._parser.feed(data)
+            except EventTooLargeError as exc:
+                self._events(exc.events, out, at_end=False)
+                raise
+            self._events(events, out, at_end=False)
+        except SSEConvError as exc:
+            raise self._fail(exc, out) from None
+
+    def _close(self, out: list[Any]) -> None:
+        if self._closed:
+            return
+        try:
+            self._events(self._parser.close(), out, at_end=True)
+            self.report.incomplete_block = self._parser.incomplete
+            self.report.finished = self._decoder is not None and self._decoder.finished
+            self._closed = True
+            if not self.report.finished and self.mode == "strict":
+                raise IncompleteStreamError(
+                    "expected the stream to finish, found the end of input"
+                    + (" inside an event" if self._parser.incomplete else ""),
+                    dialect=self.source.value if self.source else None,
+                    offset=self._fed,
+                )
+        except SSEConvError as exc:
+            raise self._fail(exc, out) from None
+
+    def _fail(self, exc: SSEConvError, out: list[Any]) -> SSEConvError:
+        if exc.dialect is None and self.source is not None:
+            exc.dialect = self.source.value
+        exc.output = self._output(out)
+        self._failed = exc
+        return exc
+
+    def _output(self, out: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def _events(self, events: list[ServerSentEvent], out: list[Any], *, at_end: bool) -> None:
+        if self._decoder is None:
+            self._pending.extend(events)
+            for event in self._pending:
+                found = classify(event)
+                if found is not None:
+                    self._use(found)
+                    break
+            else:
+                if at_end and self._pending:
+                    raise DetectionError(
+                        "expected an event that tells the dialect, found only "
+                        + ", ".join(sorted({repr(e.event) for e in self._pending})),
+                        event_number=len(self._pending),
+                        offset=self._pending[-1].offset,
+                    )
+                if self._fed > self._detect_limit:
+                    raise DetectionError(
+                        f"expected an event that tells the dialect within the first "
+                        f"{self._detect_limit} bytes, found none",
+                        event_number=len(self._pending) or None,
+                        offset=self._detect_limit,
+                    )
+                return
+            events, self._pending = self._pending, []
+        for sse in events:
+            self._number += 1
+            self.report.events_in += 1
+            self._event(sse, self._number, out)
+
+    def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent] | InputError:
+        """Decode, or in lenient mode return the error (to be counted by the caller)."""
+        assert self._decoder is not None
+        try:
+            return self._decoder.decode(sse, number)
+        except InputError as exc:
+            if self.mode != "lenient":
+                raise
+            return exc
+
+
+class Converter(_Reader):
+    """Sans-IO converter: ``feed(bytes) -> bytes``, ``close() -> bytes``.
+
+    Args:
+        to: the target dialect (a :class:`Dialect`, name or alias).
+        source: the source dialect; ``None`` detects it from the first events that tell (the
+            converter buffers until then, and raises :class:`DetectionError` if
+            ``detect_limit`` bytes pass without one).
+        mode: ``"strict"`` (anything that cannot be represented exactly, and an unfinished
+            input, is an error), ``"default"`` (unrepresentable content is dropped and counted;
+            malformed input is an error) or ``"lenient"`` (malformed events are passed through
+            where the target can carry them, otherwise dropped, and counted).
+        eol: line ending of the output: ``"\\n"`` or ``"\\r\\n"``. By default synthesized events
+            use ``"\\n"`` and events passed through keep their own.
+        pings: ``"keep"`` or ``"drop"`` (dropped pings are counted).
+        clock: the time written into synthesized legacy pings (UTC ``datetime``).
+        max_event_size: the largest event accepted, in bytes.
+        dispatch_incomplete: convert a final event that lacks its blank line (recorded files
+            often do) instead of discarding it.
+        detect_limit: how many bytes to read at most while detecting the source dialect.
+
+    Attributes:
+        report: the :class:`Report` of what was done so far.
+        source: the source dialect (``None`` until detected).
+        target: the target dialect.
+
+    Output is streamed: each output event is returned by the ``feed`` call that completes the
+    input event that causes it. When ``feed`` or ``close`` raises, the exception's ``output``
+    holds the bytes converted from the events before the bad one.
+    """
+
+    def __init__(
+        self,
+        to: Dialect | str,
+        *,
+        source: Dialect | str | None = None,
+        mode: Mode = "default",
+        eol: str | None = None,
+        pings: Literal["keep", "drop"] = "keep",
+        clock: Callable[[], datetime.datetime] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        dispatch_incomplete: bool = False,
+        detect_limit: int = DETECT_LIMIT,
+    ) -> None:
+        self.target = Dialect.parse(to)
+        super().__init__(
+            self.target, source, mode, max_event_size, dispatch_incomplete, detect_limit
+        )
+        self._eol = None if eol is None else eol.encode()
+        self._encoder = ENCODERS[self.target](
+            eol=eol or "\n", mode=self.mode, pings=pings, clock=clock, report=self.report
+        )
+        self._raw = bytearray()  # input not yet written, kept for verbatim passthrough
+        self._raw_start = 0  # input offset of _raw[0]
+
+    @property
+    def _verbatim(self) -> bool:
+        return self.source is None or self.source is self.target
+
+    def feed(self, data: bytes) -> bytes:
+        """Convert more input; return the output it completes (possibly ``b""``).
+
+        Raises:
+            SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
+        """
+        if self._verbatim:
+            self._raw += data
+        out: list[bytes] = []
+        self._feed(data, out)
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        """Signal the end of input; return the last output and fill in ``report.finished``.
+
+        Raises:
+            IncompleteStreamError: strict mode, and the input stream did not finish.
+            SSEConvError: the end of input reveals bad input (e.g. the dialect is unknown).
+        """
+        out: list[bytes] = []
+        self._close(out)
+        if self._raw and self.source is self.target and not self._parser.incomplete:
+            out.append(self._span_to(self._raw_start + len(self._raw)))
+        self._raw.clear()
+        return b"".join(out)
+
+    def _output(self, out: list[Any]) -> bytes:
+        return b"".join(out)
+
+    def _span_to(self, end: int) -> bytes:
+        cut = end - self._raw_start
+        span = bytes(self._raw[:cut])
+        del self._raw[:cut]
+        self._raw_start = end
+        if self._eol is not None:
+            span = _ANY_EOL.sub(self._eol, span)
+        return span
+
+    def _event(self, sse: ServerSentEvent, number: int, out: list[bytes]) -> None:
+        decoded = self._decode(sse, number)
+        if self.source is self.target:
+            self._passthrough(sse, decoded, out)
+            return
+        if self._raw:
+            self._raw.clear()
+        if isinstance(decoded, InputError):
+            self._lenient(sse, decoded, out)
+            return
+        encode = self._encoder.encode
+        for event in decoded:
+            if type(event) is Done:
+                self.report.removed_done += 1
+            out.append(encode(event))
+
+    def _passthrough(
+        self, sse: ServerSentEvent, decoded: list[ModelEvent] | InputError, out: list[bytes]
+    ) -> None:
+        keep = True
+        if isinstance(decoded, InputError):
+            keep = self._count_lenient(decoded)
+        elif decoded and type(decoded[0]) is Done:
+            self.report.removed_done += 1
+            keep = False
+        elif decoded and type(decoded[0]) is Unknown:
+            if self.target is Dialect.LEGACY:
+                self._encoder.encode(decoded[0])  # counts the drop, or raises in strict mode
+                keep = False
+            else:
+                self.report.passed_through[_event_name(sse)] += 1
+        span = self._span_to(sse.end)
+        if keep:
+            self.report.events_out += 1
+            out.append(span)
+
+    def _count_lenient(self, error: InputError) -> bool:
+        """Count a bad event in lenient mode; return whether the target can carry it."""
+        if isinstance(error, EventAfterEndError):
+            self.report.after_end += 1
+            return False
+        self.report.malformed += 1
+        if self.target is Dialect.LEGACY:
+            self.report.malformed_dropped += 1
+            return False
+        return True
+
+    def _lenient(self, sse: ServerSentEvent, error: InputError, out: list[bytes]) -> None:
+        if self._count_lenient(error):
+            self.report.events_out += 1
+            out.append(encode_sse(sse, eol=self._encoder.eol))
+
+
+def _event_name(sse: ServerSentEvent) -> str:
+    return "(data-only)" if sse.event is None else repr(sse.event)
+
+
+class EventReader(_Reader):
+    """Sans-IO reader of model events: ``feed(bytes) -> list[ModelEvent]``, ``close()``.
+
+    Args:
+        source: the dialect to read, or ``None`` to detect it.
+        mode: ``"strict"`` also raises for an unfinished stream at ``close()``; ``"lenient"``
+            skips malformed events (counted in ``report.malformed``) instead of raising.
+        max_event_size, dispatch_incomplete, detect_limit: as for :class:`Converter`.
+    """
+
+    def __init__(
+        self,
+        *,
+        source: Dialect | str | None = None,
+        mode: Mode = "default",
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        dispatch_incomplete: bool = False,
+        detect_limit: int = DETECT_LIMIT,
+    ) -> None:
+        target = Dialect.parse(source) if source is not None else Dialect.MESSAGES
+        super().__init__(target, source, mode, max_event_size, dispatch_incomplete, detect_limit)
+
+    def feed(self, data: bytes) -> list[ModelEvent]:
+        out: list[ModelEvent] = []
+        self._feed(data, out)
+        return out
+
+    def close(self) -> list[ModelEvent]:
+        out: list[ModelEvent] = []
+        self._close(out)
+        return out
+
+    def _output(self, out: list[Any]) -> bytes:
+        return b""
+
+    def _event(self, sse: ServerSentEvent, number: int, out: list[ModelEvent]) -> None:
+        decoded = self._decode(sse, number)
+        if isinstance(decoded, InputError):
+            self.report.malformed += 1
+            self.report.malformed_dropped += 1
+            return
+        out.extend(decoded)
+
+
+class Conversion(Iterator[bytes]):
+    """The iterator returned by :func:`convert`; ``report`` tells what the conversion did."""
+
+    def __init__(self, chunks: Iterable[bytes], converter: Converter) -> None:
+        self.converter = converter
+        self.report = converter.report
+        self._gen = self._run(chunks)
+
+    def _run(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        converter = self.converter
+        for chunk in chunks:
+            output = converter.feed(chunk)
+            if output:
+                yield output
+        output = converter.close()
+        if output:
+            yield output
+
+    def __next__(self) -> bytes:
+        return next(self._gen)
+
+
+class AsyncConversion(AsyncIterator[bytes]):
+    """The async iterator returned by :func:`aconvert`; ``report`` tells what it did."""
+
+    def __init__(self, chunks: AsyncIterable[bytes], converter: Converter) -> None:
+        self.converter = converter
+        self.report = converter.report
+        self._gen = self._run(chunks)
+
+    async def _run(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
+        converter = self.converter
+        async for chunk in chunks:
+            output = converter.feed(chunk)
+            if output:
+                yield output
+        output = converter.close()
+        if output:
+            yield output
+
+    async def __anext__(self) -> bytes:
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the underlying generator (and stop reading the chunks)."""
+        await self._gen.aclose()
+
+
+def convert(
+    chunks: Iterable[bytes],
+    to: Dialect | str,
+    *,
+    source: Dialect | str | None = None,
+    **options: Any,
+) -> Conversion:
+    """Convert an iterable of byte chunks, yielding output as soon as it is complete.
+
+    Options are those of :class:`Converter`. The returned iterator's ``report`` attribute is
+    the conversion's :class:`Report` (complete once the iterator is exhausted).
+    """
+    return Conversion(chunks, Converter(to, source=source, **options))
+
+
+def aconvert(
+    chunks: AsyncIterable[bytes],
+    to: Dialect | str,
+    *,
+    source: Dialect | str | None = None,
+    **options: Any,
+) -> AsyncConversion:
+    """Async twin of :func:`convert`."""
+    return AsyncConversion(chunks, Converter(to, source=source, **options))
+
+
+def parse_events(
+    chunks: Iterable[bytes], *, source: Dialect | str | None = None, **options: Any
+) -> Iterator[ModelEvent]:
+    """Yield the model events of a stream given as byte chunks (options of
+    :class:`EventReader`)."""
+    reader = EventReader(source=source, **options)
+    for chunk in chunks:
+        yield from reader.feed(chunk)
+    yield from reader.close()
+
+
+async def aparse_events(
+    chunks: AsyncIterable[bytes], *, source: Dialect | str | None = None, **options: Any
+) -> AsyncIterator[ModelEvent]:
+    """Async twin of :func:`parse_events`."""
+    reader = EventReader(source=source, **options)
+    async for chunk in chunks:
+        for event in reader.feed(chunk):
+            yield event
+    for event in reader.close():
+        yield event
+
+
+def encoder_for(to: Dialect | str, **options: Any) -> Encoder:
+    """A fresh encoder from model events to bytes of dialect ``to``.
+
+    Options: ``eol``, ``mode``, ``pings``, ``clock``, ``report`` (see :class:`Converter`).
+    """
+    return ENCODERS[Dialect.parse(to)](**options)
+
+
+def encode_events(events: Iterable[ModelEvent], to: Dialect | str, **options: Any) -> bytes:
+    """Encode a whole sequence of model events in dialect ``to``."""
+    encoder = encoder_for(to, **options)
+    return b"".join(encoder.encode(event) for event in events)

@@ -1,0 +1,221 @@
+"""The common typed event model that every dialect decodes into and encodes from.
+
+Each class is one meaning. All are frozen pydantic models and carry the position of the input
+event they came from: ``event_number`` (1-based count of dispatched SSE events) and ``offset``
+(byte offset of that event's first line). Stop reasons and stop sequences are kept in the
+vocabulary of the source dialect; each encoder maps them to its own (SPEC §4).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BlockDelta",
+    "BlockStart",
+    "BlockStop",
+    "Done",
+    "ModelEvent",
+    "Ping",
+    "StreamEnd",
+    "StreamError",
+    "StreamStart",
+    "StreamStop",
+    "TextDelta",
+    "Unknown",
+]
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}…{text[-8:]}"
+
+
+class ModelEvent(BaseModel):
+    """Base of every model event.
+
+    Attributes:
+        event_number: 1-based number of the input SSE event this came from (0: synthesized).
+        offset: byte offset of that input event's first line (-1: synthesized).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_number: int = 0
+    offset: int = -1
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            if name in ("event_number", "offset"):
+                continue
+            yield name, _Short(value) if isinstance(value, (str, dict, list)) else value
+
+
+class _Short:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _short(self.value)
+
+
+class StreamStart(ModelEvent):
+    """The stream began: Messages ``message_start``, or the first completion event.
+
+    Attributes:
+        id: the message id (Messages), or the completion ``id`` (2023-06-01), or the legacy
+            ``log_id``.
+        model: the model name.
+        log_id: the completion ``log_id`` where the source has one.
+        message: the rest of a Messages ``message_start`` payload's ``message`` object (empty
+            for completion sources); kept so that usage and unknown fields can be reported.
+    """
+
+    kind: Literal["stream_start"] = "stream_start"
+    id: str | None = None
+    model: str | None = None
+    log_id: str | None = None
+    message: dict[str, Any] = Field(default_factory=dict)
+
+
+class BlockStart(ModelEvent):
+    """A Messages content block began (``content_block_start``).
+
+    Attributes:
+        index: the block index.
+        block: the ``content_block`` object as sent (``{"type": "text", "text": ""}``, …).
+    """
+
+    kind: Literal["block_start"] = "block_start"
+    index: int
+    block: dict[str, Any]
+
+    @property
+    def block_type(self) -> str:
+        """The block's ``type`` (``"text"``, ``"tool_use"``, ``"thinking"``, …)."""
+        value = self.block.get("type")
+        return value if isinstance(value, str) else "unknown"
+
+
+class TextDelta(ModelEvent):
+    """New text of the completion (a text block's ``text_delta`` or a completion delta).
+
+    Attributes:
+        index: the content block index (0 for completion sources).
+        text: the new text, never empty.
+        extra: unknown fields of the source completion payload, in source order, to be
+            written after the known ones.
+    """
+
+    kind: Literal["text_delta"] = "text_delta"
+    index: int = 0
+    text: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class BlockDelta(ModelEvent):
+    """A non-text Messages delta (``input_json_delta``, ``thinking_delta``,
+    ``signature_delta``, ``citations_delta`` or one never seen before).
+
+    Attributes:
+        index: the content block index.
+        delta: the ``delta`` object as sent.
+    """
+
+    kind: Literal["block_delta"] = "block_delta"
+    index: int
+    delta: dict[str, Any]
+
+    @property
+    def delta_type(self) -> str:
+        """The delta's ``type``."""
+        value = self.delta.get("type")
+        return value if isinstance(value, str) else "unknown"
+
+
+class BlockStop(ModelEvent):
+    """A Messages content block ended (``content_block_stop``).
+
+    Attributes:
+        index: the block index.
+    """
+
+    kind: Literal["block_stop"] = "block_stop"
+    index: int
+
+
+class StreamStop(ModelEvent):
+    """The model stopped: Messages ``message_delta``, or the completion with a stop reason.
+
+    Attributes:
+        stop_reason: as the source says it (``"stop_sequence"``, ``"end_turn"``, …).
+        stop_sequence: the matched stop sequence (the completion ``stop`` field).
+        usage: Messages ``usage`` (cumulative), ``None`` for completion sources.
+        extra: unknown fields of the source payload, in source order.
+    """
+
+    kind: Literal["stream_stop"] = "stream_stop"
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    usage: dict[str, Any] | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class StreamEnd(ModelEvent):
+    """The stream finished: legacy ``[DONE]``, Messages ``message_stop``, or (2023-06-01)
+    right after the final completion event."""
+
+    kind: Literal["stream_end"] = "stream_end"
+
+
+class Done(ModelEvent):
+    """A stray ``data: [DONE]`` in a dialect that has none (some proxies add one).
+
+    Converters remove it and count it in the report.
+    """
+
+    kind: Literal["done"] = "done"
+
+
+class Ping(ModelEvent):
+    """A keep-alive.
+
+    Attributes:
+        data: the ping's data as sent (a legacy timestamp or ``{"type": "ping"}``).
+    """
+
+    kind: Literal["ping"] = "ping"
+    data: str = ""
+
+
+class StreamError(ModelEvent):
+    """An error reported in the stream: an ``error`` event or a legacy ``exception``.
+
+    Attributes:
+        type: the error type (``"overloaded_error"``, ``"api_error"``, …).
+        message: the error message.
+        extra: other fields of the source ``error`` object, in source order.
+    """
+
+    kind: Literal["stream_error"] = "stream_error"
+    type: str
+    message: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Unknown(ModelEvent):
+    """An event this version of sseconv does not know; passed through verbatim where the
+    target can carry it.
+
+    Attributes:
+        event: its ``event:`` name (``None`` for a data-only event).
+        data: its data, untouched.
+    """
+
+    kind: Literal["unknown"] = "unknown"
+    event: str | None
+    data: str

@@ -1,0 +1,80 @@
+"""What a conversion did: counts of everything removed, dropped or passed through."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._dialect import Dialect
+
+__all__ = ["Report"]
+
+
+@dataclass
+class Report:
+    """The account of one conversion; nothing is dropped without being counted here.
+
+    Attributes:
+        target: the dialect written.
+        source: the dialect read (``None`` until detected).
+        events_in: SSE events read (every dispatched event).
+        events_out: SSE events written.
+        dropped: content with no place in the target, counted by kind: block types
+            (``"tool_use"``, ``"thinking"``, …), delta types inside kept blocks
+            (``"citations_delta"``), ``"unknown:<event>"`` for unknown events a legacy target
+            cannot carry, ``"ping"`` for pings dropped on request.
+        skipped_empty_deltas: non-final events whose new text was empty (no output needed).
+        removed_done: stray ``[DONE]`` lines removed from a completions or Messages stream.
+        passed_through: unknown events passed through verbatim, by event name.
+        malformed: malformed events met in lenient mode (passed through or dropped).
+        malformed_dropped: of those, how many the target could not carry.
+        after_end: events after the end of the stream dropped in lenient mode.
+        usage: Messages usage that had no place in the target (``message_start`` usage
+            updated by the cumulative ``message_delta`` usage).
+        finished: whether the input stream really finished (terminator, final event or error).
+        incomplete_block: whether the input ended in the middle of an event.
+    """
+
+    target: Dialect
+    source: Dialect | None = None
+    events_in: int = 0
+    events_out: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    skipped_empty_deltas: int = 0
+    removed_done: int = 0
+    passed_through: Counter[str] = field(default_factory=Counter)
+    malformed: int = 0
+    malformed_dropped: int = 0
+    after_end: int = 0
+    usage: dict[str, Any] | None = None
+    finished: bool = False
+    incomplete_block: bool = False
+
+    def warnings(self) -> list[str]:
+        """One human-readable line per thing a user should know about, most important first."""
+        lines = []
+        if not self.finished:
+            where = " (it ended inside an event)" if self.incomplete_block else ""
+            lines.append(f"input incomplete: the stream did not finish{where}")
+        for kind, count in sorted(self.dropped.items()):
+            lines.append(f"dropped {count} × {kind} (no place in {self.target})")
+        if self.usage is not None:
+            lines.append(f"dropped usage {_compact(self.usage)} (no place in {self.target})")
+        if self.removed_done:
+            lines.append(f"removed {self.removed_done} × [DONE] (not part of {self.source})")
+        for name, count in sorted(self.passed_through.items()):
+            lines.append(f"passed through {count} × unknown event {name!r}")
+        if self.malformed:
+            kept = self.malformed - self.malformed_dropped
+            lines.append(
+                f"malformed events: {self.malformed} ({kept} passed through, "
+                f"{self.malformed_dropped} dropped)"
+            )
+        if self.after_end:
+            lines.append(f"dropped {self.after_end} event(s) after the end of the stream")
+        return lines
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in value.items())

@@ -1,0 +1,372 @@
+"""The server-sent-events wire layer: bytes in, events out, no I/O.
+
+:class:`SSEParser` follows the WHATWG "interpreting an event stream" rules. It splits lines on
+bytes (CRLF, LF or CR, never U+2028 or U+0085), decodes field values afterwards (invalid UTF-8
+becomes U+FFFD), strips one leading BOM, and dispatches each event from the ``feed`` call that
+completes its blank line. :func:`encode_sse` writes events back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ._errors import EventTooLargeError
+
+if TYPE_CHECKING:
+    import httpx_sse
+
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
+
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_EOL = re.compile(rb"(\r\n|\r|\n)")
+_new = tuple.__new__
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-15:]}"
+
+
+class ServerSentEvent(tuple):  # type: ignore[type-arg]
+    """One dispatched server-sent event.
+
+    Attributes:
+        event: the value of the block's last ``event:`` line, or ``None`` when the block had
+            none (a data-only event is not the same as one named ``message``).
+        data: the ``data:`` lines of the block joined with ``"\\n"``.
+        id: the last event ID in force at dispatch (what a browser reports as
+            ``lastEventId``); ``None`` while it is empty.
+        retry: the reconnection time set by a valid ``retry:`` line of this block, else ``None``.
+        offset: byte offset of the block's first line in the input (``-1`` if not parsed).
+        end: byte offset just past the blank line that dispatched it (``-1`` if not parsed).
+
+    Instances are immutable and cheap to make (one is made per event on the hot path); they
+    compare and hash by ``(event, data, id, retry)`` only, never by position.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        event: str | None,
+        data: str,
+        id: str | None = None,
+        retry: int | None = None,
+        *,
+        offset: int = -1,
+        end: int = -1,
+    ) -> ServerSentEvent:
+        return _new(cls, (event, data, id, retry, offset, end))
+
+    @property
+    def event(self) -> str | None:
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def data(self) -> str:
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def id(self) -> str | None:
+        return self[2]  # type: ignore[no-any-return]
+
+    @property
+    def retry(self) -> int | None:
+        return self[3]  # type: ignore[no-any-return]
+
+    @property
+    def offset(self) -> int:
+        return self[4]  # type: ignore[no-any-return]
+
+    @property
+    def end(self) -> int:
+        return self[5]  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ServerSentEvent):
+            return self[:4] == other[:4]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, ServerSentEvent):
+            return self[:4] != other[:4]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self[:4])
+
+    def __repr__(self) -> str:
+        parts = [f"event={self.event!r}", f"data={_shorten(self.data)!r}"]
+        if self.id is not None:
+            parts.append(f"id={self.id!r}")
+        if self.retry is not None:
+            parts.append(f"retry={self.retry!r}")
+        return f"ServerSentEvent({', '.join(parts)})"
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self[:4], {"offset": self.offset, "end": self.end})
+
+    def to_httpx_sse(self) -> httpx_sse.ServerSentEvent:
+        """Return the equivalent ``httpx_sse.ServerSentEvent``.
+
+        The mapping loses information: httpx-sse has no "no event line" state, so ``None``
+        becomes ``"message"``, and a missing id becomes ``""``.
+        """
+        import httpx_sse
+
+        return httpx_sse.ServerSentEvent(
+            event="message" if self.event is None else self.event,
+            data=self.data,
+            id="" if self.id is None else self.id,
+            retry=self.retry,
+        )
+
+    @classmethod
+    def from_httpx_sse(cls, event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
+        """Make a ServerSentEvent from an ``httpx_sse.ServerSentEvent``, field by field.
+
+        httpx-sse reports a missing event line as ``"message"``; that is kept as ``"message"``
+        (the information is already gone). An empty id becomes ``None``.
+        """
+        return cls(event.event, event.data, event.id or None, event.retry)
+
+
+class SSEParser:
+    """Incremental, sans-IO parser of a ``text/event-stream`` body.
+
+    Args:
+        max_event_size: the largest event (sum of its data bytes) or line accepted, in bytes;
+            beyond it :class:`EventTooLargeError` is raised instead of growing memory.
+        dispatch_incomplete: at :meth:`close`, dispatch a final block that lacks its blank line
+            (the standard discards it; recorded files often lack the final blank line).
+
+    Attributes:
+        last_event_id: the last event ID buffer (sticky across events; ``""`` when unset).
+        retry: the reconnection time set by the most recent valid ``retry:`` field, or ``None``.
+        events_dispatched: how many events have been dispatched so far.
+        incomplete: after :meth:`close`, whether the input ended inside a block holding data.
+        closed: whether :meth:`close` has been called.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        dispatch_incomplete: bool = False,
+    ) -> None:
+        self.max_event_size = max_event_size
+        self.dispatch_incomplete = dispatch_incomplete
+        self.last_event_id = ""
+        self.retry: int | None = None
+        self.events_dispatched = 0
+        self.incomplete = False
+        self.closed = False
+        self._buf = b""  # bytes after the last line end
+        self._pos = 0  # input offset of the first byte of _buf
+        self._bom_done = False
+        self._cr_pending = False  # the last line ended with CR: skip one LF that follows
+        self._start = -1  # offset of the current block's first line (-1: no block)
+        self._event: str | None = None
+        self._data: list[bytes] | None = None
+        self._size = 0
+        self._block_retry: int | None = None
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        """Parse more input and return the events it completes, in order.
+
+        Raises:
+            EventTooLargeError: an event or a line exceeds ``max_event_size``.
+        """
+        if not data:
+            return []
+        if self._cr_pending:
+            self._cr_pending = False
+            if data[:1] == b"\n":
+                self._pos += 1
+                data = data[1:]
+                if not data:
+                    return []
+        out: list[ServerSentEvent] = []
+        try:
+            self._feed(self._buf + data if self._buf else data, out)
+        except EventTooLargeError as exc:
+            exc.events = out
+            raise
+        return out
+
+    def _feed(self, buf: bytes, out: list[ServerSentEvent]) -> None:
+        if not self._bom_done:
+            if len(buf) < 3 and _BOM.startswith(buf):
+                self._buf = buf
+                return
+            self._bom_done = True
+            if buf[:3] == _BOM:
+                buf = buf[3:]
+                self._pos += 3
+        eol_len = 1
+        if b"\r" in buf:
+            n_crlf = buf.count(b"\r\n")
+            if buf.count(b"\r") != n_crlf or buf.count(b"\n") != n_crlf:
+                self._feed_general(buf, out)
+                return
+            lines = buf.split(b"\r\n")  # every line end is CRLF
+            eol_len = 2
+        else:
+            lines = buf.split(b"\n")
+        self._buf = rest = lines.pop()
+        if lines:
+            self._pos = self._lines(lines, self._pos, out, eol_len)
+        if len(rest) > self.max_event_size:
+            self._too_large(self._pos)
+
+    def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
+        parts = _EOL.split(buf)
+        rest = parts.pop()
+        pos = self._pos
+        lines = parts[0::2]
+        eols = parts[1::2]
+        if eols and not rest and eols[-1] == b"\r":
+            self._cr_pending = True
+        # Process line by line with each line's own terminator length.
+        for line, eol in zip(lines, eols, strict=True):
+            pos = self._lines((line,), pos, out, len(eol))
+        self._pos = pos
+        self._buf = rest
+        if len(rest) > self.max_event_size:
+            self._too_large(pos)
+
+    def _lines(
+        self,
+        lines: list[bytes] | tuple[bytes, ...],
+        pos: int,
+        out: list[ServerSentEvent],
+        eol_len: int = 1,
+    ) -> int:
+        data = self._data
+        for line in lines:
+            if not line:
+                if data is not None:
+                    self.events_dispatched += 1
+                    text = (
+                        data[0].decode("utf-8", "replace")
+                        if len(data) == 1
+                        else b"\n".join(data).decode("utf-8", "replace")
+                    )
+                    out.append(
+                        _new(
+                            ServerSentEvent,
+                            (
+                                self._event,
+                                text,
+                                self.last_event_id or None,
+                                self._block_retry,
+                                self._start,
+                                pos + eol_len,
+                            ),
+                        )
+                    )
+                    data = self._data = None
+                    self._size = 0
+                self._start = -1
+                self._event = None
+                self._block_retry = None
+                pos += eol_len
+                continue
+            if self._start < 0:
+                self._start = pos
+            pos += len(line) + eol_len
+            if line[0] == 58:  # ":" comment
+                continue
+            colon = line.find(b":")
+            if colon < 0:
+                name = line
+                value = b""
+            else:
+                name = line[:colon]
+                value = line[colon + 1 :]
+                if value[:1] == b" ":
+                    value = value[1:]
+            if name == b"data":
+                self._size += len(value) + 1
+                if self._size > self.max_event_size:
+                    self._too_large(self._start)
+                if data is None:
+                    data = self._data = [value]
+                else:
+                    data.append(value)
+            elif name == b"event":
+                self._event = value.decode("utf-8", "replace")
+            elif name == b"id":
+                if b"\x00" not in value:
+                    self.last_event_id = value.decode("utf-8", "replace")
+            elif name == b"retry" and value.isdigit():
+                self.retry = self._block_retry = int(value)
+        return pos
+
+    def _too_large(self, offset: int) -> None:
+        raise EventTooLargeError(
+            f"expected an event of at most {self.max_event_size} bytes, found a larger one",
+            event_number=self.events_dispatched + 1,
+            offset=offset,
+        )
+
+    def close(self) -> list[ServerSentEvent]:
+        """Signal the end of input; return what that dispatches (see ``dispatch_incomplete``).
+
+        A final line without its line end is processed as a line. A block holding data that
+        never got its blank line sets :attr:`incomplete`; it is dispatched only when
+        ``dispatch_incomplete`` is true, and discarded otherwise, as the standard says.
+        """
+        if self.closed:
+            return []
+        self.closed = True
+        out: list[ServerSentEvent] = []
+        if self._buf:
+            if not self._bom_done and self._buf == _BOM[: len(self._buf)]:
+                self._buf = b""
+            else:
+                buf, self._buf = self._buf, b""
+                self._pos = self._lines((buf,), self._pos, out, 0)
+        if self._data is not None:
+            self.incomplete = True
+            if self.dispatch_incomplete:
+                self._lines((b"",), self._pos, out, 0)
+        return out
+
+
+def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
+    """Encode one event: ``event``, ``id``, ``retry`` lines, one ``data:`` line per line of data.
+
+    Args:
+        event: the event to write.
+        eol: ``"\\n"`` (default) or ``"\\r\\n"``.
+
+    Returns:
+        The wire bytes, ending with the blank line that dispatches the event.
+    """
+    if eol not in ("\n", "\r\n"):
+        from ._errors import UsageError
+
+        raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
+    parts = []
+    if event.event is not None:
+        parts.append(f"event: {event.event}")
+    if event.id is not None:
+        parts.append(f"id: {event.id}")
+    if event.retry is not None:
+        parts.append(f"retry: {event.retry}")
+    data = event.data
+    if "\n" in data:
+        parts.extend(f"data: {line}" for line in data.split("\n"))
+    else:
+        parts.append(f"data: {data}")
+    parts.append(eol)
+    try:
+        return eol.join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        from ._errors import UsageError
+
+        raise UsageError(
+            f"expected text encodable as UTF-8, found a lone surrogate at {exc.start}"
+        ) from None

@@ -1,0 +1,71 @@
+"""Compatibility harness: real Anthropic clients of each API era reading given stream bytes.
+
+- ``run_2023_01_01(stream)``: ``anthropic==0.2.10`` (anthropic-version 2023-01-01,
+  ``Client.completion_stream``) reads ``stream`` from a local HTTP server, in its own virtualenv.
+- ``run_2023_06_01(stream)``: ``anthropic==0.3.11`` (2023-06-01, ``completions.create(stream=True)``)
+  reads ``stream`` through an ``httpx.MockTransport``, in its own virtualenv.
+- ``read_messages(stream)`` / ``read_messages_create(stream)`` (+ async variants): today's SDK,
+  in-process, through an ``httpx2.MockTransport``.
+
+The ``*_many`` runners read several streams in one subprocess (about 0.3 s each call saved).
+Virtualenvs are built once and cached (see ``venvs.py``); import this package as ``compat``
+(``tests/`` is on ``sys.path`` under pytest's default import mode).
+"""
+
+from __future__ import annotations
+
+from .modern import (
+    MockAPI,
+    aread_messages,
+    aread_messages_create,
+    read_messages,
+    read_messages_async,
+    read_messages_create,
+    read_messages_create_async,
+)
+from .results import (
+    CompletionsResult,
+    ErrorInfo,
+    LegacyResult,
+    MessagesCreateResult,
+    MessagesResult,
+    RequestInfo,
+)
+from .runners import (
+    CompatRunError,
+    run_2023_01_01,
+    run_2023_01_01_many,
+    run_2023_06_01,
+    run_2023_06_01_many,
+)
+from .server import SSEServer, StreamSpec, serve_streams, split_chunks
+from .venvs import REQUIREMENTS, CompatEnvError, cache_root, client_python
+
+__all__ = [
+    "REQUIREMENTS",
+    "CompatEnvError",
+    "CompatRunError",
+    "CompletionsResult",
+    "ErrorInfo",
+    "LegacyResult",
+    "MessagesCreateResult",
+    "MessagesResult",
+    "MockAPI",
+    "RequestInfo",
+    "SSEServer",
+    "StreamSpec",
+    "aread_messages",
+    "aread_messages_create",
+    "cache_root",
+    "client_python",
+    "read_messages",
+    "read_messages_async",
+    "read_messages_create",
+    "read_messages_create_async",
+    "run_2023_01_01",
+    "run_2023_01_01_many",
+    "run_2023_06_01",
+    "run_2023_06_01_many",
+    "serve_streams",
+    "split_chunks",
+]

@@ -1,0 +1,199 @@
+"""Cached virtualenvs holding the old Anthropic clients.
+
+Each client era gets its own virtualenv, built once from an exact, fully pinned requirement
+list and reused by every later test run and every clone of the repository:
+
+    ${SSECONV_COMPAT_CACHE:-~/.cache/sseconv/compat}/<name>-<hash>/
+
+The hash covers the requirement list, the interpreter version and the index URL, so changing
+any of them builds a fresh environment next to the old one. A marker file is written last; a
+directory without it (an interrupted build) is deleted and rebuilt. An ``fcntl`` lock per
+environment keeps parallel pytest workers from building the same one at once.
+
+Packages come from PyPI only (``https://pypi.org/simple``, or ``SSECONV_COMPAT_INDEX_URL``):
+the user's and the machine's pip configuration (extra indexes, find-links) is ignored so the
+environments resolve to the same files everywhere. Installs use ``--no-deps`` with every
+transitive dependency pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = [
+    "REQUIREMENTS",
+    "CompatEnvError",
+    "cache_root",
+    "client_python",
+    "env_dir",
+]
+
+# Versions as a user installing each client on its release date would have got them.
+# anthropic 0.2.10 was released 2023-06-02 and 0.3.11 on 2023-08-28.
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "anthropic-0.2.10": (
+        "anthropic==0.2.10",
+        "requests==2.31.0",
+        "urllib3==2.0.2",
+        "charset-normalizer==3.1.0",
+        "idna==3.4",
+        "certifi==2023.5.7",
+        "httpx==0.24.1",
+        "httpcore==0.17.2",
+        "h11==0.14.0",
+        "anyio==3.7.0",
+        "sniffio==1.3.0",
+        "tokenizers==0.13.3",
+        "aiohttp==3.8.4",
+        "multidict==6.0.4",
+        "yarl==1.9.2",
+        "frozenlist==1.3.3",
+        "aiosignal==1.3.1",
+        "async-timeout==4.0.2",
+        "attrs==23.1.0",
+    ),
+    "anthropic-0.3.11": (
+        "anthropic==0.3.11",
+        "httpx==0.24.1",
+        "httpcore==0.17.3",
+        "h11==0.14.0",
+        "anyio==3.7.1",
+        "sniffio==1.3.0",
+        "idna==3.4",
+        "certifi==2023.7.22",
+        "pydantic==2.3.0",
+        "pydantic-core==2.6.3",
+        "annotated-types==0.5.0",
+        "typing-extensions==4.7.1",
+        "distro==1.8.0",
+        "tokenizers==0.13.3",
+    ),
+}
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+_MARKER = ".sseconv-compat-complete"
+_LAYOUT_VERSION = "1"  # bump to force every cached environment to be rebuilt
+_KEEP_PIP_ENV = ("PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_PROXY", "PIP_RETRIES")
+
+
+class CompatEnvError(RuntimeError):
+    """A client virtualenv could not be built."""
+
+
+def cache_root() -> Path:
+    """The directory holding all cached client environments."""
+    configured = os.environ.get("SSECONV_COMPAT_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".cache" / "sseconv" / "compat"
+
+
+def _index_url() -> str:
+    return os.environ.get("SSECONV_COMPAT_INDEX_URL") or DEFAULT_INDEX_URL
+
+
+def _requirements(name: str) -> tuple[str, ...]:
+    try:
+        return REQUIREMENTS[name]
+    except KeyError:
+        known = ", ".join(sorted(REQUIREMENTS))
+        raise CompatEnvError(f"unknown client environment {name!r} (known: {known})") from None
+
+
+def _fingerprint(name: str) -> dict[str, object]:
+    return {
+        "layout": _LAYOUT_VERSION,
+        "name": name,
+        "requirements": sorted(_requirements(name)),
+        "python": f"{sys.implementation.name}-{sys.version_info.major}.{sys.version_info.minor}",
+        "index_url": _index_url(),
+    }
+
+
+def env_dir(name: str) -> Path:
+    """Where the environment for ``name`` lives (whether or not it exists yet)."""
+    blob = json.dumps(_fingerprint(name), sort_keys=True).encode()
+    return cache_root() / f"{name}-{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
+def _python_in(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def _is_complete(venv: Path) -> bool:
+    return (venv / _MARKER).is_file() and _python_in(venv).exists()
+
+
+def _pip_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PIP_")}
+    env.update({key: os.environ[key] for key in _KEEP_PIP_ENV if key in os.environ})
+    env["PIP_CONFIG_FILE"] = os.devnull  # ignore pip.conf files (extra indexes, find-links)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(
+        cmd, env=_pip_env(), capture_output=True, text=True, timeout=900, check=False
+    )
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        raise CompatEnvError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
+
+
+def _build(name: str, venv: Path) -> None:
+    if venv.exists():
+        shutil.rmtree(venv)
+    # `-m venv` run from inside a virtualenv bases the new one on the underlying interpreter.
+    _run([sys.executable, "-m", "venv", str(venv)], f"creating the {name} virtualenv")
+    python = str(_python_in(venv))
+    _run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--index-url",
+            _index_url(),
+            *_requirements(name),
+        ],
+        f"installing {name}",
+    )
+    _run([python, "-m", "pip", "check"], f"checking {name}")
+    marker = venv / _MARKER
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps(_fingerprint(name), indent=2, sort_keys=True) + "\n")
+    tmp.replace(marker)
+
+
+def client_python(name: str) -> Path:
+    """The interpreter of the (possibly freshly built) virtualenv for client ``name``.
+
+    ``name`` is a key of :data:`REQUIREMENTS`, e.g. ``"anthropic-0.2.10"``.
+    """
+    venv = env_dir(name)
+    if _is_complete(venv):
+        return _python_in(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = venv.parent / f"{venv.name}.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not _is_complete(venv):  # another worker may have finished it meanwhile
+                _build(name, venv)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return _python_in(venv)
