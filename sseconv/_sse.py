@@ -218,7 +218,7 @@ class SSEParser:
         if lines:
             self._pos = self._lines(lines, self._pos, out, eol_len)
         if len(rest) > self.max_event_size:
-            self._too_large(self._pos)
+            self._too_large(self._start if self._start >= 0 else self._pos)
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
         parts = _EOL.split(buf)
@@ -234,7 +234,7 @@ class SSEParser:
         self._pos = pos
         self._buf = rest
         if len(rest) > self.max_event_size:
-            self._too_large(pos)
+            self._too_large(self._start if self._start >= 0 else pos)
 
     def _lines(
         self,
