@@ -105,6 +105,19 @@ def count_sseconv(source: str, to: str, data: list[bytes]) -> int:
     return size + len(converter.close())
 
 
+def checked_count_sseconv(source: str, to: str, data: list[bytes]) -> tuple[int, bytes]:
+    """:func:`count_sseconv` that also returns the last few output pieces (for a check)."""
+    converter = sseconv.Converter(to, source=source)
+    size = 0
+    tail: list[bytes] = []
+    for chunk in [*data, None]:
+        piece = converter.close() if chunk is None else converter.feed(chunk)
+        size += len(piece)
+        if piece:
+            tail = [*tail[-2:], piece]
+    return size, b"".join(tail)
+
+
 def convert_baseline(func: Baseline, data: list[bytes]) -> list[bytes]:
     return list(func(data))
 
@@ -251,14 +264,21 @@ def run_linearity(
     points: list[LinearityPoint] = []
     per_byte: dict[tuple[str, int], float] = {}
     notes: list[str] = []
+    correct = True
     for n in (small, large):
         data = chunks(completions_stream(n), CHUNK_SIZE)
         sizes: dict[str, int] = {}
         funcs: dict[str, Callable[[], object]] = {}
         try:
-            sizes["sseconv"] = count_sseconv("completions", "legacy", data)
+            sizes["sseconv"], tail = checked_count_sseconv("completions", "legacy", data)
             funcs["sseconv"] = functools.partial(count_sseconv, "completions", "legacy", data)
+            got = summarize(tail, "legacy")
+            expected = ("".join(tokens(n)), "stop_sequence", True)
+            if (got.text, got.stop_reason, got.finished) != expected:
+                correct = False
+                notes.append(f"sseconv output wrong at {n} tokens (final event or [DONE])")
         except Exception as exc:
+            correct = False
             notes.append(f"sseconv raised {_error(exc)} at {n} tokens")
         sizes["baseline"] = count_baseline(baseline_convert.completions_to_legacy, data)
         funcs["baseline"] = functools.partial(
@@ -277,7 +297,7 @@ def run_linearity(
         f"/ at {small:,} tokens <= {LINEARITY_TARGET:g}",
         value=value,
         target=f"<= {LINEARITY_TARGET:g}",
-        ok=value is not None and value <= LINEARITY_TARGET,
+        ok=correct and value is not None and value <= LINEARITY_TARGET,
         note="; ".join(notes),
     )
     return points, requirement

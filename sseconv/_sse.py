@@ -21,6 +21,16 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
+# A run of canonical events: an optional "event: x" line, one "data: y" line, a blank line.
+_RUN_LF = re.compile(rb"(?:(?:event: [^\n]*\n)?data: [^\n]*\n\n)+")
+_ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
+_RUN_CRLF = re.compile(rb"(?:(?:event: [^\r\n]*\r\n)?data: [^\r\n]*\r\n\r\n)+")
+_MISSING: Any = object()
+_LF = b"\n"
+_CRLF = b"\r\n"
+_RUN_WINDOW = 2048  # bytes a run match may span; larger events go through find()
+_DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
+_ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
 _new = tuple.__new__
 
 
@@ -171,6 +181,10 @@ class SSEParser:
         self._data: list[bytes] | None = None
         self._size = 0
         self._block_retry: int | None = None
+        self._more: list[bytes] = []  # pieces of a pending line not yet joined to _buf
+        self._more_size = 0
+        self._names: dict[bytes, str | None] = {b"": None}  # "event: x" line -> "x"
+        self._tail_sep = b""  # line end of the lines in a kept pending block
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -187,38 +201,173 @@ class SSEParser:
                 data = data[1:]
                 if not data:
                     return []
+        if self._bom_done and b"\n" not in data and b"\r" not in data:
+            # No line end: only a pending line grows. Keep the pieces; join them once.
+            self._more.append(data)
+            self._more_size += len(data)
+            if len(self._buf) + self._more_size > self.max_event_size:
+                self._too_large(self._start if self._start >= 0 else self._pos)
+            return []
+        if self._more:
+            buf = b"".join([self._buf, *self._more, data])
+            self._more = []
+            self._more_size = 0
+        else:
+            buf = self._buf + data if self._buf else data
+        # The line ends of the new bytes choose the path (what is pending was checked before).
+        if b"\r" not in data:
+            sep = _LF
+        elif data.count(b"\r") == data.count(b"\r\n") == data.count(b"\n"):
+            sep = _CRLF
+        else:
+            sep = b""
+        if self._tail_sep and self._tail_sep != sep:
+            sep = b""
+        self._tail_sep = b""
         out: list[ServerSentEvent] = []
         try:
-            self._feed(self._buf + data if self._buf else data, out)
+            if not self._bom_done:
+                if len(buf) < 3 and _BOM.startswith(buf):
+                    self._buf = buf
+                    return out
+                self._bom_done = True
+                if buf[:3] == _BOM:
+                    buf = buf[3:]
+                    self._pos += 3
+            if sep:
+                self._feed_uniform(buf, out, sep)
+            else:
+                self._feed_general(buf, out)
         except EventTooLargeError as exc:
             exc.events = out
             raise
         return out
 
-    def _feed(self, buf: bytes, out: list[ServerSentEvent]) -> None:
-        if not self._bom_done:
-            if len(buf) < 3 and _BOM.startswith(buf):
-                self._buf = buf
-                return
-            self._bom_done = True
-            if buf[:3] == _BOM:
-                buf = buf[3:]
-                self._pos += 3
-        eol_len = 1
-        if b"\r" in buf:
-            n_crlf = buf.count(b"\r\n")
-            if buf.count(b"\r") != n_crlf or buf.count(b"\n") != n_crlf:
-                self._feed_general(buf, out)
-                return
-            lines = buf.split(b"\r\n")  # every line end is CRLF
-            eol_len = 2
-        else:
-            lines = buf.split(b"\n")
-        self._buf = rest = lines.pop()
-        if lines:
-            self._pos = self._lines(lines, self._pos, out, eol_len)
+    def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
+        """Parse a buffer whose line ends are all ``sep`` (LF or CRLF).
+
+        Runs of canonical events (an optional ``event: x`` line and one ``data: y`` line) are
+        matched by one regular expression, a large canonical event by ``find``; anything else
+        goes line by line. A pending block without its blank line yet is kept whole (and parsed
+        when complete) unless it is large or has ``id``/``retry`` lines, which act at once.
+        """
+        run, one = (_RUN_LF, _ONE_LF) if sep is _LF else (_RUN_CRLF, _ONE_CRLF)
+        pos = 0
+        base = self._pos
+        size = len(sep)
+        blank = sep + sep
+        length = len(buf)
+        while True:
+            if self._start < 0:
+                match = run.match(buf, pos, pos + _RUN_WINDOW)
+                if match is not None:
+                    self._run(match.group(), base + pos, out, one, size)
+                    pos = match.end()
+                    if pos == length:
+                        break
+                found = buf.find(blank, pos)
+                if found < 0:
+                    if (
+                        length - pos <= _DEFER_LIMIT
+                        and not buf.startswith((sep, b"id", b"retry"), pos)
+                        and buf.find(b"\nid", pos) < 0
+                        and buf.find(b"\nretry", pos) < 0
+                    ):
+                        # Keep the unfinished block whole; it is parsed once complete.
+                        self._tail_sep = sep if buf.find(sep, pos) >= 0 else b""
+                        break
+                elif self._single(buf, pos, found, sep, base, out):
+                    pos = found + 2 * size
+                    continue
+            if buf.startswith(sep, pos):
+                end = pos + size
+                last = False
+            else:
+                found = buf.find(blank, pos)
+                last = found < 0
+                if last:
+                    found = buf.rfind(sep, pos)
+                    if found < 0:
+                        break
+                    end = found + size
+                else:
+                    end = found + 2 * size
+            lines = buf[pos:end].split(sep)
+            lines.pop()
+            self._lines(lines, base + pos, out, size)
+            pos = end
+            if last:
+                break
+        self._buf = rest = buf[pos:]
+        self._pos = base + pos
         if len(rest) > self.max_event_size:
             self._too_large(self._start if self._start >= 0 else self._pos)
+
+    def _single(
+        self, buf: bytes, pos: int, blank: int, sep: bytes, base: int, out: list[ServerSentEvent]
+    ) -> bool:
+        """Dispatch the block from ``pos`` to the blank line at ``blank`` if it is canonical."""
+        name = None
+        head_end = pos
+        if buf.startswith(b"event: ", pos):
+            line_end = buf.find(sep, pos, blank)
+            if line_end < 0:
+                return False
+            name = buf[pos + 7 : line_end].decode("utf-8", "replace")
+            head_end = line_end + len(sep)
+        if not buf.startswith(b"data: ", head_end) or buf.find(sep, head_end, blank) >= 0:
+            return False
+        if blank - head_end - 5 > self.max_event_size:
+            self._too_large(base + pos)
+        self.events_dispatched += 1
+        out.append(
+            _new(
+                ServerSentEvent,
+                (
+                    name,
+                    buf[head_end + 6 : blank].decode("utf-8", "replace"),
+                    self.last_event_id or None,
+                    None,
+                    base + pos,
+                    base + blank + 2 * len(sep),
+                ),
+            )
+        )
+        return True
+
+    def _run(
+        self, run: bytes, pos: int, out: list[ServerSentEvent], one: re.Pattern[bytes], size: int
+    ) -> None:
+        """Dispatch a run of canonical events starting at input offset ``pos``."""
+        names = self._names
+        get = names.get
+        last_id = self.last_event_id or None
+        fixed = 6 + 2 * size  # "data: " + the line end + the blank line
+        append = out.append
+        pairs = one.findall(run)
+        oversize = -1
+        if len(run) > self.max_event_size:
+            limit = self.max_event_size
+            oversize = next((k for k, (_, v) in enumerate(pairs) if len(v) + 1 > limit), -1)
+            if oversize >= 0:
+                pairs = pairs[:oversize]
+        for head, value in pairs:
+            name = get(head, _MISSING)
+            if name is _MISSING:
+                name = head[7:-size].decode("utf-8", "replace")
+                if len(names) < 64:
+                    names[head] = name
+            end = pos + len(head) + len(value) + fixed
+            append(
+                _new(
+                    ServerSentEvent,
+                    (name, value.decode("utf-8", "replace"), last_id, None, pos, end),
+                )
+            )
+            pos = end
+        self.events_dispatched += len(pairs)
+        if oversize >= 0:
+            self._too_large(pos)
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
         parts = _EOL.split(buf)
@@ -322,12 +471,18 @@ class SSEParser:
             return []
         self.closed = True
         out: list[ServerSentEvent] = []
+        if self._more:
+            self._buf = b"".join([self._buf, *self._more])
+            self._more = []
         if self._buf:
             if not self._bom_done and self._buf == _BOM[: len(self._buf)]:
                 self._buf = b""
             else:
                 buf, self._buf = self._buf, b""
-                self._pos = self._lines((buf,), self._pos, out, 0)
+                self._feed_general(buf, out)
+                buf, self._buf = self._buf, b""
+                if buf:
+                    self._pos = self._lines((buf,), self._pos, out, 0)
         if self._data is not None:
             self.incomplete = True
             if self.dispatch_incomplete:

@@ -2,8 +2,9 @@
 
 - ``run_2023_01_01(stream)``: ``anthropic==0.2.10`` (anthropic-version 2023-01-01,
   ``Client.completion_stream``) reads ``stream`` from a local HTTP server, in its own virtualenv.
-- ``run_2023_06_01(stream)``: ``anthropic==0.3.11`` (2023-06-01, ``completions.create(stream=True)``)
-  reads ``stream`` through an ``httpx.MockTransport``, in its own virtualenv.
+- ``run_2023_06_01(stream)``: ``anthropic==0.3.11`` (2023-06-01,
+  ``completions.create(stream=True)``) reads ``stream`` through an ``httpx.MockTransport``, in its
+  own virtualenv.
 - ``read_messages(stream)`` / ``read_messages_create(stream)`` (+ async variants): today's SDK,
   in-process, through an ``httpx2.MockTransport``.
 

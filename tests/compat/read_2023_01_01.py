@@ -106,7 +106,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     anthropic: Any = importlib.import_module("anthropic")
     for url in args.urls:
-        line = asyncio.run(read_async(anthropic, url)) if args.use_async else read_sync(anthropic, url)
+        line = (
+            asyncio.run(read_async(anthropic, url)) if args.use_async else read_sync(anthropic, url)
+        )
         print(line, flush=True)
     return 0
 

@@ -43,9 +43,7 @@ def _run_script(
 ) -> list[dict[str, Any]]:
     python = client_python(env_name)
     cmd = [str(python), "-I", str(script), *args]
-    proc = subprocess.run(
-        cmd, env=_script_env(), capture_output=True, timeout=timeout, check=False
-    )
+    proc = subprocess.run(cmd, env=_script_env(), capture_output=True, timeout=timeout, check=False)
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")
     lines = [line for line in out.splitlines() if line.strip()]

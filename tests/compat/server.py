@@ -103,7 +103,10 @@ class SSEServer:
                 body = self.rfile.read(length) if length else b""
                 server.requests.append(
                     RecordedRequest(
-                        self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
                     )
                 )
                 match = _PATH.match(self.path)
@@ -130,7 +133,9 @@ class SSEServer:
         httpd = http.server.ThreadingHTTPServer((self.host, 0), Handler)
         httpd.daemon_threads = True
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="sse-server", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.02,), name="sse-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -193,7 +193,15 @@ def client_python(name: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not _is_complete(venv):  # another worker may have finished it meanwhile
-                _build(name, venv)
+                try:
+                    _build(name, venv)
+                except CompatEnvError as exc:
+                    if sys.version_info[:2] != (3, 11):
+                        raise CompatEnvError(
+                            f"{exc}\n(the pins are wheels for CPython 3.11; "
+                            f"this is {sys.version.split()[0]})"
+                        ) from exc
+                    raise
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return _python_in(venv)

@@ -1,0 +1,8 @@
+"""``python -m sseconv``: the command line (see :mod:`sseconv._cli`)."""
+
+from __future__ import annotations
+
+from ._cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
