@@ -6,7 +6,10 @@ every problem). Input is read from the raw file descriptor with ``os.read`` in c
 :data:`CHUNK_SIZE` bytes; a read returns what is available, so a live stream is never held
 back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
 so each converted event appears as soon as the read that completed it returns, and a large file
-is not slowed by one write per event. Memory stays bounded: no input is ever read whole.
+is not slowed by one write per event. Memory stays bounded: no input is ever read whole, and
+when the output is much larger than the input (completions to legacy), a read is fed to the
+converter in smaller pieces, each written at once, so that about :data:`OUTPUT_TARGET` bytes
+of output (or the events of one piece, if larger) are held at a time.
 
 Exit status: 0 success; 1 an input is bad or incomplete (after everything convertible was
 written), or an input or output failed; 2 a usage error (argparse's own, an unknown dialect, an
@@ -38,7 +41,9 @@ from ._sse import ServerSentEvent, SSEParser
 
 __all__ = ["CHUNK_SIZE", "main"]
 
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 64 * 1024  # the most read at once
+OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
+MIN_STEP = 512  # the least input fed at once
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -120,7 +125,7 @@ def _inputs(paths: Sequence[str]) -> list[_Input]:
 def _reading(inp: _Input) -> Iterator[Iterator[bytes]]:
     """The input's chunks: each ``os.read`` returns what is available, up to CHUNK_SIZE."""
     if inp.is_stdin:
-        yield _chunks(inp, sys.stdin.fileno() if sys.stdin is not None else 0)
+        yield _chunks(inp, _fd(sys.stdin, 0))
         return
     try:
         fd = os.open(inp.path, os.O_RDONLY)
@@ -130,6 +135,15 @@ def _reading(inp: _Input) -> Iterator[Iterator[bytes]]:
         yield _chunks(inp, fd)
     finally:
         os.close(fd)
+
+
+def _fd(stream: Any, default: int) -> int:
+    """The file descriptor of ``sys.stdin``/``sys.stdout`` (``default`` if replaced by an
+    object without one)."""
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return default
 
 
 def _chunks(inp: _Input, fd: int) -> Iterator[bytes]:
@@ -168,7 +182,7 @@ class _Output:
 @contextlib.contextmanager
 def _writing(path: str | None, inputs: Sequence[_Input] = ()) -> Iterator[_Output]:
     if path is None or path == "-":
-        yield _Output(sys.stdout.fileno() if sys.stdout is not None else 1, "<stdout>")
+        yield _Output(_fd(sys.stdout, 1), "<stdout>")
         return
     for inp in inputs:
         with contextlib.suppress(OSError):
@@ -256,19 +270,27 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         args.to,
         source=args.source,
         mode=args.mode,
-        eol=args.eol,
+        eol=_EOLS[args.eol],
         pings="drop" if args.drop_pings else "keep",
         dispatch_incomplete=args.keep_last,
     )
     fed = 0
     error: SSEConvError | None = None
+    step = CHUNK_SIZE
     with _reading(inp) as chunks:
         try:
             for chunk in chunks:
                 fed += len(chunk)
-                output = converter.feed(chunk)
-                if output:
-                    out.write(output)
+                start = 0
+                while start < len(chunk):  # in pieces when the output is large: see _next_step
+                    piece = (
+                        chunk if start == 0 and len(chunk) <= step else chunk[start : start + step]
+                    )
+                    start += len(piece)
+                    output = converter.feed(piece)
+                    if output:
+                        out.write(output)
+                    step = _next_step(step, len(output))
             output = converter.close()
             if output:
                 out.write(output)
@@ -276,6 +298,22 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             out.write(exc.output)
             error = exc
     return _finish(inp.name, converter.report, error, fed, drop_pings=args.drop_pings)
+
+
+def _next_step(step: int, output_size: int) -> int:
+    """How much input to feed at once next, so that one feed's output stays near
+    OUTPUT_TARGET bytes.
+
+    Output can be far larger than its input (a legacy event repeats the whole text so far):
+    feeding a whole read at once would hold (events per read) x (text so far) bytes. Large
+    outputs shrink the pieces of input fed at once (down to MIN_STEP), small ones grow them
+    back (up to CHUNK_SIZE); each piece's output is written as soon as it is converted.
+    """
+    if output_size > OUTPUT_TARGET:
+        return max(MIN_STEP, step * OUTPUT_TARGET // output_size)
+    if output_size < OUTPUT_TARGET // 4 and step < CHUNK_SIZE:
+        return min(CHUNK_SIZE, step * 2)
+    return step
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
@@ -444,7 +482,7 @@ class _Validator:
         if self._stopped:
             return out
         events = self._parser.close()
-        if self._parser.incomplete and not self._keep_last:
+        if self._parser.incomplete and events and not self._keep_last:
             last = events.pop()
             self._add(
                 out,
@@ -633,7 +671,7 @@ _VALIDATE_EPILOG = """\
 examples:
   sseconv validate examples/legacy.sse
       prints "examples/legacy.sse: ok (legacy, 6 events)"
-  sseconv validate --from completions tests/fixtures/*.sse
+  sseconv validate --keep-last recordings/*.sse
 
 Every problem is printed, each on its own line ("FILE: event N, byte B: message"),
 then one summary line per file ("FILE: ok (DIALECT, N events)" or
@@ -735,7 +773,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="files to convert, one after another; - is stdin (the default)",
     )
     convert.add_argument(
-        "-o", "--output", metavar="OUTPUT", help="write to this file (default: stdout)"
+        "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
     convert.set_defaults(run=_cmd_convert)
 
@@ -757,7 +795,14 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=_formatter,
     )
     _source_options(text)
-    _mode_options(text)
+    text.add_argument(
+        "--lenient",
+        dest="mode",
+        action="store_const",
+        const="lenient",
+        default="default",
+        help="skip malformed events (with a warning) instead of stopping at the first",
+    )
     text.add_argument(
         "-n", "--no-newline", action="store_true", help="do not end the text with a newline"
     )
@@ -786,16 +831,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             try:
                 args = _build_parser().parse_args(argv)
-            except SystemExit as exc:  # --help, --version, usage errors
-                return (
-                    EXIT_OK
-                    if exc.code is None
-                    else exc.code
-                    if isinstance(exc.code, int)
-                    else EXIT_USAGE
-                )
-            if hasattr(args, "eol"):
-                args.eol = _EOLS[args.eol]
+            except SystemExit as exc:  # --help, --version (0), usage errors (2)
+                return exc.code if isinstance(exc.code, int) else EXIT_USAGE
             run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
         finally:
@@ -809,7 +846,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # it at /dev/null so that this cannot fail again (see the `signal` module docs).
         with contextlib.suppress(OSError, ValueError):
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno() if sys.stdout is not None else 1)
+            os.dup2(devnull, _fd(sys.stdout, 1))
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

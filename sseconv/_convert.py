@@ -102,14 +102,18 @@ class _Reader:
             raise UsageError(f"expected no input after the failure: {self._failed}")
         self._fed += len(data)
         try:
+            events = self._parser.feed(data)
+        except EventTooLargeError as exc:
             try:
-                events = self._parser.feed(data)
-            except EventTooLargeError as exc:
                 self._events(exc.events, out, at_end=False)
-                raise
-            self._events(events, out, at_end=False)
-        except SSEConvError as exc:
+            except SSEConvError as inner:
+                raise self._fail(inner, out) from None
             raise self._fail(exc, out) from None
+        if events or self._decoder is None:
+            try:
+                self._events(events, out, at_end=False)
+            except SSEConvError as exc:
+                raise self._fail(exc, out) from None
 
     def _close(self, out: list[Any]) -> None:
         if self._closed:
@@ -124,6 +128,7 @@ class _Reader:
                     "expected the stream to finish, found the end of input"
                     + (" inside an event" if self._parser.incomplete else ""),
                     dialect=self.source.value if self.source else None,
+                    event_number=self._number + 1,
                     offset=self._fed,
                 )
         except SSEConvError as exc:
@@ -164,10 +169,15 @@ class _Reader:
                     )
                 return
             events, self._pending = self._pending, []
-        for sse in events:
-            self._number += 1
-            self.report.events_in += 1
-            self._event(sse, self._number, out)
+        number = self._number
+        handle = self._event
+        try:
+            for sse in events:
+                number += 1
+                handle(sse, number, out)
+        finally:
+            self.report.events_in += number - self._number
+            self._number = number
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
         raise NotImplementedError
@@ -228,6 +238,7 @@ class Converter(_Reader):
         detect_limit: int = DETECT_LIMIT,
     ) -> None:
         self.target = Dialect.parse(to)
+        self._raw = bytearray()  # input not yet written, kept for verbatim passthrough
         super().__init__(
             self.target, source, mode, max_event_size, dispatch_incomplete, detect_limit
         )
@@ -235,12 +246,15 @@ class Converter(_Reader):
         self._encoder = ENCODERS[self.target](
             eol=eol or "\n", mode=self.mode, pings=pings, clock=clock, report=self.report
         )
-        self._raw = bytearray()  # input not yet written, kept for verbatim passthrough
+        self._verbatim = self.source is None or self.source is self.target
+        self._handlers = self._encoder.handlers
         self._raw_start = 0  # input offset of _raw[0]
 
-    @property
-    def _verbatim(self) -> bool:
-        return self.source is None or self.source is self.target
+    def _use(self, source: Dialect) -> None:
+        super()._use(source)
+        self._verbatim = source is self.target
+        if not self._verbatim:
+            self._raw.clear()
 
     def feed(self, data: bytes) -> bytes:
         """Convert more input; return the output it completes (possibly ``b""``).
@@ -252,7 +266,7 @@ class Converter(_Reader):
             self._raw += data
         out: list[bytes] = []
         self._feed(data, out)
-        return b"".join(out)
+        return b"".join(out) if out else b""
 
     def close(self) -> bytes:
         """Signal the end of input; return the last output and fill in ``report.finished``.
@@ -281,20 +295,19 @@ class Converter(_Reader):
         return span
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[bytes]) -> None:
-        decoded = self._decode(sse, number)
-        if self.source is self.target:
-            self._passthrough(sse, decoded, out)
+        if self._verbatim:
+            self._passthrough(sse, self._decode(sse, number), out)
             return
-        if self._raw:
-            self._raw.clear()
-        if isinstance(decoded, InputError):
-            self._lenient(sse, decoded, out)
+        try:
+            decoded = self._decoder.decode(sse, number)  # type: ignore[union-attr]
+        except InputError as exc:
+            if self.mode != "lenient":
+                raise
+            self._lenient(sse, exc, out)
             return
-        encode = self._encoder.encode
+        handlers = self._handlers
         for event in decoded:
-            if type(event) is Done:
-                self.report.removed_done += 1
-            out.append(encode(event))
+            out.append(handlers[type(event)](event))
 
     def _passthrough(
         self, sse: ServerSentEvent, decoded: list[ModelEvent] | InputError, out: list[bytes]

@@ -8,7 +8,7 @@ vocabulary of the source dialect; each encoder maps them to its own (SPEC §4).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,7 +75,6 @@ class StreamStart(ModelEvent):
             for completion sources); kept so that usage and unknown fields can be reported.
     """
 
-    kind: Literal["stream_start"] = "stream_start"
     id: str | None = None
     model: str | None = None
     log_id: str | None = None
@@ -90,7 +89,6 @@ class BlockStart(ModelEvent):
         block: the ``content_block`` object as sent (``{"type": "text", "text": ""}``, …).
     """
 
-    kind: Literal["block_start"] = "block_start"
     index: int
     block: dict[str, Any]
 
@@ -111,7 +109,6 @@ class TextDelta(ModelEvent):
             written after the known ones.
     """
 
-    kind: Literal["text_delta"] = "text_delta"
     index: int = 0
     text: str
     extra: dict[str, Any] = Field(default_factory=dict)
@@ -126,7 +123,6 @@ class BlockDelta(ModelEvent):
         delta: the ``delta`` object as sent.
     """
 
-    kind: Literal["block_delta"] = "block_delta"
     index: int
     delta: dict[str, Any]
 
@@ -144,7 +140,6 @@ class BlockStop(ModelEvent):
         index: the block index.
     """
 
-    kind: Literal["block_stop"] = "block_stop"
     index: int
 
 
@@ -158,7 +153,6 @@ class StreamStop(ModelEvent):
         extra: unknown fields of the source payload, in source order.
     """
 
-    kind: Literal["stream_stop"] = "stream_stop"
     stop_reason: str | None = None
     stop_sequence: str | None = None
     usage: dict[str, Any] | None = None
@@ -169,16 +163,12 @@ class StreamEnd(ModelEvent):
     """The stream finished: legacy ``[DONE]``, Messages ``message_stop``, or (2023-06-01)
     right after the final completion event."""
 
-    kind: Literal["stream_end"] = "stream_end"
-
 
 class Done(ModelEvent):
     """A stray ``data: [DONE]`` in a dialect that has none (some proxies add one).
 
     Converters remove it and count it in the report.
     """
-
-    kind: Literal["done"] = "done"
 
 
 class Ping(ModelEvent):
@@ -188,7 +178,6 @@ class Ping(ModelEvent):
         data: the ping's data as sent (a legacy timestamp or ``{"type": "ping"}``).
     """
 
-    kind: Literal["ping"] = "ping"
     data: str = ""
 
 
@@ -201,7 +190,6 @@ class StreamError(ModelEvent):
         extra: other fields of the source ``error`` object, in source order.
     """
 
-    kind: Literal["stream_error"] = "stream_error"
     type: str
     message: str
     extra: dict[str, Any] = Field(default_factory=dict)
@@ -216,6 +204,5 @@ class Unknown(ModelEvent):
         data: its data, untouched.
     """
 
-    kind: Literal["unknown"] = "unknown"
     event: str | None
     data: str

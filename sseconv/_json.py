@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from json.encoder import encode_basestring
+from json.scanner import make_scanner
 from typing import Any
 
 from ._errors import MalformedEventError
@@ -12,7 +13,8 @@ from ._errors import MalformedEventError
 __all__ = ["dump", "encode_text", "escape_text", "load_object", "to_bytes"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_decoder = json.JSONDecoder()
+_WS = " \t\n\r"
+_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
@@ -20,12 +22,23 @@ def _escape_surrogate(match: re.Match[str]) -> str:
 
 
 def to_bytes(text: str) -> bytes:
-    """UTF-8 bytes of synthesized output; lone surrogates (which can only stand inside JSON
-    strings here) are written as ``\\uXXXX`` escapes instead of failing."""
+    """UTF-8 bytes of synthesized JSON output.
+
+    Lone surrogates (which can only stand inside JSON strings here) are written as ``\\uXXXX``
+    escapes instead of failing. U+2028, U+2029 and U+0085 are escaped too: clients that split
+    lines with ``str.splitlines()`` (the 2023-06-01 SDK did) would cut a payload holding them.
+    """
     try:
-        return text.encode("utf-8")
+        data = text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+        data = _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
+    if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data or b"\xc2\x85" in data:
+        data = (
+            data.replace(b"\xe2\x80\xa8", b"\\u2028")
+            .replace(b"\xe2\x80\xa9", b"\\u2029")
+            .replace(b"\xc2\x85", b"\\u0085")
+        )
+    return data
 
 
 def escape_text(text: str) -> str:
@@ -43,30 +56,39 @@ def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_object(data: str, what: str, **position: Any) -> dict[str, Any]:
-    """Parse ``data`` as one JSON object.
+def load_object(data: str, what: str) -> dict[str, Any]:
+    """Parse ``data`` as one JSON object (the caller adds the position to errors).
 
     Raises:
         MalformedEventError: not valid JSON, or not an object.
     """
     try:
-        value = json.loads(data)
+        start = 0 if data[:1] not in _WS else len(data) - len(data.lstrip(_WS))
+        value, end = _scan(data, start)
+        if end != len(data) and data[end:].strip(_WS):
+            raise ValueError("extra data")
+    except (StopIteration, ValueError, RecursionError):
+        value = _slow_load(data, what)
+    if type(value) is not dict:
+        raise MalformedEventError(
+            f"expected {what} as a JSON object, found {type(value).__name__}: {_clip(data)}"
+        )
+    return value
+
+
+def _slow_load(data: str, what: str) -> Any:
+    """``json.loads`` for its error messages (and for anything the scanner refused)."""
+    try:
+        return json.loads(data)
     except json.JSONDecodeError as exc:
         raise MalformedEventError(
             f"expected {what} as JSON, found invalid JSON ({exc.msg} at column {exc.pos + 1}): "
-            f"{_clip(data)}",
-            **position,
+            f"{_clip(data)}"
         ) from None
     except (ValueError, RecursionError):
         raise MalformedEventError(
-            f"expected {what} as JSON, found JSON it cannot read: {_clip(data)}", **position
+            f"expected {what} as JSON, found JSON it cannot read: {_clip(data)}"
         ) from None
-    if not isinstance(value, dict):
-        raise MalformedEventError(
-            f"expected {what} as a JSON object, found {type(value).__name__}: {_clip(data)}",
-            **position,
-        )
-    return value
 
 
 def _clip(data: str, limit: int = 60) -> str:

@@ -33,8 +33,10 @@ Streams accepted:
 What is lost through httpx-sse: it reports an event without an ``event:`` line as
 ``"message"``. A legacy stream is data-only, so a foreign event named ``"message"`` is read as
 a data-only event (an event really named ``message`` cannot be told apart; no Anthropic
-dialect has one). httpx-sse also drops the byte positions (offsets count in the re-encoded
-stream) and splits a CRLF held across reads late; sseconv's own events keep everything.
+dialect has one). Its events also carry no byte positions (offsets in errors count in the
+re-encoded stream), and its decoder holds a CR that ends a read until more bytes come, so an
+event whose blank line ends a read may arrive late. Reading the response (or the event
+source) itself avoids all of this.
 """
 
 from __future__ import annotations

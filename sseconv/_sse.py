@@ -28,7 +28,8 @@ _RUN_CRLF = re.compile(rb"(?:(?:event: [^\r\n]*\r\n)?data: [^\r\n]*\r\n\r\n)+")
 _MISSING: Any = object()
 _LF = b"\n"
 _CRLF = b"\r\n"
-_RUN_WINDOW = 2048  # bytes a run match may span; larger events go through find()
+_RUN_WINDOW = 4096  # bytes a run of small events may span in one regular-expression match
+_SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
 _DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
 _ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
 _new = tuple.__new__
@@ -185,6 +186,8 @@ class SSEParser:
         self._more_size = 0
         self._names: dict[bytes, str | None] = {b"": None}  # "event: x" line -> "x"
         self._tail_sep = b""  # line end of the lines in a kept pending block
+        self._last_bytes = b""  # the last large data value decoded, and its text
+        self._last_text = ""
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -259,13 +262,10 @@ class SSEParser:
         length = len(buf)
         while True:
             if self._start < 0:
-                match = run.match(buf, pos, pos + _RUN_WINDOW)
-                if match is not None:
-                    self._run(match.group(), base + pos, out, one, size)
-                    pos = match.end()
-                    if pos == length:
-                        break
-                found = buf.find(blank, pos)
+                first = buf.find(sep, pos)  # the end of the block's first line
+                if first < 0:
+                    break  # only part of a line is pending
+                found = first if buf.startswith(sep, first + size) else buf.find(blank, first)
                 if found < 0:
                     if (
                         length - pos <= _DEFER_LIMIT
@@ -274,11 +274,22 @@ class SSEParser:
                         and buf.find(b"\nretry", pos) < 0
                     ):
                         # Keep the unfinished block whole; it is parsed once complete.
-                        self._tail_sep = sep if buf.find(sep, pos) >= 0 else b""
+                        self._tail_sep = sep
                         break
-                elif self._single(buf, pos, found, sep, base, out):
-                    pos = found + 2 * size
-                    continue
+                elif first == pos:
+                    pass  # an empty line: below
+                elif found - pos > _SMALL_EVENT:
+                    if self._single(buf, pos, first, found, sep, base, out):
+                        pos = found + 2 * size
+                        continue
+                else:
+                    match = run.match(buf, pos, pos + _RUN_WINDOW)
+                    if match is not None:
+                        self._run(match.group(), base + pos, out, one, size)
+                        pos = match.end()
+                        if pos == length:
+                            break
+                        continue
             if buf.startswith(sep, pos):
                 end = pos + size
                 last = False
@@ -304,28 +315,38 @@ class SSEParser:
             self._too_large(self._start if self._start >= 0 else self._pos)
 
     def _single(
-        self, buf: bytes, pos: int, blank: int, sep: bytes, base: int, out: list[ServerSentEvent]
+        self,
+        buf: bytes,
+        pos: int,
+        first: int,
+        blank: int,
+        sep: bytes,
+        base: int,
+        out: list[ServerSentEvent],
     ) -> bool:
-        """Dispatch the block from ``pos`` to the blank line at ``blank`` if it is canonical."""
+        """Dispatch the block from ``pos`` to the blank line at ``blank`` if it is canonical
+        (``first`` is the end of its first line)."""
         name = None
         head_end = pos
-        if buf.startswith(b"event: ", pos):
-            line_end = buf.find(sep, pos, blank)
-            if line_end < 0:
+        if first != blank:
+            if not buf.startswith(b"event: ", pos):
                 return False
-            name = buf[pos + 7 : line_end].decode("utf-8", "replace")
-            head_end = line_end + len(sep)
-        if not buf.startswith(b"data: ", head_end) or buf.find(sep, head_end, blank) >= 0:
+            name = buf[pos + 7 : first].decode("utf-8", "replace")
+            head_end = first + len(sep)
+            if buf.find(sep, head_end, blank) >= 0:
+                return False
+        if not buf.startswith(b"data: ", head_end):
             return False
         if blank - head_end - 5 > self.max_event_size:
             self._too_large(base + pos)
+        value = buf[head_end + 6 : blank]
         self.events_dispatched += 1
         out.append(
             _new(
                 ServerSentEvent,
                 (
                     name,
-                    buf[head_end + 6 : blank].decode("utf-8", "replace"),
+                    self._decode_large(value),
                     self.last_event_id or None,
                     None,
                     base + pos,
@@ -334,6 +355,19 @@ class SSEParser:
             )
         )
         return True
+
+    def _decode_large(self, value: bytes) -> str:
+        """Decode a large data value. Cumulative streams repeat the previous event's data as
+        the start of the next one: then only the new bytes are decoded (UTF-8 decoding is
+        self-synchronizing, so this is exact when they start on a character boundary)."""
+        previous = self._last_bytes
+        cut = len(previous)
+        if cut and value.startswith(previous) and (value[cut : cut + 1] or b"\0")[0] & 0xC0 != 0x80:
+            text = self._last_text + value[cut:].decode("utf-8", "replace")
+        else:
+            text = value.decode("utf-8", "replace")
+        self._last_bytes, self._last_text = value, text
+        return text
 
     def _run(
         self, run: bytes, pos: int, out: list[ServerSentEvent], one: re.Pattern[bytes], size: int

@@ -10,7 +10,7 @@ from ._errors import UsageError, VersionError
 
 __all__ = ["dialect_for_version"]
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _LEGACY = datetime.date(2023, 1, 1)
 _CURRENT = datetime.date(2023, 6, 1)
 

@@ -14,7 +14,8 @@ Decoder states::
 
 from __future__ import annotations
 
-from typing import Any
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
@@ -30,18 +31,28 @@ from .._events import (
 )
 from .._json import dump, encode_text, load_object, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, optional_str
+from ._base import Decoder, Position, TextProjection, optional_str, text_delta
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
 
 KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
 _KNOWN = frozenset(KEYS)
 PING_DATA = '{"type": "ping"}'
+_KEY = '"completion":"'
+
+
+class _Fields(NamedTuple):
+    stop_reason: str | None
+    stop: str | None
+    id: str | None
+    log_id: str | None
+    model: str | None
+    extra: dict[str, Any]
 
 
 def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamError:
     """Decode an ``error`` event (with or without the top-level ``"type": "error"``)."""
-    payload = load_object(sse.data, "an error event", **decoder.error_position(sse, number))
+    payload = decoder.load(sse, number, "an error event")
     error = payload.get("error")
     if (
         payload.get("type", "error") != "error"
@@ -72,6 +83,9 @@ class CompletionsDecoder(Decoder):
         super().__init__(*args, **kwargs)
         self._started = False
         self._ended = False
+        self._head = ""  # the JSON before the text of the last completion payload ...
+        self._tail = ""  # ... the JSON after it ...
+        self._fields: _Fields | None = None  # ... and what it says
 
     def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
         name = sse.event
@@ -90,32 +104,72 @@ class CompletionsDecoder(Decoder):
         return [self.unknown(sse, number)]
 
     def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        payload = load_object(sse.data, "a completion", **self.error_position(sse, number))
-        text = payload.get("completion")
-        if not isinstance(text, str) or payload.get("type", "completion") != "completion":
-            raise self.malformed(
-                sse, number, "expected a completion payload with a string 'completion'"
-            )
-        stop_reason = optional_str(self, sse, number, payload, "stop_reason")
-        stop = optional_str(self, sse, number, payload, "stop")
-        id_ = optional_str(self, sse, number, payload, "id")
-        log_id = optional_str(self, sse, number, payload, "log_id")
-        model = optional_str(self, sse, number, payload, "model")
-        pos: Position = self.position(sse, number)
+        text, fields = self._read(sse, number)
+        stop_reason, stop, id_, log_id, model, extra = fields
         out: list[ModelEvent] = []
         if not self._started:
             self._started = True
-            out.append(StreamStart(id=id_, model=model, log_id=log_id, **pos))
-        extra = {k: v for k, v in payload.items() if k not in _KNOWN}
+            out.append(
+                StreamStart(id=id_, model=model, log_id=log_id, **self.position(sse, number))
+            )
         if text:
-            out.append(TextDelta(text=text, extra=extra, **pos))
+            out.append(text_delta(text, 0, extra, number, sse.offset))
         elif stop_reason is None:
             self.report.skipped_empty_deltas += 1
         if stop_reason is not None:
+            pos: Position = self.position(sse, number)
             out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
             out.append(StreamEnd(**pos))
             self._ended = self.finished = True
         return out
+
+    def _read(self, sse: ServerSentEvent, number: int) -> tuple[str, _Fields]:
+        """The text and the other fields of a completion payload.
+
+        Consecutive payloads differ only in their text, so the JSON around the text (checked
+        once) is remembered and, when it repeats byte for byte, only the text is decoded.
+        """
+        raw = sse.data
+        at = raw.find(_KEY)
+        if at > 0:
+            start = at + len(_KEY)
+            try:
+                text, end = scanstring(raw, start)
+            except ValueError:
+                text = None
+            if text is not None:
+                head, tail = raw[:start], raw[end:]
+                if head == self._head and tail == self._tail and self._fields is not None:
+                    return text, self._fields
+                payload = self.load(sse, number, "a completion")
+                if payload.get("completion") == text:
+                    fields = self._check(sse, number, payload)
+                    template = load_object(head + '"' + tail, "a completion")
+                    if template == {**payload, "completion": ""}:
+                        self._head, self._tail, self._fields = head, tail, fields
+                    return text, fields
+        payload = self.load(sse, number, "a completion")
+        text = payload.get("completion")
+        return text, self._check(sse, number, payload)  # type: ignore[return-value]
+
+    def _check(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
+        if not isinstance(payload.get("completion"), str) or (
+            payload.get("type", "completion") != "completion"
+        ):
+            raise self.malformed(
+                sse, number, "expected a completion payload with a string 'completion'"
+            )
+        extra = {}
+        if not payload.keys() <= _KNOWN:
+            extra = {k: v for k, v in payload.items() if k not in _KNOWN}
+        return _Fields(
+            optional_str(self, sse, number, payload, "stop_reason"),
+            optional_str(self, sse, number, payload, "stop"),
+            optional_str(self, sse, number, payload, "id"),
+            optional_str(self, sse, number, payload, "log_id"),
+            optional_str(self, sse, number, payload, "model"),
+            extra,
+        )
 
 
 class CompletionsEncoder(TextProjection):
@@ -136,6 +190,7 @@ class CompletionsEncoder(TextProjection):
         self._meta = f',"model":{dump(self.model)}'
         self._log = f',"log_id":{dump(self.log_id)}'
         self._mid = to_bytes(f'","stop_reason":null{self._meta},"stop":null{self._log}')
+        self._mid_end = self._mid + to_bytes("}" + eol * 2)
 
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
         eol = self.eol
@@ -143,7 +198,10 @@ class CompletionsEncoder(TextProjection):
         return self.frame_bytes([self._head, text, middle, to_bytes(end)])
 
     def text_delta(self, event: TextDelta) -> bytes:
-        return self._event(encode_text(event.text), self._mid, event.extra)
+        if event.extra:
+            return self._event(encode_text(event.text), self._mid, event.extra)
+        self.report.events_out += 1
+        return b"".join((self._head, encode_text(event.text), self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop_reason, stop = self.stop_fields(event)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Any
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
 from .._dialect import Dialect
 from .._errors import RewrittenTextError
@@ -29,14 +30,16 @@ from .._events import (
     TextDelta,
     Unknown,
 )
-from .._json import dump, encode_text, load_object, to_bytes
+from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, optional_str
+from ._base import Decoder, TextProjection, optional_str, text_delta
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
 KEYS = ("completion", "stop", "stop_reason", "truncated", "log_id", "model", "exception")
 _KNOWN = frozenset(KEYS)
+_HEAD = '{"completion":"'
+_WS = " \t\n\r"
 _EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
 
 
@@ -47,6 +50,15 @@ def parse_exception(value: str) -> tuple[str, str]:
     if match is None:
         return "api_error", value
     return match.group(1), match.group(2)
+
+
+class _Fields(NamedTuple):
+    stop_reason: str | None
+    stop: str | None
+    exception: str | None
+    log_id: str | None
+    model: str | None
+    extra: dict[str, Any]
 
 
 class _State(Enum):
@@ -64,7 +76,10 @@ class LegacyDecoder(Decoder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._state = _State.OPEN
-        self._text = ""
+        self._parts: list[str] = []  # the text so far, joined when needed
+        self._raw_prefix = ""  # the previous event's raw JSON up to its string's closing quote
+        self._tail = ""  # the raw JSON after the completion string, last seen ...
+        self._tail_fields: _Fields | None = None  # ... and its decoded fields
         self._started = False
 
     def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
@@ -89,49 +104,112 @@ class LegacyDecoder(Decoder):
         return [self.unknown(sse, number)]
 
     def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        where = self.error_position(sse, number)
-        payload = load_object(sse.data, "a legacy completion", **where)
-        text = payload.get("completion")
-        if not isinstance(text, str):
-            raise self.malformed(
-                sse, number, f"expected a string 'completion', found {dump(text)[:40]}"
-            )
-        stop_reason = optional_str(self, sse, number, payload, "stop_reason")
-        stop = optional_str(self, sse, number, payload, "stop")
-        exception = optional_str(self, sse, number, payload, "exception")
-        log_id = optional_str(self, sse, number, payload, "log_id")
-        model = optional_str(self, sse, number, payload, "model")
-        previous = self._text
-        if not text.startswith(previous):
-            at = next(
-                (i for i, (a, b) in enumerate(zip(previous, text, strict=False)) if a != b),
-                min(len(previous), len(text)),
-            )
-            raise RewrittenTextError(
-                f"expected a completion that extends the previous {len(previous)} characters, "
-                f"found one that differs at character {at}",
-                **where,
-            )
-        pos: Position = self.position(sse, number)
+        fields, delta = self._read(sse, number)
+        stop_reason, stop, exception, log_id, model, extra = fields
         out: list[ModelEvent] = []
         if not self._started:
             self._started = True
-            out.append(StreamStart(id=log_id, model=model, log_id=log_id, **pos))
-        extra = {k: v for k, v in payload.items() if k not in _KNOWN}
-        if len(text) > len(previous):
-            out.append(TextDelta(text=text[len(previous) :], extra=extra, **pos))
-            self._text = text
+            out.append(
+                StreamStart(
+                    id=log_id, model=model, log_id=log_id, event_number=number, offset=sse.offset
+                )
+            )
+        if delta:
+            self._parts.append(delta)
+            out.append(text_delta(delta, 0, extra, number, sse.offset))
         elif stop_reason is None and exception is None:
             self.report.skipped_empty_deltas += 1
         if exception is not None:
             error_type, message = parse_exception(exception)
-            out.append(StreamError(type=error_type, message=message, **pos))
+            out.append(StreamError(type=error_type, message=message, **self.position(sse, number)))
             self._state = _State.ERRORED
             self.finished = True
         elif stop_reason is not None:
-            out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
+            out.append(
+                StreamStop(
+                    stop_reason=stop_reason,
+                    stop_sequence=stop,
+                    extra=extra,
+                    **self.position(sse, number),
+                )
+            )
             self._state = _State.STOPPED
         return out
+
+    def _fields(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
+        extra = {}
+        if not payload.keys() <= _KNOWN:
+            extra = {k: v for k, v in payload.items() if k not in _KNOWN}
+        return _Fields(
+            optional_str(self, sse, number, payload, "stop_reason"),
+            optional_str(self, sse, number, payload, "stop"),
+            optional_str(self, sse, number, payload, "exception"),
+            optional_str(self, sse, number, payload, "log_id"),
+            optional_str(self, sse, number, payload, "model"),
+            extra,
+        )
+
+    def _read(self, sse: ServerSentEvent, number: int) -> tuple[_Fields, str]:
+        """The fields (other than ``completion``) and the new text of a legacy event.
+
+        Fast path: when the raw JSON repeats the previous event's raw string as its prefix, only
+        the new part of the string and the keys after it are decoded. Otherwise the whole
+        payload is decoded and the text compared with the previous one (as UTF-16 code units,
+        as JSON strings are, so a surrogate pair split across events is not a rewrite).
+        """
+        raw = sse.data
+        if raw.startswith(_HEAD):
+            prefix = self._raw_prefix
+            fast = bool(prefix) and raw.startswith(prefix)
+            try:
+                value, end = scanstring(raw, len(prefix) if fast else len(_HEAD))
+            except ValueError:
+                value = None
+            if value is not None:
+                tail = raw[end:]
+                fields = self._tail_fields if tail == self._tail else None
+                if fields is None:
+                    rest: dict[str, Any] | None = None
+                    stripped = tail.lstrip(_WS)
+                    if stripped[:1] == ",":
+                        rest = self.load(sse, number, "a legacy completion", "{" + stripped[1:])
+                    elif stripped.rstrip(_WS) == "}":
+                        rest = {}
+                    if rest is not None and "completion" not in rest:
+                        fields = self._fields(sse, number, rest)
+                        self._tail, self._tail_fields = tail, fields
+                if fields is not None:
+                    self._raw_prefix = raw[: end - 1]
+                    return fields, value if fast else self._extend(sse, number, value)
+        payload = self.load(sse, number, "a legacy completion")
+        text = payload.pop("completion", None)
+        if not isinstance(text, str):
+            raise self.malformed(
+                sse, number, f"expected a string 'completion', found {dump(text)[:40]}"
+            )
+        fields = self._fields(sse, number, payload)
+        self._raw_prefix = ""
+        return fields, self._extend(sse, number, text)
+
+    def _extend(self, sse: ServerSentEvent, number: int, text: str) -> str:
+        """The part of cumulative ``text`` after the text so far (which it must extend)."""
+        previous = "".join(self._parts)
+        self._parts = [previous] if previous else []
+        if text.startswith(previous):
+            return text[len(previous) :]
+        units = text.encode("utf-16-le", "surrogatepass")
+        before = previous.encode("utf-16-le", "surrogatepass")
+        if units.startswith(before):
+            return units[len(before) :].decode("utf-16-le", "surrogatepass")
+        at = next(
+            (i for i, (a, b) in enumerate(zip(previous, text, strict=False)) if a != b),
+            min(len(previous), len(text)),
+        )
+        raise RewrittenTextError(
+            f"expected a completion that extends the previous {len(previous)} characters, "
+            f"found one that differs at character {at}",
+            **self.error_position(sse, number),
+        )
 
 
 class LegacyEncoder(TextProjection):

@@ -14,7 +14,10 @@ Decoder states::
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import Enum
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from .._dialect import Dialect
@@ -32,12 +35,19 @@ from .._events import (
     TextDelta,
     Unknown,
 )
-from .._json import dump, load_object
+from .._json import dump
 from .._sse import ServerSentEvent
-from ._base import HUMAN_STOP, Decoder, Encoder, Position
+from ._base import HUMAN_STOP, Decoder, Encoder, text_delta
 from ._completions import PING_DATA, decode_error
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
+
+
+_TEXT_DELTA = re.compile(
+    r'\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),'
+    r'"delta":\{"type":"text_delta","text":"'
+)
+_CLOSE_TWO = re.compile(r"\}[ \t\r\n]*\}[ \t\r\n]*")
 
 
 class _State(Enum):
@@ -67,9 +77,16 @@ class MessagesDecoder(Decoder):
         super().__init__(*args, **kwargs)
         self._state = _State.START
         self._blocks: dict[int, str] = {}  # open block index -> block type
+        self._handlers: dict[str, Callable[[ServerSentEvent, int, dict[str, Any]], Any]] = {
+            name: getattr(self, f"_{name}") for name in _NEXT_STATE
+        }
 
     def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
         name = sse.event
+        if name == "content_block_delta" and self._state is _State.OPEN:
+            delta = self._text_delta(sse, number)
+            if delta is not None:
+                return [delta]
         if name is None and sse.data == "[DONE]":
             return [Done(**self.position(sse, number))]
         state = self._state
@@ -83,23 +100,40 @@ class MessagesDecoder(Decoder):
             self.finished = True
             return [error]
         rule = _NEXT_STATE.get(name) if name is not None else None
-        if rule is None:
+        if rule is None or name is None:
             return [self.unknown(sse, number)]
         allowed, after = rule
         if state not in allowed:
             expected = "message_start" if state is _State.START else "message_stop"
             raise self.malformed(sse, number, f"expected {expected}, found {name}")
-        payload = load_object(sse.data, f"a {name} event", **self.error_position(sse, number))
+        payload = self.load(sse, number, f"a {name} event")
         if payload.get("type") != name:
             raise self.malformed(
                 sse, number, f"expected payload type {name!r}, found {payload.get('type')!r}"
             )
-        handler = getattr(self, f"_{name}")
-        event: ModelEvent | None = handler(sse, number, payload, self.position(sse, number))
+        event: ModelEvent | None = self._handlers[name](sse, number, payload)
         self._state = after
         if after is _State.ENDED:
             self.finished = True
         return [] if event is None else [event]
+
+    def _text_delta(self, sse: ServerSentEvent, number: int) -> ModelEvent | None:
+        """The common case, a text delta of an open text block in the server's own layout,
+        decoded without building the payload; ``None`` sends anything else the general way."""
+        data = sse.data
+        match = _TEXT_DELTA.match(data)
+        if match is None:
+            return None
+        index = int(match.group(1))
+        if self._blocks.get(index) != "text":
+            return None
+        try:
+            text, end = scanstring(data, match.end())
+        except ValueError:
+            return None
+        if not text or _CLOSE_TWO.fullmatch(data, end) is None:
+            return None
+        return text_delta(text, index, {}, number, sse.offset)
 
     def _object(
         self, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
@@ -116,7 +150,7 @@ class MessagesDecoder(Decoder):
         return index
 
     def _message_start(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         message = self._object(sse, number, payload, "message")
         id_, model = message.get("id"), message.get("model")
@@ -124,11 +158,12 @@ class MessagesDecoder(Decoder):
             id=id_ if isinstance(id_, str) else None,
             model=model if isinstance(model, str) else None,
             message=message,
-            **pos,
+            event_number=number,
+            offset=sse.offset,
         )
 
     def _content_block_start(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         index = self._index(sse, number, payload)
         block = self._object(sse, number, payload, "content_block")
@@ -136,10 +171,10 @@ class MessagesDecoder(Decoder):
             raise self.malformed(sse, number, f"expected a new block index, found {index} again")
         kind = block.get("type")
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
-        return BlockStart(index=index, block=block, **pos)
+        return BlockStart(index=index, block=block, event_number=number, offset=sse.offset)
 
     def _content_block_delta(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent | None:
         index = self._index(sse, number, payload)
         delta = self._object(sse, number, payload, "delta")
@@ -155,21 +190,21 @@ class MessagesDecoder(Decoder):
                 if not text:
                     self.report.skipped_empty_deltas += 1
                     return None
-                return TextDelta(index=index, text=text, **pos)
-        return BlockDelta(index=index, delta=delta, **pos)
+                return TextDelta(index=index, text=text, event_number=number, offset=sse.offset)
+        return BlockDelta(index=index, delta=delta, event_number=number, offset=sse.offset)
 
     def _content_block_stop(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         index = self._index(sse, number, payload)
         if self._blocks.pop(index, None) is None:
             raise self.malformed(
                 sse, number, f"expected content_block_start for index {index} before its stop"
             )
-        return BlockStop(index=index, **pos)
+        return BlockStop(index=index, event_number=number, offset=sse.offset)
 
     def _message_delta(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         delta = self._object(sse, number, payload, "delta")
         usage = payload.get("usage")
@@ -185,13 +220,14 @@ class MessagesDecoder(Decoder):
             stop_sequence=stop_sequence,
             usage=usage if isinstance(usage, dict) else None,
             extra={k: v for k, v in payload.items() if k not in ("type", "delta", "usage")},
-            **pos,
+            event_number=number,
+            offset=sse.offset,
         )
 
     def _message_stop(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], pos: Position
+        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
-        return StreamEnd(**pos)
+        return StreamEnd(event_number=number, offset=sse.offset)
 
 
 class MessagesEncoder(Encoder):
@@ -292,6 +328,3 @@ class MessagesEncoder(Encoder):
 
     def unknown(self, event: Unknown) -> bytes:
         return self.passthrough(event)
-
-    def done(self, event: Done) -> bytes:
-        return b""
