@@ -23,6 +23,7 @@ from ._errors import (
     IncompleteStreamError,
     InputError,
     MalformedEventError,
+    NotEventStreamError,
     RewrittenTextError,
     SSEConvError,
     UnrepresentableError,
@@ -43,6 +44,12 @@ from ._events import (
     TextDelta,
     Unknown,
 )
+from ._legacy_adapter import (
+    AsyncLegacyCompletions,
+    LegacyCompletions,
+    alegacy_completions,
+    legacy_completions,
+)
 from ._report import Report
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
 from ._versions import dialect_for_version
@@ -53,6 +60,7 @@ __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
     "AsyncConversion",
+    "AsyncLegacyCompletions",
     "BlockDelta",
     "BlockStart",
     "BlockStop",
@@ -68,9 +76,11 @@ __all__ = [
     "EventTooLargeError",
     "IncompleteStreamError",
     "InputError",
+    "LegacyCompletions",
     "MalformedEventError",
     "Mode",
     "ModelEvent",
+    "NotEventStreamError",
     "Ping",
     "Report",
     "RewrittenTextError",
@@ -88,6 +98,7 @@ __all__ = [
     "VersionError",
     "__version__",
     "aconvert",
+    "alegacy_completions",
     "aparse_events",
     "convert",
     "detect",
@@ -95,5 +106,6 @@ __all__ = [
     "encode_events",
     "encode_sse",
     "encoder_for",
+    "legacy_completions",
     "parse_events",
 ]

@@ -260,7 +260,8 @@ def _finish(
         return EXIT_BAD_INPUT
     if not report.finished:
         inside = " inside an event" if report.incomplete_block else ""
-        _say(_located(name, None, fed, INCOMPLETE + inside))
+        # as the library's IncompleteStreamError (strict mode) says it: the missing event
+        _say(_located(name, report.events_in + 1, fed, INCOMPLETE + inside))
         return EXIT_BAD_INPUT
     return EXIT_OK
 
@@ -489,7 +490,8 @@ class _Validator:
                 _Problem(
                     "expected a blank line after the last event, found the end of input "
                     "(the event is discarded; --keep-last keeps it)",
-                    offset=last.offset,
+                    self._parser.events_dispatched,  # counts the discarded event last
+                    last.offset,
                 ),
             )
         self._events(events, out, at_end=True)
@@ -498,7 +500,7 @@ class _Validator:
         if self._decoder is None:
             self._add(out, _Problem("expected a stream, found no event", offset=self._fed))
         elif not self._decoder.finished:
-            self._add(out, _Problem(INCOMPLETE, offset=self._fed))
+            self._add(out, _Problem(INCOMPLETE, self.events + 1, self._fed))
         return out
 
     def _add(self, out: list[_Problem], problem: _Problem) -> None:

@@ -249,6 +249,7 @@ class Converter(_Reader):
         self._verbatim = self.source is None or self.source is self.target
         self._handlers = self._encoder.handlers
         self._raw_start = 0  # input offset of _raw[0]
+        self._span_cr = False  # the last span written ended with CR
 
     def _use(self, source: Dialect) -> None:
         super()._use(source)
@@ -291,6 +292,9 @@ class Converter(_Reader):
         del self._raw[:cut]
         self._raw_start = end
         if self._eol is not None:
+            if self._span_cr and span[:1] == b"\n":
+                span = span[1:]  # the LF of a CRLF whose CR ended the previous span
+            self._span_cr = span[-1:] == b"\r"
             span = _ANY_EOL.sub(self._eol, span)
         return span
 
@@ -347,7 +351,7 @@ class Converter(_Reader):
 
 
 def _event_name(sse: ServerSentEvent) -> str:
-    return "(data-only)" if sse.event is None else repr(sse.event)
+    return "(data-only)" if sse.event is None else sse.event
 
 
 class EventReader(_Reader):

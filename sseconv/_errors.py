@@ -14,7 +14,8 @@ library on any input bytes::
         ├── RewrittenTextError        a legacy cumulative text that does not extend the last
         ├── EventAfterEndError        an event after the end of the stream
         ├── IncompleteStreamError     the input ended before its stream finished (strict mode)
-        └── UnrepresentableError      content with no place in the target dialect (strict mode)
+        ├── UnrepresentableError      content with no place in the target dialect (strict mode)
+        └── NotEventStreamError       a response read as a stream is not text/event-stream
 
 Positions: ``event_number`` counts every dispatched SSE event from 1; ``offset`` is the byte
 offset of the offending event's first line, counted from the first input byte (BOM included).
@@ -33,6 +34,7 @@ __all__ = [
     "IncompleteStreamError",
     "InputError",
     "MalformedEventError",
+    "NotEventStreamError",
     "RewrittenTextError",
     "SSEConvError",
     "UnrepresentableError",
@@ -136,3 +138,17 @@ class IncompleteStreamError(InputError):
 
 class UnrepresentableError(InputError):
     """Content that has no place in the target dialect (raised in strict mode)."""
+
+
+class NotEventStreamError(InputError):
+    """A response read as a stream is not ``text/event-stream`` (e.g. a JSON error answer).
+
+    Attributes:
+        status_code: the response's HTTP status.
+        content_type: its ``content-type`` header.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None, content_type: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.content_type = content_type

@@ -105,8 +105,10 @@ class TextDelta(ModelEvent):
     Attributes:
         index: the content block index (0 for completion sources).
         text: the new text, never empty.
-        extra: unknown fields of the source completion payload, in source order, to be
-            written after the known ones.
+        extra: unknown fields of the source payload, in source order: of the completion
+            payload (completion sources) or of the ``text_delta`` object (Messages). The
+            completion encoders write them after the known fields; the Messages encoder
+            writes a plain ``text_delta``.
     """
 
     index: int = 0

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 from ._codecs import Mode
 from ._convert import DETECT_LIMIT, Converter
 from ._dialect import Dialect
-from ._errors import InputError, SSEConvError, UsageError
+from ._errors import NotEventStreamError, SSEConvError, UsageError
 from ._report import Report
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
 
@@ -72,20 +72,6 @@ __all__ = [
     "alegacy_completions",
     "legacy_completions",
 ]
-
-
-class NotEventStreamError(InputError):
-    """A response read as a stream is not ``text/event-stream`` (e.g. a JSON error answer).
-
-    Attributes:
-        status_code: the response's HTTP status.
-        content_type: its ``content-type`` header.
-    """
-
-    def __init__(self, message: str, *, status_code: int | None, content_type: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.content_type = content_type
 
 
 class _ServerSentEventLike(Protocol):

@@ -147,7 +147,7 @@ def test_convert_options(tmp_path: Path) -> None:
     kept = run("convert", "--to", "legacy", "--keep-last", "-", stdin=cut)
     assert lost.returncode == 1
     assert stderr_lines(lost) == [
-        f"sseconv: <stdin>: byte {len(cut)}: expected the stream to finish, "
+        f"sseconv: <stdin>: event 5, byte {len(cut)}: expected the stream to finish, "
         "found the end of input inside an event"
     ]
     assert (kept.returncode, kept.stderr) == (0, b"")
@@ -189,8 +189,8 @@ def test_cut_stream(tmp_path: Path) -> None:
     cut = data[: data.index(b"data: [DONE]") - 10]  # inside the final completion event
     result = run("convert", "--to", "messages", "-", stdin=cut)
     assert result.returncode == 1
-    assert stderr_lines(result) == [
-        f"sseconv: <stdin>: byte {len(cut)}: expected the stream to finish, "
+    assert stderr_lines(result) == [  # the event that is missing, and where
+        f"sseconv: <stdin>: event 5, byte {len(cut)}: expected the stream to finish, "
         "found the end of input inside an event"
     ]
     assert result.stdout == converted(cut, "messages")
@@ -439,9 +439,10 @@ def test_validate_lists_every_problem(tmp_path: Path) -> None:
         "found list: '[]'",
         f"bad.sse: event 5, byte {offsets[4]}: warning: [DONE] is not part of the completions "
         "dialect (a proxy added it?); convert removes it",
-        f"bad.sse: byte {offsets[5]}: expected a blank line after the last event, found the "
-        "end of input (the event is discarded; --keep-last keeps it)",
-        f"bad.sse: byte {len(data)}: expected the stream to finish, found the end of input",
+        f"bad.sse: event 6, byte {offsets[5]}: expected a blank line after the last event, "
+        "found the end of input (the event is discarded; --keep-last keeps it)",
+        f"bad.sse: event 6, byte {len(data)}: expected the stream to finish, found the end "
+        "of input",
         "bad.sse: 4 problems (completions, 5 events, 1 warning)",
         "good.sse: ok (completions, 5 events)",
     ]

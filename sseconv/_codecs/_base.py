@@ -218,7 +218,7 @@ class Encoder:
         return b"".join(parts)
 
     def passthrough(self, event: Unknown) -> bytes:
-        self.report.passed_through[_name(event.event)] += 1
+        self.report.passed_through["(data-only)" if event.event is None else event.event] += 1
         self.report.events_out += 1
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
 
@@ -309,6 +309,16 @@ class TextProjection(Encoder):
 
     def block_start(self, event: BlockStart) -> bytes:
         if event.block_type == "text":
+            text = event.block.get("text")
+            if isinstance(text, str) and text:  # the API sends "", but text here is text
+                return self.text_delta(
+                    TextDelta(
+                        index=event.index,
+                        text=text,
+                        event_number=event.event_number,
+                        offset=event.offset,
+                    )
+                )
             return b""
         self._dropped_blocks.add(event.index)
         return self.drop(event, event.block_type, f"a {event.block_type!r} content block")

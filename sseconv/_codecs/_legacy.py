@@ -179,8 +179,9 @@ class LegacyDecoder(Decoder):
                         fields = self._fields(sse, number, rest)
                         self._tail, self._tail_fields = tail, fields
                 if fields is not None:
+                    delta = value if fast else self._extend(sse, number, value)
                     self._raw_prefix = raw[: end - 1]
-                    return fields, value if fast else self._extend(sse, number, value)
+                    return fields, delta
         payload = self.load(sse, number, "a legacy completion")
         text = payload.pop("completion", None)
         if not isinstance(text, str):
@@ -188,8 +189,9 @@ class LegacyDecoder(Decoder):
                 sse, number, f"expected a string 'completion', found {dump(text)[:40]}"
             )
         fields = self._fields(sse, number, payload)
+        delta = self._extend(sse, number, text)
         self._raw_prefix = ""
-        return fields, self._extend(sse, number, text)
+        return fields, delta
 
     def _extend(self, sse: ServerSentEvent, number: int, text: str) -> str:
         """The part of cumulative ``text`` after the text so far (which it must extend)."""

@@ -186,11 +186,17 @@ class MessagesDecoder(Decoder):
             text = delta.get("text")
             if not isinstance(text, str):
                 raise self.malformed(sse, number, "expected a string 'text' in a text_delta")
-            if self._blocks[index] == "text" and len(delta) == 2:
+            if self._blocks[index] == "text":
                 if not text:
                     self.report.skipped_empty_deltas += 1
                     return None
-                return TextDelta(index=index, text=text, event_number=number, offset=sse.offset)
+                return TextDelta(
+                    extra={k: v for k, v in delta.items() if k not in ("type", "text")},
+                    index=index,
+                    text=text,
+                    event_number=number,
+                    offset=sse.offset,
+                )
         return BlockDelta(index=index, delta=delta, event_number=number, offset=sse.offset)
 
     def _content_block_stop(
@@ -247,6 +253,7 @@ class MessagesEncoder(Encoder):
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
+        self._errored = False
 
     def _write(self, name: str, payload: str) -> bytes:
         return self.frame(name, payload)
@@ -315,6 +322,8 @@ class MessagesEncoder(Encoder):
         return out + self._write("message_delta", dump(payload))
 
     def stream_end(self, event: StreamEnd) -> bytes:
+        if self._errored:
+            return b""  # after an error nothing follows
         return self._write("message_stop", '{"type":"message_stop"}')
 
     def ping(self, event: Ping) -> bytes:
@@ -323,6 +332,7 @@ class MessagesEncoder(Encoder):
         return self._write("ping", PING_DATA)
 
     def stream_error(self, event: StreamError) -> bytes:
+        self._errored = True
         error = {"type": event.type, "message": event.message, **event.extra}
         return self._write("error", dump({"type": "error", "error": error}))
 
