@@ -137,11 +137,12 @@ class _Reader:
     def _fail(self, exc: SSEConvError, out: list[Any]) -> SSEConvError:
         if exc.dialect is None and self.source is not None:
             exc.dialect = self.source.value
-        exc.output = self._output(out)
+        self._attach(exc, out)
         self._failed = exc
         return exc
 
-    def _output(self, out: list[Any]) -> Any:
+    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        """Give the exception what was produced before the failure."""
         raise NotImplementedError
 
     def _events(self, events: list[ServerSentEvent], out: list[Any], *, at_end: bool) -> None:
@@ -283,8 +284,8 @@ class Converter(_Reader):
         self._raw.clear()
         return b"".join(out)
 
-    def _output(self, out: list[Any]) -> bytes:
-        return b"".join(out)
+    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        exc.output = b"".join(out)
 
     def _span_to(self, end: int) -> bytes:
         cut = end - self._raw_start
@@ -377,17 +378,23 @@ class EventReader(_Reader):
         super().__init__(target, source, mode, max_event_size, dispatch_incomplete, detect_limit)
 
     def feed(self, data: bytes) -> list[ModelEvent]:
+        """Read more input; return the model events it completes.
+
+        Raises:
+            SSEConvError: the input is bad; ``exc.events`` holds the events decoded before.
+        """
         out: list[ModelEvent] = []
         self._feed(data, out)
         return out
 
     def close(self) -> list[ModelEvent]:
+        """Signal the end of input; return the last events and fill in ``report.finished``."""
         out: list[ModelEvent] = []
         self._close(out)
         return out
 
-    def _output(self, out: list[Any]) -> bytes:
-        return b""
+    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        exc.events = list(out)
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[ModelEvent]) -> None:
         decoded = self._decode(sse, number)

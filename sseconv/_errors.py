@@ -52,6 +52,9 @@ class SSEConvError(Exception):
         event_number: 1-based number of the SSE event at fault, when known.
         offset: byte offset (from the first input byte) of that event, when known.
         output: bytes converted from the events before the failure (``b""`` if none).
+        events: what the failing call produced before the failure and did not return: model
+            events (``EventReader``, ``parse_events``) or server-sent events
+            (``SSEParser.feed``, for :class:`EventTooLargeError`).
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class SSEConvError(Exception):
         self.event_number = event_number
         self.offset = offset
         self.output = output
+        self.events: list[Any] = []
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -102,18 +106,7 @@ class InputError(SSEConvError):
 
 
 class EventTooLargeError(InputError):
-    """One event (or one line) is larger than the configured limit.
-
-    Attributes:
-        events: the events that the failing ``SSEParser.feed`` call dispatched before the
-            oversize one (they are valid and may still be used).
-    """
-
-    events: list[Any]
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.events = []
+    """One event (or one line) is larger than the configured limit."""
 
 
 class DetectionError(InputError):

@@ -47,7 +47,9 @@ def escape_text(text: str) -> str:
 
 
 def encode_text(text: str) -> bytes:
-    """The JSON string body of ``text`` as UTF-8 bytes, lone surrogates escaped."""
+    """The JSON string body of ``text`` as UTF-8 bytes (escaped as :func:`to_bytes` says)."""
+    if text.isascii():
+        return encode_basestring(text)[1:-1].encode("ascii")
     return to_bytes(encode_basestring(text)[1:-1])
 
 

@@ -58,7 +58,8 @@ class Report:
             where = " (it ended inside an event)" if self.incomplete_block else ""
             lines.append(f"input incomplete: the stream did not finish{where}")
         for kind, count in sorted(self.dropped.items()):
-            lines.append(f"dropped {count} × {kind} (no place in {self.target})")
+            why = "as asked" if kind == "ping" else f"no place in {self.target}"
+            lines.append(f"dropped {count} × {kind} ({why})")
         if self.usage is not None:
             lines.append(f"dropped usage {_compact(self.usage)} (no place in {self.target})")
         if self.removed_done:

@@ -186,8 +186,6 @@ class SSEParser:
         self._more_size = 0
         self._names: dict[bytes, str | None] = {b"": None}  # "event: x" line -> "x"
         self._tail_sep = b""  # line end of the lines in a kept pending block
-        self._last_bytes = b""  # the last large data value decoded, and its text
-        self._last_text = ""
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -346,7 +344,7 @@ class SSEParser:
                 ServerSentEvent,
                 (
                     name,
-                    self._decode_large(value),
+                    value.decode("utf-8", "replace"),
                     self.last_event_id or None,
                     None,
                     base + pos,
@@ -355,19 +353,6 @@ class SSEParser:
             )
         )
         return True
-
-    def _decode_large(self, value: bytes) -> str:
-        """Decode a large data value. Cumulative streams repeat the previous event's data as
-        the start of the next one: then only the new bytes are decoded (UTF-8 decoding is
-        self-synchronizing, so this is exact when they start on a character boundary)."""
-        previous = self._last_bytes
-        cut = len(previous)
-        if cut and value.startswith(previous) and (value[cut : cut + 1] or b"\0")[0] & 0xC0 != 0x80:
-            text = self._last_text + value[cut:].decode("utf-8", "replace")
-        else:
-            text = value.decode("utf-8", "replace")
-        self._last_bytes, self._last_text = value, text
-        return text
 
     def _run(
         self, run: bytes, pos: int, out: list[ServerSentEvent], one: re.Pattern[bytes], size: int

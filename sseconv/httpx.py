@@ -83,25 +83,14 @@ REPORT_EXTENSION = "sseconv.report"
 # -- model events from responses, event sources and event iterables ------------------------------
 
 
-class _Reader(EventReader):
-    """An :class:`EventReader` that keeps the events decoded before a failure, so that the
-    iterators can yield them before raising."""
-
-    partial: list[ModelEvent]
-
-    def _output(self, out: list[Any]) -> bytes:
-        self.partial = list(out)
-        return b""
-
-
 def _reader(
     source: Dialect | str | None,
     mode: Mode,
     max_event_size: int,
     dispatch_incomplete: bool,
     detect_limit: int,
-) -> _Reader:
-    return _Reader(
+) -> EventReader:
+    return EventReader(
         source=source,
         mode=mode,
         max_event_size=max_event_size,
@@ -121,7 +110,7 @@ class EventIterator(Iterator[ModelEvent]):
         response: the response read, when the stream is one (or an event source's).
     """
 
-    def __init__(self, chunks: Iterator[bytes], reader: _Reader, response: Any = None) -> None:
+    def __init__(self, chunks: Iterator[bytes], reader: EventReader, response: Any = None) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
         self.response = response
@@ -133,14 +122,14 @@ class EventIterator(Iterator[ModelEvent]):
         return self.reader.source
 
     @staticmethod
-    def _run(chunks: Iterator[bytes], reader: _Reader) -> Generator[ModelEvent, None, None]:
+    def _run(chunks: Iterator[bytes], reader: EventReader) -> Generator[ModelEvent, None, None]:
         try:
             for chunk in chunks:
                 yield from reader.feed(chunk)
             yield from reader.close()
-        except SSEConvError:
-            yield from getattr(reader, "partial", ())
-            reader.partial = []
+        except SSEConvError as exc:
+            yield from exc.events
+            exc.events = []
             raise
 
     def __next__(self) -> ModelEvent:
@@ -154,7 +143,9 @@ class EventIterator(Iterator[ModelEvent]):
 class AsyncEventIterator(AsyncIterator[ModelEvent]):
     """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`)."""
 
-    def __init__(self, chunks: AsyncIterator[bytes], reader: _Reader, response: Any = None) -> None:
+    def __init__(
+        self, chunks: AsyncIterator[bytes], reader: EventReader, response: Any = None
+    ) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
         self.response = response
@@ -167,7 +158,7 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
 
     @staticmethod
     async def _run(
-        chunks: AsyncIterator[bytes], reader: _Reader
+        chunks: AsyncIterator[bytes], reader: EventReader
     ) -> AsyncGenerator[ModelEvent, None]:
         try:
             async for chunk in chunks:
@@ -175,10 +166,10 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
                     yield event
             for event in reader.close():
                 yield event
-        except SSEConvError:
-            for event in getattr(reader, "partial", ()):
+        except SSEConvError as exc:
+            for event in exc.events:
                 yield event
-            reader.partial = []
+            exc.events = []
             raise
 
     async def __anext__(self) -> ModelEvent:

@@ -326,6 +326,7 @@ def test_compressed_streams_are_decoded(encoding: str, encode: Any) -> None:
 
 def test_brotli_when_installed() -> None:
     import brotli
+
     body = brotli.compress(COMPLETIONS)
     upstream = Upstream(body, headers={"content-encoding": "br"})
     response = post(upstream.transport(), "/v1/complete", "2023-01-01")

@@ -67,7 +67,7 @@ class Decoder:
         """Decode one SSE event (``number`` counts every dispatched event from 1).
 
         Raises:
-            StreamError: the event is malformed or not allowed here; the error carries the
+            InputError: the event is malformed or not allowed here; the error carries the
                 dialect, event number and byte offset, and the decoder's state is unchanged.
         """
         raise NotImplementedError
