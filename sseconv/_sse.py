@@ -21,14 +21,11 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
-# A run of canonical events: an optional "event: x" line, one "data: y" line, a blank line.
-_RUN_LF = re.compile(rb"(?:(?:event: [^\n]*\n)?data: [^\n]*\n\n)+")
+# A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
 _ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
-_RUN_CRLF = re.compile(rb"(?:(?:event: [^\r\n]*\r\n)?data: [^\r\n]*\r\n\r\n)+")
 _MISSING: Any = object()
 _LF = b"\n"
 _CRLF = b"\r\n"
-_RUN_WINDOW = 4096  # bytes a run of small events may span in one regular-expression match
 _SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
 _DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
 _ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
@@ -252,7 +249,7 @@ class SSEParser:
         goes line by line. A pending block without its blank line yet is kept whole (and parsed
         when complete) unless it is large or has ``id``/``retry`` lines, which act at once.
         """
-        run, one = (_RUN_LF, _ONE_LF) if sep is _LF else (_RUN_CRLF, _ONE_CRLF)
+        one = _ONE_LF if sep is _LF else _ONE_CRLF
         pos = 0
         base = self._pos
         size = len(sep)
@@ -281,12 +278,10 @@ class SSEParser:
                         pos = found + 2 * size
                         continue
                 else:
-                    match = run.match(buf, pos, pos + _RUN_WINDOW)
-                    if match is not None:
-                        self._run(match.group(), base + pos, out, one, size)
-                        pos = match.end()
-                        if pos == length:
-                            break
+                    # Every complete block from here on, if they are all canonical.
+                    end = buf.rfind(blank, found) + 2 * size
+                    if self._run(buf[pos:end], base + pos, out, one, size):
+                        pos = end
                         continue
             if buf.startswith(sep, pos):
                 end = pos + size
@@ -355,38 +350,52 @@ class SSEParser:
         return True
 
     def _run(
-        self, run: bytes, pos: int, out: list[ServerSentEvent], one: re.Pattern[bytes], size: int
-    ) -> None:
-        """Dispatch a run of canonical events starting at input offset ``pos``."""
+        self,
+        region: bytes,
+        pos: int,
+        out: list[ServerSentEvent],
+        one: re.Pattern[bytes],
+        size: int,
+    ) -> bool:
+        """Dispatch the events of ``region`` (complete blocks from input offset ``pos``) if
+        every one is canonical; return whether it did.
+
+        The matches of ``one`` cover the region exactly when their lengths add up to its
+        length (matches neither overlap nor skip back), so nothing is checked twice.
+        """
         names = self._names
         get = names.get
         last_id = self.last_event_id or None
         fixed = 6 + 2 * size  # "data: " + the line end + the blank line
-        append = out.append
-        pairs = one.findall(run)
-        oversize = -1
-        if len(run) > self.max_event_size:
-            limit = self.max_event_size
-            oversize = next((k for k, (_, v) in enumerate(pairs) if len(v) + 1 > limit), -1)
-            if oversize >= 0:
-                pairs = pairs[:oversize]
+        events: list[ServerSentEvent] = []
+        append = events.append
+        pairs = one.findall(region)
+        end = pos
         for head, value in pairs:
             name = get(head, _MISSING)
             if name is _MISSING:
                 name = head[7:-size].decode("utf-8", "replace")
                 if len(names) < 64:
                     names[head] = name
-            end = pos + len(head) + len(value) + fixed
+            start, end = end, end + len(head) + len(value) + fixed
             append(
                 _new(
                     ServerSentEvent,
-                    (name, value.decode("utf-8", "replace"), last_id, None, pos, end),
+                    (name, value.decode("utf-8", "replace"), last_id, None, start, end),
                 )
             )
-            pos = end
-        self.events_dispatched += len(pairs)
-        if oversize >= 0:
-            self._too_large(pos)
+        if end - pos != len(region):
+            return False
+        if len(region) > self.max_event_size:
+            limit = self.max_event_size
+            for index, (_, value) in enumerate(pairs):
+                if len(value) + 1 > limit:
+                    out += events[:index]
+                    self.events_dispatched += index
+                    self._too_large(events[index].offset)
+        out += events
+        self.events_dispatched += len(events)
+        return True
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
         parts = _EOL.split(buf)
