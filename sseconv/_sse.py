@@ -199,7 +199,8 @@ class SSEParser:
                 data = data[1:]
                 if not data:
                     return []
-        if self._bom_done and b"\n" not in data and b"\r" not in data:
+        has_cr = b"\r" in data
+        if not has_cr and self._bom_done and b"\n" not in data:
             # No line end: only a pending line grows. Keep the pieces; join them once.
             self._more.append(data)
             self._more_size += len(data)
@@ -213,7 +214,7 @@ class SSEParser:
         else:
             buf = self._buf + data if self._buf else data
         # The line ends of the new bytes choose the path (what is pending was checked before).
-        if b"\r" not in data:
+        if not has_cr:
             sep = _LF
         elif data.count(b"\r") == data.count(b"\r\n") == data.count(b"\n"):
             sep = _CRLF
@@ -280,7 +281,7 @@ class SSEParser:
                 else:
                     # Every complete block from here on, if they are all canonical.
                     end = buf.rfind(blank, found) + 2 * size
-                    if self._run(buf[pos:end], base + pos, out, one, size):
+                    if self._run(buf, pos, end, base, out, one, size):
                         pos = end
                         continue
             if buf.startswith(sep, pos):
@@ -351,14 +352,16 @@ class SSEParser:
 
     def _run(
         self,
-        region: bytes,
+        buf: bytes,
         pos: int,
+        stop: int,
+        base: int,
         out: list[ServerSentEvent],
         one: re.Pattern[bytes],
         size: int,
     ) -> bool:
-        """Dispatch the events of ``region`` (complete blocks from input offset ``pos``) if
-        every one is canonical; return whether it did.
+        """Dispatch the events of ``buf[pos:stop]`` (complete blocks; ``base`` is the input
+        offset of ``buf``) if every one is canonical; return whether it did.
 
         The matches of ``one`` cover the region exactly when their lengths add up to its
         length (matches neither overlap nor skip back), so nothing is checked twice.
@@ -369,8 +372,9 @@ class SSEParser:
         fixed = 6 + 2 * size  # "data: " + the line end + the blank line
         events: list[ServerSentEvent] = []
         append = events.append
-        pairs = one.findall(region)
-        end = pos
+        pairs = one.findall(buf, pos, stop)
+        end = pos = base + pos
+        length = stop - pos + base
         for head, value in pairs:
             name = get(head, _MISSING)
             if name is _MISSING:
@@ -384,9 +388,9 @@ class SSEParser:
                     (name, value.decode("utf-8", "replace"), last_id, None, start, end),
                 )
             )
-        if end - pos != len(region):
+        if end - pos != length:
             return False
-        if len(region) > self.max_event_size:
+        if length > self.max_event_size:
             limit = self.max_event_size
             for index, (_, value) in enumerate(pairs):
                 if len(value) + 1 > limit:
