@@ -183,6 +183,7 @@ class SSEParser:
         self._more_size = 0
         self._names: dict[bytes, str | None] = {b"": None}  # "event: x" line -> "x"
         self._tail_sep = b""  # line end of the lines in a kept pending block
+        self._last_size = 0  # size of the last canonical event: picks the fast path
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -245,64 +246,74 @@ class SSEParser:
     def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
         """Parse a buffer whose line ends are all ``sep`` (LF or CRLF).
 
-        Runs of canonical events (an optional ``event: x`` line and one ``data: y`` line) are
-        matched by one regular expression, a large canonical event by ``find``; anything else
-        goes line by line. A pending block without its blank line yet is kept whole (and parsed
-        when complete) unless it is large or has ``id``/``retry`` lines, which act at once.
+        Complete blocks go fast when they are canonical (an optional ``event: x`` line and one
+        ``data: y`` line): small ones all at once with one regular expression, large ones one
+        by one with ``find``; any other block goes line by line. What follows the last blank
+        line is kept whole until its blank line comes (unless it is large, or has ``id`` or
+        ``retry`` lines, which act at once: then its complete lines are parsed now).
         """
-        one = _ONE_LF if sep is _LF else _ONE_CRLF
-        pos = 0
-        base = self._pos
         size = len(sep)
         blank = sep + sep
-        length = len(buf)
+        one = _ONE_LF if size == 1 else _ONE_CRLF
+        base = self._pos
+        pos = 0
+        line_end = 0  # where the first line end after pos is, once known (-1: none)
         while True:
             if self._start < 0:
-                first = buf.find(sep, pos)  # the end of the block's first line
-                if first < 0:
-                    break  # only part of a line is pending
-                found = first if buf.startswith(sep, first + size) else buf.find(blank, first)
-                if found < 0:
-                    if (
-                        length - pos <= _DEFER_LIMIT
-                        and not buf.startswith((sep, b"id", b"retry"), pos)
-                        and buf.find(b"\nid", pos) < 0
-                        and buf.find(b"\nretry", pos) < 0
-                    ):
-                        # Keep the unfinished block whole; it is parsed once complete.
-                        self._tail_sep = sep
+                if buf.startswith(sep, pos):
+                    pos += size  # an empty line between blocks changes nothing
+                    continue
+                if self._last_size <= _SMALL_EVENT:
+                    stop = buf.rfind(blank, pos)
+                    if stop < 0:
                         break
-                elif first == pos:
-                    pass  # an empty line: below
-                elif found - pos > _SMALL_EVENT:
+                    stop += 2 * size
+                    if self._run(buf, pos, stop, base, out, one, size):
+                        pos = stop
+                        break
+                else:
+                    first = buf.find(sep, pos)  # the end of the block's first line
+                    if first < 0:
+                        line_end = -1
+                        break
+                    found = first if buf.startswith(sep, first + size) else buf.find(blank, first)
+                    if found < 0:
+                        break
                     if self._single(buf, pos, first, found, sep, base, out):
                         pos = found + 2 * size
                         continue
-                else:
-                    # Every complete block from here on, if they are all canonical.
-                    end = buf.rfind(blank, found) + 2 * size
-                    if self._run(buf, pos, end, base, out, one, size):
-                        pos = end
-                        continue
-            if buf.startswith(sep, pos):
+                end = buf.find(blank, pos) + 2 * size
+            elif buf.startswith(sep, pos):
                 end = pos + size
-                last = False
             else:
-                found = buf.find(blank, pos)
-                last = found < 0
-                if last:
-                    found = buf.rfind(sep, pos)
-                    if found < 0:
-                        break
-                    end = found + size
-                else:
-                    end = found + 2 * size
+                end = buf.find(blank, pos)
+                if end < 0:
+                    break
+                end += 2 * size
             lines = buf[pos:end].split(sep)
             lines.pop()
             self._lines(lines, base + pos, out, size)
             pos = end
-            if last:
-                break
+        # What is left holds no blank line; keep it whole or parse its complete lines.
+        if line_end >= 0:
+            line_end = buf.find(sep, pos)
+        if line_end < 0:
+            pass  # only part of a line: nothing to parse yet
+        elif (
+            self._start < 0
+            and len(buf) - pos <= _DEFER_LIMIT
+            and not buf.startswith((b"id", b"retry"), pos)
+            and buf.find(b"\nid", pos) < 0
+            and buf.find(b"\nretry", pos) < 0
+        ):
+            self._tail_sep = sep
+        else:
+            end = buf.rfind(sep, pos) + size
+            if end >= size:
+                lines = buf[pos:end].split(sep)
+                lines.pop()
+                self._lines(lines, base + pos, out, size)
+                pos = end
         self._buf = rest = buf[pos:]
         self._pos = base + pos
         if len(rest) > self.max_event_size:
@@ -334,6 +345,7 @@ class SSEParser:
         if blank - head_end - 5 > self.max_event_size:
             self._too_large(base + pos)
         value = buf[head_end + 6 : blank]
+        self._last_size = blank - pos
         self.events_dispatched += 1
         out.append(
             _new(
@@ -370,8 +382,8 @@ class SSEParser:
         get = names.get
         last_id = self.last_event_id or None
         fixed = 6 + 2 * size  # "data: " + the line end + the blank line
-        events: list[ServerSentEvent] = []
-        append = events.append
+        mark = len(out)
+        append = out.append
         pairs = one.findall(buf, pos, stop)
         end = pos = base + pos
         length = stop - pos + base
@@ -389,16 +401,18 @@ class SSEParser:
                 )
             )
         if end - pos != length:
+            del out[mark:]
             return False
+        self._last_size = end - start
         if length > self.max_event_size:
             limit = self.max_event_size
             for index, (_, value) in enumerate(pairs):
                 if len(value) + 1 > limit:
-                    out += events[:index]
+                    offset = out[mark + index].offset
+                    del out[mark + index :]
                     self.events_dispatched += index
-                    self._too_large(events[index].offset)
-        out += events
-        self.events_dispatched += len(events)
+                    self._too_large(offset)
+        self.events_dispatched += len(pairs)
         return True
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
