@@ -131,7 +131,7 @@ class MessagesDecoder(Decoder):
             text, end = scanstring(data, match.end())
         except ValueError:
             return None
-        if not text or _CLOSE_TWO.fullmatch(data, end) is None:
+        if not text or (data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None):
             return None
         return text_delta(text, index, {}, number, sse.offset)
 
