@@ -24,7 +24,6 @@ _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
 # A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
 _ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
-_MISSING: Any = object()
 _LF = b"\n"
 _CRLF = b"\r\n"
 _SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
@@ -206,7 +205,7 @@ class SSEParser:
         self._block_retry: int | None = None
         self._more: list[bytes] = []  # pieces of a pending line not yet joined to _buf
         self._more_size = 0
-        self._names: dict[bytes, str | None] = {b"": None}  # "event: x" line -> "x"
+        self._heads: dict[bytes, tuple[str | None, int]] = {}  # see _head()
         self._tail_sep = b""  # line end of the lines in a kept pending block
         self._last_size = 0  # size of the last canonical event: picks the fast path
 
@@ -226,6 +225,17 @@ class SSEParser:
                 if not data:
                     return []
         has_cr = b"\r" in data
+        if (
+            not has_cr
+            and self._start < 0
+            and not self._more
+            and self._last_size <= _SMALL_EVENT
+            and self._tail_sep != _CRLF
+            and self._bom_done
+        ):
+            events = self._feed_small(data)
+            if events is not None:
+                return events
         if not has_cr and self._bom_done and b"\n" not in data:
             # No line end: only a pending line grows. Keep the pieces; join them once.
             self._more.append(data)
@@ -266,6 +276,36 @@ class SSEParser:
         except EventTooLargeError as exc:
             exc.events = out
             raise
+        return out
+
+    def _feed_small(self, data: bytes) -> list[ServerSentEvent] | None:
+        """The common case, small events with LF line ends between blocks: every complete
+        block up to the last blank line in one regular-expression pass (see :meth:`_run`),
+        the rest kept whole. ``None`` when that does not apply (then the general path runs).
+        """
+        stop = data.rfind(b"\n\n") + 2
+        if (
+            stop < 2
+            or len(data) - stop > _DEFER_LIMIT
+            or data.startswith((b"\n", b"id", b"retry"), stop)
+            or data.find(b"\nid", stop) >= 0
+            or data.find(b"\nretry", stop) >= 0
+        ):
+            return None
+        head = self._buf
+        buf = head + data if head else data
+        stop += len(head)
+        out: list[ServerSentEvent] = []
+        try:
+            done = self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1)
+        except EventTooLargeError as exc:
+            exc.events = out
+            raise
+        if not done:
+            return None
+        self._buf = buf[stop:]
+        self._pos += stop
+        self._tail_sep = _LF if buf.find(b"\n", stop) >= 0 else b""
         return out
 
     def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
@@ -404,28 +444,25 @@ class SSEParser:
         The matches of ``one`` cover the region exactly when their lengths add up to its
         length (matches neither overlap nor skip back), so nothing is checked twice.
         """
-        names = self._names
-        get = names.get
+        heads = self._heads
         last_id = self.last_event_id or None
-        fixed = 6 + 2 * size  # "data: " + the line end + the blank line
         mark = len(out)
         append = out.append
         pairs = one.findall(buf, pos, stop)
         end = pos = base + pos
         length = stop - pos + base
         for head, value in pairs:
-            name = get(head, _MISSING)
-            if name is _MISSING:
-                name = head[7:-size].decode("utf-8", "replace")
-                if len(names) < 64:
-                    names[head] = name
-            start, end = end, end + len(head) + len(value) + fixed
-            append(
-                _new(
-                    ServerSentEvent,
-                    (name, value.decode("utf-8", "replace"), last_id, None, start, end),
-                )
-            )
+            try:
+                name, fixed = heads[head]
+            except KeyError:
+                name, fixed = self._head(head, size)
+            try:
+                text = value.decode()
+            except UnicodeDecodeError:
+                text = value.decode("utf-8", "replace")
+            start = end
+            end += fixed + len(value)
+            append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
         if end - pos != length:
             del out[mark:]
             return False
@@ -440,6 +477,17 @@ class SSEParser:
                     self._too_large(offset)
         self.events_dispatched += len(pairs)
         return True
+
+    def _head(self, head: bytes, size: int) -> tuple[str | None, int]:
+        """The event name of an ``event: x`` line (``b""``: none) and the bytes of a canonical
+        event besides its data value; remembered for the next events."""
+        found = (
+            head[7:-size].decode("utf-8", "replace") if head else None,
+            len(head) + 6 + 2 * size,
+        )
+        if len(self._heads) < 64:
+            self._heads[head] = found
+        return found
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
         parts = _EOL.split(buf)
