@@ -15,6 +15,7 @@ Decoder states::
 from __future__ import annotations
 
 from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from .._dialect import Dialect
@@ -198,10 +199,13 @@ class CompletionsEncoder(TextProjection):
         return self.frame_bytes([self._head, text, middle, to_bytes(end)])
 
     def text_delta(self, event: TextDelta) -> bytes:
+        text = event.text
         if event.extra:
-            return self._event(encode_text(event.text), self._mid, event.extra)
+            return self._event(encode_text(text), self._mid, event.extra)
         self.report.events_out += 1
-        return b"".join((self._head, encode_text(event.text), self._mid_end))
+        if text.isascii():  # the common case of encode_text, inline
+            return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
+        return b"".join((self._head, encode_text(text), self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop_reason, stop = self.stop_fields(event)

@@ -47,6 +47,10 @@ _TEXT_DELTA = re.compile(
     r'\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),'
     r'"delta":\{"type":"text_delta","text":"'
 )
+_PLAIN_TEXT_DELTA = re.compile(
+    r'\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),'
+    r'"delta":\{"type":"text_delta","text":"([^"\\\x00-\x1f]*)"\}\}'
+)
 _CLOSE_TWO = re.compile(r"\}[ \t\r\n]*\}[ \t\r\n]*")
 
 
@@ -121,17 +125,22 @@ class MessagesDecoder(Decoder):
         """The common case, a text delta of an open text block in the server's own layout,
         decoded without building the payload; ``None`` sends anything else the general way."""
         data = sse.data
-        match = _TEXT_DELTA.match(data)
-        if match is None:
-            return None
-        index = int(match.group(1))
-        if self._blocks.get(index) != "text":
-            return None
-        try:
-            text, end = scanstring(data, match.end())
-        except ValueError:
-            return None
-        if not text or (data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None):
+        plain = _PLAIN_TEXT_DELTA.fullmatch(data)  # a text with nothing escaped
+        if plain is not None:
+            index = int(plain.group(1))
+            text = plain.group(2)
+        else:
+            match = _TEXT_DELTA.match(data)
+            if match is None:
+                return None
+            index = int(match.group(1))
+            try:
+                text, end = scanstring(data, match.end())
+            except ValueError:
+                return None
+            if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
+                return None
+        if not text or self._blocks.get(index) != "text":
             return None
         return text_delta(text, index, {}, number, sse.offset)
 
