@@ -84,6 +84,26 @@ class Decoder:
             exc.offset = sse.offset
             raise
 
+    def fields(
+        self,
+        sse: ServerSentEvent,
+        number: int,
+        payload: dict[str, Any],
+        names: tuple[str, ...],
+        known: frozenset[str],
+    ) -> tuple[list[str | None], dict[str, Any]]:
+        """The string-or-null fields ``names`` of a payload, and its fields not in ``known``
+        (in source order).
+
+        Raises:
+            MalformedEventError: one of ``names`` is neither a string nor null.
+        """
+        values = [optional_str(self, sse, number, payload, name) for name in names]
+        extra = {}
+        if not payload.keys() <= known:
+            extra = {k: v for k, v in payload.items() if k not in known}
+        return values, extra
+
     def position(self, sse: ServerSentEvent, number: int) -> Position:
         return {"event_number": number, "offset": sse.offset}
 

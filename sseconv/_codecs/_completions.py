@@ -32,7 +32,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, load_object, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, optional_str, text_delta
+from ._base import Decoder, Position, TextProjection, text_delta
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
 
@@ -160,17 +160,8 @@ class CompletionsDecoder(Decoder):
             raise self.malformed(
                 sse, number, "expected a completion payload with a string 'completion'"
             )
-        extra = {}
-        if not payload.keys() <= _KNOWN:
-            extra = {k: v for k, v in payload.items() if k not in _KNOWN}
-        return _Fields(
-            optional_str(self, sse, number, payload, "stop_reason"),
-            optional_str(self, sse, number, payload, "stop"),
-            optional_str(self, sse, number, payload, "id"),
-            optional_str(self, sse, number, payload, "log_id"),
-            optional_str(self, sse, number, payload, "model"),
-            extra,
-        )
+        values, extra = self.fields(sse, number, payload, _Fields._fields[:-1], _KNOWN)
+        return _Fields._make([*values, extra])
 
 
 class CompletionsEncoder(TextProjection):

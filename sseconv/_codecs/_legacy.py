@@ -32,7 +32,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, TextProjection, optional_str, text_delta
+from ._base import Decoder, TextProjection, text_delta
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -137,17 +137,8 @@ class LegacyDecoder(Decoder):
         return out
 
     def _fields(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
-        extra = {}
-        if not payload.keys() <= _KNOWN:
-            extra = {k: v for k, v in payload.items() if k not in _KNOWN}
-        return _Fields(
-            optional_str(self, sse, number, payload, "stop_reason"),
-            optional_str(self, sse, number, payload, "stop"),
-            optional_str(self, sse, number, payload, "exception"),
-            optional_str(self, sse, number, payload, "log_id"),
-            optional_str(self, sse, number, payload, "model"),
-            extra,
-        )
+        values, extra = self.fields(sse, number, payload, _Fields._fields[:-1], _KNOWN)
+        return _Fields._make([*values, extra])
 
     def _read(self, sse: ServerSentEvent, number: int) -> tuple[_Fields, str]:
         """The fields (other than ``completion``) and the new text of a legacy event.
