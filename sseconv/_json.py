@@ -10,7 +10,7 @@ from typing import Any
 
 from ._errors import MalformedEventError
 
-__all__ = ["dump", "encode_text", "escape_text", "load_object", "to_bytes"]
+__all__ = ["dump", "encode_text", "load_object", "to_bytes"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = " \t\n\r"
@@ -39,11 +39,6 @@ def to_bytes(text: str) -> bytes:
             .replace(b"\xc2\x85", b"\\u0085")
         )
     return data
-
-
-def escape_text(text: str) -> str:
-    """The JSON string body of ``text`` (no quotes), non-ASCII kept as is."""
-    return encode_basestring(text)[1:-1]
 
 
 def encode_text(text: str) -> bytes:

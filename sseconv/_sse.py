@@ -179,6 +179,8 @@ class SSEParser:
         events_dispatched: how many events have been dispatched so far.
         incomplete: after :meth:`close`, whether the input ended inside a block holding data.
         closed: whether :meth:`close` has been called.
+
+    After :meth:`feed` has raised, the parser's state is undefined: start a new one.
     """
 
     def __init__(
@@ -286,7 +288,7 @@ class SSEParser:
         stop = data.rfind(b"\n\n") + 2
         if (
             stop < 2
-            or len(data) - stop > _DEFER_LIMIT
+            or len(data) - stop > min(_DEFER_LIMIT, self.max_event_size)
             or data.startswith((b"\n", b"id", b"retry"), stop)
             or data.find(b"\nid", stop) >= 0
             or data.find(b"\nretry", stop) >= 0

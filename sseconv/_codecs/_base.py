@@ -219,9 +219,6 @@ class Encoder:
         """
         return self.handlers[type(event)](event)
 
-    def encode_all(self, events: list[ModelEvent]) -> bytes:
-        return b"".join(map(self.encode, events))
-
     # -- helpers --------------------------------------------------------------------------
 
     def frame(self, name: str | None, data: str) -> bytes:
