@@ -52,6 +52,7 @@ from ._legacy_adapter import (
 )
 from ._report import Report
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
+from ._validate import Problem, Validator, validate
 from ._versions import dialect_for_version
 
 __version__ = "0.1.0"
@@ -82,6 +83,7 @@ __all__ = [
     "ModelEvent",
     "NotEventStreamError",
     "Ping",
+    "Problem",
     "Report",
     "RewrittenTextError",
     "SSEConvError",
@@ -95,6 +97,7 @@ __all__ = [
     "Unknown",
     "UnrepresentableError",
     "UsageError",
+    "Validator",
     "VersionError",
     "__version__",
     "aconvert",
@@ -108,4 +111,5 @@ __all__ = [
     "encoder_for",
     "legacy_completions",
     "parse_events",
+    "validate",
 ]

@@ -1,8 +1,8 @@
 """The ``sseconv`` command line: a Unix filter around the sans-IO core.
 
 Commands: ``convert`` (a :class:`Converter` per input), ``detect``, ``text`` (an
-:class:`EventReader`) and ``validate`` (an :class:`SSEParser` and the dialect's decoder, collecting
-every problem). Input is read from the raw file descriptor with ``os.read`` in chunks of up to
+:class:`EventReader`) and ``validate`` (a :class:`Validator`, which collects every problem).
+Input is read from the raw file descriptor with ``os.read`` in chunks of up to
 :data:`CHUNK_SIZE` bytes; a read returns what is available, so a live stream is never held
 back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
 so each converted event appears as soon as the read that completed it returns, and a large file
@@ -21,6 +21,7 @@ for a filter killed by a broken pipe) when the reader of the output went away, a
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import dataclasses
 import os
@@ -30,14 +31,14 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from ._codecs import DECODERS, Decoder
-from ._convert import DETECT_LIMIT, Converter, EventReader
+from ._convert import Converter, EventReader
 from ._detect import classify
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, SSEConvError, UsageError
-from ._events import Done, ModelEvent, TextDelta
+from ._events import ModelEvent, TextDelta
 from ._report import Report
 from ._sse import ServerSentEvent, SSEParser
+from ._validate import Problem, Validator
 
 __all__ = ["CHUNK_SIZE", "main"]
 
@@ -329,32 +330,13 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 # -- text ------------------------------------------------------------------------------------
 
 
-class _TextReader(EventReader):
-    """An :class:`EventReader` that keeps the text of every event it decodes in ``texts``.
-
-    ``feed`` returns nothing when it raises, and the exception carries no events, so the text
-    decoded before a bad event in the same chunk would be lost; ``_event`` is the hook every
-    decoded input event goes through.
-    """
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.texts: list[str] = []
-
-    def _event(self, sse: ServerSentEvent, number: int, out: list[ModelEvent]) -> None:
-        start = len(out)
-        super()._event(sse, number, out)
-        self.texts.extend([e.text for e in out[start:] if type(e) is TextDelta])
-
-    def take(self) -> str:
-        text = "".join(self.texts)
-        self.texts.clear()
-        return text
+def _text(events: list[ModelEvent]) -> str:
+    return "".join([e.text for e in events if type(e) is TextDelta])
 
 
 def _cmd_text(args: argparse.Namespace) -> int:
     (inp,) = _inputs([args.input])
-    reader = _TextReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
+    reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
     fed = 0
     error: SSEConvError | None = None
     with _writing(None) as out, _reading(inp) as chunks:
@@ -362,12 +344,11 @@ def _cmd_text(args: argparse.Namespace) -> int:
         try:
             for chunk in chunks:
                 fed += len(chunk)
-                reader.feed(chunk)
-                text.write(reader.take())
-            reader.close()
+                text.write(_text(reader.feed(chunk)))
+            text.write(_text(reader.close()))
         except SSEConvError as exc:
+            text.write(_text(exc.events))  # decoded before the failure
             error = exc
-        text.write(reader.take())
         text.close()
         if not args.no_newline:
             out.write(b"\n")
@@ -418,184 +399,48 @@ def _first_dialect(events: list[ServerSentEvent]) -> Dialect | None:
 # -- validate --------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _Problem:
-    """One thing wrong with a recording (``warning``: worth knowing, but not an error)."""
-
-    message: str
-    event_number: int | None = None
-    offset: int | None = None
-    warning: bool = False
-
-    @classmethod
-    def of(cls, exc: SSEConvError, suffix: str = "") -> _Problem:
-        return cls(exc.message + suffix, exc.event_number, exc.offset)
-
-    def line(self, name: str) -> str:
-        message = f"warning: {self.message}" if self.warning else self.message
-        return _located(name, self.event_number, self.offset, message)
-
-
-class _Validator:
-    """Checks one recording against its dialect's grammar and collects EVERY problem (sans-IO).
-
-    ``feed(bytes)`` and ``close()`` return the problems found so far. Events go through an
-    :class:`SSEParser` and the dialect's decoder; after a decoding error the next event is
-    decoded as usual (a decoder's state is unchanged by an error). At the end: an event without
-    its blank line (unless ``keep_last``), a stream that did not finish. The dialect is detected
-    as :class:`Converter` does (within ``DETECT_LIMIT`` bytes) unless ``source`` is given.
-    """
-
-    def __init__(self, source: Dialect | None, *, keep_last: bool = False) -> None:
-        self.dialect: Dialect | None = None
-        self.events = 0  # SSE events dispatched (and checked)
-        self.problems = 0
-        self.warnings = 0
-        self._keep_last = keep_last
-        self._parser = SSEParser(dispatch_incomplete=True)  # the last block is checked apart
-        self._decoder: Decoder | None = None
-        self._pending: list[ServerSentEvent] = []
-        self._fed = 0
-        self._stopped = False  # nothing more can be checked
-        if source is not None:
-            self._use(source)
-
-    def _use(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self._decoder = DECODERS[dialect](Report(target=dialect))
-
-    def feed(self, data: bytes) -> list[_Problem]:
-        out: list[_Problem] = []
-        if self._stopped:
-            return out
-        self._fed += len(data)
-        try:
-            events = self._parser.feed(data)
-        except EventTooLargeError as exc:
-            self._events(exc.events, out, at_end=False)
-            self._stop(out, _Problem.of(exc, "; the rest of the input cannot be checked"))
-            return out
-        self._events(events, out, at_end=False)
-        return out
-
-    def close(self) -> list[_Problem]:
-        out: list[_Problem] = []
-        if self._stopped:
-            return out
-        events = self._parser.close()
-        if self._parser.incomplete and events and not self._keep_last:
-            last = events.pop()
-            self._add(
-                out,
-                _Problem(
-                    "expected a blank line after the last event, found the end of input "
-                    "(the event is discarded; --keep-last keeps it)",
-                    self._parser.events_dispatched,  # counts the discarded event last
-                    last.offset,
-                ),
-            )
-        self._events(events, out, at_end=True)
-        if self._stopped:
-            return out
-        if self._decoder is None:
-            self._add(out, _Problem("expected a stream, found no event", offset=self._fed))
-        elif not self._decoder.finished:
-            self._add(out, _Problem(INCOMPLETE, self.events + 1, self._fed))
-        return out
-
-    def _add(self, out: list[_Problem], problem: _Problem) -> None:
-        if problem.warning:
-            self.warnings += 1
-        else:
-            self.problems += 1
-        out.append(problem)
-
-    def _stop(self, out: list[_Problem], problem: _Problem) -> None:
-        self._add(out, problem)
-        self._stopped = True
-
-    def _events(self, events: list[ServerSentEvent], out: list[_Problem], *, at_end: bool) -> None:
-        if self._decoder is None:
-            self._pending.extend(events)
-            found = _first_dialect(self._pending)
-            if found is None:
-                if at_end and self._pending:
-                    names = ", ".join(sorted({repr(e.event) for e in self._pending}))
-                    self.events += len(self._pending)
-                    self._stop(
-                        out,
-                        _Problem(
-                            f"expected an event that tells the dialect, found only {names}",
-                            len(self._pending),
-                            self._pending[-1].offset,
-                        ),
-                    )
-                elif self._fed > DETECT_LIMIT:
-                    self.events += len(self._pending)
-                    self._stop(
-                        out,
-                        _Problem(
-                            "expected an event that tells the dialect within the first "
-                            f"{DETECT_LIMIT} bytes, found none (give --from)",
-                            offset=DETECT_LIMIT,
-                        ),
-                    )
-                return
-            self._use(found)
-            events, self._pending = self._pending, []
-        decoder = self._decoder
-        assert decoder is not None
-        for sse in events:
-            self.events += 1
-            try:
-                decoded = decoder.decode(sse, self.events)
-            except SSEConvError as exc:
-                self._add(out, _Problem.of(exc))
-                continue
-            if decoded and type(decoded[0]) is Done:
-                self._add(
-                    out,
-                    _Problem(
-                        f"[DONE] is not part of the {decoder.dialect} dialect "
-                        "(a proxy added it?); convert removes it",
-                        self.events,
-                        sse.offset,
-                        warning=True,
-                    ),
-                )
-
-    def summary(self, name: str) -> str:
-        dialect = self.dialect.value if self.dialect is not None else "unknown dialect"
-        counts = [dialect, _plural(self.events, "event")]
-        if self.warnings:
-            counts.append(_plural(self.warnings, "warning"))
-        verdict = _plural(self.problems, "problem") if self.problems else "ok"
-        return f"{name}: {verdict} ({', '.join(counts)})"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _cmd_validate(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
     status = EXIT_OK
     with _writing(None) as out:
         for inp in inputs:
-            validator = _Validator(args.source, keep_last=args.keep_last)
+            validator = Validator(args.source, dispatch_incomplete=args.keep_last)
+            counts: collections.Counter[str] = collections.Counter()
             with _reading(inp) as chunks:
                 for chunk in chunks:
-                    _print_problems(out, inp.name, validator.feed(chunk))
-            _print_problems(out, inp.name, validator.close())
-            out.write(f"{validator.summary(inp.name)}\n".encode())
-            if validator.problems:
+                    _print_problems(out, inp.name, validator.feed(chunk), counts)
+            _print_problems(out, inp.name, validator.close(), counts)
+            out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
+            if counts["error"]:
                 status = EXIT_BAD_INPUT
     return status
 
 
-def _print_problems(out: _Output, name: str, problems: list[_Problem]) -> None:
-    if problems:
-        out.write("".join(f"{p.line(name)}\n" for p in problems).encode())
+def _print_problems(
+    out: _Output, name: str, problems: list[Problem], counts: collections.Counter[str]
+) -> None:
+    if not problems:
+        return
+    lines = []
+    for p in problems:
+        counts[p.severity] += 1
+        message = f"warning: {p.message}" if p.severity == "warning" else p.message
+        lines.append(f"{_located(name, p.event_number, p.offset, message)}\n")
+    out.write("".join(lines).encode())
+
+
+def _summary(name: str, validator: Validator, counts: collections.Counter[str]) -> str:
+    """``NAME: ok (DIALECT, N events[, W warnings])`` or ``NAME: K problems (...)``."""
+    dialect = validator.source.value if validator.source is not None else "unknown dialect"
+    parts = [dialect, _plural(validator.events, "event")]
+    if counts["warning"]:
+        parts.append(_plural(counts["warning"], "warning"))
+    verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
+    return f"{name}: {verdict} ({', '.join(parts)})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- the parser ------------------------------------------------------------------------------

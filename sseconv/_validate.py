@@ -1,0 +1,196 @@
+"""Checking a recording against its dialect's grammar, collecting every problem (sans-IO).
+
+:class:`Validator` reads like :class:`EventReader` (same parser, detection and numbering) but
+does not stop at the first bad event: each :class:`InputError` of the decoder becomes a
+:class:`Problem` and the next event is decoded as usual (a decoder's state is unchanged by an
+error). Only an oversize event, or a dialect that cannot be detected, ends the check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from ._convert import DETECT_LIMIT, _Reader
+from ._dialect import Dialect
+from ._errors import DetectionError, EventTooLargeError, InputError, SSEConvError, UsageError
+from ._events import Done
+from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
+
+__all__ = ["Problem", "Severity", "Validator", "validate"]
+
+Severity = Literal["error", "warning"]
+
+_INCOMPLETE = "expected the stream to finish, found the end of input"
+_CANNOT_GO_ON = "; the rest of the input cannot be checked"
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a recording.
+
+    Attributes:
+        message: the one-line description (what was expected, what was found).
+        event_number: 1-based number of the SSE event at fault, counting every dispatched
+            event; ``None`` when no one event is at fault.
+        offset: byte offset of that event's first line (or of the place at fault), from the
+            first input byte, BOM included; ``None`` when unknown.
+        severity: ``"error"``, or ``"warning"`` for what is worth knowing but not wrong
+            (a ``[DONE]`` in a completions or Messages stream).
+    """
+
+    message: str
+    event_number: int | None = None
+    offset: int | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = []
+        if self.event_number is not None:
+            where.append(f"event {self.event_number}")
+        if self.offset is not None:
+            where.append(f"byte {self.offset}")
+        text = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{text} ({', '.join(where)})" if where else text
+
+
+def _problem(exc: SSEConvError, suffix: str = "") -> Problem:
+    return Problem(exc.message + suffix, exc.event_number, exc.offset)
+
+
+class Validator(_Reader):
+    """Sans-IO checker of a recording: ``feed(bytes) -> list[Problem]``, ``close()``.
+
+    Every problem is reported, with its position: each event that its dialect's decoder
+    rejects (the check goes on with the next event), a ``[DONE]`` in a completions or
+    Messages stream (a warning), a last event without its blank line, a stream that did not
+    finish. An oversize event, or no event telling the dialect (at the end of input, or
+    within ``detect_limit`` bytes), is reported and ends the check: later calls return
+    nothing. The messages are those that ``sseconv validate`` prints, so two of them name its
+    options: ``--keep-last`` (``dispatch_incomplete``) and ``--from`` (``source``).
+
+    Args:
+        source: the dialect of the recording, or ``None`` to detect it.
+        dispatch_incomplete: check a last event that lacks its blank line instead of
+            reporting it as a problem.
+        max_event_size, detect_limit: as for :class:`Converter`.
+
+    Attributes:
+        source: the dialect (``None`` until detected).
+        events: how many SSE events were read so far.
+    """
+
+    def __init__(
+        self,
+        source: Dialect | str | None = None,
+        *,
+        dispatch_incomplete: bool = False,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        detect_limit: int = DETECT_LIMIT,
+    ) -> None:
+        target = Dialect.parse(source) if source is not None else Dialect.MESSAGES
+        # The parser always dispatches a last event without its blank line: close() reports
+        # it, or checks it with dispatch_incomplete.
+        super().__init__(target, source, "default", max_event_size, True, detect_limit)
+        self.dispatch_incomplete = dispatch_incomplete
+        self._undecided = 0  # events read when detection failed
+        self._stopped = False  # nothing more can be checked
+
+    @property
+    def events(self) -> int:
+        """How many SSE events were read so far."""
+        return self._number + self._undecided
+
+    def feed(self, data: bytes) -> list[Problem]:
+        """Check more input; return the problems it reveals."""
+        if self._closed:
+            raise UsageError("expected no input after close()")
+        out: list[Problem] = []
+        if self._stopped:
+            return out
+        try:
+            self._feed(data, out)
+        except EventTooLargeError as exc:
+            self._stop(out, _problem(exc, _CANNOT_GO_ON))
+        return out
+
+    def close(self) -> list[Problem]:
+        """Signal the end of input; return the problems it reveals."""
+        out: list[Problem] = []
+        if self._closed:
+            return out
+        self._closed = True
+        if self._stopped:
+            return out
+        try:
+            events = self._parser.close()
+        except EventTooLargeError as exc:  # a last line without its line end
+            self._stop(out, _problem(exc, _CANNOT_GO_ON))
+            return out
+        if self._parser.incomplete and events and not self.dispatch_incomplete:
+            last = events.pop()
+            out.append(
+                Problem(
+                    "expected a blank line after the last event, found the end of input "
+                    "(the event is discarded; --keep-last keeps it)",
+                    self._parser.events_dispatched,  # counts the discarded event last
+                    last.offset,
+                )
+            )
+        self._events(events, out, at_end=True)
+        if self._stopped:
+            return out
+        if self._decoder is None:
+            out.append(Problem("expected a stream, found no event", offset=self._fed))
+        elif not self._decoder.finished:
+            out.append(Problem(_INCOMPLETE, self.events + 1, self._fed))
+        return out
+
+    def _stop(self, out: list[Problem], problem: Problem) -> None:
+        out.append(problem)
+        self._stopped = True
+
+    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        """The problems found before ``exc`` are in ``out`` already: nothing to attach."""
+
+    def _events(self, events: list[ServerSentEvent], out: list[Any], *, at_end: bool) -> None:
+        try:
+            super()._events(events, out, at_end=at_end)
+        except DetectionError as exc:
+            self._undecided = len(self._pending)
+            if at_end and self._pending:
+                self._stop(out, _problem(exc))
+            else:  # no event told within detect_limit bytes: no one event is at fault
+                self._stop(out, Problem(exc.message + " (give --from)", None, exc.offset))
+
+    def _event(self, sse: ServerSentEvent, number: int, out: list[Problem]) -> None:
+        decoder = self._decoder
+        assert decoder is not None
+        try:
+            decoded = decoder.decode(sse, number)
+        except InputError as exc:
+            out.append(_problem(exc))
+            return
+        if decoded and type(decoded[0]) is Done:
+            out.append(
+                Problem(
+                    f"[DONE] is not part of the {decoder.dialect} dialect "
+                    "(a proxy added it?); convert removes it",
+                    number,
+                    sse.offset,
+                    "warning",
+                )
+            )
+
+
+def validate(
+    chunks: Iterable[bytes], *, source: Dialect | str | None = None, **options: Any
+) -> list[Problem]:
+    """Every problem of a recording given as byte chunks (options of :class:`Validator`)."""
+    validator = Validator(source, **options)
+    problems: list[Problem] = []
+    for chunk in chunks:
+        problems += validator.feed(chunk)
+    problems += validator.close()
+    return problems
