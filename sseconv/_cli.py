@@ -425,6 +425,10 @@ def _print_problems(
     for p in problems:
         counts[p.severity] += 1
         message = f"warning: {p.message}" if p.severity == "warning" else p.message
+        if p.hint == "dispatch_incomplete":
+            message = message.removesuffix(")") + "; --keep-last keeps it)"
+        elif p.hint == "source":
+            message += " (give --from)"
         lines.append(f"{_located(name, p.event_number, p.offset, message)}\n")
     out.write("".join(lines).encode())
 

@@ -32,7 +32,7 @@ from ._errors import (
     SSEConvError,
     UsageError,
 )
-from ._events import Done, ModelEvent, Unknown
+from ._events import Done, ModelEvent, Ping, Unknown
 from ._report import Report
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
 
@@ -322,6 +322,9 @@ class Converter(_Reader):
             keep = self._count_lenient(decoded)
         elif decoded and type(decoded[0]) is Done:
             self.report.removed_done += 1
+            keep = False
+        elif decoded and type(decoded[0]) is Ping and self._encoder.pings == "drop":
+            self._encoder.drop_ping()
             keep = False
         elif decoded and type(decoded[0]) is Unknown:
             if self.target is Dialect.LEGACY:

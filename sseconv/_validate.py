@@ -38,12 +38,16 @@ class Problem:
             first input byte, BOM included; ``None`` when unknown.
         severity: ``"error"``, or ``"warning"`` for what is worth knowing but not wrong
             (a ``[DONE]`` in a completions or Messages stream).
+        hint: the option that would change the verdict, when there is one:
+            ``"dispatch_incomplete"`` (a last event without its blank line) or ``"source"``
+            (no event told the dialect).
     """
 
     message: str
     event_number: int | None = None
     offset: int | None = None
     severity: Severity = "error"
+    hint: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -67,8 +71,7 @@ class Validator(_Reader):
     Messages stream (a warning), a last event without its blank line, a stream that did not
     finish. An oversize event, or no event telling the dialect (at the end of input, or
     within ``detect_limit`` bytes), is reported and ends the check: later calls return
-    nothing. The messages are those that ``sseconv validate`` prints, so two of them name its
-    options: ``--keep-last`` (``dispatch_incomplete``) and ``--from`` (``source``).
+    nothing.
 
     Args:
         source: the dialect of the recording, or ``None`` to detect it.
@@ -133,9 +136,10 @@ class Validator(_Reader):
             out.append(
                 Problem(
                     "expected a blank line after the last event, found the end of input "
-                    "(the event is discarded; --keep-last keeps it)",
+                    "(the event is discarded)",
                     self._parser.events_dispatched,  # counts the discarded event last
                     last.offset,
+                    hint="dispatch_incomplete",
                 )
             )
         self._events(events, out, at_end=True)
@@ -162,7 +166,7 @@ class Validator(_Reader):
             if at_end and self._pending:
                 self._stop(out, _problem(exc))
             else:  # no event told within detect_limit bytes: no one event is at fault
-                self._stop(out, Problem(exc.message + " (give --from)", None, exc.offset))
+                self._stop(out, Problem(exc.message, None, exc.offset, hint="source"))
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[Problem]) -> None:
         decoder = self._decoder

@@ -92,3 +92,16 @@ def test_reports_of_the_fixtures() -> None:
     converter.close()
     assert converter.report.events_in == 6 and converter.report.events_out == 5
     assert not converter.report.dropped and converter.report.finished
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.sse")), ids=lambda f: f.stem)
+def test_same_dialect_with_pings_dropped_is_the_input_without_its_pings(fixture: Path) -> None:
+    data = fixture.read_bytes()
+    eol = b"\r\n" if b"\r\n" in data else b"\n"
+    blocks = data.split(eol + eol)
+    without = (eol + eol).join(b for b in blocks if not b.startswith(b"event: ping"))
+    dialect = sseconv.detect(data)
+    assert dialect is not None
+    converter = sseconv.Converter(dialect, pings="drop")
+    assert converter.feed(data) + converter.close() == without
+    assert converter.report.dropped["ping"] == sum(b.startswith(b"event: ping") for b in blocks)

@@ -18,8 +18,7 @@ from sseconv import Dialect, Problem, UsageError, Validator, validate
 
 INCOMPLETE = "expected the stream to finish, found the end of input"
 NO_BLANK_LINE = (
-    "expected a blank line after the last event, found the end of input "
-    "(the event is discarded; --keep-last keeps it)"
+    "expected a blank line after the last event, found the end of input (the event is discarded)"
 )
 PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 
@@ -68,7 +67,7 @@ def bad_problems() -> list[Problem]:
             at[4],
             "warning",
         ),
-        Problem(NO_BLANK_LINE, 6, at[5]),
+        Problem(NO_BLANK_LINE, 6, at[5], hint="dispatch_incomplete"),
         Problem(INCOMPLETE, 6, len(BAD)),
     ]
 
@@ -223,7 +222,7 @@ def test_no_event_tells_the_dialect() -> None:
 def test_a_last_event_without_blank_line_is_reported_before_the_undecided_dialect() -> None:
     data = PING * 2 + b'event: completion\ndata: {"completion": "c"'
     assert validate([data]) == [
-        Problem(NO_BLANK_LINE, 3, 2 * len(PING)),
+        Problem(NO_BLANK_LINE, 3, 2 * len(PING), hint="dispatch_incomplete"),
         Problem("expected an event that tells the dialect, found only 'ping'", 2, len(PING)),
     ]
 
@@ -239,10 +238,10 @@ def test_detection_stops_after_the_limit() -> None:
     assert validator.feed(PING * 2) == []  # 72 bytes: still looking
     assert validator.feed(PING) == [
         Problem(
-            "expected an event that tells the dialect within the first 100 bytes, found none "
-            "(give --from)",
+            "expected an event that tells the dialect within the first 100 bytes, found none",
             None,
             100,
+            hint="source",
         )
     ]
     assert validator.events == 3
