@@ -150,6 +150,12 @@ class _Reader:
             self._pending.extend(events)
             for event in self._pending:
                 found = classify(event)
+                if found is None and event.event == "error":
+                    # An error ends a stream, and completions and Messages write errors (and
+                    # pings) alike: read them as the target's own dialect where it can be.
+                    found = self.report.target
+                    if found is Dialect.LEGACY:
+                        found = Dialect.COMPLETIONS
                 if found is not None:
                     self._use(found)
                     break
