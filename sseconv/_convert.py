@@ -20,7 +20,7 @@ from collections.abc import (
 from typing import Any, Literal
 
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
-from ._codecs._base import MODES
+from ._codecs._base import MODES, event_label
 from ._detect import classify
 from ._dialect import Dialect
 from ._errors import (
@@ -337,7 +337,7 @@ class Converter(_Reader):
                 self._encoder.encode(decoded[0])  # counts the drop, or raises in strict mode
                 keep = False
             else:
-                self.report.passed_through[_event_name(sse)] += 1
+                self.report.passed_through[event_label(sse.event)] += 1
         span = self._span_to(sse.end)
         if keep:
             self.report.events_out += 1
@@ -358,10 +358,6 @@ class Converter(_Reader):
         if self._count_lenient(error):
             self.report.events_out += 1
             out.append(encode_sse(sse, eol=self._encoder.eol))
-
-
-def _event_name(sse: ServerSentEvent) -> str:
-    return "(data-only)" if sse.event is None else sse.event
 
 
 class EventReader(_Reader):

@@ -39,6 +39,7 @@ __all__ = [
     "Mode",
     "Position",
     "TextProjection",
+    "event_label",
     "optional_str",
     "text_delta",
 ]
@@ -117,7 +118,7 @@ class Decoder:
         if other is not None and other is not self.dialect:
             raise MalformedEventError(
                 f"expected a {self.dialect} event, found one of the {other} dialect "
-                f"(event {_name(sse.event)}); is the source dialect right?",
+                f"(event {_shown(sse.event)}); is the source dialect right?",
                 **self.error_position(sse, number),
             )
         return Unknown(event=sse.event, data=sse.data, **self.position(sse, number))
@@ -125,7 +126,7 @@ class Decoder:
     def after_end(self, sse: ServerSentEvent, number: int) -> EventAfterEndError:
         return EventAfterEndError(
             f"expected nothing after the end of the {self.dialect} stream, "
-            f"found event {_name(sse.event)}",
+            f"found event {_shown(sse.event)}",
             **self.error_position(sse, number),
         )
 
@@ -154,8 +155,13 @@ def text_delta(text: str, index: int, extra: dict[str, Any], number: int, offset
     )
 
 
-def _name(event: str | None) -> str:
+def _shown(event: str | None) -> str:
     return "(data-only)" if event is None else repr(event)
+
+
+def event_label(event: str | None) -> str:
+    """An event's name for reports and messages; ``"(data-only)"`` without an event line."""
+    return "(data-only)" if event is None else event
 
 
 def _utc_now() -> datetime.datetime:
@@ -192,7 +198,6 @@ class Encoder:
         if pings not in ("keep", "drop"):
             raise UsageError(f"expected pings 'keep' or 'drop', found {pings!r}")
         self.eol = eol
-        self._eol = eol.encode()
         self.mode = mode
         self.pings = pings
         self.clock = clock or _utc_now
@@ -235,7 +240,7 @@ class Encoder:
         return b"".join(parts)
 
     def passthrough(self, event: Unknown) -> bytes:
-        self.report.passed_through["(data-only)" if event.event is None else event.event] += 1
+        self.report.passed_through[event_label(event.event)] += 1
         self.report.events_out += 1
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
 

@@ -32,7 +32,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, TextProjection, text_delta
+from ._base import Decoder, TextProjection, event_label, text_delta
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -260,5 +260,5 @@ class LegacyEncoder(TextProjection):
         return self._event(to_bytes(middle), {})
 
     def unknown(self, event: Unknown) -> bytes:
-        name = "(data-only)" if event.event is None else event.event
+        name = event_label(event.event)
         return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}")
