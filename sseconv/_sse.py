@@ -28,6 +28,7 @@ _LF = b"\n"
 _CRLF = b"\r\n"
 _SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
 _DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
+_ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
 _ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
 _new = tuple.__new__
 
@@ -210,6 +211,8 @@ class SSEParser:
         self._heads: dict[bytes, tuple[str | None, int]] = {}  # see _head()
         self._tail_sep = b""  # line end of the lines in a kept pending block
         self._last_size = 0  # size of the last canonical event: picks the fast path
+        self._small = False  # the state is the one _feed_small() leaves
+        self._defer_limit = min(_DEFER_LIMIT, max_event_size)
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -227,17 +230,20 @@ class SSEParser:
                 if not data:
                     return []
         has_cr = b"\r" in data
-        if (
-            not has_cr
-            and self._start < 0
-            and not self._more
-            and self._last_size <= _SMALL_EVENT
-            and self._tail_sep != _CRLF
-            and self._bom_done
+        if not has_cr and (
+            self._small  # the last feed took the path below, which leaves the state for it
+            or (
+                self._start < 0
+                and not self._more
+                and self._last_size <= _SMALL_EVENT
+                and self._tail_sep != _CRLF
+                and self._bom_done
+            )
         ):
             events = self._feed_small(data)
             if events is not None:
                 return events
+        self._small = False
         if not has_cr and self._bom_done and b"\n" not in data:
             # No line end: only a pending line grows. Keep the pieces; join them once.
             self._more.append(data)
@@ -288,10 +294,9 @@ class SSEParser:
         stop = data.rfind(b"\n\n") + 2
         if (
             stop < 2
-            or len(data) - stop > min(_DEFER_LIMIT, self.max_event_size)
+            or len(data) - stop > self._defer_limit
             or data.startswith((b"\n", b"id", b"retry"), stop)
-            or data.find(b"\nid", stop) >= 0
-            or data.find(b"\nretry", stop) >= 0
+            or _ACTS_AT_ONCE.search(data, stop) is not None
         ):
             return None
         head = self._buf
@@ -307,7 +312,8 @@ class SSEParser:
             return None
         self._buf = buf[stop:]
         self._pos += stop
-        self._tail_sep = _LF if buf.find(b"\n", stop) >= 0 else b""
+        self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
+        self._small = self._last_size <= _SMALL_EVENT
         return out
 
     def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
