@@ -22,14 +22,14 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
-# A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
-_ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
 _LF = b"\n"
 _CRLF = b"\r\n"
+# A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
+_ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
+_ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
+_ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
 _SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
 _DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
-_ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
-_ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
 _new = tuple.__new__
 
 
@@ -377,8 +377,7 @@ class SSEParser:
             self._start < 0
             and len(buf) - pos <= _DEFER_LIMIT
             and not buf.startswith((b"id", b"retry"), pos)
-            and buf.find(b"\nid", pos) < 0
-            and buf.find(b"\nretry", pos) < 0
+            and _ACTS_AT_ONCE.search(buf, pos) is None
         ):
             self._tail_sep = sep
         else:
