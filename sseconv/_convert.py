@@ -256,7 +256,8 @@ class Converter(_Reader):
         self._verbatim = self.source is None or self.source is self.target
         self._handlers = self._encoder.handlers
         self._raw_start = 0  # input offset of _raw[0]
-        self._span_cr = False  # the last span written ended with CR
+        self._span_cr = False  # the last span ended with CR (its LF may start the next one)
+        self._span_kept = True  # the last span was written
 
     def _use(self, source: Dialect) -> None:
         super()._use(source)
@@ -286,24 +287,37 @@ class Converter(_Reader):
         out: list[bytes] = []
         self._close(out)
         if self._raw and self.source is self.target and not self._parser.incomplete:
-            out.append(self._span_to(self._raw_start + len(self._raw)))
+            out.append(self._span_to(self._raw_start + len(self._raw), keep=True))
         self._raw.clear()
         return b"".join(out)
 
     def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
         exc.output = b"".join(out)
 
-    def _span_to(self, end: int) -> bytes:
+    def _span_to(self, end: int, *, keep: bool) -> bytes:
+        """Take the input bytes up to ``end`` off the raw buffer; return what to write of them
+        (nothing of a span that is not kept).
+
+        An event dispatched by a CR that ended a read has its LF at the start of the next span:
+        that LF goes with its CR, written with a kept span, dropped with a dropped one, replaced
+        with it by ``eol``.
+        """
         cut = end - self._raw_start
         span = bytes(self._raw[:cut])
         del self._raw[:cut]
         self._raw_start = end
+        lead = b""
+        if self._span_cr and span[:1] == b"\n":
+            span = span[1:]
+            if self._span_kept and self._eol is None:
+                lead = b"\n"
+        self._span_cr = span[-1:] == b"\r"
+        self._span_kept = keep
+        if not keep:
+            return lead
         if self._eol is not None:
-            if self._span_cr and span[:1] == b"\n":
-                span = span[1:]  # the LF of a CRLF whose CR ended the previous span
-            self._span_cr = span[-1:] == b"\r"
             span = _ANY_EOL.sub(self._eol, span)
-        return span
+        return lead + span
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[bytes]) -> None:
         if self._verbatim:
@@ -338,9 +352,10 @@ class Converter(_Reader):
                 keep = False
             else:
                 self.report.passed_through[event_label(sse.event)] += 1
-        span = self._span_to(sse.end)
+        span = self._span_to(sse.end, keep=keep)
         if keep:
             self.report.events_out += 1
+        if span:
             out.append(span)
 
     def _count_lenient(self, error: InputError) -> bool:

@@ -105,3 +105,29 @@ def test_same_dialect_with_pings_dropped_is_the_input_without_its_pings(fixture:
     converter = sseconv.Converter(dialect, pings="drop")
     assert converter.feed(data) + converter.close() == without
     assert converter.report.dropped["ping"] == sum(b.startswith(b"event: ping") for b in blocks)
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.sse")), ids=lambda f: f.stem)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"pings": "drop"}, {"eol": "\n"}, {"eol": "\r\n", "pings": "drop"}],
+    ids=lambda o: ",".join(f"{k}={v!r}" for k, v in o.items()) or "plain",
+)
+def test_same_dialect_reads_cut_between_cr_and_lf(fixture: Path, options: dict[str, str]) -> None:
+    # Each event is dispatched by the CR of its blank line; its LF opens the next read. That LF
+    # belongs to the event before, whether that one is kept, dropped or re-ended.
+    data = fixture.read_bytes()
+    if b"\r\n" not in data:
+        data = data.replace(b"\n", b"\r\n")
+    dialect = sseconv.detect(data)
+    assert dialect is not None
+    if dialect is not sseconv.Dialect.LEGACY:
+        data += b"data: [DONE]\r\n\r\n"  # a stray [DONE]: removed
+    whole = sseconv.Converter(dialect, **options)  # type: ignore[arg-type]
+    want = whole.feed(data) + whole.close()
+    at = data.find(b"\r\n\r\n")
+    while at >= 0:  # one cut at a time: between the CR and the LF of one blank line
+        cut = sseconv.Converter(dialect, **options)  # type: ignore[arg-type]
+        got = cut.feed(data[: at + 3]) + cut.feed(data[at + 3 :]) + cut.close()
+        assert (got, cut.report) == (want, whole.report), at
+        at = data.find(b"\r\n\r\n", at + 4)
