@@ -286,12 +286,17 @@ class Converter(_Reader):
         """
         out: list[bytes] = []
         self._close(out)
-        if self._raw and self.source is self.target and not self._parser.incomplete:
-            out.append(self._span_to(self._raw_start + len(self._raw), keep=True))
+        if self._raw and self.source is self.target:
+            # What follows the last event: comments and blank lines, or a cut event (dropped).
+            end = self._raw_start + len(self._raw)
+            out.append(self._span_to(end, keep=not self._parser.incomplete))
         self._raw.clear()
         return b"".join(out)
 
     def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        lf_pending = self._span_cr and self._span_kept and self._raw[:1] == b"\n"
+        if self._verbatim and self._eol is None and lf_pending:
+            out.append(b"\n")  # the LF of the CRLF that ended the last event written
         exc.output = b"".join(out)
 
     def _span_to(self, end: int, *, keep: bool) -> bytes:

@@ -131,3 +131,32 @@ def test_same_dialect_reads_cut_between_cr_and_lf(fixture: Path, options: dict[s
         got = cut.feed(data[: at + 3]) + cut.feed(data[at + 3 :]) + cut.close()
         assert (got, cut.report) == (want, whole.report), at
         at = data.find(b"\r\n\r\n", at + 4)
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.sse")), ids=lambda f: f.stem)
+@pytest.mark.parametrize("ending", ["bad event", "cut event"])
+def test_same_dialect_keeps_the_lf_of_a_split_crlf_before_an_error_or_a_cut(
+    fixture: Path, ending: str
+) -> None:
+    data = fixture.read_bytes()
+    if b"\r\n" not in data:
+        data = data.replace(b"\n", b"\r\n")
+    dialect = sseconv.detect(data)
+    assert dialect is not None
+    data += b"event: completion\r\ndata: {bad\r\n\r\n" if ending == "bad event" else b"data: {"
+    last = data.rfind(b"\r\n\r\n", 0, len(data) - 4 if ending == "bad event" else len(data))
+
+    def written(*reads: bytes) -> bytes:
+        converter = sseconv.Converter(dialect, mode="default")
+        out = b""
+        try:
+            for read in reads:
+                out += converter.feed(read)
+            out += converter.close()
+        except sseconv.SSEConvError as exc:
+            out += exc.output
+        return out
+
+    whole = written(data)
+    assert whole.endswith(data[: last + 4][-40:])  # the last good event, whole
+    assert written(data[: last + 3], data[last + 3 :]) == whole  # cut between its CR and LF
