@@ -208,7 +208,8 @@ class SSEParser:
         self._block_retry: int | None = None
         self._more: list[bytes] = []  # pieces of a pending line not yet joined to _buf
         self._more_size = 0
-        self._heads: dict[bytes, tuple[str | None, int]] = {}  # see _head()
+        # _head() results by line-end size - 1 (an empty head is the same bytes in LF and CRLF)
+        self._heads: tuple[dict[bytes, tuple[str | None, int]], ...] = ({}, {})
         self._tail_sep = b""  # line end of the lines in a kept pending block
         self._last_size = 0  # size of the last canonical event: picks the fast path
         self._small = False  # the state is the one _feed_small() leaves
@@ -451,7 +452,7 @@ class SSEParser:
         The matches of ``one`` cover the region exactly when their lengths add up to its
         length (matches neither overlap nor skip back), so nothing is checked twice.
         """
-        heads = self._heads
+        heads = self._heads[size - 1]
         last_id = self.last_event_id or None
         mark = len(out)
         append = out.append
@@ -492,8 +493,9 @@ class SSEParser:
             head[7:-size].decode("utf-8", "replace") if head else None,
             len(head) + 6 + 2 * size,
         )
-        if len(self._heads) < 64:
-            self._heads[head] = found
+        heads = self._heads[size - 1]
+        if len(heads) < 64:
+            heads[head] = found
         return found
 
     def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:

@@ -432,3 +432,13 @@ def test_positions() -> None:
     a, b = SSEParser().feed(wire)
     assert (a.offset, a.end) == (3, 12)
     assert (b.offset, b.end) == (12, 30)
+
+
+def test_line_ends_changing_between_reads_do_not_confuse_event_sizes() -> None:
+    # A data-only event read with CRLF, then a block with LF whose field name is "  data" (not
+    # "data"): it must not be taken for a data-only event of the same size as a CRLF one.
+    parser = SSEParser()
+    assert as_tuples(parser.feed(b"data: a\r\n\r\n")) == [(None, "a", None, None)]
+    assert parser.feed(b"  data: b\n\n") == []
+    assert as_tuples(parser.feed(b"data: c\n\n")) == [(None, "c", None, None)]
+    assert parser.close() == []
