@@ -50,6 +50,14 @@ FRAGMENTS = [
     b"\xff",
     b"\xc3",
     b"\x0b\x0c",
+    # whole events, canonical and nearly so, in both line endings: the parser's fast paths
+    b"data: a\n\n",
+    b"data: a\r\n\r\n",
+    b"event: e\ndata: d\n\n",
+    b"event: e\r\ndata: d\r\n\r\n",
+    b"  data: b\n\n",
+    b"data: " + b"y" * 1100 + b"\n\n",
+    b"data: " + b"z" * 1100 + b"\r\n\r\n",
 ]
 
 streams = st.one_of(
