@@ -564,6 +564,33 @@ class _Converting:
     _options: dict[str, Any]
     _flavor: _Flavor
 
+    _transport: Any
+
+    @classmethod
+    def _create(
+        cls,
+        public: type,
+        transport: Any,
+        to: Dialect | str | None,
+        upstream_version: str | None,
+        options: dict[str, Any],
+    ) -> Any:
+        """``public.__new__``: an instance of the class made for ``transport``'s library."""
+        sync = public is ConvertingTransport
+        method = "handle_request" if sync else "handle_async_request"
+        if not callable(getattr(transport, method, None)):
+            kind, other = ("a sync", "Async") if sync else ("an async", "")
+            raise UsageError(
+                f"expected {kind} transport, found {type(transport).__name__} "
+                f"(use {other}ConvertingTransport for {'async' if sync else 'sync'} ones)"
+            )
+        flavor = _flavor_of(transport) or _flavor(httpx)
+        made = flavor.transport if sync else flavor.async_transport
+        self = object.__new__(made if cls is public else cls)
+        self._setup(flavor, to, upstream_version, options)
+        self._transport = transport
+        return self
+
     def _setup(
         self,
         flavor: _Flavor,
@@ -674,8 +701,6 @@ class ConvertingTransport(_Converting, _SyncBase):
     before the bad event.
     """
 
-    _transport: Any
-
     @overload
     def __new__(
         cls,
@@ -704,16 +729,7 @@ class ConvertingTransport(_Converting, _SyncBase):
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
         **converter_options: Any,
     ) -> Any:
-        if not callable(getattr(transport, "handle_request", None)):
-            raise UsageError(
-                f"expected a sync transport, found {type(transport).__name__} "
-                "(use AsyncConvertingTransport for async ones)"
-            )
-        flavor = _flavor_of(transport) or _flavor(httpx)
-        self = object.__new__(flavor.transport if cls is ConvertingTransport else cls)
-        self._setup(flavor, to, upstream_version, converter_options)
-        self._transport = transport
-        return self
+        return cls._create(ConvertingTransport, transport, to, upstream_version, converter_options)
 
     def handle_request(self, request: Any) -> Any:
         upstream, target, flavor = self._plan(request)
@@ -734,8 +750,6 @@ class ConvertingTransport(_Converting, _SyncBase):
 
 class AsyncConvertingTransport(_Converting, _AsyncBase):
     """Async twin of :class:`ConvertingTransport` (wraps ``httpx.AsyncHTTPTransport``, …)."""
-
-    _transport: Any
 
     @overload
     def __new__(
@@ -765,16 +779,9 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
         **converter_options: Any,
     ) -> Any:
-        if not callable(getattr(transport, "handle_async_request", None)):
-            raise UsageError(
-                f"expected an async transport, found {type(transport).__name__} "
-                "(use ConvertingTransport for sync ones)"
-            )
-        flavor = _flavor_of(transport) or _flavor(httpx)
-        self = object.__new__(flavor.async_transport if cls is AsyncConvertingTransport else cls)
-        self._setup(flavor, to, upstream_version, converter_options)
-        self._transport = transport
-        return self
+        return cls._create(
+            AsyncConvertingTransport, transport, to, upstream_version, converter_options
+        )
 
     async def handle_async_request(self, request: Any) -> Any:
         upstream, target, flavor = self._plan(request)
