@@ -43,6 +43,21 @@ def sse(name: str | None, data: str, *, eol: str = "\n") -> bytes:
     return f"{head}data: {data}{eol}{eol}".encode("utf-8", "surrogatepass")
 
 
+def json_event(name: str | None, payload: object) -> bytes:
+    """One LF event whose data is ``payload``: a string as it is, anything else as JSON."""
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    head = b"" if name is None else f"event: {name}\n".encode()
+    return head + f"data: {data}\n\n".encode()
+
+
+def short_completion(text: str, stop_reason: str | None = None) -> bytes:
+    """A small 2023-06-01 ``completion`` event (``stop`` is ``"\\n\\nHuman:"`` when it stops)."""
+    stop = HUMAN if stop_reason else None
+    payload: dict[str, str | None] = {"type": "completion", "id": "compl_1", "completion": text}
+    payload.update(stop_reason=stop_reason, model="claude-2.1", stop=stop, log_id="compl_1")
+    return json_event("completion", payload)
+
+
 def read_fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

@@ -3,7 +3,6 @@ subprocess, on the fixtures and on streams built here."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import selectors
@@ -14,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from streams import json_event as sse
+from streams import short_completion as completion
 
 import sseconv
 from sseconv import Converter, EventReader, TextDelta
@@ -66,19 +67,6 @@ _PING_TIME = re.compile(rb"(event: ping\r?\ndata: )\d{4}-\d\d-\d\d \d\d:\d\d:\d\
 def same_but_ping_times(a: bytes, b: bytes) -> bool:
     """Synthesized legacy pings carry the current time."""
     return _PING_TIME.sub(rb"\1T", a) == _PING_TIME.sub(rb"\1T", b)
-
-
-def sse(name: str | None, payload: object) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload)
-    head = b"" if name is None else f"event: {name}\n".encode()
-    return head + f"data: {data}\n\n".encode()
-
-
-def completion(text: str, stop_reason: str | None = None) -> bytes:
-    stop = "\n\nHuman:" if stop_reason else None
-    payload: dict[str, str | None] = {"type": "completion", "id": "compl_1", "completion": text}
-    payload.update(stop_reason=stop_reason, model="claude-2.1", stop=stop, log_id="compl_1")
-    return sse("completion", payload)
 
 
 # -- convert: every fixture to every dialect ---------------------------------------------------

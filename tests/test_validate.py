@@ -8,10 +8,9 @@ these problems (tests/test_cli.py).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streams import FIXTURE_NAMES, read_fixture
+from streams import short_completion as completion
 
 import sseconv
 from sseconv import Dialect, Problem, UsageError, Validator, validate
@@ -21,19 +20,6 @@ NO_BLANK_LINE = (
     "expected a blank line after the last event, found the end of input (the event is discarded)"
 )
 PING = b'event: ping\ndata: {"type": "ping"}\n\n'
-
-
-def sse(name: str | None, payload: object) -> bytes:
-    data = payload if isinstance(payload, str) else json.dumps(payload)
-    head = b"" if name is None else f"event: {name}\n".encode()
-    return head + f"data: {data}\n\n".encode()
-
-
-def completion(text: str, stop_reason: str | None = None) -> bytes:
-    stop = "\n\nHuman:" if stop_reason else None
-    payload: dict[str, str | None] = {"type": "completion", "id": "compl_1", "completion": text}
-    payload.update(stop_reason=stop_reason, model="claude-2.1", stop=stop, log_id="compl_1")
-    return sse("completion", payload)
 
 
 def offsets(parts: list[bytes]) -> list[int]:
