@@ -3,7 +3,7 @@
 Each class is one meaning. All are frozen pydantic models and carry the position of the input
 event they came from: ``event_number`` (1-based count of dispatched SSE events) and ``offset``
 (byte offset of that event's first line). Stop reasons and stop sequences are kept in the
-vocabulary of the source dialect; each encoder maps them to its own (SPEC §4).
+vocabulary of the source dialect; each encoder maps them to its own (see the README).
 """
 
 from __future__ import annotations
