@@ -264,9 +264,6 @@ class MessagesEncoder(Encoder):
         self._text_index: int | None = None
         self._errored = False
 
-    def _write(self, name: str, payload: str) -> bytes:
-        return self.frame(name, payload)
-
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
             message = event.message
@@ -281,7 +278,7 @@ class MessagesEncoder(Encoder):
                 "stop_sequence": None,
                 "usage": {"input_tokens": 0, "output_tokens": 0},
             }
-        return self._write("message_start", dump({"type": "message_start", "message": message}))
+        return self.frame("message_start", dump({"type": "message_start", "message": message}))
 
     def block_start(self, event: BlockStart) -> bytes:
         self._open[event.index] = True
@@ -291,7 +288,7 @@ class MessagesEncoder(Encoder):
             "index": event.index,
             "content_block": event.block,
         }
-        return self._write("content_block_start", dump(payload))
+        return self.frame("content_block_start", dump(payload))
 
     def text_delta(self, event: TextDelta) -> bytes:
         out = b""
@@ -304,15 +301,15 @@ class MessagesEncoder(Encoder):
                 out = self.block_start(BlockStart(index=index, block={"type": "text", "text": ""}))
         delta = {"type": "text_delta", "text": event.text}
         payload = {"type": "content_block_delta", "index": index, "delta": delta}
-        return out + self._write("content_block_delta", dump(payload))
+        return out + self.frame("content_block_delta", dump(payload))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
-        return self._write("content_block_delta", dump(payload))
+        return self.frame("content_block_delta", dump(payload))
 
     def block_stop(self, event: BlockStop) -> bytes:
         self._open.pop(event.index, None)
-        return self._write(
+        return self.frame(
             "content_block_stop", dump({"type": "content_block_stop", "index": event.index})
         )
 
@@ -328,22 +325,22 @@ class MessagesEncoder(Encoder):
             "usage": usage,
             **event.extra,
         }
-        return out + self._write("message_delta", dump(payload))
+        return out + self.frame("message_delta", dump(payload))
 
     def stream_end(self, event: StreamEnd) -> bytes:
         if self._errored:
             return b""  # after an error nothing follows
-        return self._write("message_stop", '{"type":"message_stop"}')
+        return self.frame("message_stop", '{"type":"message_stop"}')
 
     def ping(self, event: Ping) -> bytes:
         if self.pings == "drop":
             return self.drop_ping()
-        return self._write("ping", PING_DATA)
+        return self.frame("ping", PING_DATA)
 
     def stream_error(self, event: StreamError) -> bytes:
         self._errored = True
         error = {"type": event.type, "message": event.message, **event.extra}
-        return self._write("error", dump({"type": "error", "error": error}))
+        return self.frame("error", dump({"type": "error", "error": error}))
 
     def unknown(self, event: Unknown) -> bytes:
         return self.passthrough(event)
