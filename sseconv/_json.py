@@ -32,7 +32,12 @@ def to_bytes(text: str) -> bytes:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         data = _SURROGATE.sub(_escape_surrogate, text).encode("utf-8")
-    if b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data or b"\xc2\x85" in data:
+    # (find(), not `in`: a bytes operand of `in` is first tried as an integer, which costs)
+    if not data.isascii() and (
+        data.find(b"\xe2\x80\xa8") >= 0
+        or data.find(b"\xe2\x80\xa9") >= 0
+        or data.find(b"\xc2\x85") >= 0
+    ):
         data = (
             data.replace(b"\xe2\x80\xa8", b"\\u2028")
             .replace(b"\xe2\x80\xa9", b"\\u2029")

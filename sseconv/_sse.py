@@ -9,6 +9,7 @@ completes its blank line. :func:`encode_sse` writes events back.
 from __future__ import annotations
 
 import re
+import sys
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +25,17 @@ _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
 _LF = b"\n"
 _CRLF = b"\r\n"
+# Byte values for `in` tests: `13 in data` is a bare memchr, while `b"\r" in data` first tries
+# (and fails) to read its operand as an integer, which costs more than the search on 1 KiB.
+_CR_BYTE = ord("\r")
+_LF_BYTE = ord("\n")
 # A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
-_ONE_LF = re.compile(rb"(event: [^\n]*\n)?data: ([^\n]*)\n\n")
-_ONE_CRLF = re.compile(rb"(event: [^\r\n]*\r\n)?data: ([^\r\n]*)\r\n\r\n")
+# (possessive repeats, where the re module has them, spare it the bookkeeping for backtracking)
+_ANY = "*+" if sys.version_info >= (3, 11) else "*"
+_ONE_LF = re.compile(f"(event: [^\\n]{_ANY}\\n|)data: ([^\\n]{_ANY})\\n\\n".encode())
+_ONE_CRLF = re.compile(
+    f"(event: [^\\r\\n]{_ANY}\\r\\n|)data: ([^\\r\\n]{_ANY})\\r\\n\\r\\n".encode()
+)
 _ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
 _SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
 _DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
@@ -49,6 +58,9 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         retry: the reconnection time set by a valid ``retry:`` line of this block, else ``None``.
         offset: byte offset of the block's first line in the input (``-1`` if not parsed).
         end: byte offset just past the blank line that dispatched it (``-1`` if not parsed).
+            An event whose blank line ends with a CR that is the last byte of a ``feed`` is
+            dispatched at once, so its ``end`` stops after that CR even when the next read
+            starts with the LF of a CRLF (that LF is then skipped).
 
     Instances are immutable and cheap to make (one is made per event on the hot path); they
     compare and hash by ``(event, data, id, retry)`` only, never by position.
@@ -212,7 +224,7 @@ class SSEParser:
         self._heads: tuple[dict[bytes, tuple[str | None, int]], ...] = ({}, {})
         self._tail_sep = b""  # line end of the lines in a kept pending block
         self._last_size = 0  # size of the last canonical event: picks the fast path
-        self._small = False  # the state is the one _feed_small() leaves
+        self._small = False  # the state is the one the fast path of feed() leaves
         self._defer_limit = min(_DEFER_LIMIT, max_event_size)
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
@@ -221,6 +233,49 @@ class SSEParser:
         Raises:
             EventTooLargeError: an event or a line exceeds ``max_event_size``.
         """
+        if (self._small or self._small_ready()) and _CR_BYTE not in data:
+            # The common case, small events with LF line ends between blocks: every complete
+            # block up to the last blank line in one regular-expression pass, the rest kept.
+            stop = data.rfind(b"\n\n") + 2
+            if (
+                stop >= 2
+                and len(data) - stop <= self._defer_limit
+                # no line after the last blank line starts with "id" or "retry" (searched
+                # from the blank line's LF, so the first line counts too)
+                and _ACTS_AT_ONCE.search(data, stop - 1) is None
+            ):
+                kept = self._buf
+                buf = kept + data if kept else data
+                stop += len(kept)
+                out: list[ServerSentEvent] = []
+                try:
+                    done = self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1)
+                except EventTooLargeError as exc:
+                    exc.events = out
+                    raise
+                if done:
+                    self._buf = buf[stop:]
+                    self._pos += stop
+                    self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
+                    self._small = self._last_size <= _SMALL_EVENT
+                    return out
+        self._small = False
+        return self._feed(data)
+
+    def _small_ready(self) -> bool:
+        """Whether the fast path of :meth:`feed` may start: no block, line or CR pending, the
+        last canonical event small, and what is kept (if anything) ends its lines with LF."""
+        return (
+            self._start < 0
+            and not self._more
+            and not self._cr_pending
+            and self._last_size <= _SMALL_EVENT
+            and self._tail_sep != _CRLF
+            and self._bom_done
+        )
+
+    def _feed(self, data: bytes) -> list[ServerSentEvent]:
+        """The general path of :meth:`feed`: any line ends, any block, any chunking."""
         if not data:
             return []
         if self._cr_pending:
@@ -230,22 +285,8 @@ class SSEParser:
                 data = data[1:]
                 if not data:
                     return []
-        has_cr = b"\r" in data
-        if not has_cr and (
-            self._small  # the last feed took the path below, which leaves the state for it
-            or (
-                self._start < 0
-                and not self._more
-                and self._last_size <= _SMALL_EVENT
-                and self._tail_sep != _CRLF
-                and self._bom_done
-            )
-        ):
-            events = self._feed_small(data)
-            if events is not None:
-                return events
-        self._small = False
-        if not has_cr and self._bom_done and b"\n" not in data:
+        has_cr = _CR_BYTE in data
+        if not has_cr and self._bom_done and _LF_BYTE not in data:
             # No line end: only a pending line grows. Keep the pieces; join them once.
             self._more.append(data)
             self._more_size += len(data)
@@ -285,36 +326,6 @@ class SSEParser:
         except EventTooLargeError as exc:
             exc.events = out
             raise
-        return out
-
-    def _feed_small(self, data: bytes) -> list[ServerSentEvent] | None:
-        """The common case, small events with LF line ends between blocks: every complete
-        block up to the last blank line in one regular-expression pass (see :meth:`_run`),
-        the rest kept whole. ``None`` when that does not apply (then the general path runs).
-        """
-        stop = data.rfind(b"\n\n") + 2
-        if (
-            stop < 2
-            or len(data) - stop > self._defer_limit
-            or data.startswith((b"\n", b"id", b"retry"), stop)
-            or _ACTS_AT_ONCE.search(data, stop) is not None
-        ):
-            return None
-        head = self._buf
-        buf = head + data if head else data
-        stop += len(head)
-        out: list[ServerSentEvent] = []
-        try:
-            done = self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1)
-        except EventTooLargeError as exc:
-            exc.events = out
-            raise
-        if not done:
-            return None
-        self._buf = buf[stop:]
-        self._pos += stop
-        self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
-        self._small = self._last_size <= _SMALL_EVENT
         return out
 
     def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:

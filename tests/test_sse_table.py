@@ -434,6 +434,17 @@ def test_positions() -> None:
     assert (b.offset, b.end) == (12, 30)
 
 
+def test_end_of_an_event_dispatched_by_a_cr_at_the_end_of_a_read() -> None:
+    # The CR completes the blank line, so the event is dispatched before its LF is read; the
+    # LF that arrives next is skipped and the next event's offset counts it.
+    parser = SSEParser()
+    (a,) = parser.feed(b"data: a\r\n\r")
+    (b,) = parser.feed(b"\ndata: b\r\n\r\n")
+    assert (a.offset, a.end, b.offset, b.end) == (0, 10, 11, 22)
+    whole_a, whole_b = SSEParser().feed(b"data: a\r\n\r\ndata: b\r\n\r\n")
+    assert (whole_a.end, whole_b.offset, whole_b.end) == (11, 11, 22)
+
+
 def test_line_ends_changing_between_reads_do_not_confuse_event_sizes() -> None:
     # A data-only event read with CRLF, then a block with LF whose field name is "  data" (not
     # "data"): it must not be taken for a data-only event of the same size as a CRLF one.
