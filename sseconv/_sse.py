@@ -348,15 +348,7 @@ class SSEParser:
                 if buf.startswith(sep, pos):
                     pos += size  # an empty line between blocks changes nothing
                     continue
-                if self._last_size <= _SMALL_EVENT:
-                    stop = buf.rfind(blank, pos)
-                    if stop < 0:
-                        break
-                    stop += 2 * size
-                    if self._run(buf, pos, stop, base, out, one, size):
-                        pos = stop
-                        break
-                else:
+                if self._last_size > _SMALL_EVENT:
                     # Large events: single-byte searches (memchr) over their long lines.
                     first = buf.find(sep[:1], pos)  # the end of the block's first line
                     if first < 0:
@@ -368,6 +360,15 @@ class SSEParser:
                     if self._single(buf, pos, first, found, sep, base, out):
                         pos = found + 2 * size
                         continue
+                else:
+                    stop = buf.rfind(blank, pos)
+                    if stop < 0:
+                        break
+                    stop += 2 * size
+                    if not self._run(buf, pos, stop, base, out, one, size):
+                        self._mixed(buf, pos, stop, base, out, one, sep)
+                    pos = stop
+                    break
                 end = buf.find(blank, pos) + 2 * size
             elif buf.startswith(sep, pos):
                 end = pos + size
@@ -496,6 +497,53 @@ class SSEParser:
                     self._too_large(offset)
         self.events_dispatched += len(pairs)
         return True
+
+    def _mixed(
+        self,
+        buf: bytes,
+        pos: int,
+        stop: int,
+        base: int,
+        out: list[ServerSentEvent],
+        one: re.Pattern[bytes],
+        sep: bytes,
+    ) -> None:
+        """Dispatch the complete blocks of ``buf[pos:stop]`` when not all are canonical, in one
+        pass: runs of canonical blocks through :meth:`_run`, and the bytes before any other
+        match (with that match, which may end the same block) line by line.
+
+        (Trying :meth:`_run` again after each odd block would scan the rest of the region each
+        time: quadratic in the blocks of one read.)
+        """
+        run = pos  # the canonical blocks from run to pos are not dispatched yet
+        for match in one.finditer(buf, pos, stop):
+            start, end = match.span()
+            if start == pos:
+                pos = end
+                continue
+            self._flush(buf, run, pos, base, out, one, sep)
+            self._flush(buf, pos, end, base, out, None, sep)
+            pos = run = end
+        self._flush(buf, run, pos, base, out, one, sep)
+        self._flush(buf, pos, stop, base, out, None, sep)
+
+    def _flush(
+        self,
+        buf: bytes,
+        pos: int,
+        end: int,
+        base: int,
+        out: list[ServerSentEvent],
+        one: re.Pattern[bytes] | None,
+        sep: bytes,
+    ) -> None:
+        """Dispatch the complete blocks of ``buf[pos:end]``: with :meth:`_run` when ``one`` is
+        given (they are canonical), else line by line."""
+        if pos == end or (one is not None and self._run(buf, pos, end, base, out, one, len(sep))):
+            return
+        lines = buf[pos:end].split(sep)
+        lines.pop()
+        self._lines(lines, base + pos, out, len(sep))
 
     def _head(self, head: bytes, size: int) -> tuple[str | None, int]:
         """The event name of an ``event: x`` line (``b""``: none) and the bytes of a canonical
