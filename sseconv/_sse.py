@@ -249,16 +249,16 @@ class SSEParser:
                 stop += len(kept)
                 out: list[ServerSentEvent] = []
                 try:
-                    done = self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1)
+                    if not self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1):
+                        self._mixed(buf, 0, stop, self._pos, out, _ONE_LF, _LF)
                 except EventTooLargeError as exc:
                     exc.events = out
                     raise
-                if done:
-                    self._buf = buf[stop:]
-                    self._pos += stop
-                    self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
-                    self._small = self._last_size <= _SMALL_EVENT
-                    return out
+                self._buf = buf[stop:]
+                self._pos += stop
+                self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
+                self._small = self._last_size <= _SMALL_EVENT
+                return out
         self._small = False
         return self._feed(data)
 
@@ -377,9 +377,7 @@ class SSEParser:
                 if end < 0:
                     break
                 end += 2 * size
-            lines = buf[pos:end].split(sep)
-            lines.pop()
-            self._lines(lines, base + pos, out, size)
+            self._flush(buf, pos, end, base, out, None, sep)
             pos = end
         # What is left holds no blank line; keep it whole or parse its complete lines.
         if line_end >= 0:
@@ -396,9 +394,7 @@ class SSEParser:
         else:
             end = buf.rfind(sep, pos) + size
             if end >= size:
-                lines = buf[pos:end].split(sep)
-                lines.pop()
-                self._lines(lines, base + pos, out, size)
+                self._flush(buf, pos, end, base, out, None, sep)
                 pos = end
         self._buf = rest = buf[pos:]
         self._pos = base + pos
@@ -537,8 +533,8 @@ class SSEParser:
         one: re.Pattern[bytes] | None,
         sep: bytes,
     ) -> None:
-        """Dispatch the complete blocks of ``buf[pos:end]``: with :meth:`_run` when ``one`` is
-        given (they are canonical), else line by line."""
+        """Parse ``buf[pos:end]``, which ends with a line end: with :meth:`_run` when ``one`` is
+        given (the region holds canonical blocks), else line by line."""
         if pos == end or (one is not None and self._run(buf, pos, end, base, out, one, len(sep))):
             return
         lines = buf[pos:end].split(sep)

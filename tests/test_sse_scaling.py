@@ -71,6 +71,6 @@ def test_regex_work_is_linear_in_the_input(
     assert len(events) == 5000
     assert events[-1].data == "token 4999"
     scanned = sum(c.scanned for c in counters.values())
-    # A few passes at most (try the fast path, try again, one mixed pass, canonical runs);
+    # A few passes at most (the one-regex try, one mixed pass, the canonical runs once more);
     # rescanning the rest of the read after each odd block would be thousands of times this.
     assert scanned <= 5 * len(data), (scanned, len(data))
