@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from ._errors import EventTooLargeError
+from ._errors import EventTooLargeError, UsageError
 
 if TYPE_CHECKING:
     import httpx_sse
@@ -23,23 +25,30 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
-_LF = b"\n"
-_CRLF = b"\r\n"
-# Byte values for `in` tests: `13 in data` is a bare memchr, while `b"\r" in data` first tries
-# (and fails) to read its operand as an integer, which costs more than the search on 1 KiB.
-_CR_BYTE = ord("\r")
-_LF_BYTE = ord("\n")
-# A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
-# (possessive repeats, where the re module has them, spare it the bookkeeping for backtracking)
-_ANY = "*+" if sys.version_info >= (3, 11) else "*"
-_ONE_LF = re.compile(f"(event: [^\\n]{_ANY}\\n|)data: ([^\\n]{_ANY})\\n\\n".encode())
-_ONE_CRLF = re.compile(
-    f"(event: [^\\r\\n]{_ANY}\\r\\n|)data: ([^\\r\\n]{_ANY})\\r\\n\\r\\n".encode()
-)
-_ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
-_SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
-_DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
 _new = tuple.__new__
+
+
+def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
+    """The blocks of a region whose line ends are ``eol``; ``line`` and ``value`` match one
+    character of a line and of a data value. One match per block, as groups:
+    1-2, a canonical event (an optional ``event: x`` line and one ``data: y`` line): the event
+    line with its line end, and the data value; 3, any other block with its blank line (or a
+    lone blank line); 4, one byte where neither fits (a line end of another kind)."""
+    many = b"*+" if sys.version_info >= (3, 11) else b"*"  # possessive where re has it
+    some = b"++" if sys.version_info >= (3, 11) else b"+"
+    return re.compile(
+        b"(event: %s%s%s|)data: (%s%s)%s%s" % (line, many, eol, value, many, eol, eol)
+        + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, some, eol, many, eol)
+    )
+
+
+# A CRLF region may hold lone CRs or LFs: a line never holds either, and a data value is checked
+# for an LF after the match (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
+_PATTERNS = {
+    b"\n": _blocks(b"\n", b"[^\n]", b"[^\n]"),
+    b"\r": _blocks(b"\r", b"[^\r]", b"[^\r]"),
+    b"\r\n": _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
+}
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -128,61 +137,45 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         return (self[:4], {"offset": self.offset, "end": self.end})
 
     def to_httpx_sse(self) -> httpx_sse.ServerSentEvent:
-        """Return the equivalent ``httpx_sse.ServerSentEvent``.
+        """The equivalent ``httpx_sse.ServerSentEvent`` (see :func:`sseconv.httpx.to_httpx_sse`)."""
+        from .httpx import to_httpx_sse
 
-        The mapping loses information: httpx-sse has no "no event line" state, so ``None``
-        becomes ``"message"``, and a missing id becomes ``""``.
-        """
-        import httpx_sse
-
-        return httpx_sse.ServerSentEvent(
-            event="message" if self.event is None else self.event,
-            data=self.data,
-            id="" if self.id is None else self.id,
-            retry=self.retry,
-        )
+        return to_httpx_sse(self)
 
     @classmethod
     def from_httpx_sse(cls, event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
-        """Make a ServerSentEvent from an ``httpx_sse.ServerSentEvent``, field by field.
+        """An event from an ``httpx_sse.ServerSentEvent`` (see :func:`sseconv.httpx.from_httpx_sse`)."""
+        from .httpx import from_httpx_sse
 
-        httpx-sse reports a missing event line as ``"message"``; that is kept as ``"message"``
-        (the information is already gone). An empty id becomes ``None``.
-        """
-        return cls(event.event, event.data, event.id or None, event.retry)
+        return from_httpx_sse(event)
 
 
-def _crlf_only(data: bytes) -> bool:
-    """Whether every line end in ``data`` is CRLF (a CR at its very end is not)."""
-    count = 0
-    at = data.find(b"\r")
-    while at >= 0:
-        if data[at + 1 : at + 2] != b"\n":
-            return False
-        count += 1
-        at = data.find(b"\r", at + 2)
-    return count == data.count(b"\n")
-
-
-def _find_blank(buf: bytes, start: int, sep: bytes) -> int:
-    """Where the first ``sep + sep`` at or after ``start`` is, or -1; a line at a time with
-    single-byte searches, which beat a two-byte ``find`` on long lines."""
-    first = sep[:1]
-    blank = sep + sep
-    at = buf.find(first, start)
-    while at >= 0:
-        if buf.startswith(blank, at):
-            return at
-        at = buf.find(first, at + len(sep))
-    return -1
+def _split(lines: bytes, eol: bytes | None) -> Iterable[tuple[bytes, int]]:
+    """``(line, length of its line end)`` for each line of ``lines`` (which ends with a line end),
+    split on ``eol`` or, when it is ``None``, on any line end."""
+    if eol:
+        found = lines.split(eol)
+        found.pop()
+        return zip(found, repeat(len(eol)))
+    parts = _EOL.split(lines)
+    return zip(parts[::2], map(len, parts[1::2]))
 
 
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
+    Each read is parsed in one pass: the complete blocks that follow one another go through one
+    regular expression (for the line end the read uses: LF, CRLF or CR), which hands over any
+    block that is not a canonical event (``id``, ``retry``, comments, several data lines) and
+    any line end of another kind to the line-by-line rules. So does a block cut by the edge of
+    a read: its complete lines take effect at once (``retry``, ``id``), the rest waits.
+
     Args:
-        max_event_size: the largest event (sum of its data bytes) or line accepted, in bytes;
-            beyond it :class:`EventTooLargeError` is raised instead of growing memory.
+        max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
+            block (every line, ``data`` or not, comments included), line ends not counted. The
+            limit holds whatever the chunking and the line ends; beyond it
+            :class:`EventTooLargeError` is raised, as soon as the pending bytes pass it, instead
+            of growing memory. A block without data is measured the same way.
         dispatch_incomplete: at :meth:`close`, dispatch a final block that lacks its blank line
             (the standard discards it; recorded files often lack the final blank line).
 
@@ -209,438 +202,182 @@ class SSEParser:
         self.events_dispatched = 0
         self.incomplete = False
         self.closed = False
-        self._buf = b""  # bytes after the last line end
-        self._pos = 0  # input offset of the first byte of _buf
-        self._bom_done = False
-        self._cr_pending = False  # the last line ended with CR: skip one LF that follows
-        self._start = -1  # offset of the current block's first line (-1: no block)
+        self._head: bytes | None = b""  # the first bytes while a BOM may be forming, then None
+        self._pos = 0  # input offset of the first byte not yet parsed (of _tail, if any)
+        self._tail: list[bytes] = []  # the pieces of a line without its line end yet
+        self._tail_size = 0
+        self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
+        # the block in progress (when a read ended inside it): its first line's offset (-1: no
+        # block), its fields so far and the size of its lines
+        self._start = -1
         self._event: str | None = None
         self._data: list[bytes] | None = None
-        self._size = 0
         self._block_retry: int | None = None
-        self._more: list[bytes] = []  # pieces of a pending line not yet joined to _buf
-        self._more_size = 0
-        # _head() results by line-end size - 1 (an empty head is the same bytes in LF and CRLF)
-        self._heads: tuple[dict[bytes, tuple[str | None, int]], ...] = ({}, {})
-        self._tail_sep = b""  # line end of the lines in a kept pending block
-        self._last_size = 0  # size of the last canonical event: picks the fast path
-        self._small = False  # the state is the one the fast path of feed() leaves
-        self._defer_limit = min(_DEFER_LIMIT, max_event_size)
+        self._size = 0
+        self._names: dict[bytes, str] = {}  # event names by their "event: x" line
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
 
         Raises:
-            EventTooLargeError: an event or a line exceeds ``max_event_size``.
+            EventTooLargeError: an event exceeds ``max_event_size``.
         """
-        if (self._small or self._small_ready()) and _CR_BYTE not in data:
-            # The common case, small events with LF line ends between blocks: every complete
-            # block up to the last blank line in one regular-expression pass, the rest kept.
-            stop = data.rfind(b"\n\n") + 2
-            if (
-                stop >= 2
-                and len(data) - stop <= self._defer_limit
-                # no line after the last blank line starts with "id" or "retry" (searched
-                # from the blank line's LF, so the first line counts too)
-                and _ACTS_AT_ONCE.search(data, stop - 1) is None
-            ):
-                kept = self._buf
-                buf = kept + data if kept else data
-                stop += len(kept)
-                out: list[ServerSentEvent] = []
-                try:
-                    if not self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1):
-                        self._mixed(buf, 0, stop, self._pos, out, _ONE_LF, _LF)
-                except EventTooLargeError as exc:
-                    exc.events = out
-                    raise
-                self._buf = buf[stop:]
-                self._pos += stop
-                self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
-                self._small = self._last_size <= _SMALL_EVENT
-                return out
-        self._small = False
-        return self._feed(data)
-
-    def _small_ready(self) -> bool:
-        """Whether the fast path of :meth:`feed` may start: no block, line or CR pending, the
-        last canonical event small, and what is kept (if anything) ends its lines with LF."""
-        return (
-            self._start < 0
-            and not self._more
-            and not self._cr_pending
-            and self._last_size <= _SMALL_EVENT
-            and self._tail_sep != _CRLF
-            and self._bom_done
-        )
-
-    def _feed(self, data: bytes) -> list[ServerSentEvent]:
-        """The general path of :meth:`feed`: any line ends, any block, any chunking."""
-        if not data:
-            return []
-        if self._cr_pending:
-            self._cr_pending = False
-            if data[:1] == b"\n":
-                self._pos += 1
+        if self._head is not None:  # the first bytes: strip one BOM, even one cut by reads
+            data = self._head + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._head = data
+                return []
+            self._head = None
+            if data.startswith(_BOM):
+                data = data[3:]
+                self._pos = 3
+        if self._skip_lf:
+            if not data:
+                return []
+            self._skip_lf = False
+            if data[0] == 10:
                 data = data[1:]
-                if not data:
-                    return []
-        has_cr = _CR_BYTE in data
-        if not has_cr and self._bom_done and _LF_BYTE not in data:
-            # No line end: only a pending line grows. Keep the pieces; join them once.
-            self._more.append(data)
-            self._more_size += len(data)
-            if len(self._buf) + self._more_size > self.max_event_size:
-                self._too_large(self._start if self._start >= 0 else self._pos)
+                self._pos += 1
+        lf = data.rfind(b"\n")
+        cr = data.rfind(b"\r")
+        if lf < 0 and cr < 0:  # no line end: the pending line grows (its pieces joined later)
+            if data:
+                self._tail.append(data)
+                self._tail_size += len(data)
+                if self._tail_size > self.max_event_size:
+                    self._too_large(self._start if self._start >= 0 else self._pos, [])
             return []
-        if self._more:
-            buf = b"".join([self._buf, *self._more, data])
-            self._more = []
-            self._more_size = 0
-        else:
-            buf = self._buf + data if self._buf else data
-        # The line ends of the new bytes choose the path (what is pending was checked before).
-        if not has_cr:
-            sep = _LF
-        elif _crlf_only(data):
-            sep = _CRLF
-        else:
-            sep = b""
-        if self._tail_sep and self._tail_sep != sep:
-            sep = b""
-        self._tail_sep = b""
+        buf = data
+        complete = max(lf, cr) + 1  # the end of the last complete line
+        if self._tail:
+            buf = b"".join([*self._tail, data])
+            complete += self._tail_size
+            self._tail = []
+            self._tail_size = 0
+        self._skip_lf = cr == len(data) - 1
         out: list[ServerSentEvent] = []
         try:
-            if not self._bom_done:
-                if len(buf) < 3 and _BOM.startswith(buf):
-                    self._buf = buf
-                    return out
-                self._bom_done = True
-                if buf[:3] == _BOM:
-                    buf = buf[3:]
-                    self._pos += 3
-            if sep:
-                self._feed_uniform(buf, out, sep)
-            else:
-                self._feed_general(buf, out)
+            self._parse(buf, complete, b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n", out)
         except EventTooLargeError as exc:
             exc.events = out
             raise
+        self.events_dispatched += len(out)
         return out
 
-    def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
-        """Parse a buffer whose line ends are all ``sep`` (LF or CRLF).
-
-        Complete blocks go fast when they are canonical (an optional ``event: x`` line and one
-        ``data: y`` line): small ones all at once with one regular expression, large ones one
-        by one with ``find``; any other block goes line by line. What follows the last blank
-        line is kept whole until its blank line comes (unless it is large, or has ``id`` or
-        ``retry`` lines, which act at once: then its complete lines are parsed now).
-        """
-        size = len(sep)
-        blank = sep + sep
-        one = _ONE_LF if size == 1 else _ONE_CRLF
+    def _parse(self, buf: bytes, complete: int, eol: bytes, out: list[ServerSentEvent]) -> None:
+        """Parse the lines of ``buf[:complete]``, whose line ends are ``eol`` (a CRLF region
+        may hold others); keep the rest of ``buf`` (part of a line) for the next read."""
         base = self._pos
         pos = 0
-        line_end = 0  # where the first line end after pos is, once known (-1: none)
-        while True:
-            if self._start < 0:
-                if buf.startswith(sep, pos):
-                    pos += size  # an empty line between blocks changes nothing
-                    continue
-                if self._last_size > _SMALL_EVENT:
-                    # Large events: single-byte searches (memchr) over their long lines.
-                    first = buf.find(sep[:1], pos)  # the end of the block's first line
-                    if first < 0:
-                        line_end = -1
-                        break
-                    found = _find_blank(buf, first, sep)
-                    if found < 0:
-                        break
-                    if self._single(buf, pos, first, found, sep, base, out):
-                        pos = found + 2 * size
-                        continue
-                else:
-                    stop = buf.rfind(blank, pos)
-                    if stop < 0:
-                        break
-                    stop += 2 * size
-                    if not self._run(buf, pos, stop, base, out, one, size):
-                        self._mixed(buf, pos, stop, base, out, one, sep)
-                    pos = stop
-                    break
-                end = buf.find(blank, pos) + 2 * size
-            elif buf.startswith(sep, pos):
-                end = pos + size
+        blank = eol + eol
+        if self._start >= 0:  # first the rest of the block in progress, line by line
+            if buf.startswith(eol):
+                pos = len(eol)
             else:
-                end = buf.find(blank, pos)
-                if end < 0:
-                    break
-                end += 2 * size
-            self._flush(buf, pos, end, base, out, None, sep)
-            pos = end
-        # What is left holds no blank line; keep it whole or parse its complete lines.
-        if line_end >= 0:
-            line_end = buf.find(sep, pos)
-        if line_end < 0:
-            pass  # only part of a line: nothing to parse yet
-        elif (
-            self._start < 0
-            and len(buf) - pos <= _DEFER_LIMIT
-            and not buf.startswith((b"id", b"retry"), pos)
-            and _ACTS_AT_ONCE.search(buf, pos) is None
-        ):
-            self._tail_sep = sep
-        else:
-            end = buf.rfind(sep, pos) + size
-            if end >= size:
-                self._flush(buf, pos, end, base, out, None, sep)
-                pos = end
-        self._buf = rest = buf[pos:]
-        self._pos = base + pos
-        if len(rest) > self.max_event_size:
-            self._too_large(self._start if self._start >= 0 else self._pos)
+                at = buf.find(blank, 0, complete)
+                pos = complete if at < 0 else at + len(blank)
+            self._lines(_split(buf[:pos], None), base, out)
+        stop = buf.rfind(blank, pos, complete)
+        if stop >= 0:  # complete blocks from pos to stop: one pass
+            stop += len(blank)
+            self._blocks(buf, pos, stop, eol, out)
+            pos = stop
+        if pos < complete:  # the complete lines of a block that goes on in the next read
+            self._lines(_split(buf[pos:complete], None), base + pos, out)
+        self._pos = base + complete
+        if complete < len(buf):
+            self._tail = [buf[complete:]]
+            self._tail_size = len(buf) - complete
+            if self._tail_size > self.max_event_size:
+                self._too_large(self._start if self._start >= 0 else self._pos, out)
 
-    def _single(
-        self,
-        buf: bytes,
-        pos: int,
-        first: int,
-        blank: int,
-        sep: bytes,
-        base: int,
-        out: list[ServerSentEvent],
-    ) -> bool:
-        """Dispatch the block from ``pos`` to the blank line at ``blank`` if it is canonical
-        (``first`` is the end of its first line)."""
-        name = None
-        head_end = pos
-        if first != blank:
-            if not buf.startswith(b"event: ", pos):
-                return False
-            name = buf[pos + 7 : first].decode("utf-8", "replace")
-            head_end = first + len(sep)
-            if buf.find(sep, head_end, blank) >= 0:
-                return False
-        if not buf.startswith(b"data: ", head_end):
-            return False
-        if blank - head_end - 5 > self.max_event_size:
-            self._too_large(base + pos)
-        value = buf[head_end + 6 : blank]
-        self._last_size = blank - pos
-        self.events_dispatched += 1
-        out.append(
-            _new(
-                ServerSentEvent,
-                (
-                    name,
-                    value.decode("utf-8", "replace"),
-                    self.last_event_id or None,
-                    None,
-                    base + pos,
-                    base + blank + 2 * len(sep),
-                ),
-            )
-        )
-        return True
-
-    def _run(
-        self,
-        buf: bytes,
-        pos: int,
-        stop: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes],
-        size: int,
-    ) -> bool:
-        """Dispatch the events of ``buf[pos:stop]`` (complete blocks; ``base`` is the input
-        offset of ``buf``) if every one is canonical; return whether it did.
-
-        The matches of ``one`` cover the region exactly when their lengths add up to its
-        length (matches neither overlap nor skip back), so nothing is checked twice.
-        """
-        heads = self._heads[size - 1]
+    def _blocks(
+        self, buf: bytes, pos: int, stop: int, eol: bytes, out: list[ServerSentEvent]
+    ) -> None:
+        """Dispatch the events of ``buf[pos:stop]``: whole blocks, the last one ending with a
+        blank line, and line ends mostly ``eol``."""
+        base = self._pos
+        start = base + pos  # the input offset of the current block
+        fixed = 6 + 2 * len(eol)  # the bytes of a data-only canonical event besides its value
+        limit = self.max_event_size
+        check = stop - pos > limit  # (no block of a smaller region can be too large)
+        names = self._names
         last_id = self.last_event_id or None
-        mark = len(out)
         append = out.append
-        pairs = one.findall(buf, pos, stop)
-        end = pos = base + pos
-        length = stop - pos + base
-        for head, value in pairs:
-            try:
-                name, fixed = heads[head]
-            except KeyError:
-                name, fixed = self._head(head, size)
-            try:
-                text = value.decode()
-            except UnicodeDecodeError:
+        for head, value, other, odd in _PATTERNS[eol].findall(buf, pos, stop):
+            if other:  # any other block: line by line
+                self._lines(_split(other, eol), start, out)
+                start += len(other)
+                last_id = self.last_event_id or None
+            elif odd or 10 in value:  # a line end of another kind: all the rest line by line
+                self._lines(_split(buf[start - base : stop], None), start, out)
+                return
+            else:
+                end = start + len(head) + len(value) + fixed
+                if check and len(head) + len(value) + 6 - (len(eol) if head else 0) > limit:
+                    self._too_large(start, out)
+                name = names.get(head) if head else None
+                if name is None and head:
+                    name = head[7 : -len(eol)].decode("utf-8", "replace")
+                    if len(names) < 64:
+                        names[head] = name
                 text = value.decode("utf-8", "replace")
-            start = end
-            end += fixed + len(value)
-            append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
-        if end - pos != length:
-            del out[mark:]
-            return False
-        self._last_size = end - start
-        if length > self.max_event_size:
-            limit = self.max_event_size
-            for index, (_, value) in enumerate(pairs):
-                if len(value) + 1 > limit:
-                    offset = out[mark + index].offset
-                    del out[mark + index :]
-                    self.events_dispatched += index
-                    self._too_large(offset)
-        self.events_dispatched += len(pairs)
-        return True
-
-    def _mixed(
-        self,
-        buf: bytes,
-        pos: int,
-        stop: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes],
-        sep: bytes,
-    ) -> None:
-        """Dispatch the complete blocks of ``buf[pos:stop]`` when not all are canonical, in one
-        pass: runs of canonical blocks through :meth:`_run`, and the bytes before any other
-        match (with that match, which may end the same block) line by line.
-
-        (Trying :meth:`_run` again after each odd block would scan the rest of the region each
-        time: quadratic in the blocks of one read.)
-        """
-        run = pos  # the canonical blocks from run to pos are not dispatched yet
-        for match in one.finditer(buf, pos, stop):
-            start, end = match.span()
-            if start == pos:
-                pos = end
-                continue
-            self._flush(buf, run, pos, base, out, one, sep)
-            self._flush(buf, pos, end, base, out, None, sep)
-            pos = run = end
-        self._flush(buf, run, pos, base, out, one, sep)
-        self._flush(buf, pos, stop, base, out, None, sep)
-
-    def _flush(
-        self,
-        buf: bytes,
-        pos: int,
-        end: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes] | None,
-        sep: bytes,
-    ) -> None:
-        """Parse ``buf[pos:end]``, which ends with a line end: with :meth:`_run` when ``one`` is
-        given (the region holds canonical blocks), else line by line."""
-        if pos == end or (one is not None and self._run(buf, pos, end, base, out, one, len(sep))):
-            return
-        lines = buf[pos:end].split(sep)
-        lines.pop()
-        self._lines(lines, base + pos, out, len(sep))
-
-    def _head(self, head: bytes, size: int) -> tuple[str | None, int]:
-        """The event name of an ``event: x`` line (``b""``: none) and the bytes of a canonical
-        event besides its data value; remembered for the next events."""
-        found = (
-            head[7:-size].decode("utf-8", "replace") if head else None,
-            len(head) + 6 + 2 * size,
-        )
-        heads = self._heads[size - 1]
-        if len(heads) < 64:
-            heads[head] = found
-        return found
-
-    def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
-        parts = _EOL.split(buf)
-        rest = parts.pop()
-        pos = self._pos
-        lines = parts[0::2]
-        eols = parts[1::2]
-        if eols and not rest and eols[-1] == b"\r":
-            self._cr_pending = True
-        # Process line by line with each line's own terminator length.
-        for line, eol in zip(lines, eols, strict=True):
-            pos = self._lines((line,), pos, out, len(eol))
-        self._pos = pos
-        self._buf = rest
-        if len(rest) > self.max_event_size:
-            self._too_large(self._start if self._start >= 0 else pos)
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
+                start = end
 
     def _lines(
-        self,
-        lines: list[bytes] | tuple[bytes, ...],
-        pos: int,
-        out: list[ServerSentEvent],
-        eol_len: int = 1,
-    ) -> int:
+        self, lines: Iterable[tuple[bytes, int]], pos: int, out: list[ServerSentEvent]
+    ) -> None:
+        """Interpret ``(line, line end length)`` pairs one by one; ``pos`` is the input offset
+        of the first line."""
         data = self._data
-        for line in lines:
-            if not line:
+        for line, eol in lines:
+            if not line:  # a blank line: dispatch
                 if data is not None:
-                    self.events_dispatched += 1
-                    text = (
-                        data[0].decode("utf-8", "replace")
-                        if len(data) == 1
-                        else b"\n".join(data).decode("utf-8", "replace")
-                    )
+                    text = b"\n".join(data).decode("utf-8", "replace")
+                    last_id = self.last_event_id or None
+                    end = pos + eol
                     out.append(
                         _new(
                             ServerSentEvent,
-                            (
-                                self._event,
-                                text,
-                                self.last_event_id or None,
-                                self._block_retry,
-                                self._start,
-                                pos + eol_len,
-                            ),
+                            (self._event, text, last_id, self._block_retry, self._start, end),
                         )
                     )
-                    data = self._data = None
-                    self._size = 0
+                    data = None
                 self._start = -1
                 self._event = None
                 self._block_retry = None
-                pos += eol_len
+                self._size = 0
+                pos += eol
                 continue
             if self._start < 0:
                 self._start = pos
-            pos += len(line) + eol_len
-            if line[0] == 58:  # ":" comment
-                continue
-            colon = line.find(b":")
-            if colon < 0:
-                name = line
-                value = b""
-            else:
-                name = line[:colon]
-                value = line[colon + 1 :]
-                if value[:1] == b" ":
-                    value = value[1:]
+            pos += len(line) + eol
+            self._size += len(line)
+            if self._size > self.max_event_size:
+                self._data = data
+                self._too_large(self._start, out)
+            name, _, value = line.partition(b":")
+            if value[:1] == b" ":
+                value = value[1:]
             if name == b"data":
-                self._size += len(value) + 1
-                if self._size > self.max_event_size:
-                    self._too_large(self._start)
                 if data is None:
-                    data = self._data = [value]
+                    data = [value]
                 else:
                     data.append(value)
             elif name == b"event":
                 self._event = value.decode("utf-8", "replace")
             elif name == b"id":
-                if b"\x00" not in value:
+                if 0 not in value:
                     self.last_event_id = value.decode("utf-8", "replace")
             elif name == b"retry" and value.isdigit():
                 self.retry = self._block_retry = int(value)
-        return pos
+        self._data = data
 
-    def _too_large(self, offset: int) -> None:
+    def _too_large(self, offset: int, out: list[ServerSentEvent]) -> None:
         raise EventTooLargeError(
             f"expected an event of at most {self.max_event_size} bytes, found a larger one",
-            event_number=self.events_dispatched + 1,
+            event_number=self.events_dispatched + len(out) + 1,
             offset=offset,
         )
 
@@ -655,27 +392,26 @@ class SSEParser:
             return []
         self.closed = True
         out: list[ServerSentEvent] = []
-        if self._more:
-            self._buf = b"".join([self._buf, *self._more])
-            self._more = []
-        if self._buf:
-            if not self._bom_done and self._buf == _BOM[: len(self._buf)]:
-                self._buf = b""
-            else:
-                buf, self._buf = self._buf, b""
-                self._feed_general(buf, out)
-                buf, self._buf = self._buf, b""
-                if buf:
-                    self._pos = self._lines((buf,), self._pos, out, 0)
+        self._head = None  # (bytes that might still have been a BOM: not a line)
+        pending = b"".join(self._tail)
+        self._tail = []
+        if pending:
+            self._lines(((pending, 0),), self._pos, out)
+            self._pos += len(pending)
         if self._data is not None:
             self.incomplete = True
             if self.dispatch_incomplete:
-                self._lines((b"",), self._pos, out, 0)
+                self._lines(((b"", 0),), self._pos, out)
+        self.events_dispatched += len(out)
         return out
 
 
 def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
     """Encode one event: ``event``, ``id``, ``retry`` lines, one ``data:`` line per line of data.
+
+    Every event that :class:`SSEParser` can produce is accepted, and parses back equal to itself
+    (an empty ``id``, which resets the last event ID, is written and parses back as ``None``).
+    Anything that would parse back as something else is refused.
 
     Args:
         event: the event to write.
@@ -683,19 +419,27 @@ def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
 
     Returns:
         The wire bytes, ending with the blank line that dispatches the event.
+
+    Raises:
+        UsageError: ``eol`` is neither; ``event`` or ``id`` holds a CR or LF, ``id`` a NUL,
+            ``data`` a CR; ``retry`` is not a non-negative integer; or a text holds a lone
+            surrogate (it has no UTF-8 form).
     """
     if eol not in ("\n", "\r\n"):
-        from ._errors import UsageError
-
         raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
+    name, data, event_id, retry = event[:4]
     parts = []
-    if event.event is not None:
-        parts.append(f"event: {event.event}")
-    if event.id is not None:
-        parts.append(f"id: {event.id}")
-    if event.retry is not None:
-        parts.append(f"retry: {event.retry}")
-    data = event.data
+    if name is not None:
+        _check("event", name, "\r\n")
+        parts.append(f"event: {name}")
+    if event_id is not None:
+        _check("id", event_id, "\r\n\0")
+        parts.append(f"id: {event_id}")
+    if retry is not None:
+        if type(retry) is not int or retry < 0:
+            raise UsageError(f"expected retry to be a non-negative int, found {retry!r}")
+        parts.append(f"retry: {retry}")
+    _check("data", data, "\r")
     if "\n" in data:
         parts.extend(f"data: {line}" for line in data.split("\n"))
     else:
@@ -704,8 +448,16 @@ def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
     try:
         return eol.join(parts).encode("utf-8")
     except UnicodeEncodeError as exc:
-        from ._errors import UsageError
-
         raise UsageError(
             f"expected text encodable as UTF-8, found a lone surrogate at {exc.start}"
         ) from None
+
+
+def _check(field: str, value: object, forbidden: str) -> None:
+    if not isinstance(value, str):
+        raise UsageError(f"expected {field} to be a str, found {type(value).__name__}")
+    for char in forbidden:
+        if char in value:
+            raise UsageError(
+                f"expected {field} without {char!r} (it would not parse back), found {value!r:.60}"
+            )
