@@ -25,30 +25,38 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
+_ACTS = re.compile(rb"[\r\n](?:id|retry)")  # an id or retry line (past the first)
 _new = tuple.__new__
 
 
 def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
     """The blocks of a region whose line ends are ``eol``; ``line`` and ``value`` match one
     character of a line and of a data value. One match per block, as groups:
-    1-2, a canonical event (an optional ``event: x`` line and one ``data: y`` line): the event
-    line with its line end, and the data value; 3, any other block with its blank line (or a
-    lone blank line); 4, one byte where neither fits (a line end of another kind)."""
+
+    1-3, an event with one ``data: `` line, last in its block: an optional ``id: `` line first,
+    the other lines before the data line (none starts with ``d``: no other data line), and the
+    data value; 4, any other block with its blank line (or a lone blank line); 5, one byte
+    where neither fits (a line end of another kind).
+    """
     many = b"*+" if sys.version_info >= (3, 11) else b"*"  # possessive where re has it
     some = b"++" if sys.version_info >= (3, 11) else b"+"
+    first = b"[^d" + line[2:]  # the first character of a line that is not a data line
     return re.compile(
-        b"(event: %s%s%s|)data: (%s%s)%s%s" % (line, many, eol, value, many, eol, eol)
+        b"(id: %s%s%s|)((?:%s%s%s%s)%s)data: (%s%s)%s%s"
+        % (line, many, eol, first, line, many, eol, many, value, many, eol, eol)
         + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, some, eol, many, eol)
     )
 
 
 # A CRLF region may hold lone CRs or LFs: a line never holds either, and a data value is checked
 # for an LF after the match (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
-_PATTERNS = {
-    b"\n": _blocks(b"\n", b"[^\n]", b"[^\n]"),
-    b"\r": _blocks(b"\r", b"[^\r]", b"[^\r]"),
-    b"\r\n": _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
+# By line end: a blank line, how to split lines (None: on any line end), the block pattern.
+_MODES = {
+    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]")),
+    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]")),
+    b"\r\n": (b"\r\n\r\n", None, _blocks(b"\r\n", b"[^\r\n]", b"[^\r]")),
 }
+_UNKNOWN = object()
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -144,21 +152,10 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
 
     @classmethod
     def from_httpx_sse(cls, event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
-        """An event from an ``httpx_sse.ServerSentEvent`` (see :func:`sseconv.httpx.from_httpx_sse`)."""
+        """An event from an ``httpx_sse.ServerSentEvent`` (:func:`sseconv.httpx.from_httpx_sse`)."""
         from .httpx import from_httpx_sse
 
         return from_httpx_sse(event)
-
-
-def _split(lines: bytes, eol: bytes | None) -> Iterable[tuple[bytes, int]]:
-    """``(line, length of its line end)`` for each line of ``lines`` (which ends with a line end),
-    split on ``eol`` or, when it is ``None``, on any line end."""
-    if eol:
-        found = lines.split(eol)
-        found.pop()
-        return zip(found, repeat(len(eol)))
-    parts = _EOL.split(lines)
-    return zip(parts[::2], map(len, parts[1::2]))
 
 
 class SSEParser:
@@ -206,7 +203,10 @@ class SSEParser:
         self._pos = 0  # input offset of the first byte not yet parsed (of _tail, if any)
         self._tail: list[bytes] = []  # the pieces of a line without its line end yet
         self._tail_size = 0
+        self._kept = 0  # the bytes of complete lines at the start of _tail (see _keeps)
+        self._kept_eol = b""  # and their line end
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
+        self._edge = True  # _head or _skip_lf: the next read needs _edge_bytes
         # the block in progress (when a read ended inside it): its first line's offset (-1: no
         # block), its fields so far and the size of its lines
         self._start = -1
@@ -214,7 +214,7 @@ class SSEParser:
         self._data: list[bytes] | None = None
         self._block_retry: int | None = None
         self._size = 0
-        self._names: dict[bytes, str] = {}  # event names by their "event: x" line
+        self._names: dict[bytes, str | None] = {b"": None}  # event names by the lines before data
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
@@ -222,143 +222,186 @@ class SSEParser:
         Raises:
             EventTooLargeError: an event exceeds ``max_event_size``.
         """
-        if self._head is not None:  # the first bytes: strip one BOM, even one cut by reads
-            data = self._head + data
-            if len(data) < 3 and _BOM.startswith(data):
-                self._head = data
-                return []
-            self._head = None
-            if data.startswith(_BOM):
-                data = data[3:]
-                self._pos = 3
-        if self._skip_lf:
+        if self._edge:  # the first bytes (a BOM?), or a read after a CR (the LF of a CRLF?)
+            data = self._edge_bytes(data)
             if not data:
                 return []
-            self._skip_lf = False
-            if data[0] == 10:
-                data = data[1:]
-                self._pos += 1
         lf = data.rfind(b"\n")
         cr = data.rfind(b"\r")
         if lf < 0 and cr < 0:  # no line end: the pending line grows (its pieces joined later)
             if data:
                 self._tail.append(data)
                 self._tail_size += len(data)
-                if self._tail_size > self.max_event_size:
+                if self._tail_size - self._kept > self.max_event_size:
                     self._too_large(self._start if self._start >= 0 else self._pos, [])
             return []
-        buf = data
         complete = max(lf, cr) + 1  # the end of the last complete line
+        buf = data
+        kept = self._kept
         if self._tail:
             buf = b"".join([*self._tail, data])
             complete += self._tail_size
             self._tail = []
-            self._tail_size = 0
-        self._skip_lf = cr == len(data) - 1
+            self._tail_size = self._kept = 0
+        eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
+        if kept and eol != self._kept_eol:
+            eol = b"\r\n"
+        blank, sep, pattern = _MODES[eol]
+        self._edge = self._skip_lf = cr == len(data) - 1
+        base = self._pos
+        pos = 0
         out: list[ServerSentEvent] = []
         try:
-            self._parse(buf, complete, b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n", out)
+            if self._start >= 0:  # the rest of the block in progress, line by line
+                if buf.startswith(eol):
+                    pos = len(eol)
+                else:
+                    at = buf.find(blank, 0, complete)
+                    pos = complete if at < 0 else at + len(blank)
+                self._lines(buf[:pos], base, sep, out)
+            stop = buf.rfind(blank, pos, complete)
+            if stop >= 0:  # complete blocks: one pass
+                stop += len(blank)
+                self._blocks(buf, pos, stop, eol, pattern, out)
+                pos = stop
+            if pos < complete:  # the complete lines of a block that goes on in the next read
+                if (pos or not kept) and self._keeps(buf, pos, complete, eol):
+                    self._kept = complete - pos  # parsed with the rest of the block
+                    self._kept_eol = eol
+                    complete = pos
+                    self._edge = self._skip_lf = False
+                else:
+                    self._lines(buf[pos:complete], base + pos, sep, out)
+            self._pos = base + complete
+            if complete < len(buf):
+                self._tail = [buf[complete:]]
+                self._tail_size = len(buf) - complete
+                if self._tail_size - self._kept > self.max_event_size:
+                    self._too_large(self._start if self._start >= 0 else self._pos, out)
         except EventTooLargeError as exc:
             exc.events = out
             raise
         self.events_dispatched += len(out)
         return out
 
-    def _parse(self, buf: bytes, complete: int, eol: bytes, out: list[ServerSentEvent]) -> None:
-        """Parse the lines of ``buf[:complete]``, whose line ends are ``eol`` (a CRLF region
-        may hold others); keep the rest of ``buf`` (part of a line) for the next read."""
-        base = self._pos
-        pos = 0
-        blank = eol + eol
-        if self._start >= 0:  # first the rest of the block in progress, line by line
-            if buf.startswith(eol):
-                pos = len(eol)
-            else:
-                at = buf.find(blank, 0, complete)
-                pos = complete if at < 0 else at + len(blank)
-            self._lines(_split(buf[:pos], None), base, out)
-        stop = buf.rfind(blank, pos, complete)
-        if stop >= 0:  # complete blocks from pos to stop: one pass
-            stop += len(blank)
-            self._blocks(buf, pos, stop, eol, out)
-            pos = stop
-        if pos < complete:  # the complete lines of a block that goes on in the next read
-            self._lines(_split(buf[pos:complete], None), base + pos, out)
-        self._pos = base + complete
-        if complete < len(buf):
-            self._tail = [buf[complete:]]
-            self._tail_size = len(buf) - complete
-            if self._tail_size > self.max_event_size:
-                self._too_large(self._start if self._start >= 0 else self._pos, out)
+    def _edge_bytes(self, data: bytes) -> bytes:
+        """``data`` without a leading BOM (when it starts the input) or a leading LF (when the
+        last read ended with a CR); ``b""`` while the first bytes might still be a BOM."""
+        if self._head is not None:
+            data = self._head + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._head = data
+                return b""
+            self._head = None
+            if data.startswith(_BOM):
+                data = data[3:]
+                self._pos = 3
+        if self._skip_lf and data:
+            self._edge = self._skip_lf = False
+            if data[0] == 10:
+                data = data[1:]
+                self._pos += 1
+        self._edge = self._skip_lf
+        return data
+
+    @staticmethod
+    def _acts(buf: bytes, pos: int, end: int) -> bool:
+        """Whether the lines ``buf[pos:end]`` (from the start of a line) hold a line that acts
+        by itself, at once and every time: ``id`` or ``retry``."""
+        return buf.startswith((b"id", b"retry"), pos) or _ACTS.search(buf, pos, end) is not None
+
+    def _keeps(self, buf: bytes, pos: int, end: int, eol: bytes) -> bool:
+        """Whether the complete lines ``buf[pos:end]`` that start a block may wait to be parsed
+        with the rest of it (once: see ``feed``): they fit the size limit, hold no line that
+        acts at once (``id``, ``retry``) and no line end of another kind."""
+        if end - pos > self.max_event_size or self._acts(buf, pos, end):
+            return False
+        if len(eol) == 1:
+            return True
+        part = buf[pos:end]
+        crlf = part.count(b"\r\n")
+        return crlf == part.count(b"\r") == part.count(b"\n")
 
     def _blocks(
-        self, buf: bytes, pos: int, stop: int, eol: bytes, out: list[ServerSentEvent]
+        self,
+        buf: bytes,
+        pos: int,
+        stop: int,
+        eol: bytes,
+        pattern: re.Pattern[bytes],
+        out: list[ServerSentEvent],
     ) -> None:
         """Dispatch the events of ``buf[pos:stop]``: whole blocks, the last one ending with a
-        blank line, and line ends mostly ``eol``."""
+        blank line, and line ends mostly ``eol``.
+
+        The lines before the data line of an event (its "head") go through :meth:`_lines` the
+        first time; the event name of a head without ``id``/``retry`` lines (which act every
+        time) is remembered for the next events. A leading ``id: x`` line is read directly.
+        """
         base = self._pos
         start = base + pos  # the input offset of the current block
-        fixed = 6 + 2 * len(eol)  # the bytes of a data-only canonical event besides its value
-        limit = self.max_event_size
-        check = stop - pos > limit  # (no block of a smaller region can be too large)
+        size = len(eol)
+        fixed = 6 + 2 * size  # the bytes of a canonical event besides its lines and value
+        check = stop - pos > self.max_event_size  # (no block of a smaller region is too large)
+        lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
         append = out.append
-        for head, value, other, odd in _PATTERNS[eol].findall(buf, pos, stop):
+        for idline, head, value, other, odd in pattern.findall(buf, pos, stop):
             if other:  # any other block: line by line
-                self._lines(_split(other, eol), start, out)
+                self._lines(other, start, eol, out)
                 start += len(other)
                 last_id = self.last_event_id or None
-            elif odd or 10 in value:  # a line end of another kind: all the rest line by line
-                self._lines(_split(buf[start - base : stop], None), start, out)
+                continue
+            if odd or (lone and 10 in value):  # a line end of another kind: the rest by lines
+                self._lines(buf[start - base : stop], start, None, out)
                 return
+            end = start + len(idline) + len(head) + len(value) + fixed
+            name = names.get(head, _UNKNOWN)
+            if name is _UNKNOWN or check:
+                self._lines(buf[start - base : end - base], start, eol, out)
+                last_id = self.last_event_id or None
+                if len(names) < 64 and not self._acts(head, 0, len(head)):
+                    names[head] = out[-1].event
             else:
-                end = start + len(head) + len(value) + fixed
-                if check and len(head) + len(value) + 6 - (len(eol) if head else 0) > limit:
-                    self._too_large(start, out)
-                name = names.get(head) if head else None
-                if name is None and head:
-                    name = head[7 : -len(eol)].decode("utf-8", "replace")
-                    if len(names) < 64:
-                        names[head] = name
+                if idline:
+                    self._set_id(idline[4:-size])
+                    last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
                 append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
-                start = end
+            start = end
 
-    def _lines(
-        self, lines: Iterable[tuple[bytes, int]], pos: int, out: list[ServerSentEvent]
-    ) -> None:
-        """Interpret ``(line, line end length)`` pairs one by one; ``pos`` is the input offset
-        of the first line."""
-        data = self._data
-        for line, eol in lines:
+    def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
+        """Interpret the lines of ``chunk`` (which ends with a line end) one by one; ``pos`` is
+        its input offset, ``sep`` its line end (``None``: any, or several kinds)."""
+        if sep:
+            lines = chunk.split(sep)
+            lines.pop()
+            ends: Iterable[int] = repeat(len(sep))
+        else:
+            parts = _EOL.split(chunk)
+            lines = parts[::2]
+            ends = map(len, parts[1::2])
+        start, event, data, retry = self._start, self._event, self._data, self._block_retry
+        size = self._size
+        limit = self.max_event_size
+        for line, eol in zip(lines, ends, strict=False):
             if not line:  # a blank line: dispatch
+                pos += eol
                 if data is not None:
                     text = b"\n".join(data).decode("utf-8", "replace")
                     last_id = self.last_event_id or None
-                    end = pos + eol
-                    out.append(
-                        _new(
-                            ServerSentEvent,
-                            (self._event, text, last_id, self._block_retry, self._start, end),
-                        )
-                    )
-                    data = None
-                self._start = -1
-                self._event = None
-                self._block_retry = None
-                self._size = 0
-                pos += eol
+                    out.append(_new(ServerSentEvent, (event, text, last_id, retry, start, pos)))
+                start, event, data, retry, size = -1, None, None, None, 0
                 continue
-            if self._start < 0:
-                self._start = pos
+            if start < 0:
+                start = pos
             pos += len(line) + eol
-            self._size += len(line)
-            if self._size > self.max_event_size:
-                self._data = data
-                self._too_large(self._start, out)
+            size += len(line)
+            if size > limit:
+                self._too_large(start, out)
             name, _, value = line.partition(b":")
-            if value[:1] == b" ":
+            if value and value[0] == 32:  # one space after the colon is not part of the value
                 value = value[1:]
             if name == b"data":
                 if data is None:
@@ -366,13 +409,22 @@ class SSEParser:
                 else:
                     data.append(value)
             elif name == b"event":
-                self._event = value.decode("utf-8", "replace")
+                event = value.decode("utf-8", "replace")
             elif name == b"id":
-                if 0 not in value:
-                    self.last_event_id = value.decode("utf-8", "replace")
+                self._set_id(value)
             elif name == b"retry" and value.isdigit():
-                self.retry = self._block_retry = int(value)
-        self._data = data
+                self.retry = retry = int(value)
+        self._start, self._event, self._data, self._block_retry, self._size = (
+            start,
+            event,
+            data,
+            retry,
+            size,
+        )
+
+    def _set_id(self, value: bytes) -> None:
+        if 0 not in value:  # an id with a NUL is ignored
+            self.last_event_id = value.decode("utf-8", "replace")
 
     def _too_large(self, offset: int, out: list[ServerSentEvent]) -> None:
         raise EventTooLargeError(
@@ -394,14 +446,15 @@ class SSEParser:
         out: list[ServerSentEvent] = []
         self._head = None  # (bytes that might still have been a BOM: not a line)
         pending = b"".join(self._tail)
-        self._tail = []
-        if pending:
-            self._lines(((pending, 0),), self._pos, out)
-            self._pos += len(pending)
+        end = self._pos + len(pending)  # the end of the input
+        if pending:  # complete lines kept for their block, then a last line without line end
+            self._lines(pending[: self._kept], self._pos, None, out)
+            if len(pending) > self._kept:
+                self._lines(pending[self._kept :] + b"\n", self._pos + self._kept, b"\n", out)
         if self._data is not None:
             self.incomplete = True
-            if self.dispatch_incomplete:
-                self._lines(((b"", 0),), self._pos, out)
+            if self.dispatch_incomplete:  # a blank line that ends at the end of the input
+                self._lines(b"\n", end - 1, b"\n", out)
         self.events_dispatched += len(out)
         return out
 

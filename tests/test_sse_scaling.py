@@ -67,8 +67,9 @@ def stream(kind: str, n: int, eol: bytes) -> bytes:
 def test_regex_work_is_linear_in_the_input(
     monkeypatch: pytest.MonkeyPatch, kind: str, eol: bytes, read: int | None
 ) -> None:
-    counters = {key: CountingPattern(pattern) for key, pattern in _sse._PATTERNS.items()}
-    monkeypatch.setattr(_sse, "_PATTERNS", counters)
+    counters = {key: CountingPattern(mode[2]) for key, mode in _sse._MODES.items()}
+    modes = {key: (*mode[:2], counters[key]) for key, mode in _sse._MODES.items()}
+    monkeypatch.setattr(_sse, "_MODES", modes)
     counters[b"any"] = CountingPattern(_sse._EOL)
     monkeypatch.setattr(_sse, "_EOL", counters[b"any"])
     data = stream(kind, 5000, eol)
