@@ -12,167 +12,64 @@ import re
 import sys
 from collections.abc import Iterable
 from itertools import repeat
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import EventTooLargeError, UsageError
-
-if TYPE_CHECKING:
-    import httpx_sse
+from ._sse_event import ServerSentEvent
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
-_ACTS = re.compile(rb"[\r\n](?:id|retry)")  # an id or retry line (past the first)
+_UNKNOWN = object()
 _new = tuple.__new__
+_ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
 
 
 def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
-    """The blocks of a region whose line ends are ``eol``; ``line`` and ``value`` match one
-    character of a line and of a data value. One match per block, as groups:
-
-    1-3, an event with one ``data: `` line, last in its block: an optional ``id: `` line first,
-    the other lines before the data line (none starts with ``d``: no other data line), and the
-    data value; 4, any other block with its blank line (or a lone blank line); 5, one byte
-    where neither fits (a line end of another kind).
-    """
-    many = b"*+" if sys.version_info >= (3, 11) else b"*"  # possessive where re has it
-    some = b"++" if sys.version_info >= (3, 11) else b"+"
-    first = b"[^d" + line[2:]  # the first character of a line that is not a data line
+    """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
+    character of a line, of a data value): an event ending with its only data line (groups 1-3:
+    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), any
+    other block or a lone blank line (4), or one byte where neither fits (5: a line end of
+    another kind, or an LF in a CRLF value)."""
+    head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
+    event = b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
     return re.compile(
-        b"(id: %s%s%s|)((?:%s%s%s%s)%s)data: (%s%s)%s%s"
-        % (line, many, eol, first, line, many, eol, many, value, many, eol, eol)
-        + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, some, eol, many, eol)
+        head + event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol)
     )
 
 
-# A CRLF region may hold lone CRs or LFs: a line never holds either, and a data value is checked
-# for an LF after the match (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
-# By line end: a blank line, how to split lines (None: on any line end), the block pattern.
+# By line end: a blank line, how to split lines (None: on any line end), the block pattern and
+# a line (past the first) that acts at once and every time: id, retry.
+# A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
+# LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
 _MODES = {
-    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]")),
-    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]")),
-    b"\r\n": (b"\r\n\r\n", None, _blocks(b"\r\n", b"[^\r\n]", b"[^\r]")),
+    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]"), re.compile(rb"\n(?:id|retry)")),
+    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]"), re.compile(rb"\r(?:id|retry)")),
+    b"\r\n": (
+        b"\r\n\r\n",
+        None,
+        _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
+        re.compile(rb"\n(?:id|retry)"),
+    ),
 }
-_UNKNOWN = object()
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-15:]}"
-
-
-class ServerSentEvent(tuple):  # type: ignore[type-arg]
-    """One dispatched server-sent event.
-
-    Attributes:
-        event: the value of the block's last ``event:`` line, or ``None`` when the block had
-            none (a data-only event is not the same as one named ``message``).
-        data: the ``data:`` lines of the block joined with ``"\\n"``.
-        id: the last event ID in force at dispatch (what a browser reports as
-            ``lastEventId``); ``None`` while it is empty.
-        retry: the reconnection time set by a valid ``retry:`` line of this block, else ``None``.
-        offset: byte offset of the block's first line in the input (``-1`` if not parsed).
-        end: byte offset just past the blank line that dispatched it (``-1`` if not parsed).
-            An event whose blank line ends with a CR that is the last byte of a ``feed`` is
-            dispatched at once, so its ``end`` stops after that CR even when the next read
-            starts with the LF of a CRLF (that LF is then skipped).
-
-    Instances are immutable and cheap to make (one is made per event on the hot path); they
-    compare and hash by ``(event, data, id, retry)`` only, never by position.
-    """
-
-    __slots__ = ()
-
-    def __new__(
-        cls,
-        event: str | None,
-        data: str,
-        id: str | None = None,
-        retry: int | None = None,
-        *,
-        offset: int = -1,
-        end: int = -1,
-    ) -> ServerSentEvent:
-        return _new(cls, (event, data, id, retry, offset, end))
-
-    if TYPE_CHECKING:
-
-        @property
-        def event(self) -> str | None: ...
-        @property
-        def data(self) -> str: ...
-        @property
-        def id(self) -> str | None: ...
-        @property
-        def retry(self) -> int | None: ...
-        @property
-        def offset(self) -> int: ...
-        @property
-        def end(self) -> int: ...
-
-    else:  # C-level accessors: these are read on every event
-        event = property(itemgetter(0), doc="The event name, or None without an event line.")
-        data = property(itemgetter(1), doc="The data lines joined with newlines.")
-        id = property(itemgetter(2), doc="The last event ID in force at dispatch, or None.")
-        retry = property(itemgetter(3), doc="The retry value of this block, or None.")
-        offset = property(itemgetter(4), doc="Byte offset of the block's first line.")
-        end = property(itemgetter(5), doc="Byte offset just past the dispatching blank line.")
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ServerSentEvent):
-            return self[:4] == other[:4]
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        if isinstance(other, ServerSentEvent):
-            return self[:4] != other[:4]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self[:4])
-
-    def __repr__(self) -> str:
-        parts = [f"event={self.event!r}", f"data={_shorten(self.data)!r}"]
-        if self.id is not None:
-            parts.append(f"id={self.id!r}")
-        if self.retry is not None:
-            parts.append(f"retry={self.retry!r}")
-        return f"ServerSentEvent({', '.join(parts)})"
-
-    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        return (self[:4], {"offset": self.offset, "end": self.end})
-
-    def to_httpx_sse(self) -> httpx_sse.ServerSentEvent:
-        """The equivalent ``httpx_sse.ServerSentEvent`` (see :func:`sseconv.httpx.to_httpx_sse`)."""
-        from .httpx import to_httpx_sse
-
-        return to_httpx_sse(self)
-
-    @classmethod
-    def from_httpx_sse(cls, event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
-        """An event from an ``httpx_sse.ServerSentEvent`` (:func:`sseconv.httpx.from_httpx_sse`)."""
-        from .httpx import from_httpx_sse
-
-        return from_httpx_sse(event)
 
 
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
-    Each read is parsed in one pass: the complete blocks that follow one another go through one
-    regular expression (for the line end the read uses: LF, CRLF or CR), which hands over any
-    block that is not a canonical event (``id``, ``retry``, comments, several data lines) and
-    any line end of another kind to the line-by-line rules. So does a block cut by the edge of
-    a read: its complete lines take effect at once (``retry``, ``id``), the rest waits.
+    One pass per read: the complete blocks go through one regular expression (for the read's
+    line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment lines;
+    any other block, any line end of another kind, and the complete lines of a block that a
+    read cuts are interpreted line by line (a cut block's lines are kept to be parsed with the
+    rest of it once, unless they act at once: ``id``, ``retry``).
 
     Args:
         max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
-            block (every line, ``data`` or not, comments included), line ends not counted. The
-            limit holds whatever the chunking and the line ends; beyond it
-            :class:`EventTooLargeError` is raised, as soon as the pending bytes pass it, instead
-            of growing memory. A block without data is measured the same way.
+            block (every line, ``data`` or not, comments included) without their line ends, so
+            the same whatever the chunking or the line ends. :class:`EventTooLargeError` is
+            raised once the complete lines of a block, or its pending line, pass it.
         dispatch_incomplete: at :meth:`close`, dispatch a final block that lacks its blank line
             (the standard discards it; recorded files often lack the final blank line).
 
@@ -187,28 +84,23 @@ class SSEParser:
     """
 
     def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
+        self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, dispatch_incomplete: bool = False
     ) -> None:
         self.max_event_size = max_event_size
         self.dispatch_incomplete = dispatch_incomplete
         self.last_event_id = ""
         self.retry: int | None = None
         self.events_dispatched = 0
-        self.incomplete = False
-        self.closed = False
-        self._head: bytes | None = b""  # the first bytes while a BOM may be forming, then None
-        self._pos = 0  # input offset of the first byte not yet parsed (of _tail, if any)
-        self._tail: list[bytes] = []  # the pieces of a line without its line end yet
+        self.incomplete = self.closed = False
+        self._pos = 0  # the input offset of the first byte not parsed yet (of _tail, if any)
+        self._tail: list[bytes] = []  # bytes after the last line end (pieces, joined later)
         self._tail_size = 0
-        self._kept = 0  # the bytes of complete lines at the start of _tail (see _keeps)
-        self._kept_eol = b""  # and their line end
+        self._kept = 0  # how many bytes of _tail are complete lines kept for their block
+        self._kept_eol = b""  # and the line end they were read with
+        self._bom: bytes | None = b""  # the first bytes while they may be a BOM, then None
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
-        self._edge = True  # _head or _skip_lf: the next read needs _edge_bytes
-        # the block in progress (when a read ended inside it): its first line's offset (-1: no
-        # block), its fields so far and the size of its lines
+        self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
+        # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
         self._event: str | None = None
         self._data: list[bytes] | None = None
@@ -222,37 +114,30 @@ class SSEParser:
         Raises:
             EventTooLargeError: an event exceeds ``max_event_size``.
         """
-        if self._edge:  # the first bytes (a BOM?), or a read after a CR (the LF of a CRLF?)
-            data = self._edge_bytes(data)
-            if not data:
-                return []
+        if self._edge and not (data := self._edge_bytes(data)):
+            return []
         lf = data.rfind(b"\n")
         cr = data.rfind(b"\r")
-        if lf < 0 and cr < 0:  # no line end: the pending line grows (its pieces joined later)
-            if data:
-                self._tail.append(data)
-                self._tail_size += len(data)
-                if self._tail_size - self._kept > self.max_event_size:
-                    self._too_large(self._start if self._start >= 0 else self._pos, [])
-            return []
-        complete = max(lf, cr) + 1  # the end of the last complete line
-        buf = data
-        kept = self._kept
+        out: list[ServerSentEvent] = []
+        if lf < 0 and cr < 0:  # no line end: only the pending line grows
+            self._tail.append(data)
+            self._tail_size += len(data)
+            self._check_tail(out)
+            return out
+        complete = (lf if lf > cr else cr) + 1  # the end of the last complete line
+        buf, kept = data, self._kept
         if self._tail:
             buf = b"".join([*self._tail, data])
             complete += self._tail_size
-            self._tail = []
-            self._tail_size = self._kept = 0
+            self._tail, self._tail_size, self._kept = [], 0, 0
         eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
         if kept and eol != self._kept_eol:
             eol = b"\r\n"
-        blank, sep, pattern = _MODES[eol]
+        blank, sep, _, _ = _MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
-        base = self._pos
-        pos = 0
-        out: list[ServerSentEvent] = []
+        base, pos = self._pos, 0
         try:
-            if self._start >= 0:  # the rest of the block in progress, line by line
+            if self._start >= 0:  # the rest of the block in progress
                 if buf.startswith(eol):
                     pos = len(eol)
                 else:
@@ -260,24 +145,24 @@ class SSEParser:
                     pos = complete if at < 0 else at + len(blank)
                 self._lines(buf[:pos], base, sep, out)
             stop = buf.rfind(blank, pos, complete)
-            if stop >= 0:  # complete blocks: one pass
+            if stop >= 0:  # whole blocks
                 stop += len(blank)
-                self._blocks(buf, pos, stop, eol, pattern, out)
+                self._blocks(buf, pos, stop, eol, out)
                 pos = stop
-            if pos < complete:  # the complete lines of a block that goes on in the next read
-                if (pos or not kept) and self._keeps(buf, pos, complete, eol):
-                    self._kept = complete - pos  # parsed with the rest of the block
-                    self._kept_eol = eol
-                    complete = pos
+            if pos < complete:  # the complete lines of a block that goes on
+                if (
+                    (pos or not kept)
+                    and complete - pos <= self.max_event_size
+                    and _inert(buf, pos, complete, eol)
+                ):  # kept, to be parsed with the rest of the block (once)
+                    self._kept, self._kept_eol, complete = complete - pos, eol, pos
                     self._edge = self._skip_lf = False
                 else:
                     self._lines(buf[pos:complete], base + pos, sep, out)
             self._pos = base + complete
             if complete < len(buf):
-                self._tail = [buf[complete:]]
-                self._tail_size = len(buf) - complete
-                if self._tail_size - self._kept > self.max_event_size:
-                    self._too_large(self._start if self._start >= 0 else self._pos, out)
+                self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
+                self._check_tail(out)
         except EventTooLargeError as exc:
             exc.events = out
             raise
@@ -285,75 +170,48 @@ class SSEParser:
         return out
 
     def _edge_bytes(self, data: bytes) -> bytes:
-        """``data`` without a leading BOM (when it starts the input) or a leading LF (when the
-        last read ended with a CR); ``b""`` while the first bytes might still be a BOM."""
-        if self._head is not None:
-            data = self._head + data
+        """``data`` without a BOM that starts the input, or the LF of a CRLF cut by reads;
+        ``b""`` while the first bytes may still be a BOM."""
+        if self._bom is not None:
+            data = self._bom + data
             if len(data) < 3 and _BOM.startswith(data):
-                self._head = data
+                self._bom = data
                 return b""
-            self._head = None
+            self._bom = None
             if data.startswith(_BOM):
                 data = data[3:]
                 self._pos = 3
         if self._skip_lf and data:
-            self._edge = self._skip_lf = False
+            self._skip_lf = False
             if data[0] == 10:
                 data = data[1:]
                 self._pos += 1
         self._edge = self._skip_lf
         return data
 
-    @staticmethod
-    def _acts(buf: bytes, pos: int, end: int) -> bool:
-        """Whether the lines ``buf[pos:end]`` (from the start of a line) hold a line that acts
-        by itself, at once and every time: ``id`` or ``retry``."""
-        return buf.startswith((b"id", b"retry"), pos) or _ACTS.search(buf, pos, end) is not None
+    def _blocks(self, buf: bytes, pos: int, stop: int, eol: bytes, out: list[Any]) -> None:
+        """Dispatch the events of ``buf[pos:stop]``, whole blocks with line ends mostly ``eol``.
 
-    def _keeps(self, buf: bytes, pos: int, end: int, eol: bytes) -> bool:
-        """Whether the complete lines ``buf[pos:end]`` that start a block may wait to be parsed
-        with the rest of it (once: see ``feed``): they fit the size limit, hold no line that
-        acts at once (``id``, ``retry``) and no line end of another kind."""
-        if end - pos > self.max_event_size or self._acts(buf, pos, end):
-            return False
-        if len(eol) == 1:
-            return True
-        part = buf[pos:end]
-        crlf = part.count(b"\r\n")
-        return crlf == part.count(b"\r") == part.count(b"\n")
-
-    def _blocks(
-        self,
-        buf: bytes,
-        pos: int,
-        stop: int,
-        eol: bytes,
-        pattern: re.Pattern[bytes],
-        out: list[ServerSentEvent],
-    ) -> None:
-        """Dispatch the events of ``buf[pos:stop]``: whole blocks, the last one ending with a
-        blank line, and line ends mostly ``eol``.
-
-        The lines before the data line of an event (its "head") go through :meth:`_lines` the
-        first time; the event name of a head without ``id``/``retry`` lines (which act every
-        time) is remembered for the next events. A leading ``id: x`` line is read directly.
+        The lines before the data line of an event go through :meth:`_lines` the first time
+        they are seen; then their event name is remembered, unless an ``id`` or ``retry`` line
+        among them must act every time. A leading ``id: x`` line is read directly.
         """
         base = self._pos
         start = base + pos  # the input offset of the current block
         size = len(eol)
-        fixed = 6 + 2 * size  # the bytes of a canonical event besides its lines and value
+        fixed = 6 + 2 * size  # the bytes of an event besides its lines before data and value
         check = stop - pos > self.max_event_size  # (no block of a smaller region is too large)
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
         append = out.append
-        for idline, head, value, other, odd in pattern.findall(buf, pos, stop):
+        for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
             if other:  # any other block: line by line
                 self._lines(other, start, eol, out)
                 start += len(other)
                 last_id = self.last_event_id or None
                 continue
-            if odd or (lone and 10 in value):  # a line end of another kind: the rest by lines
+            if odd or (lone and 10 in value):  # another line end: the rest line by line
                 self._lines(buf[start - base : stop], start, None, out)
                 return
             end = start + len(idline) + len(head) + len(value) + fixed
@@ -361,7 +219,7 @@ class SSEParser:
             if name is _UNKNOWN or check:
                 self._lines(buf[start - base : end - base], start, eol, out)
                 last_id = self.last_event_id or None
-                if len(names) < 64 and not self._acts(head, 0, len(head)):
+                if len(names) < 64 and _inert(head, 0, len(head), eol):
                     names[head] = out[-1].event
             else:
                 if idline:
@@ -372,19 +230,17 @@ class SSEParser:
             start = end
 
     def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
-        """Interpret the lines of ``chunk`` (which ends with a line end) one by one; ``pos`` is
-        its input offset, ``sep`` its line end (``None``: any, or several kinds)."""
+        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end), split
+        on ``sep`` (``None``: on any line end)."""
         if sep:
             lines = chunk.split(sep)
             lines.pop()
             ends: Iterable[int] = repeat(len(sep))
         else:
             parts = _EOL.split(chunk)
-            lines = parts[::2]
-            ends = map(len, parts[1::2])
+            lines, ends = parts[::2], map(len, parts[1::2])
         start, event, data, retry = self._start, self._event, self._data, self._block_retry
-        size = self._size
-        limit = self.max_event_size
+        size, limit = self._size, self.max_event_size
         for line, eol in zip(lines, ends, strict=False):
             if not line:  # a blank line: dispatch
                 pos += eol
@@ -414,17 +270,16 @@ class SSEParser:
                 self._set_id(value)
             elif name == b"retry" and value.isdigit():
                 self.retry = retry = int(value)
-        self._start, self._event, self._data, self._block_retry, self._size = (
-            start,
-            event,
-            data,
-            retry,
-            size,
-        )
+        self._start, self._event, self._data, self._block_retry = start, event, data, retry
+        self._size = size
 
     def _set_id(self, value: bytes) -> None:
         if 0 not in value:  # an id with a NUL is ignored
             self.last_event_id = value.decode("utf-8", "replace")
+
+    def _check_tail(self, out: list[ServerSentEvent]) -> None:
+        if self._tail_size - self._kept > self.max_event_size:  # the pending line
+            self._too_large(self._start if self._start >= 0 else self._pos, out)
 
     def _too_large(self, offset: int, out: list[ServerSentEvent]) -> None:
         raise EventTooLargeError(
@@ -444,19 +299,28 @@ class SSEParser:
             return []
         self.closed = True
         out: list[ServerSentEvent] = []
-        self._head = None  # (bytes that might still have been a BOM: not a line)
-        pending = b"".join(self._tail)
-        end = self._pos + len(pending)  # the end of the input
-        if pending:  # complete lines kept for their block, then a last line without line end
-            self._lines(pending[: self._kept], self._pos, None, out)
-            if len(pending) > self._kept:
-                self._lines(pending[self._kept :] + b"\n", self._pos + self._kept, b"\n", out)
+        pending, kept, pos = (self._bom or b"") + b"".join(self._tail), self._kept, self._pos
+        self._bom = None  # (first bytes that were not a whole BOM: a line)
+        self._lines(pending[:kept], pos, None, out)  # lines kept for their block
+        if len(pending) > kept:  # a last line without its line end
+            self._lines(pending[kept:] + b"\n", pos + kept, b"\n", out)
         if self._data is not None:
             self.incomplete = True
-            if self.dispatch_incomplete:  # a blank line that ends at the end of the input
-                self._lines(b"\n", end - 1, b"\n", out)
+            if self.dispatch_incomplete:  # as if a blank line ended at the end of the input
+                self._lines(b"\n", pos + len(pending) - 1, b"\n", out)
         self.events_dispatched += len(out)
         return out
+
+
+def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
+    """Whether the lines ``buf[pos:end]`` (with line ends ``eol``) hold no line that acts at
+    once and every time (``id``, ``retry``), no blank line and no line end of another kind."""
+    if buf.startswith((b"id", b"retry", b"\r", b"\n"), pos) or _MODES[eol][3].search(buf, pos, end):
+        return False
+    if len(eol) == 1:
+        return True
+    part = buf[pos:end]
+    return part.count(b"\r\n") == part.count(b"\r") == part.count(b"\n")
 
 
 def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
@@ -509,8 +373,5 @@ def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
 def _check(field: str, value: object, forbidden: str) -> None:
     if not isinstance(value, str):
         raise UsageError(f"expected {field} to be a str, found {type(value).__name__}")
-    for char in forbidden:
-        if char in value:
-            raise UsageError(
-                f"expected {field} without {char!r} (it would not parse back), found {value!r:.60}"
-            )
+    if any(char in value for char in forbidden):
+        raise UsageError(f"expected {field} without {forbidden!r}, found {value!r:.60}")

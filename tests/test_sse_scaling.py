@@ -68,7 +68,7 @@ def test_regex_work_is_linear_in_the_input(
     monkeypatch: pytest.MonkeyPatch, kind: str, eol: bytes, read: int | None
 ) -> None:
     counters = {key: CountingPattern(mode[2]) for key, mode in _sse._MODES.items()}
-    modes = {key: (*mode[:2], counters[key]) for key, mode in _sse._MODES.items()}
+    modes = {key: (*mode[:2], counters[key], *mode[3:]) for key, mode in _sse._MODES.items()}
     monkeypatch.setattr(_sse, "_MODES", modes)
     counters[b"any"] = CountingPattern(_sse._EOL)
     monkeypatch.setattr(_sse, "_EOL", counters[b"any"])
