@@ -206,10 +206,14 @@ class SSEParser:
         last_id = self.last_event_id or None
         append = out.append
         for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
-            if other:  # any other block: line by line
-                self._lines(other, start, eol, out)
+            if other:  # any other block: line by line, unless one blank line or one comment
+                idle = len(other) == size or (
+                    other[0] == 58 and other.find(eol) + 2 * size == len(other)
+                )
+                if check or not idle:
+                    self._lines(other, start, eol, out)
+                    last_id = self.last_event_id or None
                 start += len(other)
-                last_id = self.last_event_id or None
                 continue
             if odd or (lone and 10 in value):  # another line end: the rest line by line
                 self._lines(buf[start - base : stop], start, None, out)
