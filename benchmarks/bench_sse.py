@@ -118,7 +118,8 @@ def event_reads(data: bytes, blank: bytes) -> list[bytes]:
 def split_in_crlf(reads: list[bytes]) -> list[bytes]:
     """The same bytes with each cut moved to the next CR-LF pair, between its CR and LF."""
     data = b"".join(reads)
-    cuts, at = [], 0
+    cuts: list[int] = []
+    at = 0
     for read in reads[:-1]:
         at += len(read)
         cut = data.find(b"\r\n", max(at - 1, cuts[-1] if cuts else 0)) + 1
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             if problem:
                 problems.append(f"{shape.key}, {name}: {problem}")
 
-    requirements = []
+    requirements: list[dict[str, Any]] = []
     for row in rows:
         if row.decoder == HTTPX:
             target = next(s.target for s in all_shapes if s.key == row.shape)
