@@ -40,6 +40,7 @@ __all__ = [
     "Mode",
     "Position",
     "TextProjection",
+    "at",
     "event_label",
     "fallback_id",
     "optional_str",
@@ -428,7 +429,7 @@ class TextProjection(Encoder):
             if not isinstance(block, dict):
                 self.count_fields("message_start.message", {"content": None})
                 continue
-            out.append(self._content(BlockStart(index=index, block=block, **_at(event))))
+            out.append(self._content(BlockStart(index=index, block=block, **at(event))))
             self.block_stop(BlockStop(index=index))
         return b"".join(out)
 
@@ -451,7 +452,7 @@ class TextProjection(Encoder):
                 self.count_fields(path, extra)
             text = block.get("text")
             if isinstance(text, str) and text:  # the API sends "", but text here is text
-                return self.text_delta(TextDelta(index=event.index, text=text, **_at(event)))
+                return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
         return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
@@ -495,5 +496,5 @@ class TextProjection(Encoder):
         return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
 
 
-def _at(event: ModelEvent) -> Position:
+def at(event: ModelEvent) -> Position:
     return {"event_number": event.event_number, "offset": event.offset}

@@ -33,7 +33,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, TextProjection, event_label, fallback_id, text_delta
+from ._base import Decoder, TextProjection, at, event_label, fallback_id, text_delta
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -266,8 +266,15 @@ class LegacyEncoder(TextProjection):
         if stop is None:
             return b""
         self.stop = stop
-        self.seal(Ping, StreamEnd, Done, Unknown)  # then only pings and [DONE]
+        self.seal(Ping, StreamEnd, Done, Unknown)  # then only pings and [DONE] ...
+        self.handlers[StreamError] = self._error_after_stop
         return self._event(self._stopped(*stop, "null"), event.extra)
+
+    def _error_after_stop(self, event: StreamError) -> bytes:
+        """... and an error (which ends the input) has no place: counted, and the complete
+        message ends with its ``[DONE]``."""
+        self.after_end(event)
+        return self.stream_end(StreamEnd(**at(event)))
 
     def stream_end(self, event: StreamEnd) -> bytes:
         self.end_extras(event)
