@@ -108,6 +108,14 @@ class Decoder:
             extra = {k: v for k, v in payload.items() if k not in known}
         return values, extra
 
+    def skip_empty(self, extra: dict[str, Any], path: str) -> None:
+        """Count an event whose new text is empty (nothing to write), and its unknown fields,
+        which then have no place (unless the event is written verbatim: same dialect)."""
+        self.report.skipped_empty_deltas += 1
+        if extra and self.report.target is not self.dialect:
+            for key in extra:
+                self.report.dropped_fields[f"{path}.{key}"] += 1
+
     def position(self, sse: ServerSentEvent, number: int) -> Position:
         return {"event_number": number, "offset": sse.offset}
 
@@ -299,7 +307,10 @@ class Encoder:
             name = event_label(event.event)  # type: ignore[attr-defined]
             return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} after the end")
         if kind is StreamError:
-            return self.drop(event, "error_after_end", "an error after the final event")
+            out = self.drop(event, "error_after_end", "an error after the final event")
+            self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
+            self.count_fields("error", event.outer)  # type: ignore[attr-defined]
+            return out
         name = kind.__name__
         return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
 
@@ -463,8 +474,7 @@ class TextProjection(Encoder):
         return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
 
     def block_stop(self, event: BlockStop) -> bytes:
-        if event.index not in self._dropped_blocks:
-            self.count_fields("content_block_stop", event.extra)
+        self.count_fields("content_block_stop", event.extra)
         self._dropped_blocks.discard(event.index)
         return b""
 
@@ -484,8 +494,8 @@ class TextProjection(Encoder):
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
         if stop is not None and stop != self.stop:
-            return self.drop(event, "message_delta", "a second stop reason")
-        if stop is not None:
+            self.drop(event, "message_delta", "a second stop reason")
+        if stop is not None:  # (stop_fields counted them otherwise)
             self.count_fields("message_delta", event.extra)
         return b""
 

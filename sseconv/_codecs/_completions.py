@@ -126,7 +126,7 @@ class CompletionsDecoder(Decoder):
         if text:
             out.append(text_delta(text, 0, extra, number, sse.offset))
         elif stop_reason is None:
-            self.report.skipped_empty_deltas += 1
+            self.skip_empty(extra, "completion")
         if stop_reason is not None:
             pos: Position = self.position(sse, number)
             out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))

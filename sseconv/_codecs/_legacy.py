@@ -124,7 +124,7 @@ class LegacyDecoder(Decoder):
             self._parts.append(delta)
             out.append(text_delta(delta, 0, extra, number, sse.offset))
         elif stop_reason is None and exception is None:
-            self.report.skipped_empty_deltas += 1
+            self.skip_empty(extra, "completion")
         if exception is not None:
             error_type, message = parse_exception(exception)
             out.append(

@@ -211,7 +211,8 @@ class MessagesDecoder(Decoder):
                 raise self.malformed(sse, number, "expected a string 'text' in a text_delta")
             if self._blocks[index] == "text":
                 if not text:
-                    self.report.skipped_empty_deltas += 1
+                    extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
+                    self.skip_empty(extra, "content_block_delta.delta")
                     return None
                 return TextDelta(
                     extra={k: v for k, v in delta.items() if k not in ("type", "text")},
