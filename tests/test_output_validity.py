@@ -441,3 +441,16 @@ def test_validate_warns_of_lines_cut_after_the_last_event() -> None:
     found = sseconv.validate([data + b"event: ping\n"])
     assert [(p.severity, p.offset) for p in found] == [("warning", len(data))]
     assert "expected a blank line after the last lines" in found[0].message
+
+
+def test_extra_fields_never_replace_a_messages_payload_type() -> None:
+    # (found by the mutation fuzz) a completions payload read as legacy in lenient mode: its
+    # "type" is an unknown legacy field, which must not become message_delta's "type".
+    final = sse(
+        None,
+        '{"type":"completion","completion":" Hi","stop_reason":"stop_sequence","stop":null}',
+    )
+    data = legacy_event(" Hi", eol="\n") + final + legacy_done(eol="\n")
+    out, report = convert_all(data, "messages", source="legacy")
+    assert_valid(out, "messages")
+    assert report.dropped_fields == {"completion.type": 1}

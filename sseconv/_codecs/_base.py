@@ -265,8 +265,8 @@ class Encoder:
         the event does not plainly belong to another dialect."""
         if self.ended or name in self.names:
             return False
-        if name is None and data == "[DONE]":
-            return False
+        if data == "[DONE]" and name in (None, "done"):
+            return False  # read as a stray [DONE]
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
 

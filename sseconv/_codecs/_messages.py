@@ -360,7 +360,8 @@ class MessagesEncoder(Encoder):
             stop_reason, stop_sequence = "end_turn", None
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
         delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
-        payload = {"type": "message_delta", "delta": delta, "usage": usage, **event.extra}
+        extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
+        payload = {"type": "message_delta", "delta": delta, "usage": usage, **extra}
         return out + self.frame("message_delta", dump(payload))
 
     def stream_end(self, event: StreamEnd) -> bytes:
