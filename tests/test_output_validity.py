@@ -254,6 +254,17 @@ def test_a_head_line_without_its_event_is_not_written_and_is_reported(to: str) -
         assert out == b"".join(events[:-1]) + b": keep-alive\n\n"
 
 
+@pytest.mark.parametrize("to", DIALECTS)
+def test_a_cut_event_after_a_finished_stream_is_reported(to: str) -> None:
+    data = messages_stream([text_block(" Hi")])
+    out, report = convert_all(data + b"event: ping\n", to, pings="drop")
+    assert out == convert_all(data, to, pings="drop")[0]
+    assert report.finished and report.incomplete_block
+    assert report.warnings()[0] == (
+        "the input ended inside an event after the end of the stream (not written)"
+    )
+
+
 def test_a_trailing_comment_after_a_finished_stream_is_written() -> None:
     data = messages_stream([text_block(" Hi")]) + b": bye\n\n"
     out, report = convert_all(data, "messages")
