@@ -67,10 +67,6 @@ class Report:
         if not self.finished:
             where = " (it ended inside an event)" if self.incomplete_block else ""
             lines.append(f"input incomplete: the stream did not finish{where}")
-        elif self.incomplete_block:
-            lines.append(
-                "the input ended inside an event after the end of the stream (not written)"
-            )
         for kind, count in sorted(self.dropped.items()):
             why = _WHY.get(kind, "no place in {target}").format(target=self.target)
             lines.append(f"dropped {count} × {kind} ({why})")
