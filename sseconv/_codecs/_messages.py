@@ -320,9 +320,11 @@ class MessagesEncoder(Encoder):
         return self.frame("content_block_start", dump(payload))
 
     def _text_block(self, index: int) -> bytes:
-        """Open the one text block of a synthesized stream."""
+        """Open the one text block of a synthesized stream (unless it is open)."""
         if self._text_index is None:
             self._text_index = max(index, self._next_index)
+        elif self._text_index in self._open:
+            return b""
         block = {"type": "text", "text": ""}
         return self.block_start(BlockStart(index=self._text_index, block=block))
 
