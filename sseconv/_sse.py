@@ -108,6 +108,12 @@ class SSEParser:
         self._size = 0
         self._names: dict[bytes, str | None] = {b"": None}  # event names by the lines before data
 
+    @property
+    def block_offset(self) -> int | None:
+        """After :meth:`close`: the input offset of the first line of the block the input ended
+        inside (lines after the last blank line, even without data), or ``None``."""
+        return self._start if self._start >= 0 else None
+
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Parse more input and return the events it completes, in order.
 
