@@ -99,6 +99,7 @@ class SSEParser:
         self._kept_eol = b""  # and the line end they were read with
         self._bom: bytes | None = b""  # the first bytes while they may be a BOM, then None
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
+        self._virtual = False  # and that LF was parsed already (see feed)
         self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
         # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
@@ -141,6 +142,13 @@ class SSEParser:
             eol = b"\r\n"
         blank, sep, _, _ = _MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
+        # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
+        # (the event is due now), which the next read then skips or, if it lacks it, takes back.
+        virtual = self._skip_lf and eol == b"\r\n" and buf.endswith(b"\n\r")
+        if virtual:
+            buf += b"\n"
+            complete += 1
+        self._virtual = virtual
         base, pos = self._pos, 0
         try:
             if self._start >= 0:  # the rest of the block in progress
@@ -172,6 +180,8 @@ class SSEParser:
         except EventTooLargeError as exc:
             exc.events = out
             raise
+        if virtual and out and out[-1].end == self._pos:  # its end stops at the CR
+            out[-1] = ServerSentEvent(*out[-1][:4], offset=out[-1].offset, end=self._pos - 1)
         self.events_dispatched += len(out)
         return out
 
@@ -191,7 +201,9 @@ class SSEParser:
             self._skip_lf = False
             if data[0] == 10:
                 data = data[1:]
-                self._pos += 1
+                self._pos += not self._virtual
+            elif self._virtual:
+                self._pos -= 1
         self._edge = self._skip_lf
         return data
 
@@ -329,8 +341,9 @@ def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
         return False
     if len(eol) == 1:
         return True
-    part = buf[pos:end]
-    return part.count(b"\r\n") == part.count(b"\r") == part.count(b"\n")
+    part = buf[pos:end]  # (a last CR may be the first half of a CRLF)
+    crlf = part.count(b"\r\n")
+    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + part.endswith(b"\r")
 
 
 def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
