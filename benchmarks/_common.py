@@ -32,7 +32,10 @@ def best_times(
     min_rounds: int = 3,
     clock: Callable[[], float] = time.process_time,
 ) -> dict[str, float]:
-    """Best wall time (``time.perf_counter``) of each function, in seconds.
+    """Best time of each function by ``clock``, in seconds: CPU time by default.
+
+    CPU time (``time.process_time``) leaves out the time the process waits while other jobs
+    run, so ratios measured on a shared, busy machine move far less than with wall time.
 
     The functions run interleaved, one call each per round, so a change in machine load hits
     all of them alike. Rounds stop after ``max_rounds``, or once ``min_rounds`` are done and
@@ -105,6 +108,7 @@ def environment() -> dict[str, str]:
         "sseconv": _version("sseconv"),
         "httpx-sse": _version("httpx-sse"),
         "anthropic": _version("anthropic"),
+        "openai": _version("openai"),
     }
 
 
