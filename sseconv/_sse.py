@@ -341,9 +341,10 @@ def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
         return False
     if len(eol) == 1:
         return True
-    part = buf[pos:end]  # (a last CR may be the first half of a CRLF)
+    part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
     crlf = part.count(b"\r\n")
-    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + part.endswith(b"\r")
+    cut = end == len(buf) and part.endswith(b"\r")
+    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + cut
 
 
 def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:

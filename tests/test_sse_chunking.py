@@ -84,6 +84,33 @@ def reads_ending_after_a_cr(reads: list[bytes]) -> set[int]:
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_each_event_comes_from_the_read_that_completes_it(seed: int) -> None:
+    rng = random.Random(f"timing:{seed}")
+    for _ in range(400):
+        data = random_stream(rng)
+        ref = reference_parse(data)
+        parser = SSEParser()
+        got: list[ServerSentEvent] = []
+        fed = 0
+        for read in random_reads(rng, data):
+            got += parser.feed(read)
+            fed += len(read)
+            due = sum(1 for end in ref.dispatch_ends if end <= fed)
+            assert fields(got) == ref.events[:due], (data, fed)
+
+
+def test_a_lone_cr_blank_line_in_a_crlf_read_dispatches_at_once() -> None:
+    parser = SSEParser()
+    assert fields(parser.feed(b"data: a\r\n\rdata: b")) == [(None, "a", None, None)]
+    assert fields(parser.feed(b"\r\n\r\n")) == [(None, "b", None, None)]
+    parser = SSEParser()
+    assert parser.feed(b": c\r\n\rdata: " + b"x" * 20) == []  # (the comment block ended)
+    with pytest.raises(EventTooLargeError) as info:
+        SSEParser(max_event_size=10).feed(b": c\r\n\rdata: " + b"x" * 20)
+    assert info.value.offset == 6
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_events_and_positions_do_not_depend_on_the_reads(seed: int) -> None:
     rng = random.Random(f"positions:{seed}")
     for _ in range(500):
