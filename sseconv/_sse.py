@@ -3,7 +3,7 @@
 :class:`SSEParser` follows the WHATWG "interpreting an event stream" rules. It splits lines on
 bytes (CRLF, LF or CR, never U+2028 or U+0085), decodes field values afterwards (invalid UTF-8
 becomes U+FFFD), strips one leading BOM, and dispatches each event from the ``feed`` call that
-completes its blank line. :func:`encode_sse` writes events back.
+completes its blank line. :func:`encode_sse` (in ``_sse_event``) writes events back.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from itertools import repeat
 from typing import Any
 
-from ._errors import EventTooLargeError, UsageError
-from ._sse_event import ServerSentEvent
+from ._errors import EventTooLargeError
+from ._sse_event import ServerSentEvent, encode_sse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
@@ -345,57 +345,3 @@ def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
     crlf = part.count(b"\r\n")
     cut = end == len(buf) and part.endswith(b"\r")
     return crlf == part.count(b"\n") and part.count(b"\r") == crlf + cut
-
-
-def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
-    """Encode one event: ``event``, ``id``, ``retry`` lines, one ``data:`` line per line of data.
-
-    Every event that :class:`SSEParser` can produce is accepted, and parses back equal to itself
-    (an empty ``id``, which resets the last event ID, is written and parses back as ``None``).
-    Anything that would parse back as something else is refused.
-
-    Args:
-        event: the event to write.
-        eol: ``"\\n"`` (default) or ``"\\r\\n"``.
-
-    Returns:
-        The wire bytes, ending with the blank line that dispatches the event.
-
-    Raises:
-        UsageError: ``eol`` is neither; ``event`` or ``id`` holds a CR or LF, ``id`` a NUL,
-            ``data`` a CR; ``retry`` is not a non-negative integer; or a text holds a lone
-            surrogate (it has no UTF-8 form).
-    """
-    if eol not in ("\n", "\r\n"):
-        raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
-    name, data, event_id, retry = event[:4]
-    parts = []
-    if name is not None:
-        _check("event", name, "\r\n")
-        parts.append(f"event: {name}")
-    if event_id is not None:
-        _check("id", event_id, "\r\n\0")
-        parts.append(f"id: {event_id}")
-    if retry is not None:
-        if type(retry) is not int or retry < 0:
-            raise UsageError(f"expected retry to be a non-negative int, found {retry!r}")
-        parts.append(f"retry: {retry}")
-    _check("data", data, "\r")
-    if "\n" in data:
-        parts.extend(f"data: {line}" for line in data.split("\n"))
-    else:
-        parts.append(f"data: {data}")
-    parts.append(eol)
-    try:
-        return eol.join(parts).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise UsageError(
-            f"expected text encodable as UTF-8, found a lone surrogate at {exc.start}"
-        ) from None
-
-
-def _check(field: str, value: object, forbidden: str) -> None:
-    if not isinstance(value, str):
-        raise UsageError(f"expected {field} to be a str, found {type(value).__name__}")
-    if any(char in value for char in forbidden):
-        raise UsageError(f"expected {field} without {forbidden!r}, found {value!r:.60}")

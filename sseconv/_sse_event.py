@@ -1,14 +1,16 @@
-"""The server-sent event that :class:`sseconv.SSEParser` dispatches and ``encode_sse`` writes."""
+"""The server-sent event that :class:`sseconv.SSEParser` dispatches, and :func:`encode_sse`."""
 
 from __future__ import annotations
 
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ._errors import UsageError
+
 if TYPE_CHECKING:
     import httpx_sse
 
-__all__ = ["ServerSentEvent"]
+__all__ = ["ServerSentEvent", "encode_sse"]
 
 _new = tuple.__new__
 
@@ -110,3 +112,57 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         from .httpx import from_httpx_sse
 
         return from_httpx_sse(event)
+
+
+def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
+    """Encode one event: ``event``, ``id``, ``retry`` lines, one ``data:`` line per line of data.
+
+    Every event that :class:`SSEParser` can produce is accepted, and parses back equal to itself
+    (an empty ``id``, which resets the last event ID, is written and parses back as ``None``).
+    Anything that would parse back as something else is refused.
+
+    Args:
+        event: the event to write.
+        eol: ``"\\n"`` (default) or ``"\\r\\n"``.
+
+    Returns:
+        The wire bytes, ending with the blank line that dispatches the event.
+
+    Raises:
+        UsageError: ``eol`` is neither; ``event`` or ``id`` holds a CR or LF, ``id`` a NUL,
+            ``data`` a CR; ``retry`` is not a non-negative integer; or a text holds a lone
+            surrogate (it has no UTF-8 form).
+    """
+    if eol not in ("\n", "\r\n"):
+        raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
+    name, data, event_id, retry = event[:4]
+    parts = []
+    if name is not None:
+        _check("event", name, "\r\n")
+        parts.append(f"event: {name}")
+    if event_id is not None:
+        _check("id", event_id, "\r\n\0")
+        parts.append(f"id: {event_id}")
+    if retry is not None:
+        if type(retry) is not int or retry < 0:
+            raise UsageError(f"expected retry to be a non-negative int, found {retry!r}")
+        parts.append(f"retry: {retry}")
+    _check("data", data, "\r")
+    if "\n" in data:
+        parts.extend(f"data: {line}" for line in data.split("\n"))
+    else:
+        parts.append(f"data: {data}")
+    parts.append(eol)
+    try:
+        return eol.join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UsageError(
+            f"expected text encodable as UTF-8, found a lone surrogate at {exc.start}"
+        ) from None
+
+
+def _check(field: str, value: object, forbidden: str) -> None:
+    if not isinstance(value, str):
+        raise UsageError(f"expected {field} to be a str, found {type(value).__name__}")
+    if any(char in value for char in forbidden):
+        raise UsageError(f"expected {field} without {forbidden!r}, found {value!r:.60}")
