@@ -145,7 +145,10 @@ class Validator(_Reader):
         self._events(events, out, at_end=True)
         if self._stopped:
             return out
-        if self._decoder is None:
+        body_error = self._not_event_stream()
+        if body_error is not None:
+            out.append(Problem(body_error.message))
+        elif self._decoder is None:
             out.append(Problem("expected a stream, found no event", offset=self._fed))
         elif not self._decoder.finished:
             out.append(Problem(_INCOMPLETE, self.events + 1, self._fed))
