@@ -16,7 +16,13 @@ from ._errors import BODY_LIMIT, APIError, InputError, NotEventStreamError
 from ._json import load_object
 from ._sse import ServerSentEvent
 
-__all__ = ["BODY_LIMIT", "is_event_stream_media", "is_not_event_stream", "not_event_stream"]
+__all__ = [
+    "BODY_LIMIT",
+    "api_answer",
+    "is_event_stream_media",
+    "is_not_event_stream",
+    "not_event_stream",
+]
 
 _BOM = b"\xef\xbb\xbf"
 _SPACE = b" \t\r\n\f\v"
@@ -24,6 +30,11 @@ _SPACE = b" \t\r\n\f\v"
 _SSE_LINE = re.compile(rb"(?::|(?:data|event|id|retry)(?::|\r|\n|$))", re.MULTILINE)
 _LINE_START = re.compile(rb"(?:^|(?<=[\r\n]))")
 _PREVIEW = 40
+
+
+def api_answer(error_type: str, message: str) -> str:
+    """How an API error is told, whether it came instead of a stream or ended one."""
+    return f"the API answered {error_type}: {message}"
 
 
 def is_not_event_stream(head: bytes | bytearray) -> bool:
@@ -76,7 +87,7 @@ def not_event_stream(
     else:
         request_id = payload.get("request_id")
         return APIError(
-            f"the API answered {error.type}: {error.message}{status}",
+            api_answer(error.type, error.message) + status,
             error=payload["error"],
             request_id=request_id if isinstance(request_id, str) else None,
             **known,

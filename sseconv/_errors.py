@@ -207,4 +207,3 @@ class APIError(NotEventStreamError):
         self.error_type: str = error["type"]
         self.error_message: str = error.get("message", "")
         self.request_id = request_id
-

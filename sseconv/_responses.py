@@ -84,9 +84,9 @@ class _Brotli:
     def __init__(self, coding: str) -> None:
         self._obj = _BROTLI.Decompressor()
         self._fed = False
-        self._process: Callable[[bytes], bytes] = getattr(self._obj, "process", None) or getattr(
-            self._obj, "decompress"  # noqa: B009 (brotli vs brotlicffi)
-        )
+        # brotli's Decompressor has process(), brotlicffi's decompress()
+        process = getattr(self._obj, "process", None)
+        self._process: Callable[[bytes], bytes] = process or self._obj.decompress
 
     def decompress(self, data: bytes) -> bytes:
         self._fed = self._fed or bool(data)
@@ -310,7 +310,8 @@ def response_of(stream: Any) -> Response | None:
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
             body: bytes = stream.content
             return Response(stream, stream.status_code, headers, lambda: (body,), None, False)
-        return Response(stream, stream.status_code, headers, stream.iter_raw, stream.aiter_raw, True)
+        raw = stream.iter_raw, stream.aiter_raw
+        return Response(stream, stream.status_code, headers, *raw, True)
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
         return Response(
             stream,

@@ -46,12 +46,12 @@ from typing import TYPE_CHECKING, Any, cast, overload
 import httpx
 import httpx_sse
 
+from ._body import is_event_stream_media
 from ._codecs import Mode
 from ._convert import DETECT_LIMIT, Converter, EventReader
 from ._dialect import Dialect
-from ._errors import InputError, SSEConvError, UsageError
+from ._errors import SSEConvError, UsageError
 from ._events import ModelEvent
-from ._body import is_event_stream_media
 from ._legacy_adapter import (
     APIError,
     NotEventStreamError,
@@ -59,6 +59,7 @@ from ._legacy_adapter import (
     abyte_chunks,
     byte_chunks,
 )
+from ._report import Report
 from ._responses import (
     DECODABLE,
     ContentDecoder,
@@ -67,7 +68,6 @@ from ._responses import (
     note_response,
     response_of,
 )
-from ._report import Report
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._versions import dialect_for_version
 
@@ -76,8 +76,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECODABLE",
-    "APIError",
     "REPORT_EXTENSION",
+    "APIError",
     "AsyncConvertingTransport",
     "AsyncEventIterator",
     "ConversionTransportError",
