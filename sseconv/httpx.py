@@ -13,7 +13,9 @@ Reading::
     with sseconv.httpx.connect(client, "POST", url, json=body) as events:  # via httpx-sse
         for event in events: ...
 
-Converting (today's SDK served by a 2023 recording, or a 2023 client by today's API)::
+Converting responses (today's SDK served by anything that streams a 2023 dialect, e.g. a
+replayed recording; a 2023 client against today's API also needs its *requests* translated,
+which this transport does not do: it rewrites responses only)::
 
     http_client = httpx2.Client(transport=ConvertingTransport(httpx2.HTTPTransport()))
     anthropic.Anthropic(http_client=http_client)
