@@ -4,7 +4,8 @@ Recognized by their methods (no client library is imported here):
 
 - ``httpx`` / ``httpx2`` responses (``iter_raw``): the raw body is read and its
   ``content-encoding`` undone by sseconv (:class:`ContentDecoder`), so that a corrupt *or cut*
-  compressed body is an error; a response already read gives its ``content``;
+  compressed body is an error (a coding sseconv cannot undo, such as ``zstd``, is left to
+  httpx: ``iter_bytes``); a response already read gives its ``content``;
 - ``requests`` responses (``iter_content``): read with ``iter_content(chunk_size=None)``
   (each piece as it arrives; urllib3 undoes the content-encoding);
 - ``aiohttp`` client responses (``content.iter_any()``; async only; aiohttp undoes the
@@ -151,6 +152,11 @@ class ContentDecoder:
         except Exception as exc:
             raise self._error(exc) from None
         return data
+
+
+def _decodable(header: str | None) -> bool:
+    codings = (c.strip().lower() for c in (header or "").split(","))
+    return all(c in DECODABLE for c in codings if c)
 
 
 def accept_encoding(value: str | None) -> str:
@@ -310,8 +316,12 @@ def response_of(stream: Any) -> Response | None:
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
             body: bytes = stream.content
             return Response(stream, stream.status_code, headers, lambda: (body,), None, False)
-        raw = stream.iter_raw, stream.aiter_raw
-        return Response(stream, stream.status_code, headers, *raw, True)
+        if _decodable(headers.get("content-encoding")):
+            raw = stream.iter_raw, stream.aiter_raw
+            return Response(stream, stream.status_code, headers, *raw, True)
+        # a coding only the library knows (zstd): its decoder, its errors made ours
+        decoded = stream.iter_bytes, stream.aiter_bytes
+        return Response(stream, stream.status_code, headers, *decoded, False)
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
         return Response(
             stream,

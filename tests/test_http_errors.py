@@ -318,3 +318,41 @@ async def test_aiohttp_bad_gzip_is_our_error(serve: Any) -> None:
         with pytest.raises(sseconv.NotEventStreamError) as info:
             [d async for d in sseconv.alegacy_completions(response)]
     assert isinstance(info.value.__cause__, aiohttp.ClientPayloadError)
+
+
+def test_a_coding_sseconv_cannot_undo_is_left_to_httpx() -> None:
+    """(zstd when ``zstandard`` is installed. Here a coding httpx does not know either: it
+    passes the bytes through as they are, and so does sseconv, as httpx alone would.)"""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream", "content-encoding": "x-unknown"}
+        return httpx.Response(200, headers=headers, content=COMPLETIONS)
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(handler)) as client,
+        client.stream("POST", "http://api.test/v1/complete") as response,
+    ):
+        assert texts(list(sseconv.legacy_completions(response))) == EXPECTED
+
+
+@pytest.mark.parametrize("reader", ["legacy_completions", "iter_events"])
+def test_a_decoding_error_raised_by_httpx_is_ours(reader: str) -> None:
+    class Failing(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield COMPLETIONS[:100]
+            raise httpx.DecodingError("Error -3 while decompressing data")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Failing())
+
+    read = (
+        sseconv.legacy_completions if reader == "legacy_completions" else sseconv.httpx.iter_events
+    )
+    with (
+        httpx.Client(transport=httpx.MockTransport(handler)) as client,
+        client.stream("POST", "http://api.test/v1/complete") as response,
+        pytest.raises(sseconv.NotEventStreamError, match="Error -3") as info,
+    ):
+        list(read(response))
+    assert isinstance(info.value.__cause__, httpx.DecodingError)
+    assert info.value.response is response
