@@ -314,14 +314,22 @@ def response_of(stream: Any) -> Response | None:
         return None
     if hasattr(stream, "iter_raw") and hasattr(stream, "status_code"):  # httpx, httpx2
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
-            body: bytes = stream.content
-            return Response(stream, stream.status_code, headers, lambda: (body,), None, False)
-        if _decodable(headers.get("content-encoding")):
-            raw = stream.iter_raw, stream.aiter_raw
-            return Response(stream, stream.status_code, headers, *raw, True)
-        # a coding only the library knows (zstd): its decoder, its errors made ours
-        decoded = stream.iter_bytes, stream.aiter_bytes
-        return Response(stream, stream.status_code, headers, *decoded, False)
+            read: bytes = stream.content
+            return Response(stream, stream.status_code, headers, lambda: (read,), None, False)
+        body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
+        sync_ok, async_ok = hasattr(body, "__iter__"), hasattr(body, "__aiter__")
+        ours = _decodable(headers.get("content-encoding"))
+        # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
+        sync = stream.iter_raw if ours else stream.iter_bytes
+        async_ = stream.aiter_raw if ours else stream.aiter_bytes
+        return Response(
+            stream,
+            stream.status_code,
+            headers,
+            sync if sync_ok else None,
+            async_ if async_ok else None,
+            ours,
+        )
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
         return Response(
             stream,

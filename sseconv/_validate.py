@@ -14,7 +14,14 @@ from typing import Any, Literal
 
 from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
-from ._errors import DetectionError, EventTooLargeError, InputError, SSEConvError, UsageError
+from ._errors import (
+    DetectionError,
+    EventTooLargeError,
+    InputError,
+    NotEventStreamError,
+    SSEConvError,
+    UsageError,
+)
 from ._events import Done
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 
@@ -116,6 +123,8 @@ class Validator(_Reader):
             self._feed(data, out)
         except EventTooLargeError as exc:
             self._stop(out, _problem(exc, _CANNOT_GO_ON))
+        except NotEventStreamError as exc:  # a long first line that is no SSE line
+            self._stop(out, _problem(exc))
         return out
 
     def close(self) -> list[Problem]:

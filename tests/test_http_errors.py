@@ -356,3 +356,17 @@ def test_a_decoding_error_raised_by_httpx_is_ours(reader: str) -> None:
         list(read(response))
     assert isinstance(info.value.__cause__, httpx.DecodingError)
     assert info.value.response is response
+
+
+@pytest.mark.anyio
+async def test_an_async_response_in_the_sync_reader_is_a_usage_error(serve: Any) -> None:
+    url = serve(Answer())
+    async with (
+        httpx.AsyncClient(timeout=TIMEOUT) as client,
+        client.stream("POST", url) as response,
+    ):
+        with pytest.raises(sseconv.UsageError, match="synchronously"):
+            sseconv.legacy_completions(response)
+        with pytest.raises(sseconv.UsageError, match="synchronously"):
+            sseconv.httpx.iter_events(response)
+        assert texts([d async for d in sseconv.alegacy_completions(response)]) == EXPECTED

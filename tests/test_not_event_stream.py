@@ -108,6 +108,8 @@ def test_a_long_line_without_sse_is_named_before_the_size_limit() -> None:
     body = b'{"error": "' + b"x" * 5000 + b'"}'
     with pytest.raises(sseconv.NotEventStreamError, match="not a server-sent event stream"):
         close_converter([body[:100], body[100:]], max_event_size=1000)
+    (problem,) = sseconv.validate([body], max_event_size=1000)
+    assert problem.message.startswith("not a server-sent event stream")
     stream = b"data: " + b"x" * 5000
     with pytest.raises(sseconv.EventTooLargeError):  # a real event: the limit applies
         close_converter([stream], max_event_size=1000)
