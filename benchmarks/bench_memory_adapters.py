@@ -28,10 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import environment, format_table  # noqa: E402
-from _streams import messages_stream  # noqa: E402
+from _common import environment, format_table
+from _streams import messages_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 
