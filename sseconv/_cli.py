@@ -534,7 +534,11 @@ Each input is converted on its own (its dialect detected unless --from), one aft
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
 "sseconv: FILE: warning: ...". A bad or cut input gives one line
 "sseconv: FILE: event N, byte B: what was expected, what was found" after everything
-convertible was written, status 1, and the next input is converted.
+convertible was written, status 1, and the next input is converted. Input that is no event
+stream at all gives "sseconv: FILE: the API answered TYPE: MESSAGE" (an API error answer) or
+"sseconv: FILE: not a server-sent event stream; ...". A stream that an API error ended is
+converted (the error in the target's form) with a warning; --fail-on-api-error makes it
+status 1.
 """
 
 _TEXT_EPILOG = """\
@@ -546,7 +550,9 @@ examples:
 
 The text is what the completion said: the completion deltas of a legacy or completions
 stream, the text blocks of a Messages stream (thinking, tool use, ... are not text).
-It is written as it arrives.
+It is written as it arrives. A stream that an API error ended has no answer: the text
+before the error is written, then "sseconv: FILE: event N, byte B: the API answered
+TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
 """
 
 _DETECT_EPILOG = """\
