@@ -15,7 +15,7 @@ events. As in the old client, a non-null ``exception`` is an ordinary dict (it i
 
 This module also turns every kind of stream sseconv accepts into byte chunks (used by
 :mod:`sseconv.httpx` too). It imports no HTTP library: responses and event sources are
-recognized by their methods (:mod:`sseconv._responses`).
+recognized by their methods (:mod:`sseconv._client_responses`).
 
 Streams accepted:
 
@@ -55,6 +55,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
+from ._client_responses import Response, note_response, response_of
 from ._codecs import Mode
 from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import DETECT_LIMIT, _Reader
@@ -70,7 +71,6 @@ from ._errors import (
 from ._events import ModelEvent, StreamError, StreamStop, TextDelta
 from ._json import load_object
 from ._report import Report
-from ._responses import Response, note_response, response_of
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class _ServerSentEventLike(Protocol):
 
 class _ResponseLike(Protocol):
     """A response of ``httpx``, ``httpx2``, ``requests`` or ``aiohttp`` (or an
-    ``httpx_sse.EventSource``, which has its response): see :mod:`sseconv._responses`."""
+    ``httpx_sse.EventSource``, which has its response): see :mod:`sseconv._client_responses`."""
 
     @property
     def headers(self) -> Any: ...

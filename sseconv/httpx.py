@@ -49,6 +49,14 @@ import httpx
 import httpx_sse
 
 from ._body import is_event_stream_media
+from ._client_responses import (
+    DECODABLE,
+    ContentDecoder,
+    Response,
+    accept_encoding,
+    note_response,
+    response_of,
+)
 from ._codecs import Mode
 from ._convert import DETECT_LIMIT, Converter, EventReader
 from ._dialect import Dialect
@@ -62,14 +70,6 @@ from ._legacy_adapter import (
     byte_chunks,
 )
 from ._report import Report
-from ._responses import (
-    DECODABLE,
-    ContentDecoder,
-    Response,
-    accept_encoding,
-    note_response,
-    response_of,
-)
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._versions import dialect_for_version
 
@@ -366,7 +366,7 @@ class ConversionTransportError(SSEConvError, _ErrorBase):
         return wrapped
 
 
-# -- content decoding: sseconv._responses ------------------------------------------------
+# -- content decoding: sseconv._client_responses ------------------------------------------------
 
 
 def _is_event_stream(headers: Any) -> bool:
