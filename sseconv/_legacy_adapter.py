@@ -19,7 +19,8 @@ recognized by their methods (:mod:`sseconv._client_responses`).
 
 Streams accepted:
 
-- ``bytes`` (a whole recording), or an iterable / async iterable of ``bytes`` chunks;
+- a source as :mod:`sseconv._source` reads it (any bytes-like object, a binary file), or an
+  iterable / async iterable of bytes-like chunks;
 - a response: ``httpx.Response`` / ``httpx2.Response`` (its raw body, whose content-encoding
   sseconv undoes), ``requests.Response`` (``iter_content``), ``aiohttp.ClientResponse`` (async
   only). Its status must be 2xx and its ``content-type``, when present, ``text/event-stream``;
@@ -71,6 +72,9 @@ from ._errors import (
 from ._events import ModelEvent, StreamError, StreamStop, TextDelta
 from ._json import load_object
 from ._report import Report
+from ._source import achunks as source_achunks
+from ._source import as_bytes
+from ._source import chunks as source_chunks
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
@@ -133,12 +137,10 @@ Stream: TypeAlias = (
 
 
 def _encode_item(item: Any) -> bytes:
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
     if isinstance(item, ServerSentEvent):
         return encode_sse(item)
-    if isinstance(item, str):
-        raise UsageError("expected bytes or server-sent events, found str (encode it first)")
+    if isinstance(item, (bytes, bytearray, memoryview, str)) or not hasattr(item, "data"):
+        return as_bytes(item)  # a chunk (bytes-like); a str or anything else: UsageError
     try:
         event, data, event_id, retry = item.event, item.data, item.id, item.retry
     except AttributeError:
@@ -150,10 +152,13 @@ def _encode_item(item: Any) -> bytes:
     return encode_sse(ServerSentEvent(event, data, event_id or None, retry))
 
 
-def _not_a_stream(stream: object) -> UsageError:
-    return UsageError(
-        "expected bytes, a response, an event source or an iterable of byte chunks or "
-        f"events, found {type(stream).__name__}"
+def _is_source(stream: object) -> bool:
+    """Whether ``stream`` is read as :mod:`sseconv._source` says (bytes-like, a file, a
+    ``str`` to refuse), rather than as an iterable of chunks or events."""
+    return (
+        isinstance(stream, (bytes, bytearray, memoryview, str))
+        or hasattr(stream, "read")
+        or not isinstance(stream, (Iterable, AsyncIterable))
     )
 
 
@@ -162,18 +167,20 @@ def byte_chunks(stream: Stream) -> Iterator[bytes]:
 
     Raises:
         NotEventStreamError: a response whose status is not 2xx or whose content-type is
-            not ``text/event-stream`` (at once, after reading the first bytes of its body);
-            an async-only response (``aiohttp``).
-        UsageError: something that is not a stream (at once), or an item that is neither
-            bytes nor an event (when it is reached).
+            not ``text/event-stream`` (at once, after reading the first bytes of its body).
+        UsageError: something that is not a stream, or an async-only one (at once); an item
+            that is neither bytes nor an event (when it is reached).
     """
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        return iter((bytes(stream),))
     response = response_of(stream)
     if response is not None:
         return response.chunks()
-    if isinstance(stream, str) or not isinstance(stream, Iterable):
-        raise _not_a_stream(stream)
+    if _is_source(stream):
+        return source_chunks(stream)  # type: ignore[arg-type]
+    if not isinstance(stream, Iterable):
+        raise UsageError(
+            f"expected a synchronous stream, found {type(stream).__name__}: use the async "
+            "twin (alegacy_completions, aiter_events)"
+        )
     return map(_encode_item, stream)
 
 
@@ -181,16 +188,14 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     """The byte chunks of any :data:`Stream`, synchronous or asynchronous; raises as
     :func:`byte_chunks`, except that a response is checked when the first chunk is asked for
     (its body is read asynchronously)."""
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        return _aiter((bytes(stream),))
     response = response_of(stream)
     if response is not None:
         return response.achunks()
+    if _is_source(stream):
+        return source_achunks(stream)  # type: ignore[arg-type]
     if isinstance(stream, AsyncIterable):
         return _aencode(stream)
-    if isinstance(stream, str) or not isinstance(stream, Iterable):
-        raise _not_a_stream(stream)
-    return _aiter(map(_encode_item, stream))
+    return _aiter(map(_encode_item, stream))  # type: ignore[arg-type]
 
 
 async def _aiter(chunks: Iterable[bytes]) -> AsyncGenerator[bytes, None]:
