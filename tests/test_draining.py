@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -178,7 +179,7 @@ def test_any_mix_of_reads_drains_and_abandons_gives_the_same_output(
     the iterator abandoned after a few pieces: the output is the output of one ``feed``."""
     data = read_fixture(name)
     points = sorted({min(cut, len(data)) for cut in cuts} | {0, len(data)})
-    reads = [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    reads = [data[a:b] for a, b in itertools.pairwise(points)]
     converter = sseconv.Converter(to, clock=clock, dispatch_incomplete=True)
     out = b""
     for index, chunk in enumerate(reads):
