@@ -196,6 +196,8 @@ class Response:
     sync_body: Callable[[], Iterable[bytes]] | None
     async_body: Callable[[], AsyncIterator[bytes]] | None
     decode: bool  # undo the content-encoding here (the raw body is read)
+    # the body in bounded reads, for the head of an error answer (default: sync_body)
+    head_body: Callable[[], Iterable[bytes]] | None = None
 
     @property
     def info(self) -> dict[str, Any]:
@@ -235,7 +237,7 @@ class Response:
         head = bytearray()
         if self.sync_body is not None:
             try:
-                for chunk in self._decoded(self.sync_body()):
+                for chunk in self._decoded((self.head_body or self.sync_body)()):
                     head += chunk
                     if len(head) >= BODY_LIMIT:
                         break
@@ -335,9 +337,11 @@ def response_of(stream: Any) -> Response | None:
             stream,
             stream.status_code,
             headers,
-            lambda: stream.iter_content(chunk_size=None),
+            lambda: stream.iter_content(chunk_size=None),  # each piece as it arrives
             None,
             False,
+            # (chunk_size=None reads a body with a content-length whole)
+            lambda: stream.iter_content(chunk_size=4096),
         )
     content: Any = getattr(stream, "content", None)
     if hasattr(content, "iter_any") and hasattr(stream, "status"):  # aiohttp

@@ -370,3 +370,15 @@ async def test_an_async_response_in_the_sync_reader_is_a_usage_error(serve: Any)
         with pytest.raises(sseconv.UsageError, match="synchronously"):
             sseconv.httpx.iter_events(response)
         assert texts([d async for d in sseconv.alegacy_completions(response)]) == EXPECTED
+
+
+def test_requests_error_answer_body_is_bounded(serve: Any) -> None:
+    big = b"<html>" + b"z" * 100_000
+    url = serve(Answer(503, "text/html", big))
+    with (
+        requests.post(url, stream=True, timeout=10) as response,
+        pytest.raises(sseconv.NotEventStreamError) as info,
+    ):
+        sseconv.legacy_completions(response)
+    assert info.value.body == big[: sseconv.BODY_LIMIT]
+    assert info.value.status_code == 503
