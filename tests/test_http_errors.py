@@ -382,3 +382,26 @@ def test_requests_error_answer_body_is_bounded(serve: Any) -> None:
         sseconv.legacy_completions(response)
     assert info.value.body == big[: sseconv.BODY_LIMIT]
     assert info.value.status_code == 503
+
+
+def test_iter_events_reads_a_requests_response(serve: Any) -> None:
+    with requests.post(serve(Answer()), stream=True, timeout=10) as response:
+        events = sseconv.httpx.iter_events(response)
+        assert texts_of(list(events)) == EXPECTED[-1]
+        assert events.report.finished and events.response is response
+
+
+@pytest.mark.anyio
+async def test_aiter_events_reads_an_aiohttp_response(serve: Any) -> None:
+    overloaded = serve(Answer(529, "application/json", OVERLOADED))
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with session.post(serve(Answer())) as response:
+            events = sseconv.httpx.aiter_events(response)
+            assert texts_of([e async for e in events]) == EXPECTED[-1]
+        async with session.post(overloaded) as response:
+            with pytest.raises(sseconv.APIError):
+                [e async for e in sseconv.httpx.aiter_events(response)]
+
+
+def texts_of(events: list[sseconv.ModelEvent]) -> str:
+    return "".join(e.text for e in events if isinstance(e, sseconv.TextDelta))
