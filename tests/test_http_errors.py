@@ -405,3 +405,16 @@ async def test_aiter_events_reads_an_aiohttp_response(serve: Any) -> None:
 
 def texts_of(events: list[sseconv.ModelEvent]) -> str:
     return "".join(e.text for e in events if isinstance(e, sseconv.TextDelta))
+
+
+def test_the_transport_names_a_json_body_sent_as_an_event_stream(serve: Any) -> None:
+    url = serve(Answer(200, "text/event-stream", OVERLOADED))
+    transport = ConvertingTransport(httpx.HTTPTransport())
+    with (
+        httpx.Client(transport=transport, timeout=TIMEOUT) as client,
+        pytest.raises(ConversionTransportError, match="the API answered overloaded_error") as info,
+    ):
+        client.post(url, headers={"anthropic-version": "2023-01-01"})
+    cause = info.value.__cause__
+    assert isinstance(cause, sseconv.APIError)
+    assert (cause.status_code, cause.content_type) == (200, "text/event-stream")
