@@ -15,6 +15,7 @@ from itertools import repeat
 from typing import Any
 
 from ._errors import EventTooLargeError
+from ._source import as_bytes
 from ._sse_event import ServerSentEvent, encode_sse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
@@ -115,12 +116,16 @@ class SSEParser:
         inside (lines after the last blank line, even without data), or ``None``."""
         return self._start if self._start >= 0 else None
 
-    def feed(self, data: bytes) -> list[ServerSentEvent]:
-        """Parse more input and return the events it completes, in order.
+    def feed(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
+        """Parse more input (any bytes-like object) and return the events it completes, in
+        order.
 
         Raises:
             EventTooLargeError: an event exceeds ``max_event_size``.
+            UsageError: ``data`` is a ``str`` or not bytes-like.
         """
+        if type(data) is not bytes:
+            data = as_bytes(data)
         if self._edge and not (data := self._edge_bytes(data)):
             return []
         lf = data.rfind(b"\n")

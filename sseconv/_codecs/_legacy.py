@@ -127,16 +127,16 @@ class LegacyDecoder(Decoder):
             self.skip_empty(extra, "completion")
         if exception is not None:
             error_type, message = parse_exception(exception)
-            out.append(
-                StreamError(
-                    type=error_type,
-                    message=message,
-                    outer=extra if not delta else {},  # (with text, the text delta has them)
-                    stop_reason=stop_reason,
-                    stop_sequence=stop,
-                    **self.position(sse, number),
-                )
+            error = StreamError(
+                type=error_type,
+                message=message,
+                outer=extra if not delta else {},  # (with text, the text delta has them)
+                stop_reason=stop_reason,
+                stop_sequence=stop,
+                **self.position(sse, number),
             )
+            self.report.api_error = error
+            out.append(error)
             self._state = _State.ERRORED
             self.finished = True
         elif stop_reason is not None:
@@ -268,7 +268,14 @@ class LegacyEncoder(TextProjection):
         self.stop = stop
         self.seal(Ping, StreamEnd, Done, Unknown)  # then only pings and [DONE] ...
         self.handlers[StreamError] = self._error_after_stop
-        return self._event(self._stopped(*stop, "null"), event.extra)
+        return self._final(stop, None, event.extra)
+
+    def _final(
+        self, stop: tuple[str | None, str | None], exception: str | None, extra: dict[str, Any]
+    ) -> bytes:
+        """The event with the stop reason and ``stop`` (and the exception, if any)."""
+        middle = self._stopped(*stop, "null" if exception is None else dump(exception))
+        return self._event(middle, extra)
 
     def _error_after_stop(self, event: StreamError) -> bytes:
         """... and an error (which ends the input) has no place: counted, and the complete
@@ -294,9 +301,8 @@ class LegacyEncoder(TextProjection):
     def stream_error(self, event: StreamError) -> bytes:
         self.seal(Ping, Done, Unknown)  # no [DONE] after an error; pings may still come
         self.count_fields("error.error", event.extra)
-        exception = dump(f"{event.type}: {event.message}")
-        middle = self._stopped(event.stop_reason, event.stop_sequence, exception)
-        return self._event(middle, event.outer)
+        stop = (event.stop_reason, event.stop_sequence)
+        return self._final(stop, f"{event.type}: {event.message}", event.outer)
 
     def unknown(self, event: Unknown) -> bytes:
         name = event_label(event.event)
