@@ -195,6 +195,11 @@ class Encoder:
         pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
         clock: returns the time written into legacy ping timestamps (UTC).
         report: where drops are counted (a fresh :class:`Report` if not given).
+
+    Attributes:
+        ended: the output stream is complete (terminator, final event or error): every event
+            from now on is dropped and counted (see :meth:`seal`), so the output always
+            validates in its dialect.
     """
 
     dialect: ClassVar[Dialect]
@@ -507,4 +512,5 @@ class TextProjection(Encoder):
 
 
 def at(event: ModelEvent) -> Position:
+    """The position of ``event``, for a model event made from it."""
     return {"event_number": event.event_number, "offset": event.offset}
