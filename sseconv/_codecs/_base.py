@@ -110,10 +110,15 @@ class Decoder:
 
     def skip_empty(self, extra: dict[str, Any], path: str) -> None:
         """Count an event whose new text is empty (nothing to write), and its unknown fields,
-        which then have no place (unless the event is written verbatim: same dialect)."""
+        which then have no place."""
         self.report.skipped_empty_deltas += 1
-        if extra and self.report.target is not self.dialect:
-            for key in extra:
+        self.unplaced(extra, path)
+
+    def unplaced(self, fields: dict[str, Any], path: str) -> None:
+        """Count fields that no model event carries (found at ``path`` of an input event), unless
+        the event is written verbatim (a same-dialect conversion)."""
+        if fields and self.report.target is not self.dialect:
+            for key in fields:
                 self.report.dropped_fields[f"{path}.{key}"] += 1
 
     def position(self, sse: ServerSentEvent, number: int) -> Position:
