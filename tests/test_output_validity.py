@@ -262,6 +262,13 @@ def test_a_cut_event_after_a_finished_stream_is_reported(to: str) -> None:
     assert report.finished and report.incomplete_block
 
 
+def test_comments_before_a_cut_data_line_are_written() -> None:
+    events = messages_events([text_block(" Hi")], ping=False)
+    head = b"".join(events[:-1]) + b": keep-alive\n\n"
+    out, report = convert_all(head + b'event: message_stop\ndata: {"type":"mess', "messages")
+    assert out == head and report.incomplete_block
+
+
 def test_a_trailing_comment_after_a_finished_stream_is_written() -> None:
     data = messages_stream([text_block(" Hi")]) + b": bye\n\n"
     out, report = convert_all(data, "messages")
