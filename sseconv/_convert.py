@@ -414,9 +414,9 @@ class Converter(_Reader):
             # the input ended inside, if any (a cut event: never written, reported).
             end = self._raw_start + len(self._raw)
             cut = self._parser.block_offset
-            if cut is not None and not self._parser.incomplete:
+            if cut is not None:
                 out.append(self._span_to(cut, keep=True))
-            out.append(self._span_to(end, keep=cut is None and not self._parser.incomplete))
+            out.append(self._span_to(end, keep=cut is None))
         self._raw.clear()
         return b"".join(out)
 

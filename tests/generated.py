@@ -149,7 +149,7 @@ def messages_streams(draw: Any, extras: bool = False) -> Generated:
     message: dict[str, Any] = {"id": "msg_1", "type": "message", "role": "assistant"}
     message.update(model="m", content=[], stop_reason=None, stop_sequence=None)
     message.update(usage={"input_tokens": 3, "output_tokens": 1}, **fields.maybe())
-    events = [_mevent({"type": "message_start", "message": message})]
+    events = [_mevent({"type": "message_start", "message": message, **fields.maybe()})]
     for index in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["text", "text", "tool_use", "thinking"]))
         if kind == "text":
@@ -167,9 +167,11 @@ def messages_streams(draw: Any, extras: bool = False) -> Generated:
             block = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": "hm"}]
         start = {"type": "content_block_start", "index": index, "content_block": block}
+        start.update(fields.maybe())
         events.append(_mevent(start))
         for delta in deltas:
-            events.append(_mevent({"type": "content_block_delta", "index": index, "delta": delta}))
+            payload = {"type": "content_block_delta", "index": index, "delta": delta}
+            events.append(_mevent({**payload, **fields.maybe()}))
         if draw(st.integers(0, 5)):
             stop = {"type": "content_block_stop", "index": index, **fields.maybe()}
             events.append(_mevent(stop))

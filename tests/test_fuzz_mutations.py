@@ -192,3 +192,32 @@ def test_mutated_fixtures_give_valid_output_or_our_error(seed: int) -> None:
                         raise AssertionError((context, to, source, mode, repr(exc))) from exc
                     if clean and mode == "default":
                         assert result == "ok", (context, to, source, result)
+
+
+FULL_TRUNCATION = os.environ.get("SSECONV_FUZZ_CASES") is not None
+
+
+@pytest.mark.parametrize("fixture", range(len(FIXTURES)))
+def test_truncation_at_every_offset(fixture: int) -> None:
+    """Each fixture cut at every byte offset: one target × mode per offset, rotating (all of
+    them when ``SSECONV_FUZZ_CASES`` is set). The output validates (only "did not finish" when
+    cut), and a same-dialect output is a prefix of the input (a cut event is never written)."""
+    data = FIXTURES[fixture]
+    source = sseconv.detect(data)
+    assert source is not None
+    combos = [(to, mode) for to in TARGETS for mode in MODES]
+    for end in range(len(data) + 1):
+        cut = data[:end]
+        chosen = combos if FULL_TRUNCATION else [combos[end % len(combos)]]
+        for to, mode in chosen:
+            context = (fixture, end, to, mode)
+            try:
+                check(cut, to, source.value, mode)
+            except AssertionError as exc:
+                raise AssertionError(context) from exc
+            if to == source.value and mode != "strict":
+                converter = sseconv.Converter(to, source=source, mode=mode)  # type: ignore[arg-type]
+                out = converter.feed(cut) + converter.close()
+                assert cut.startswith(out), context
+                if converter.report.incomplete_block:
+                    assert len(out) < len(cut), context

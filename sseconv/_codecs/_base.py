@@ -110,10 +110,15 @@ class Decoder:
 
     def skip_empty(self, extra: dict[str, Any], path: str) -> None:
         """Count an event whose new text is empty (nothing to write), and its unknown fields,
-        which then have no place (unless the event is written verbatim: same dialect)."""
+        which then have no place."""
         self.report.skipped_empty_deltas += 1
-        if extra and self.report.target is not self.dialect:
-            for key in extra:
+        self.unplaced(extra, path)
+
+    def unplaced(self, fields: dict[str, Any], path: str) -> None:
+        """Count fields that no model event carries (found at ``path`` of an input event), unless
+        the event is written verbatim (a same-dialect conversion)."""
+        if fields and self.report.target is not self.dialect:
+            for key in fields:
                 self.report.dropped_fields[f"{path}.{key}"] += 1
 
     def position(self, sse: ServerSentEvent, number: int) -> Position:
@@ -195,6 +200,11 @@ class Encoder:
         pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
         clock: returns the time written into legacy ping timestamps (UTC).
         report: where drops are counted (a fresh :class:`Report` if not given).
+
+    Attributes:
+        ended: the output stream is complete (terminator, final event or error): every event
+            from now on is dropped and counted (see :meth:`seal`), so the output always
+            validates in its dialect.
     """
 
     dialect: ClassVar[Dialect]
@@ -507,4 +517,5 @@ class TextProjection(Encoder):
 
 
 def at(event: ModelEvent) -> Position:
+    """The position of ``event``, for a model event made from it."""
     return {"event_number": event.event_number, "offset": event.offset}

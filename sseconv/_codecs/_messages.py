@@ -166,6 +166,11 @@ class MessagesDecoder(Decoder):
             raise self.malformed(sse, number, f"expected an object {key!r} in {sse.event}")
         return value
 
+    def _outer(self, payload: dict[str, Any], known: tuple[str, ...], path: str) -> None:
+        """Count the payload's fields beside ``known``: no model event carries them."""
+        if len(payload) > len(known):
+            self.unplaced({k: v for k, v in payload.items() if k not in known}, path)
+
     def _index(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> int:
         index = payload.get("index")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -176,6 +181,7 @@ class MessagesDecoder(Decoder):
         self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         message = self._object(sse, number, payload, "message")
+        self._outer(payload, ("type", "message"), "message_start")
         id_, model = message.get("id"), message.get("model")
         return StreamStart(
             id=id_ if isinstance(id_, str) else None,
@@ -193,6 +199,7 @@ class MessagesDecoder(Decoder):
         if index in self._blocks:
             raise self.malformed(sse, number, f"expected a new block index, found {index} again")
         kind = block.get("type")
+        self._outer(payload, ("type", "index", "content_block"), "content_block_start")
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
         return BlockStart(index=index, block=block, event_number=number, offset=sse.offset)
 
@@ -205,6 +212,7 @@ class MessagesDecoder(Decoder):
             raise self.malformed(
                 sse, number, f"expected content_block_start for index {index} before its delta"
             )
+        self._outer(payload, ("type", "index", "delta"), "content_block_delta")
         if delta.get("type") == "text_delta":
             text = delta.get("text")
             if not isinstance(text, str):
