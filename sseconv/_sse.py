@@ -223,7 +223,8 @@ class SSEParser:
         start = base + pos  # the input offset of the current block
         size = len(eol)
         fixed = 6 + 2 * size  # the bytes of an event besides its lines before data and value
-        check = stop - pos > self.max_event_size  # (no block of a smaller region is too large)
+        limit = self.max_event_size
+        check = stop - pos > limit  # (no block of a smaller region is too large)
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
@@ -242,8 +243,10 @@ class SSEParser:
                 self._lines(buf[start - base : stop], start, None, out)
                 return
             end = start + len(idline) + len(head) + len(value) + fixed
+            if check and end - start - size * (head.count(eol) + bool(idline) + 2) > limit:
+                self._too_large(start, out)  # (its lines without their line ends)
             name = names.get(head, _UNKNOWN)
-            if name is _UNKNOWN or check:
+            if name is _UNKNOWN:
                 self._lines(buf[start - base : end - base], start, eol, out)
                 last_id = self.last_event_id or None
                 if len(names) < 64 and _inert(head, 0, len(head), eol):

@@ -169,3 +169,15 @@ def test_the_limit_applies_to_blocks_without_data() -> None:
     wire = b": " + b"c" * 98 + b"\n\ndata: x\n\n"
     assert parse([wire], max_event_size=99) == ([], ("too large", 0, 1))
     assert fields(parse([wire], max_event_size=100)[0]) == [(None, "x", None, None)]
+
+
+def test_a_read_larger_than_the_limit_finds_the_one_event_over_it() -> None:
+    small = b"event: completion\ndata: " + b"x" * 50 + b"\n\n"
+    big = b"id: 7\nevent: completion\ndata: " + b"y" * 90 + b"\n\n"
+    wire = small * 20 + big + small
+    events, ended = parse([wire], max_event_size=100)
+    assert (len(events), ended) == (20, ("too large", 20 * len(small), 21))
+    # 96 bytes of data line, 5 of id line, 17 of event line: 118 bytes of lines
+    events, ended = parse([wire], max_event_size=118)
+    assert (len(events), ended) == (22, ("ok", False))
+    assert parse([wire], max_event_size=117)[1] == ("too large", 20 * len(small), 21)
