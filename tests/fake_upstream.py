@@ -26,20 +26,22 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sseconv.serve import RunningServer, serving
 
-__all__ = ["TIMEOUT_EVENT", "Cut", "FakeUpstream", "Gate", "fake_upstream"]
+__all__ = ["TIMEOUT_EVENT", "Cut", "FakeUpstream", "Gate", "Piece", "fake_upstream"]
 
 TIMEOUT_EVENT = b"event: test-timeout\ndata: {}\n\n"
 GATE_TIMEOUT = 5.0
 ERROR_TYPES = {429: "rate_limit_error", 529: "overloaded_error", 404: "not_found_error"}
 
-Send = Callable[[dict[str, Any]], Any]
+Message = MutableMapping[str, Any]
+Send = Callable[[Message], Awaitable[None]]
+Receive = Callable[[], Awaitable[Message]]
 
 
 class Gate:
@@ -81,7 +83,7 @@ class FakeUpstream:
         assert self.server is not None
         return self.server.url
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 kind = (await receive())["type"]
@@ -147,7 +149,7 @@ class FakeUpstream:
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _pings(self, receive: Any, send: Send) -> None:
+    async def _pings(self, receive: Receive, send: Send) -> None:
         await _start(send, 200, [(b"content-type", b"text/event-stream")])
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -177,7 +179,7 @@ async def _whole(
 
 
 @contextmanager
-def fake_upstream(streams: dict[str, Sequence[Piece]] | None = None) -> Iterator[FakeUpstream]:
+def fake_upstream(streams: Mapping[str, Sequence[Piece]] | None = None) -> Iterator[FakeUpstream]:
     """A :class:`FakeUpstream` served on 127.0.0.1 for the ``with`` block."""
     upstream = FakeUpstream(streams=dict(streams or {}))
     with serving(upstream, log_config=None) as server:
