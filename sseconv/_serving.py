@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import inspect
 import ipaddress
 import logging
+import signal
 import socket
 import threading
 import time
@@ -115,7 +117,8 @@ def run(
     factory: bool = False,
     **options: Any,
 ) -> None:
-    """Serve ``app`` on the bound ``sock`` until SIGINT/SIGTERM (uvicorn's graceful shutdown).
+    """Serve ``app`` on the bound ``sock`` until SIGINT/SIGTERM (uvicorn's graceful shutdown:
+    open requests may finish), then return.
 
     With ``workers`` > 1, ``app`` must be an import string (``"module:attribute"``, or a
     factory with ``factory=True``): each worker process imports it and accepts on the same
@@ -129,10 +132,42 @@ def run(
     config = _config(app, factory=factory, workers=workers, **options)
     server = uvicorn().Server(config)
     if workers == 1:
-        server.run(sockets=[sock])
+        with _stopped_by_signals():
+            server.run(sockets=[sock])
         return
-    supervisors = importlib.import_module("uvicorn.supervisors")
-    supervisors.Multiprocess(config, target=server.run, sockets=[sock]).run()
+    supervisor: Any = importlib.import_module("uvicorn.supervisors").Multiprocess
+    if "target" in inspect.signature(supervisor).parameters:  # uvicorn before 0.54
+        supervisor(config, target=server.run, sockets=[sock]).run()
+    else:
+        supervisor(config, sockets=[sock]).run()
+
+
+class _Stopped(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """A graceful stop on SIGINT/SIGTERM ends :func:`run` normally.
+
+    uvicorn handles both signals while it serves, shuts down gracefully, then raises the
+    signal again for the handler that was there before: this one, which ends the run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @dataclass
