@@ -27,7 +27,9 @@ from typing import Any
 import httpx
 
 from . import __version__
-from ._errors import UsageError
+from ._errors import SSEConvError, UsageError
+from ._exchange import check_upstream_version
+from ._gateway_complete import serve_complete
 from ._gateway_http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE,
@@ -92,6 +94,11 @@ class GatewayOptions:
         for name in ("timeout", "connect_timeout"):
             if not getattr(self, name) > 0:
                 raise UsageError(f"expected a {name} > 0 seconds, found {getattr(self, name)}")
+        if self.upstream_version is not None:
+            try:
+                check_upstream_version(self.upstream_version)
+            except SSEConvError as exc:
+                raise UsageError(f"expected an upstream version: {exc.message}") from None
         if not self.health_path.startswith("/"):
             raise UsageError(f"expected a health path starting with /, found {self.health_path!r}")
 
@@ -276,8 +283,6 @@ class Gateway:
             return
         body = await self._read_body(exchange)
         if exchange.method == "POST" and exchange.raw_path.rstrip(b"/").endswith(b"/v1/complete"):
-            from ._gateway_complete import serve_complete
-
             exchange.kind = "translated"
             await serve_complete(self, exchange, body)
         else:

@@ -36,8 +36,10 @@ from .runners import (
     CompatRunError,
     run_2023_01_01,
     run_2023_01_01_many,
+    run_2023_01_01_urls,
     run_2023_06_01,
     run_2023_06_01_many,
+    run_2023_06_01_urls,
 )
 from .server import SSEServer, StreamSpec, serve_streams, split_chunks
 from .venvs import REQUIREMENTS, CompatEnvError, cache_root, client_python
@@ -65,8 +67,10 @@ __all__ = [
     "read_messages_create_async",
     "run_2023_01_01",
     "run_2023_01_01_many",
+    "run_2023_01_01_urls",
     "run_2023_06_01",
     "run_2023_06_01_many",
+    "run_2023_06_01_urls",
     "serve_streams",
     "split_chunks",
 ]
