@@ -6,11 +6,12 @@ Routes (any method):
 - ``/echo/...``: 200 JSON of the request as received: method, raw path, query, headers (a list
   of ``[name, value]`` pairs, as sent) and body (latin-1 text).
 - ``/stream/<name>``: 200 ``text/event-stream``: the body registered under ``name`` in pieces,
-  each piece sent after the previous one was sent; a piece may be a :class:`Gate` (wait until
-  the test opens it, or time out and send ``TIMEOUT_EVENT``) or a :class:`Cut` (stop without
-  finishing the response: the connection is closed mid-body).
-- ``/pings``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes away
-  (then ``disconnected`` is set) or 20 s pass.
+  each piece sent after the previous one was sent (``name`` may hold slashes:
+  ``/stream/x/v1/messages`` serves ``"x/v1/messages"``); a piece may be a :class:`Gate` (wait
+  until the test opens it, or time out, set ``timed_out`` and send ``TIMEOUT_EVENT``) or a
+  :class:`Cut` (stop without finishing the response: the connection is closed mid-body).
+- ``/pings...``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes
+  away (then ``disconnected`` is set) or 20 s pass.
 - ``/slow``: sleeps ``slow_seconds`` before answering 200 ``{}``.
 - ``/gzip``: 200 ``application/json`` gzip-compressed (``gzip_body``, ``content-encoding: gzip``).
 - ``/hop``: 200 with hop-by-hop response headers (and one named in ``Connection``).
@@ -49,6 +50,7 @@ class Gate:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.timed_out = False
 
     def open(self) -> None:
         self._event.set()
@@ -57,6 +59,7 @@ class Gate:
         deadline = time.monotonic() + GATE_TIMEOUT
         while not self._event.is_set():
             if time.monotonic() > deadline:
+                self.timed_out = True
                 return False
             await asyncio.sleep(0.002)
         return True
@@ -110,7 +113,7 @@ class FakeUpstream:
             await _whole(send, 200, json.dumps(record).encode())
         elif path.startswith("/stream/"):
             await self._stream(send, self.streams[path.removeprefix("/stream/")])
-        elif path == "/pings":
+        elif path.startswith("/pings"):
             await self._pings(receive, send)
         elif path == "/slow":
             await asyncio.sleep(self.slow_seconds)
