@@ -378,8 +378,8 @@ class Settings:
     concurrent_interval: float
 
 
-FULL = Settings(5, 200, 0.002, 20, 1000, 200, 60, 0.05)
-QUICK = Settings(2, 50, 0.002, 4, 200, 200, 10, 0.05)
+FULL = Settings(5, 200, 0.002, 20, 1000, 200, 30, 0.1)
+QUICK = Settings(2, 50, 0.002, 4, 200, 200, 5, 0.1)
 
 
 async def run(settings: Settings, workers: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -314,18 +314,44 @@ class Gateway:
 
     # -- upstream -----------------------------------------------------------------------------
 
-    async def open_upstream(
-        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> httpx.Response:
-        """Send a request upstream; the response is open for streaming (close it).
+    async def call_upstream(
+        self,
+        exchange: Exchange,
+        request: httpx.Request,
+        relay: Callable[[httpx.Response], Awaitable[None]],
+    ) -> None:
+        """Send ``request`` upstream and pass its response to ``relay`` (which answers the
+        client), until that ends or the client disconnects; the upstream response is closed
+        either way, so a client that goes away (even before the upstream answered) stops the
+        upstream request.
 
         Raises:
             GatewayError: 504 ``timeout_error`` when upstream did not answer in time, 502
-                ``api_error`` when it could not be reached.
+                ``api_error`` when it could not be reached; after the response started, an
+                upstream failure (the client's response is then cut: it sees an incomplete
+                body, as from a cut API connection).
         """
-        request = httpx.Request(method, url, headers=headers, content=body)
+        task = asyncio.ensure_future(self._exchange(request, relay))
+        watcher = asyncio.ensure_future(_disconnect(exchange.receive))
         try:
-            return await self.client.send(request, stream=True)
+            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+            task.cancel()  # no-op when it is done; else its finally closes the response
+            for pending in (watcher, task):
+                with contextlib.suppress(BaseException):
+                    await pending
+        if task.cancelled():
+            raise _Disconnected
+        error = task.exception()
+        if error is not None:
+            raise error
+
+    async def _exchange(
+        self, request: httpx.Request, relay: Callable[[httpx.Response], Awaitable[None]]
+    ) -> None:
+        try:
+            response = await self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise GatewayError(
                 504,
@@ -338,47 +364,29 @@ class Gateway:
                 "api_error",
                 f"The upstream API could not be reached ({type(exc).__name__}).",
             ) from None
+        try:
+            await relay(response)
+        except httpx.HTTPError as exc:
+            raise GatewayError(
+                502, "api_error", f"The upstream API failed mid-response ({exc!r})."
+            ) from None
+        finally:
+            await response.aclose()
 
     async def _forward(self, exchange: Exchange, body: bytes) -> None:
         scope = exchange.scope
         url = self.upstream_url(exchange.raw_path, scope.get("query_string", b""))
         headers = forwarded_headers(scope["headers"], drop=(b"host", b"content-length", b"expect"))
-        response = await self.open_upstream(exchange.method, url, headers, body)
-        await self.stream(exchange, self._relay(exchange, response), response)
+        request = httpx.Request(exchange.method, url, headers=headers, content=body)
 
-    async def _relay(self, exchange: Exchange, response: httpx.Response) -> None:
-        await exchange.start(response.status_code, forwarded_headers(response.headers.raw))
-        async for chunk in response.aiter_raw():
-            if chunk:
-                await exchange.body(chunk)
-        await exchange.body(b"", more=False)
+        async def relay(response: httpx.Response) -> None:
+            await exchange.start(response.status_code, forwarded_headers(response.headers.raw))
+            async for chunk in response.aiter_raw():
+                if chunk:
+                    await exchange.body(chunk)
+            await exchange.body(b"", more=False)
 
-    async def stream(
-        self, exchange: Exchange, work: Awaitable[None], response: httpx.Response
-    ) -> None:
-        """Run ``work`` (which streams ``response`` to the client) until it ends or the client
-        disconnects; either way ``response`` is closed. An upstream failure after the response
-        started cuts the response (the client sees an incomplete body, as from a cut API
-        connection)."""
-        task = asyncio.ensure_future(work)
-        watcher = asyncio.ensure_future(_disconnect(exchange.receive))
-        try:
-            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for pending in (task, watcher):
-                pending.cancel()
-            with contextlib.suppress(BaseException):
-                await watcher
-            await response.aclose()
-        if not task.done() or task.cancelled():
-            with contextlib.suppress(BaseException):
-                await task
-            raise _Disconnected
-        error = task.exception()
-        if isinstance(error, httpx.HTTPError):
-            raise GatewayError(502, "api_error", f"upstream failed mid-response: {error!r}")
-        if error is not None:
-            raise error
+        await self.call_upstream(exchange, request, relay)
 
 
 async def _disconnect(receive: Receive) -> None:

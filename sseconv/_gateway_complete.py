@@ -55,12 +55,15 @@ async def serve_complete(gateway: Gateway, exchange: Exchange, body: bytes) -> N
         if key.lower() != "accept-encoding"
     ]
     headers.append((b"accept-encoding", _ACCEPT_ENCODING))
-    response = await gateway.open_upstream("POST", url, headers, translation.upstream_body)
-    if translation.stream and _is_event_stream(response):
-        work = _relay_stream(exchange, response, translation)
-    else:
-        work = _relay_whole(exchange, response, translation)
-    await gateway.stream(exchange, work, response)
+    request = httpx.Request("POST", url, headers=headers, content=translation.upstream_body)
+
+    async def relay(response: httpx.Response) -> None:
+        if translation.stream and _is_event_stream(response):
+            await _relay_stream(exchange, response, translation)
+        else:
+            await _relay_whole(exchange, response, translation)
+
+    await gateway.call_upstream(exchange, request, relay)
 
 
 def _is_event_stream(response: httpx.Response) -> bool:

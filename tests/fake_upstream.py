@@ -12,6 +12,8 @@ Routes (any method):
   :class:`Cut` (stop without finishing the response: the connection is closed mid-body).
 - ``/pings...``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes
   away (then ``disconnected`` is set) or 20 s pass.
+- ``/hang``: answers nothing until the client goes away (then ``disconnected`` is set), or
+  answers 200 ``{}`` after 20 s.
 - ``/slow``: sleeps ``slow_seconds`` before answering 200 ``{}``.
 - ``/gzip``: 200 ``application/json`` gzip-compressed (``gzip_body``, ``content-encoding: gzip``).
 - ``/hop``: 200 with hop-by-hop response headers (and one named in ``Connection``).
@@ -115,6 +117,8 @@ class FakeUpstream:
             await self._stream(send, self.streams[path.removeprefix("/stream/")])
         elif path.startswith("/pings"):
             await self._pings(receive, send)
+        elif path == "/hang":
+            await self._hang(receive, send)
         elif path == "/slow":
             await asyncio.sleep(self.slow_seconds)
             await _whole(send, 200, b"{}")
@@ -151,6 +155,17 @@ class FakeUpstream:
                 continue
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _hang(self, receive: Receive, send: Send) -> None:
+        """No answer until the client goes away (then ``disconnected`` is set) or 20 s pass."""
+        try:
+            message = await asyncio.wait_for(receive(), 20)
+        except asyncio.TimeoutError:
+            message = {"type": "timeout"}
+        if message["type"] == "http.disconnect":
+            self.disconnected.set()
+            return
+        await _whole(send, 200, b"{}")
 
     async def _pings(self, receive: Receive, send: Send) -> None:
         await _start(send, 200, [(b"content-type", b"text/event-stream")])

@@ -215,6 +215,17 @@ def test_client_disconnect_cancels_upstream(gateway: RunningServer, upstream: Fa
     assert upstream.disconnected.wait(5.0)
 
 
+def test_disconnect_before_the_upstream_answers(
+    gateway: RunningServer, upstream: FakeUpstream
+) -> None:
+    """A non-stream request holds its answer until the generation ends: a client that gives up
+    before that must cancel the upstream request too."""
+    upstream.disconnected.clear()
+    with httpx.Client(timeout=0.3, trust_env=False) as c, pytest.raises(httpx.ReadTimeout):
+        c.post(f"{gateway.url}/hang", json={})
+    assert upstream.disconnected.wait(5.0)
+
+
 def test_upstream_cut_cuts_the_response(gateway: RunningServer) -> None:
     received = b""
     with (
