@@ -20,6 +20,7 @@ import http.cookiejar
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -114,19 +115,20 @@ class GatewayOptions:
 
 
 def _check_upstream(url: str) -> str:
+    shown = re.sub(r"//[^/?#@]*@", "//***@", url)  # never echo credentials
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UsageError(f"expected an upstream URL, found {url!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"expected an http:// or https:// upstream URL, found {url!r}")
+    except (httpx.InvalidURL, TypeError):
+        raise UsageError(f"expected an upstream URL, found {shown!r}") from None
     if parsed.userinfo:
         raise UsageError(
-            "expected an upstream URL without credentials (clients send their API key in "
-            "their own headers)"
+            f"expected an upstream URL without credentials, found {shown!r} (clients send "
+            "their API key in their own headers)"
         )
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"expected an http:// or https:// upstream URL, found {shown!r}")
     if parsed.query or parsed.fragment:
-        raise UsageError(f"expected an upstream URL without query or fragment, found {url!r}")
+        raise UsageError(f"expected an upstream URL without query or fragment, found {shown!r}")
     return str(parsed.copy_with(raw_path=parsed.raw_path.rstrip(b"/") or b"/")).rstrip("/")
 
 

@@ -370,6 +370,8 @@ def test_upstream_prefix_is_kept() -> None:
         "ftp://api.example",
         "api.anthropic.com",
         "http://user:secret@api.example",
+        "ftp://user:secret@api.example",
+        "http://user:secret@[bad",
         "http://api.example/?x=1",
         "http://api.example/#frag",
     ],
