@@ -422,6 +422,13 @@ def test_keys_reach_upstream_and_never_the_log(
             response.read()
         with c.stream("GET", f"{server.url}/pings", headers=headers) as response:
             next(response.iter_raw())
+        complete = {"model": "claude-2.1", "prompt": "\n\nHuman: Hi\n\nAssistant:", "stream": True}
+        versioned = {**headers, "anthropic-version": "2023-01-01"}
+        complete["max_tokens_to_sample"] = 5
+        url = f"{server.url}/pings/v1/complete"
+        with c.stream("POST", url, json=complete, headers=versioned) as response:
+            next(response.iter_raw())
+        c.post(f"{server.url}/echo/v1/complete", json=complete, headers=headers)  # no version
     assert dict(record["headers"])["x-api-key"] == KEY
     assert dict(record["headers"])["authorization"] == BEARER
     assert any(r.name == "sseconv.serve" for r in caplog.records)
