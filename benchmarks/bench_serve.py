@@ -296,15 +296,18 @@ async def latency_case(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     failures = 0
+    errors: set[str] = set()
     for _ in range(streams):
         result = await read_stream(client, base, route, events, interval)
         ok = result.error is None and result.finished and result.events == events
         failures += not (ok and result.in_order)
+        errors.update([result.error] if result.error else [])
         latencies += result.latencies
     return {
         "route": route,
         "events": len(latencies),
         "failures": failures,
+        "errors": sorted(errors)[:3],
         "p50_ms": percentile(latencies, 50) * 1e3,
         "p99_ms": percentile(latencies, 99) * 1e3,
     }
@@ -329,6 +332,7 @@ async def cpu_case(
         "route": route,
         "events": passed,
         "failures": sum(r.error is not None or not r.finished for r in results),
+        "errors": sorted({r.error for r in results if r.error})[:3],
         "gateway_us": gateway_cpu / passed * 1e6 if passed else float("nan"),
         "upstream_us": upstream_cpu / passed * 1e6 if passed else float("nan"),
     }
@@ -383,7 +387,8 @@ QUICK = Settings(2, 50, 0.002, 4, 200, 200, 5, 0.1)
 
 
 async def run(settings: Settings, workers: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    # keep-alive shorter than uvicorn's 5 s, so that no request races the server's close
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=4.0)
     timeout = httpx.Timeout(READ_TIMEOUT)
     out: dict[str, Any] = {"settings": asdict(settings), "workers": workers}
     with upstream_process() as upstream, gateway_process(upstream.url, workers) as gateway:
@@ -492,7 +497,11 @@ def report(results: dict[str, Any]) -> str:
             left=1,
         ),
     ]
-    lines += [f"  errors ({c['route']}): {c['errors']}" for c in rows if c["errors"]]
+    lines += [
+        f"  errors ({row['route']}): {row['errors']}"
+        for row in [*results["latency"], *results["cpu"], *rows]
+        if row["errors"]
+    ]
     return "\n".join(lines)
 
 

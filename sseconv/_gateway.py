@@ -22,7 +22,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -212,7 +212,11 @@ class Gateway:
         return httpx.AsyncClient(
             transport=self._transport,
             timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
+            # among others, closes them: reusing one just as the server closes it fails.
+            limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
+            ),
             follow_redirects=False,
             cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
         )
@@ -353,7 +357,7 @@ class Gateway:
         self, request: httpx.Request, relay: Callable[[httpx.Response], Awaitable[None]]
     ) -> None:
         try:
-            response = await self.client.send(request, stream=True)
+            response = await self._send(request)
         except httpx.TimeoutException as exc:
             raise GatewayError(
                 504,
@@ -375,6 +379,21 @@ class Gateway:
         finally:
             await response.aclose()
 
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``; once more if the upstream closed the connection without answering.
+
+        That is what a server does to an idle keep-alive connection it times out just as the
+        pool reuses it: the request was never taken, so sending it again on a new connection
+        is safe. Any other failure is not retried (the upstream may have started on it).
+        """
+        try:
+            return await self.client.send(request, stream=True)
+        except httpx.RemoteProtocolError as exc:
+            if "without sending a response" not in str(exc):
+                raise
+            log.info("the upstream closed a kept-alive connection unanswered; sending again")
+            return await self.client.send(request, stream=True)
+
     async def _forward(self, exchange: Exchange, body: bytes) -> None:
         scope = exchange.scope
         url = self.upstream_url(exchange.raw_path, scope.get("query_string", b""))
@@ -383,12 +402,21 @@ class Gateway:
 
         async def relay(response: httpx.Response) -> None:
             await exchange.start(response.status_code, forwarded_headers(response.headers.raw))
-            async for chunk in response.aiter_raw():
+            async for chunk in _raw_chunks(response):
                 if chunk:
                     await exchange.body(chunk)
             await exchange.body(b"", more=False)
 
         await self.call_upstream(exchange, request, relay)
+
+
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The response body as it came, chunk by chunk as it arrives."""
+    if response.is_stream_consumed:  # made with content= (an httpx.MockTransport): read
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
 
 
 async def _disconnect(receive: Receive) -> None:

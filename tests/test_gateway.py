@@ -303,6 +303,38 @@ def test_upstream_failures_map(exception: Exception, status: int, kind: str) -> 
     assert error_of(response)["type"] == kind
 
 
+def test_unanswered_kept_alive_connection_is_retried_once() -> None:
+    """A server closing an idle connection as it is reused: the request was not taken, so it
+    is sent again (once); any other failure is answered 502 without a second try."""
+    calls: list[str] = []
+    failures = iter(
+        [
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            None,
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            httpx.ReadError("reset"),
+        ]
+    )
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        calls.append(request.content.decode())
+        failure = next(failures)
+        if failure is not None:
+            raise failure
+        return httpx.Response(200, json={"ok": True})
+
+    app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(upstream))
+    with serving(app, log_config=None) as server, client() as c:
+        retried = c.post(f"{server.url}/v1/messages", content=b"first")
+        twice = c.post(f"{server.url}/v1/messages", content=b"second")
+        reset = c.post(f"{server.url}/v1/messages", content=b"third")
+    assert retried.status_code == 200 and retried.json() == {"ok": True}
+    assert twice.status_code == 502 and error_of(twice)["type"] == "api_error"
+    assert reset.status_code == 502
+    assert calls == ["first", "first", "second", "second", "third"]
+
+
 # -- never an open proxy ------------------------------------------------------------------------
 
 
