@@ -259,7 +259,8 @@ async def read_stream(
     try:
         async with client.stream("POST", url, json={**body, "stream": True}, headers=headers) as r:
             if r.status_code != 200:
-                result.error = f"HTTP {r.status_code}"
+                detail = (await r.aread())[:300].decode("utf-8", "replace")
+                result.error = f"HTTP {r.status_code}: {detail}"
                 return result
             async for chunk in r.aiter_raw():
                 now = time.monotonic_ns()

@@ -380,19 +380,29 @@ class Gateway:
             await response.aclose()
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request``; once more if the upstream closed the connection without answering.
+        """Send ``request``; once more if a kept-alive connection failed before any answer.
 
-        That is what a server does to an idle keep-alive connection it times out just as the
-        pool reuses it: the request was never taken, so sending it again on a new connection
-        is safe. Any other failure is not retried (the upstream may have started on it).
+        A server closes an idle connection when its keep-alive time is up, and a request sent
+        on it just then fails (the server closed it unanswered, or reset it): that request was
+        never taken, so it is sent again. A new connection failing the same way is not retried
+        (the upstream may have started on the request), nor is anything else. Whether the
+        connection was new is told by httpcore's ``trace`` extension (a TCP connect).
         """
-        try:
-            return await self.client.send(request, stream=True)
-        except httpx.RemoteProtocolError as exc:
-            if "without sending a response" not in str(exc):
-                raise
-            log.info("the upstream closed a kept-alive connection unanswered; sending again")
-            return await self.client.send(request, stream=True)
+        for attempt in (1, 2):
+            connected = False
+
+            async def trace(name: str, info: Mapping[str, Any]) -> None:
+                nonlocal connected
+                connected = connected or name.endswith("connect_tcp.started")
+
+            request.extensions["trace"] = trace
+            try:
+                return await self.client.send(request, stream=True)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if connected or attempt == 2:
+                    raise
+                log.info("a kept-alive upstream connection failed (%s); sending again", exc)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _forward(self, exchange: Exchange, body: bytes) -> None:
         scope = exchange.scope

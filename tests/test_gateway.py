@@ -303,19 +303,13 @@ def test_upstream_failures_map(exception: Exception, status: int, kind: str) -> 
     assert error_of(response)["type"] == kind
 
 
-def test_unanswered_kept_alive_connection_is_retried_once() -> None:
-    """A server closing an idle connection as it is reused: the request was not taken, so it
-    is sent again (once); any other failure is answered 502 without a second try."""
+def test_failed_kept_alive_connection_is_retried_once() -> None:
+    """A kept-alive connection closed or reset by the server before any answer (its
+    keep-alive time ran out as it was reused): the request was not taken, so it is sent again,
+    once. (httpx.MockTransport connects nothing: every request looks like a reused one.)"""
     calls: list[str] = []
-    failures = iter(
-        [
-            httpx.RemoteProtocolError("Server disconnected without sending a response."),
-            None,
-            httpx.RemoteProtocolError("Server disconnected without sending a response."),
-            httpx.RemoteProtocolError("Server disconnected without sending a response."),
-            httpx.ReadError("reset"),
-        ]
-    )
+    closed = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    failures = iter([closed, None, httpx.ReadError("reset"), None, closed, closed])
 
     def upstream(request: httpx.Request) -> httpx.Response:
         calls.append(request.content.decode())
@@ -326,13 +320,50 @@ def test_unanswered_kept_alive_connection_is_retried_once() -> None:
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(upstream))
     with serving(app, log_config=None) as server, client() as c:
-        retried = c.post(f"{server.url}/v1/messages", content=b"first")
-        twice = c.post(f"{server.url}/v1/messages", content=b"second")
-        reset = c.post(f"{server.url}/v1/messages", content=b"third")
-    assert retried.status_code == 200 and retried.json() == {"ok": True}
+        closed_once = c.post(f"{server.url}/v1/messages", content=b"first")
+        reset_once = c.post(f"{server.url}/v1/messages", content=b"second")
+        twice = c.post(f"{server.url}/v1/messages", content=b"third")
+    assert closed_once.status_code == 200 and closed_once.json() == {"ok": True}
+    assert reset_once.status_code == 200
     assert twice.status_code == 502 and error_of(twice)["type"] == "api_error"
-    assert reset.status_code == 502
-    assert calls == ["first", "first", "second", "second", "third"]
+    assert calls == ["first", "first", "second", "second", "third", "third"]
+
+
+def test_new_connection_failure_is_not_retried() -> None:
+    """An upstream that accepts and closes at once: on a new connection the request may have
+    been taken, so it is answered 502 after one try."""
+    accepted: list[int] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                accepted.append(1)
+                conn.recv(65536)
+                conn.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        try:
+            with (
+                serving(Gateway(f"http://127.0.0.1:{port}"), log_config=None) as server,
+                client() as c,
+            ):
+                response = c.post(f"{server.url}/v1/messages", json={})
+        finally:
+            stop.set()
+            thread.join(5)
+    assert response.status_code == 502
+    assert error_of(response)["type"] == "api_error"
+    assert len(accepted) == 1
 
 
 # -- never an open proxy ------------------------------------------------------------------------
