@@ -340,17 +340,27 @@ async def cpu_case(
 
 
 async def concurrent_case(
-    client: httpx.AsyncClient, base: str, streams: int, events: int, interval: float, direct: bool
+    client: httpx.AsyncClient,
+    server: Process,
+    streams: int,
+    events: int,
+    interval: float,
+    direct: bool,
 ) -> dict[str, Any]:
+    """``streams`` streams at once through ``server`` (the upstream itself when ``direct``);
+    ``server_cpu`` is the share of one core that the server used meanwhile."""
+    base = server.url
     if direct:
         routes = ["direct"] * streams
     else:
         routes = ["forwarded" if i % 2 == 0 else "legacy" for i in range(streams)]
     start = time.perf_counter()
+    cpu_before = server.cpu_seconds()
     results = await asyncio.gather(
         *(read_stream(client, base, route, events, interval) for route in routes)
     )
     wall = time.perf_counter() - start
+    cpu = server.cpu_seconds() - cpu_before
     complete = [
         r.error is None and r.finished and r.in_order and r.events == events for r in results
     ]
@@ -365,6 +375,7 @@ async def concurrent_case(
         "lost": streams * events - sum(r.events for r in results),
         "out_of_order": sum(not r.in_order for r in results),
         "wall_s": wall,
+        "server_cpu": cpu / wall,
         "p50_ms": percentile(latencies, 50) * 1e3,
         "p99_ms": percentile(latencies, 99) * 1e3,
         "errors": errors[:3],
@@ -420,7 +431,7 @@ async def run(settings: Settings, workers: int) -> dict[str, Any]:
             out["concurrent"] = [
                 await concurrent_case(
                     client,
-                    upstream.url if direct else gateway.url,
+                    upstream if direct else gateway,
                     settings.concurrent_streams,
                     settings.concurrent_events,
                     settings.concurrent_interval,
@@ -479,9 +490,14 @@ def report(results: dict[str, Any]) -> str:
     lines += [
         f"Concurrency: {s['concurrent_streams']} streams at once, {s['concurrent_events']} "
         f"events each, {s['concurrent_interval'] * 1e3:g} ms apart; through the gateway half "
-        "are forwarded and half translated to legacy; direct is the same load on the upstream.",
+        "are forwarded and half translated to legacy; direct is the same load on the upstream. "
+        "Server CPU: the CPU time of the process the client talks to, per second of wall "
+        "time (100% = one core).",
         format_table(
-            ["route", "completed", "events", "lost", "out of order", "wall s", "p50 ms", "p99 ms"],
+            [
+                *("route", "completed", "events", "lost", "out of order", "wall s"),
+                *("p50 ms", "p99 ms", "server CPU"),
+            ],
             [
                 [
                     c["route"],
@@ -492,6 +508,7 @@ def report(results: dict[str, Any]) -> str:
                     f"{c['wall_s']:.2f}",
                     f"{c['p50_ms']:.2f}",
                     f"{c['p99_ms']:.2f}",
+                    f"{c['server_cpu']:.0%}",
                 ]
                 for c in rows
             ],
