@@ -6,9 +6,10 @@ there); every other request is forwarded unchanged and its response streamed bac
 chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
 sessions), so any number of worker processes and hosts can serve the same clients.
 
-While a response streams, a second task waits for the client's ``http.disconnect``; when it
-comes, the streaming task is cancelled, which closes the upstream response (and its
-connection), so a client that goes away stops the upstream generation.
+While the upstream is asked and its answer relayed, a second task waits for the client's
+``http.disconnect``; when it comes, the upstream exchange is cancelled, which closes the
+upstream response (and its connection), so a client that goes away stops the upstream
+generation, whether or not the upstream had started answering.
 """
 
 from __future__ import annotations
@@ -148,7 +149,6 @@ class Exchange:
     status: int = 0
     sent: int = 0
     kind: str = "forwarded"
-    complete: bool = False
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.status = status
@@ -157,8 +157,6 @@ class Exchange:
     async def body(self, data: bytes, *, more: bool = True) -> None:
         self.sent += len(data)
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
-        if not more:
-            self.complete = True
 
     async def respond(
         self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
@@ -275,6 +273,10 @@ class Gateway:
                 await exchange.error(error)
         except _Disconnected:
             exchange.kind += ", client disconnected"
+        except Exception:  # a bug: answered in the API's shape, logged with its traceback
+            log.exception("unexpected error")
+            if not exchange.status:
+                await exchange.error(GatewayError(500, "api_error", "Internal gateway error."))
         finally:
             _log_exchange(exchange, time.perf_counter() - started)
 

@@ -366,6 +366,18 @@ def test_new_connection_failure_is_not_retried() -> None:
     assert len(accepted) == 1
 
 
+def test_unexpected_error_is_500_in_the_api_shape(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug")
+
+    app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(broken))
+    with serving(app, log_config=None) as server, client() as c:
+        response = c.post(f"{server.url}/v1/messages", json={})
+    assert response.status_code == 500
+    assert error_of(response)["type"] == "api_error"
+    assert any("RuntimeError: a bug" in (r.exc_text or "") for r in caplog.records)
+
+
 # -- never an open proxy ------------------------------------------------------------------------
 
 
