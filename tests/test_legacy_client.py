@@ -176,3 +176,16 @@ def test_models_and_upstream_version_options(api: FakeMessagesAPI) -> None:
     assert api.requests[0].json["model"] == "claude-opus-4-7"
     assert api.requests[0].headers["anthropic-version"] == "2024-01-01"
     assert json.loads(api.requests[0].body)["max_tokens"] == 100
+
+
+def test_what_has_no_place_is_reported(api: FakeMessagesAPI) -> None:
+    thinking = {"type": "thinking", "thinking": "hmm", "signature": "sig"}
+    api.script(Reply(pieces=PIECES, blocks=(thinking,)), Reply(pieces=PIECES, blocks=(thinking,)))
+    client = anthropic.Client("test-key", api_url=api.url)
+    assert client.last_report is None
+    assert client.completion(**kwargs())["completion"] == "".join(PIECES)
+    assert client.last_report is not None and client.last_report.dropped == {"thinking": 1}
+    client.last_report = None
+    assert list(client.completion_stream(**kwargs()))[-1]["completion"] == "".join(PIECES)
+    assert client.last_report is not None and client.last_report.dropped == {"thinking": 1}
+    assert client.last_report.finished
