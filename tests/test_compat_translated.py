@@ -1,7 +1,8 @@
 """Real 2023 clients against an upstream that has only /v1/messages (the strict fake).
 
-* ``anthropic==0.3.11`` with ``ConvertingTransport(complete_via_messages=True)`` plugged in (its
-  own pinned virtualenv, sseconv from this work tree), sync and async, stream and not.
+* ``anthropic==0.3.11`` and ``anthropic==0.40.0`` with
+  ``ConvertingTransport(complete_via_messages=True)`` plugged in (their own pinned virtualenvs,
+  sseconv from this work tree), sync and async, stream and not.
 * The same 2023-01-01 program that drives the real ``anthropic==0.2.10`` (``read_2023_01_01``),
   with its one import line changed to ``sseconv.legacy_client``.
 
@@ -167,22 +168,33 @@ def _outcome(result: dict[str, Any]) -> tuple[Any, ...]:
     return (result["text"], result["stop_reason"], result["stop"], error_info)
 
 
+# (the client's environment as it read the 2023 API, the same client with sseconv)
+ENVS = [
+    pytest.param(("anthropic-0.3.11", "anthropic-0.3.11-sseconv"), id="0.3.11"),
+    pytest.param(("anthropic-0.40-sseconv", "anthropic-0.40-sseconv"), id="0.40"),
+]
+
+
+@pytest.mark.parametrize("envs", ENVS)
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
-def test_0_3_11_with_the_transport_streams_what_the_2023_api_gave(
-    api: FakeMessagesAPI, use_async: bool
+def test_the_sdk_with_the_transport_streams_what_the_2023_api_gave(
+    api: FakeMessagesAPI, use_async: bool, envs: tuple[str, str]
 ) -> None:
-    require("anthropic-0.3.11")
-    require("anthropic-0.3.11-sseconv")
+    reference_env, env = envs
+    require(reference_env)
+    require(env)
     names = list(COMPLETIONS_CASES)
     # The reference run needs the request fields fixed by read_2023_06_01.py; the stop
     # sequence case differs only in what the stream says, which is what is compared.
-    reference = run_2023_06_01_many([COMPLETIONS_CASES[n][1] for n in names], use_async=use_async)
+    reference = run_2023_06_01_many(
+        [COMPLETIONS_CASES[n][1] for n in names], use_async=use_async, env=reference_env
+    )
     api.script(*(COMPLETIONS_CASES[n][0] for n in names))
     scenarios = [
         {"stream": True, "async": use_async, "kwargs": {**KWARGS, **COMPLETIONS_CASES[n][2]}}
         for n in names
     ]
-    results = run_2023_06_01_transport(api.url, scenarios)
+    results = run_2023_06_01_transport(api.url, scenarios, env=env)
     for name, got, expected in zip(names, results, reference, strict=True):
         assert got["sseconv"].startswith(str(sseconv.legacy_client.__file__).rsplit("/", 1)[0])
         assert got["texts"] == expected["texts"], name
@@ -193,11 +205,13 @@ def test_0_3_11_with_the_transport_streams_what_the_2023_api_gave(
     assert {call.headers["anthropic-version"] for call in api.requests} == {"2023-06-01"}
 
 
+@pytest.mark.parametrize("envs", ENVS)
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
-def test_0_3_11_with_the_transport_non_stream_and_http_errors(
-    api: FakeMessagesAPI, use_async: bool
+def test_the_sdk_with_the_transport_non_stream_and_http_errors(
+    api: FakeMessagesAPI, use_async: bool, envs: tuple[str, str]
 ) -> None:
-    require("anthropic-0.3.11-sseconv")
+    env = envs[1]
+    require(env)
     api.script(Reply(pieces=PIECES), Reply(pieces=LONG), Reply(status=429), Reply(status=529))
     scenarios = [
         {"stream": False, "async": use_async, "kwargs": KWARGS},
@@ -206,8 +220,8 @@ def test_0_3_11_with_the_transport_non_stream_and_http_errors(
         {"stream": False, "async": use_async, "kwargs": KWARGS},
         {"stream": False, "async": use_async, "kwargs": {**KWARGS, "prompt": "Hello"}},
     ]
-    results = run_2023_06_01_transport(api.url, scenarios)
-    # What 0.3.11 got from the 2023 API: a natural end is stop_sequence "\n\nHuman:";
+    results = run_2023_06_01_transport(api.url, scenarios, env=env)
+    # What the SDK got from the 2023 API: a natural end is stop_sequence "\n\nHuman:";
     # 429 is RateLimitError, >= 500 InternalServerError, a refused prompt BadRequestError.
     assert [_outcome(r) for r in results] == [
         ("".join(PIECES), "stop_sequence", HUMAN, None),

@@ -109,10 +109,13 @@ def run_2023_06_01_many(
     chunk_size: int | None = None,
     use_async: bool = False,
     timeout: float = 120.0,
+    env: str = "anthropic-0.3.11",
 ) -> list[CompletionsResult]:
     """Let ``anthropic==0.3.11`` read each stream through an ``httpx.MockTransport`` (one process).
 
     The body is delivered in pieces of ``chunk_size`` bytes (default: four roughly equal pieces).
+    ``env`` picks another client environment with a completions resource (e.g.
+    ``"anthropic-0.40-sseconv"``).
     """
     if not streams:
         return []
@@ -129,9 +132,7 @@ def run_2023_06_01_many(
             if chunk_size < 1:
                 raise ValueError("chunk_size must be positive")
             args += ["--chunk-size", str(chunk_size)]
-        raw = _run_script(
-            "anthropic-0.3.11", _SCRIPT_2023_06_01, [*args, *files], len(files), timeout
-        )
+        raw = _run_script(env, _SCRIPT_2023_06_01, [*args, *files], len(files), timeout)
     return [cast(CompletionsResult, item) for item in raw]
 
 
@@ -149,18 +150,23 @@ def run_2023_06_01(
 
 
 def run_2023_06_01_transport(
-    base_url: str, scenarios: Sequence[dict[str, Any]], *, timeout: float = 120.0
+    base_url: str,
+    scenarios: Sequence[dict[str, Any]],
+    *,
+    timeout: float = 120.0,
+    env: str = "anthropic-0.3.11-sseconv",
 ) -> list[dict[str, Any]]:
-    """Let ``anthropic==0.3.11`` with ``ConvertingTransport(complete_via_messages=True)`` plugged
-    in call ``base_url`` once per scenario (``{"stream", "async", "kwargs"}``), in its own
-    virtualenv with the work tree's sseconv (see ``read_2023_06_01_transport.py``)."""
+    """Let ``anthropic==0.3.11`` (or the client of ``env``) with
+    ``ConvertingTransport(complete_via_messages=True)`` plugged in call ``base_url`` once per
+    scenario (``{"stream", "async", "kwargs"}``), in its own virtualenv with the work tree's
+    sseconv (see ``read_2023_06_01_transport.py``)."""
     if not scenarios:
         return []
     with tempfile.TemporaryDirectory(prefix="sseconv-compat-") as tmp:
         path = Path(tmp) / "scenarios.json"
         path.write_text(json.dumps(list(scenarios)), encoding="utf-8")
         return _run_script(
-            "anthropic-0.3.11-sseconv",
+            env,
             _SCRIPT_TRANSPORT,
             [base_url, str(path)],
             len(scenarios),

@@ -96,6 +96,26 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
         "tokenizers==0.13.3",
         "httpx-sse==0.4.0",
     ),
+    # The last of the SDKs the issue names for the transport (0.3.x–0.40), as of its release
+    # (2024-11-28), with httpx-sse for sseconv.
+    "anthropic-0.40-sseconv": (
+        "anthropic==0.40.0",
+        "httpx==0.27.2",
+        "httpcore==1.0.7",
+        "h11==0.14.0",
+        "anyio==4.6.2.post1",
+        "exceptiongroup==1.2.2",
+        "sniffio==1.3.1",
+        "idna==3.10",
+        "certifi==2024.8.30",
+        "pydantic==2.10.2",
+        "pydantic-core==2.27.1",
+        "annotated-types==0.7.0",
+        "typing-extensions==4.12.2",
+        "distro==1.9.0",
+        "jiter==0.8.0",
+        "httpx-sse==0.4.0",
+    ),
 }
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
