@@ -259,6 +259,8 @@ def _texts(content: Any, where: str) -> list[str]:
             raise RequestError(
                 f"{where}.content.{i}: a {kind!r} block has no place in a completion prompt"
             )
+        if not isinstance(block.get("text"), str):
+            raise RequestError(f"{where}.content.{i}.text: expected a string")
         extra = sorted(set(block) - {"type", "text"})
         if extra:
             raise RequestError(
