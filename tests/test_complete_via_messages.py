@@ -268,3 +268,34 @@ def test_httpx2_flavour(api: FakeMessagesAPI) -> None:
     assert isinstance(response, httpx2.Response)
     assert response.json()["completion"] == TEXT
     assert refused.status_code == 400 and isinstance(refused, httpx2.Response)
+
+
+def test_a_compressed_whole_answer_is_decoded() -> None:
+    import gzip
+
+    answer = {
+        "id": "msg_z",
+        "type": "message",
+        "role": "assistant",
+        "model": "m",
+        "content": [{"type": "text", "text": "zipped"}],
+        "stop_reason": "max_tokens",
+        "stop_sequence": None,
+    }
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/messages"
+        return httpx.Response(
+            200,
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+            content=gzip.compress(json.dumps(answer).encode()),
+        )
+
+    transport = ConvertingTransport(httpx.MockTransport(upstream), complete_via_messages=True)
+    with httpx.Client(transport=transport, base_url="http://api.test") as c:
+        response = c.post("/v1/complete", json=body(), headers=headers("2023-06-01"))
+    assert "content-encoding" not in response.headers
+    assert (response.json()["completion"], response.json()["stop_reason"]) == (
+        "zipped",
+        "max_tokens",
+    )

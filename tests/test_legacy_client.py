@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,3 +190,31 @@ def test_what_has_no_place_is_reported(api: FakeMessagesAPI) -> None:
     assert list(client.completion_stream(**kwargs()))[-1]["completion"] == "".join(PIECES)
     assert client.last_report is not None and client.last_report.dropped == {"thinking": 1}
     assert client.last_report.finished
+
+
+def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
+    seen: list[bytes] = []
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(10)
+        port = server.getsockname()[1]
+
+        def serve() -> None:
+            conn, _ = server.accept()
+            with conn:
+                seen.append(conn.recv(4096))
+                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        client = anthropic.Client(
+            "k",
+            api_url="https://api.example.test",
+            proxy_url=f"http://127.0.0.1:{port}",
+            default_request_timeout=5,
+        )
+        with pytest.raises(anthropic.ApiException, match="post request failed"):
+            client.completion(**kwargs())
+        thread.join(timeout=10)
+    assert seen and seen[0].startswith(b"CONNECT api.example.test:443 ")
