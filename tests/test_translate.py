@@ -483,6 +483,23 @@ def test_exchange_upstream_request() -> None:
     assert not exchange().stream
 
 
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/v1/complete", "/v1/messages"),
+        ("/v1/complete/", "/v1/messages"),
+        ("/proxy/v1/complete", "/proxy/v1/messages"),
+    ],
+)
+def test_exchange_upstream_target(path: str, target: str) -> None:
+    assert exchange().upstream_target(path) == target
+
+
+def test_exchange_upstream_target_refuses_other_paths() -> None:
+    with pytest.raises(sseconv.UsageError):
+        exchange().upstream_target("/v1/messages")
+
+
 def test_exchange_upstream_version_is_configurable() -> None:
     body = json.dumps(request(f"{HUMAN} Hi{AI}")).encode()
     ex = CompleteExchange.from_request(
