@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["serve_complete"]
 
-_COMPLETE = b"/v1/complete"
-_MESSAGES = b"/v1/messages"
 # What httpx always undoes (aiter_bytes); the client gets the converted stream uncompressed.
 _ACCEPT_ENCODING = b"gzip, deflate"
 _DROP_RESPONSE = (b"content-length", b"content-encoding", b"content-type")
@@ -46,9 +44,8 @@ async def serve_complete(gateway: Gateway, exchange: Exchange, body: bytes) -> N
         exchange.kind = "translated, refused"
         await exchange.respond(error.status, error.body())
         return
-    raw_path = exchange.raw_path.rstrip(b"/")
-    messages_path = raw_path[: -len(_COMPLETE)] + _MESSAGES
-    url = gateway.upstream_url(messages_path, scope.get("query_string", b""))
+    target = translation.upstream_target(exchange.raw_path.decode("latin-1"))
+    url = gateway.upstream_url(target.encode("latin-1"), scope.get("query_string", b""))
     headers = [
         (key.encode("latin-1"), value.encode("latin-1"))
         for key, value in translation.upstream_headers(httpx.Headers(client_headers)).items()

@@ -670,10 +670,9 @@ class _Converting:
             return answer, None
         headers = exchange.upstream_headers(request.headers)
         headers["accept-encoding"] = _accept_encoding(request.headers.get("accept-encoding"))
-        base = request.url.path.rstrip("/")[: -len("/v1/complete")]
         upstream = flavor.module.Request(
             "POST",
-            request.url.copy_with(path=base + exchange.upstream_path),
+            request.url.copy_with(path=exchange.upstream_target(request.url.path)),
             headers=headers,
             content=exchange.upstream_body,
             extensions=request.extensions,

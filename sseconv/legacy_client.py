@@ -21,7 +21,9 @@ client-side prompt checks, skipped with ``disable_checks=True``), ``HUMAN_PROMPT
 ``AI_PROMPT``, ``ApiException``. As in 0.2.10, the stream functions return generators that send
 the request when first iterated, and HTTP errors raise
 ``ApiException("post request failed with status code: <status>", <error JSON>)``; in addition
-the exception carries ``status_code`` and ``body``. Keyword-only extras: ``models`` (the
+the exception carries ``status_code`` and ``body``, and ``Client.last_report`` tells what the
+last answer held that a completion cannot (thinking, tool use: dropped and counted; usage).
+Keyword-only extras: ``models`` (the
 retired-model table), ``upstream_version``, ``transport`` / ``async_transport`` (the httpx
 transports to wrap).
 
@@ -42,8 +44,9 @@ from typing import Any
 import httpx
 
 from . import __version__
+from ._report import Report
 from ._requests import AI_PROMPT, HUMAN_PROMPT, UPSTREAM_VERSION
-from .httpx import AsyncConvertingTransport, ConvertingTransport
+from .httpx import REPORT_EXTENSION, AsyncConvertingTransport, ConvertingTransport
 
 __all__ = [
     "AI_PROMPT",
@@ -128,7 +131,13 @@ class _Lines:
 
 
 class Client:
-    """The ``anthropic.Client`` of 0.2.10, over httpx and today's ``/v1/messages``."""
+    """The ``anthropic.Client`` of 0.2.10, over httpx and today's ``/v1/messages``.
+
+    Attributes:
+        last_report: the :class:`~sseconv.Report` of the last answer read (content with no
+            place in a completion, such as thinking or tool use, dropped and counted; usage),
+            complete once a stream has been read to its end.
+    """
 
     def __init__(
         self,
@@ -147,6 +156,7 @@ class Client:
         self.proxy_url = proxy_url
         self.max_connection_retries = 2
         self.default_request_timeout = default_request_timeout
+        self.last_report: Report | None = None
         self._options: dict[str, Any] = {
             "complete_via_messages": True,
             "models": models,
@@ -211,7 +221,10 @@ class Client:
                     raise _request_error(
                         "post", response.read().decode("utf-8"), response.status_code
                     )
-                yield response
+                try:
+                    yield response
+                finally:
+                    self.last_report = response.extensions.get(REPORT_EXTENSION)
         except httpx.HTTPError as exc:
             raise ApiException(f"post request failed: {exc}") from exc
 
@@ -243,7 +256,10 @@ class Client:
                 if response.status_code != 200:
                     content = (await response.aread()).decode("utf-8")
                     raise _request_error("post", content, response.status_code)
-                yield response
+                try:
+                    yield response
+                finally:
+                    self.last_report = response.extensions.get(REPORT_EXTENSION)
         except httpx.HTTPError as exc:
             raise ApiException(f"post request failed: {exc}") from exc
 

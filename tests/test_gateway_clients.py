@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +27,9 @@ import anthropic
 import httpx2
 import pytest
 from compat import (
-    CompatEnvError,
     CompletionsResult,
     LegacyResult,
+    WheelsUnavailable,
     client_python,
     read_messages,
     run_2023_01_01_urls,
@@ -127,11 +126,8 @@ def client_env(name: str) -> None:
     """Build (or find) the client's pinned environment; skip where its wheels do not exist."""
     try:
         client_python(name)
-    except CompatEnvError as exc:
-        if sys.version_info[:2] == (3, 11):
-            raise  # the pins are CPython 3.11 wheels: here it is a real failure
-        version = sys.version.split()[0]
-        pytest.skip(f"the pinned wheels of {name} do not exist for Python {version}: {exc}")
+    except WheelsUnavailable as exc:
+        pytest.skip(f"{name}: pinned wheels unavailable for this Python: {exc}")
 
 
 @pytest.fixture(scope="module")
