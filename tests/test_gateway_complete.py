@@ -213,3 +213,23 @@ def test_non_stream_and_error_answers() -> None:
     assert (completion["truncated"], completion["exception"]) == (False, None)
     assert overloaded.status_code == 529 and overloaded.json() == error
     assert html.status_code == 502 and error_type(html) == "api_error"
+
+
+def test_model_table_and_upstream_version_options() -> None:
+    """``models`` adds to the retired-model table (the rest of it still applies);
+    ``upstream_version`` is what goes upstream."""
+    from sseconv.translate import RETIRED_MODELS
+
+    with (
+        gateway_for(models={"claude-2.1": "claude-custom"}, upstream_version="2024-01-01") as (
+            upstream,
+            server,
+        ),
+        client() as c,
+    ):
+        post(c, f"{server.url}/echo/v1/complete", {**BODY, "stream": False})
+        post(c, f"{server.url}/echo/v1/complete", {**BODY, "model": "claude-instant-1"})
+    first, second = (json.loads(r["body"]) for r in upstream.requests)
+    assert first["model"] == "claude-custom"
+    assert second["model"] == RETIRED_MODELS["claude-instant-1"]
+    assert all(dict(r["headers"])["anthropic-version"] == "2024-01-01" for r in upstream.requests)
