@@ -152,6 +152,16 @@ class Process:
     popen: subprocess.Popen[str]
     url: str
 
+    def memory(self, field: str = "VmRSS") -> float:
+        """Resident memory in MiB (``VmRSS``; ``VmHWM``: the peak so far), NaN off Linux."""
+        try:
+            for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
     def cpu_seconds(self) -> float:
         """User + system CPU time so far (Linux ``/proc``; NaN elsewhere)."""
         try:
@@ -428,6 +438,7 @@ async def run(settings: Settings, workers: int) -> dict[str, Any]:
                 )
                 for route in ("forwarded", "completions", "legacy")
             ]
+            out["memory_before_mib"] = gateway.memory()
             out["concurrent"] = [
                 await concurrent_case(
                     client,
@@ -439,6 +450,7 @@ async def run(settings: Settings, workers: int) -> dict[str, Any]:
                 )
                 for direct in (True, False)
             ]
+            out["memory_peak_mib"] = gateway.memory("VmHWM")
     return out
 
 
@@ -515,6 +527,10 @@ def report(results: dict[str, Any]) -> str:
             left=1,
         ),
     ]
+    lines.append(
+        f"Gateway memory: {results['memory_before_mib']:.1f} MiB resident before the "
+        f"concurrency run, {results['memory_peak_mib']:.1f} MiB at its peak."
+    )
     lines += [
         f"  errors ({row['route']}): {row['errors']}"
         for row in [*results["latency"], *results["cpu"], *rows]
