@@ -8,6 +8,9 @@
 - ``run_2023_06_01_transport(url, scenarios)``: ``anthropic==0.3.11`` with sseconv's
   ``ConvertingTransport(complete_via_messages=True)`` against a ``/v1/messages`` upstream (its
   own virtualenv: sseconv needs a newer httpx and pydantic than the 2023 set).
+- ``run_2023_01_01_urls(urls)`` / ``run_2023_06_01_urls(urls)``: the same 2023 clients,
+  unmodified, calling real servers (``api_url`` / ``base_url``), streaming or not, with chosen
+  arguments: how the gateway (``sseconv serve``) is tested.
 - ``FakeMessagesAPI`` (``fake_messages.py``): today's API, ``/v1/messages`` only, strict.
 - ``read_messages(stream)`` / ``read_messages_create(stream)`` (+ async variants): today's SDK,
   in-process, through an ``httpx2.MockTransport``.
