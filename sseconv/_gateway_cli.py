@@ -189,7 +189,7 @@ def add_serve_command(
         "--upstream-version",
         metavar="VERSION",
         help="the anthropic-version sent upstream for translated requests (default: "
-        "2023-06-01, the newest that accepts temperature, top_p and top_k)",
+        "2023-06-01, which accepts temperature, top_p and top_k; 2026-10-21 refuses them)",
     )
     serve.add_argument("--log-level", choices=_LOG_LEVELS, default="info", help="default: info")
     serve.set_defaults(run=_cmd_serve)
