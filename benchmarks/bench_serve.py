@@ -139,7 +139,7 @@ async def upstream_app(
 def serve_upstream() -> None:
     from sseconv.serve import serving
 
-    with serving(upstream_app, log_config=None, timeout_graceful_shutdown=1) as server:
+    with serving(upstream_app, timeout_graceful_shutdown=1) as server:
         print(server.url, flush=True)
         sys.stdin.read()  # until the benchmark closes our stdin
 

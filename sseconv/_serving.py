@@ -199,9 +199,11 @@ def serving(
     Binds ``host:port`` (default: loopback, any free port), waits until uvicorn accepts
     (at most ``start_timeout`` seconds), and on leaving asks it to shut down, waiting at most
     ``stop_timeout`` seconds for open connections before it forces them closed. ``options``
-    go to ``uvicorn.Config`` (e.g. ``log_level="warning"``).
+    go to ``uvicorn.Config``; unlike uvicorn's default, the logging set-up of the process is
+    left alone (``log_config=None``): the app's and uvicorn's records go to the root logger.
     """
     sock = bind(host, port)
+    options.setdefault("log_config", None)  # the process's logging set-up is left alone
     options.setdefault("log_level", "warning")
     options.setdefault("timeout_graceful_shutdown", max(1, int(stop_timeout / 2)))
     config = _config(app, factory=False, workers=1, **options)

@@ -200,6 +200,6 @@ async def _whole(
 def fake_upstream(streams: Mapping[str, Sequence[Piece]] | None = None) -> Iterator[FakeUpstream]:
     """A :class:`FakeUpstream` served on 127.0.0.1 for the ``with`` block."""
     upstream = FakeUpstream(streams=dict(streams or {}))
-    with serving(upstream, log_config=None) as server:
+    with serving(upstream) as server:
         upstream.server = server
         yield upstream

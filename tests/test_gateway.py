@@ -64,7 +64,7 @@ def upstream(gated: list[Gate]) -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="module")
 def gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
-    with serving(Gateway(upstream.url, timeout=TIMEOUT), log_config=None) as server:
+    with serving(Gateway(upstream.url, timeout=TIMEOUT)) as server:
         yield server
 
 
@@ -72,7 +72,7 @@ def gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
 def small_gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
     """A gateway with a 1000-byte body limit and a 0.3 s upstream timeout."""
     app = Gateway(upstream.url, max_body_size=1000, timeout=0.3)
-    with serving(app, log_config=None) as server:
+    with serving(app) as server:
         yield server
 
 
@@ -277,7 +277,7 @@ def test_unreachable_upstream_is_502() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with serving(Gateway(f"http://127.0.0.1:{port}"), log_config=None) as server, client() as c:
+    with serving(Gateway(f"http://127.0.0.1:{port}")) as server, client() as c:
         response = c.post(f"{server.url}/v1/messages", json={})
     assert response.status_code == 502
     assert error_of(response)["type"] == "api_error"
@@ -297,7 +297,7 @@ def test_upstream_failures_map(exception: Exception, status: int, kind: str) -> 
         raise exception
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(fail))
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         response = c.post(f"{server.url}/v1/messages", json={})
     assert response.status_code == status
     assert error_of(response)["type"] == kind
@@ -319,7 +319,7 @@ def test_failed_kept_alive_connection_is_retried_once() -> None:
         return httpx.Response(200, json={"ok": True})
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(upstream))
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         closed_once = c.post(f"{server.url}/v1/messages", content=b"first")
         reset_once = c.post(f"{server.url}/v1/messages", content=b"second")
         twice = c.post(f"{server.url}/v1/messages", content=b"third")
@@ -354,7 +354,7 @@ def test_new_connection_failure_is_not_retried() -> None:
         port = listener.getsockname()[1]
         try:
             with (
-                serving(Gateway(f"http://127.0.0.1:{port}"), log_config=None) as server,
+                serving(Gateway(f"http://127.0.0.1:{port}")) as server,
                 client() as c,
             ):
                 response = c.post(f"{server.url}/v1/messages", json={})
@@ -371,7 +371,7 @@ def test_unexpected_error_is_500_in_the_api_shape(caplog: pytest.LogCaptureFixtu
         raise RuntimeError("a bug")
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(broken))
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         response = c.post(f"{server.url}/v1/messages", json={})
     assert response.status_code == 500
     assert error_of(response)["type"] == "api_error"
@@ -431,7 +431,7 @@ def test_only_the_upstream_is_reached(
 def test_upstream_prefix_is_kept() -> None:
     with (
         fake_upstream() as up,
-        serving(Gateway(f"{up.url}/echo/prefix/"), log_config=None) as server,
+        serving(Gateway(f"{up.url}/echo/prefix/")) as server,
         client() as c,
     ):
         record = echo(c.get(f"{server.url}/v1/models?limit=1"))
@@ -478,7 +478,7 @@ def test_keys_reach_upstream_and_never_the_log(
     headers = {"x-api-key": KEY, "authorization": BEARER}
     caplog.set_level(logging.DEBUG)
     app = Gateway(upstream.url, max_body_size=1000, timeout=0.3)
-    with serving(app, log_config=None, log_level="debug") as server, client() as c:
+    with serving(app, log_level="debug") as server, client() as c:
         record = echo(c.post(f"{server.url}/echo/keys", json={}, headers=headers))
         c.post(f"{server.url}/echo/big", content=b"x" * 2000, headers=headers)
         c.get(f"{server.url}/slow", headers=headers)

@@ -46,7 +46,7 @@ def gateway_for(
 ) -> Iterator[tuple[FakeUpstream, RunningServer]]:
     with (
         fake_upstream(streams) as upstream,
-        serving(Gateway(upstream.url, **options), log_config=None) as server,
+        serving(Gateway(upstream.url, **options)) as server,
     ):
         yield upstream, server
 
@@ -169,7 +169,7 @@ def test_upstream_failures_on_complete(exception: Exception, status: int, kind: 
         raise exception
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(fail))
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         response = post(c, f"{server.url}/v1/complete")
     assert response.status_code == status
     assert error_type(response) == kind
@@ -200,7 +200,7 @@ def test_non_stream_and_error_answers() -> None:
     )
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(lambda r: next(answers)))
     body = {**BODY, "stream": False}
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         ok = post(c, f"{server.url}/v1/complete", body)
         overloaded = post(c, f"{server.url}/v1/complete", body, "2023-06-01")
         html = post(c, f"{server.url}/v1/complete", body)
