@@ -10,6 +10,8 @@ Routes (any method):
   ``/stream/x/v1/messages`` serves ``"x/v1/messages"``); a piece may be a :class:`Gate` (wait
   until the test opens it, or time out, set ``timed_out`` and send ``TIMEOUT_EVENT``) or a
   :class:`Cut` (stop without finishing the response: the connection is closed mid-body).
+  With the request header ``x-test-encoding: gzip`` the stream is gzip-compressed (each piece
+  flushed on its own, so it still arrives piece by piece).
 - ``/pings...``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes
   away (then ``disconnected`` is set) or 20 s pass.
 - ``/hang``: answers nothing until the client goes away (then ``disconnected`` is set), or
@@ -29,6 +31,7 @@ import gzip
 import json
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,7 +117,8 @@ class FakeUpstream:
         if path.startswith("/echo"):
             await _whole(send, 200, json.dumps(record).encode())
         elif path.startswith("/stream/"):
-            await self._stream(send, self.streams[path.removeprefix("/stream/")])
+            coding = dict(scope["headers"]).get(b"x-test-encoding", b"").decode() or None
+            await self._stream(send, self.streams[path.removeprefix("/stream/")], coding)
         elif path.startswith("/pings"):
             await self._pings(receive, send)
         elif path == "/hang":
@@ -142,9 +146,16 @@ class FakeUpstream:
         else:
             await _whole(send, 404, b'{"type":"error"}')
 
-    async def _stream(self, send: Send, pieces: Sequence[Piece]) -> None:
-        await _start(send, 200, [(b"content-type", b"text/event-stream; charset=utf-8")])
+    async def _stream(self, send: Send, pieces: Sequence[Piece], coding: str | None) -> None:
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        compressor = None
+        if coding == "gzip":
+            headers.append((b"content-encoding", b"gzip"))
+            compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+        await _start(send, 200, headers)
         for piece in pieces:
+            if compressor is not None and isinstance(piece, bytes):  # each piece flushed
+                piece = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
             if isinstance(piece, Cut):
                 return  # uvicorn closes the connection: the body is incomplete
             if isinstance(piece, Gate):
@@ -154,7 +165,8 @@ class FakeUpstream:
                     )
                 continue
             await send({"type": "http.response.body", "body": piece, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        end = compressor.flush() if compressor is not None else b""
+        await send({"type": "http.response.body", "body": end, "more_body": False})
 
     async def _hang(self, receive: Receive, send: Send) -> None:
         """No answer until the client goes away (then ``disconnected`` is set) or 20 s pass."""

@@ -233,3 +233,24 @@ def test_model_table_and_upstream_version_options() -> None:
     assert first["model"] == "claude-custom"
     assert second["model"] == RETIRED_MODELS["claude-instant-1"]
     assert all(dict(r["headers"])["anthropic-version"] == "2024-01-01" for r in upstream.requests)
+
+
+def test_compressed_upstream_stream_is_converted() -> None:
+    """A gzip-compressed Messages stream (each event flushed on its own) is decoded, converted
+    and sent uncompressed, still event by event."""
+    after_hi = Gate()
+    pieces: list[Piece] = [*EVENTS[:4], after_hi, *EVENTS[4:]]
+    headers = {"x-api-key": "k", "anthropic-version": "2023-06-01", "x-test-encoding": "gzip"}
+    received = b""
+    with gateway_for({"gz/v1/messages": pieces}) as (upstream, server), client() as c:
+        url = f"{server.url}/stream/gz/v1/complete"
+        with c.stream("POST", url, json=BODY, headers=headers) as response:
+            assert "content-encoding" not in response.headers
+            chunks = response.iter_raw()
+            while b'"completion":"Hi"' not in received:
+                received += next(chunks)
+            after_hi.open()
+            received += b"".join(chunks)
+    assert not after_hi.timed_out
+    assert dict(upstream.requests[0]["headers"])["accept-encoding"] == "gzip, deflate"
+    assert [d["completion"] for d in sseconv.legacy_completions(received)][-1] == "Hi there"
