@@ -94,7 +94,8 @@ def url_of(sock: socket.socket) -> str:
 
 def log_config(level: str = "info", loggers: tuple[str, ...] = ("sseconv",)) -> dict[str, Any]:
     """uvicorn's logging set-up, with ``loggers`` added on its ``default`` handler (stderr), so
-    that the application's lines look like uvicorn's, in every worker process."""
+    that the application's lines look like uvicorn's, in every worker process; httpx's and
+    httpcore's loggers at WARNING."""
     config: dict[str, Any] = copy.deepcopy(uvicorn().config.LOGGING_CONFIG)
     for name in loggers:
         config["loggers"][name] = {
@@ -102,6 +103,9 @@ def log_config(level: str = "info", loggers: tuple[str, ...] = ("sseconv",)) -> 
             "level": level.upper(),
             "propagate": False,
         }
+    # httpx logs every request's URL, query string included, at INFO
+    for name in ("httpx", "httpcore"):
+        config["loggers"].setdefault(name, {"level": "WARNING"})
     return config
 
 

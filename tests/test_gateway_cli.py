@@ -99,8 +99,12 @@ def _wait_healthy(url: str) -> None:
             time.sleep(0.05)
 
 
-def test_serve_forwards_and_stops_on_sigint(upstream: FakeUpstream) -> None:
-    with serve("--upstream", upstream.url) as served, httpx.Client(trust_env=False) as client:
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_serve_forwards_and_stops_on_sigint(upstream: FakeUpstream, level: str) -> None:
+    with (
+        serve("--upstream", upstream.url, "--log-level", level) as served,
+        httpx.Client(trust_env=False) as client,
+    ):
         response = client.post(
             f"{served.url}/echo/cli?q=1", json={"a": 1}, headers={"x-api-key": KEY}
         )
@@ -110,7 +114,8 @@ def test_serve_forwards_and_stops_on_sigint(upstream: FakeUpstream) -> None:
     log = served.stderr()
     assert f"forwarding to {upstream.url}" in log
     assert "POST /echo/cli 200" in log
-    assert "q=1" not in log  # no query strings in the log
+    assert "q=1" not in log  # no query strings in the log (httpx's own log stays off)
+    assert "HTTP Request" not in log
     assert "CLI-SECRET" not in log
 
 
