@@ -191,3 +191,26 @@ def test_serve_help_lists_the_options() -> None:
     assert result.returncode == 0
     for option in ("--upstream", "--host", "--port", "--workers", "--max-body-size", "--timeout"):
         assert option in result.stdout
+
+
+def test_shutdown_timeout_cuts_open_streams(upstream: FakeUpstream) -> None:
+    """SIGTERM with a stream open: the stream gets --shutdown-timeout seconds, then it is cut
+    (and its upstream request dropped), and the gateway exits."""
+    upstream.disconnected.clear()
+    with (
+        serve("--upstream", upstream.url, "--shutdown-timeout", "1", stop=signal.SIGTERM) as served,
+        httpx.Client(trust_env=False, timeout=10) as client,
+        client.stream("GET", f"{served.url}/pings") as response,
+    ):
+        chunks = response.iter_raw()
+        assert next(chunks).startswith(b"event: ping")
+        served.process.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in chunks:  # pings keep coming for the second of grace
+                pass
+        served.process.wait(STOP_TIMEOUT)
+        waited = time.monotonic() - stopped
+    assert served.process.returncode == 0
+    assert 0.9 < waited < 10
+    assert upstream.disconnected.wait(5)
