@@ -613,18 +613,16 @@ class _Converting:
         return upstream, exchange
 
     def _answer(self, exchange: CompleteExchange, response: Any, request: Any, sync: bool) -> Any:
-        """The client's response for an upstream response (its body read, unless a stream)."""
+        """The client's response for an upstream response (its body read, unless a stream;
+        the caller closes it if this raises)."""
         flavor = _flavor_of(request) or self._flavor
         if _is_event_stream(response.headers):
             options = {k: v for k, v in self._options.items() if k != "source"}
             converter = exchange.converter(**options)
-            view = response_of(response)
-            info = view.info if view is not None else None
-            decoder = ContentDecoder(response.headers.get("content-encoding"), info)
-
-            def wrap(exc: SSEConvError) -> ConversionTransportError:
-                return flavor.error.wrap(exc, request)
-
+            try:
+                decoder, wrap = self._decoding(response, request, flavor)
+            except SSEConvError as exc:
+                raise flavor.error.wrap(exc, request) from exc
             body_type = flavor.sync_body if sync else flavor.async_body
             body = body_type(response, converter, decoder, wrap)
             return self._response(response, body, converter, flavor)
@@ -646,13 +644,21 @@ class _Converting:
     def _body_parts(
         self, response: Any, request: Any, target: Dialect, flavor: _Flavor
     ) -> tuple[Converter, ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        decoder, wrap = self._decoding(response, request, flavor)
+        return Converter(target, **self._options), decoder, wrap
+
+    @staticmethod
+    def _decoding(
+        response: Any, request: Any, flavor: _Flavor
+    ) -> tuple[ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        """The decoder of a response's content coding, and the wrapper of conversion errors."""
+
         def wrap(exc: SSEConvError) -> ConversionTransportError:
             return flavor.error.wrap(exc, request)
 
         view = response_of(response)
         info = view.info if view is not None else None
-        decoder = ContentDecoder(response.headers.get("content-encoding"), info)
-        return Converter(target, **self._options), decoder, wrap
+        return ContentDecoder(response.headers.get("content-encoding"), info), wrap
 
     @staticmethod
     def _response(response: Any, body: _Body, converter: Converter, flavor: _Flavor) -> Any:
@@ -772,12 +778,14 @@ class ConvertingTransport(_Converting, _SyncBase):
             if exchange is None:
                 return upstream
             response = self._transport.handle_request(upstream)
-            if not _is_event_stream(response.headers):
-                try:
+            try:
+                if not _is_event_stream(response.headers):
                     response.read()
-                finally:
                     response.close()
-            return self._answer(exchange, response, request, sync=True)
+                return self._answer(exchange, response, request, sync=True)
+            except BaseException:
+                response.close()
+                raise
         upstream, target, flavor = self._plan(request)
         response = self._transport.handle_request(upstream)
         if target is None or not _is_event_stream(response.headers):
@@ -843,12 +851,14 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
             if exchange is None:
                 return upstream
             response = await self._transport.handle_async_request(upstream)
-            if not _is_event_stream(response.headers):
-                try:
+            try:
+                if not _is_event_stream(response.headers):
                     await response.aread()
-                finally:
                     await response.aclose()
-            return self._answer(exchange, response, request, sync=False)
+                return self._answer(exchange, response, request, sync=False)
+            except BaseException:
+                await response.aclose()
+                raise
         upstream, target, flavor = self._plan(request)
         response = await self._transport.handle_async_request(upstream)
         if target is None or not _is_event_stream(response.headers):
