@@ -138,17 +138,29 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_serve_command(
-    commands: Any, formatter: Callable[[str], argparse.HelpFormatter] | None = None
+    commands: Any,
+    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
+    *,
+    add: Callable[..., argparse.ArgumentParser] | None = None,
 ) -> argparse.ArgumentParser:
-    """Register ``serve`` on the subcommands of the ``sseconv`` parser."""
-    serve: argparse.ArgumentParser = commands.add_parser(
-        "serve",
-        help="run the translating gateway (needs the serve extra)",
-        description="Serve 2023 clients (POST /v1/complete) from today's API (/v1/messages); "
-        "forward everything else unchanged.",
-        epilog=_EPILOG,
-        formatter_class=formatter or argparse.RawDescriptionHelpFormatter,
-    )
+    """Register ``serve`` on the subcommands of the ``sseconv`` parser.
+
+    ``add``, when given, makes the subparser: ``add(commands, "serve", help=...,
+    description=..., epilog=...)`` (a command line's own helper, adding its common options);
+    else ``commands.add_parser`` does, with ``formatter``.
+    """
+    texts = {
+        "help": "run the translating gateway (needs the serve extra)",
+        "description": "Serve 2023 clients (POST /v1/complete) from today's API "
+        "(/v1/messages); forward everything else unchanged.",
+        "epilog": _EPILOG,
+    }
+    if add is not None:
+        serve = add(commands, "serve", **texts)
+    else:
+        serve = commands.add_parser(
+            "serve", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
+        )
     serve.add_argument(
         "--upstream", required=True, metavar="URL", help="the API: https://api.anthropic.com"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,32 @@ def test_bound_sockets_say_tcp() -> None:
     reused connection waited ~40 ms for delayed ACKs (seen in benchmarks/bench_serve.py)."""
     with bind() as sock:
         assert sock.proto == socket.IPPROTO_TCP
+
+
+def test_serve_command_through_a_command_line_helper() -> None:
+    """A command line with its own subcommand helper (common options) registers ``serve``
+    through it."""
+    import argparse
+
+    from sseconv._gateway_cli import add_serve_command
+
+    parser = argparse.ArgumentParser(prog="x")
+    commands = parser.add_subparsers(dest="command")
+    seen: list[str] = []
+
+    def add(commands: Any, name: str, **texts: str) -> argparse.ArgumentParser:
+        seen.append(name)
+        sub: argparse.ArgumentParser = commands.add_parser(name, **texts)
+        sub.add_argument("-q", "--quiet", action="store_true")
+        return sub
+
+    add_serve_command(commands, add=add)
+    args = parser.parse_args(["serve", "--upstream", "http://127.0.0.1:9", "-q", "--port", "0"])
+    assert seen == ["serve"]
+    assert (args.upstream, args.port, args.quiet, args.workers) == (
+        "http://127.0.0.1:9",
+        0,
+        True,
+        1,
+    )
+    assert callable(args.run)
