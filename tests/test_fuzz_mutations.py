@@ -217,7 +217,11 @@ def test_truncation_at_every_offset(fixture: int) -> None:
                 raise AssertionError(context) from exc
             if to == source.value and mode != "strict":
                 converter = sseconv.Converter(to, source=source, mode=mode)  # type: ignore[arg-type]
-                out = converter.feed(cut) + converter.close()
+                try:
+                    out = converter.feed(cut) + converter.close()
+                except sseconv.SSEConvError as exc:  # (not a stream at all: a few bytes)
+                    assert cut.startswith(exc.output), context
+                    continue
                 assert cut.startswith(out), context
                 if converter.report.incomplete_block:
                     assert len(out) < len(cut), context
