@@ -150,7 +150,12 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
 
 
 def output_problems(out: bytes, to: str) -> list[str]:
-    return [str(p) for p in sseconv.validate([out], source=to)] if out else []
+    """The problems of ``out`` read as ``to``; none for an output without any event (nothing,
+    or only lines a same-dialect conversion kept from between the input's events)."""
+    parser = sseconv.SSEParser()
+    if not parser.feed(out) + parser.close():
+        return []
+    return [str(p) for p in sseconv.validate([out], source=to)]
 
 
 def check(data: bytes, to: str, source: str | None, mode: str) -> str:
