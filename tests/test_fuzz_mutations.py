@@ -150,7 +150,12 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
 
 
 def output_problems(out: bytes, to: str) -> list[str]:
-    return [str(p) for p in sseconv.validate([out], source=to)] if out else []
+    """The problems of ``out`` read as ``to``; none for an output without any event (nothing,
+    or only lines a same-dialect conversion kept from between the input's events)."""
+    parser = sseconv.SSEParser()
+    if not parser.feed(out) + parser.close():
+        return []
+    return [str(p) for p in sseconv.validate([out], source=to)]
 
 
 def check(data: bytes, to: str, source: str | None, mode: str) -> str:
@@ -217,7 +222,11 @@ def test_truncation_at_every_offset(fixture: int) -> None:
                 raise AssertionError(context) from exc
             if to == source.value and mode != "strict":
                 converter = sseconv.Converter(to, source=source, mode=mode)  # type: ignore[arg-type]
-                out = converter.feed(cut) + converter.close()
+                try:
+                    out = converter.feed(cut) + converter.close()
+                except sseconv.SSEConvError as exc:  # (not a stream at all: a few bytes)
+                    assert cut.startswith(exc.output), context
+                    continue
                 assert cut.startswith(out), context
                 if converter.report.incomplete_block:
                     assert len(out) < len(cut), context

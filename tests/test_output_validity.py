@@ -468,3 +468,17 @@ def test_extra_fields_never_replace_a_messages_payload_type() -> None:
     out, report = convert_all(data, "messages", source="legacy")
     assert_valid(out, "messages")
     assert report.dropped_fields == {"completion.type": 1}
+
+
+def test_legacy_completions_follows_the_same_end_rules() -> None:
+    events = messages_events([text_block(" Hi")], ping=False)
+    later = mevent({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {}})
+    error = mevent({"type": "error", "error": {"type": "overloaded_error", "message": "O"}})
+    data = b"".join(events[:-1]) + later + error
+    dicts = list(sseconv.legacy_completions(data))
+    assert [(d["completion"], d["stop_reason"], d["exception"]) for d in dicts] == [
+        (" Hi", None, None),
+        (" Hi", "stop_sequence", None),
+    ]
+    legacy, _ = convert_all(data, "legacy")
+    assert dicts == payloads(legacy, None)

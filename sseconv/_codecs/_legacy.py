@@ -255,11 +255,20 @@ class LegacyEncoder(TextProjection):
         self._text += encode_text(event.text)
         return self._event(self._tail, event.extra)
 
-    def _stopped(self, stop_reason: str | None, stop: str | None, exception: str) -> bytes:
-        return to_bytes(
+    def write(
+        self,
+        stop: str | None,
+        stop_reason: str | None,
+        exception: str | None,
+        extra: dict[str, Any],
+    ) -> bytes:
+        """The event with the text so far and these fields (the final event, or the one with
+        the exception); a subclass may make something else of them."""
+        middle = to_bytes(
             f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
-            f',"exception":{exception}'
+            f',"exception":{dump(exception)}'
         )
+        return self._event(middle, extra)
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -268,14 +277,8 @@ class LegacyEncoder(TextProjection):
         self.stop = stop
         self.seal(Ping, StreamEnd, Done, Unknown)  # then only pings and [DONE] ...
         self.handlers[StreamError] = self._error_after_stop
-        return self._final(stop, None, event.extra)
-
-    def _final(
-        self, stop: tuple[str | None, str | None], exception: str | None, extra: dict[str, Any]
-    ) -> bytes:
-        """The event with the stop reason and ``stop`` (and the exception, if any)."""
-        middle = self._stopped(*stop, "null" if exception is None else dump(exception))
-        return self._event(middle, extra)
+        stop_reason, stop_sequence = stop
+        return self.write(stop_sequence, stop_reason, None, event.extra)
 
     def _error_after_stop(self, event: StreamError) -> bytes:
         """... and an error (which ends the input) has no place: counted, and the complete
@@ -301,8 +304,8 @@ class LegacyEncoder(TextProjection):
     def stream_error(self, event: StreamError) -> bytes:
         self.seal(Ping, Done, Unknown)  # no [DONE] after an error; pings may still come
         self.count_fields("error.error", event.extra)
-        stop = (event.stop_reason, event.stop_sequence)
-        return self._final(stop, f"{event.type}: {event.message}", event.outer)
+        exception = f"{event.type}: {event.message}"
+        return self.write(event.stop_sequence, event.stop_reason, exception, event.outer)
 
     def unknown(self, event: Unknown) -> bytes:
         name = event_label(event.event)
