@@ -16,7 +16,9 @@ Cases, all given the whole recording as one ``bytes``:
 * ``iter_feed``: ``Converter.iter_feed(whole)``, output drained event by event;
 * ``convert``: ``sseconv.convert(whole, "legacy")`` (pieces of about 64 KiB);
 * ``aconvert``: the same through ``sseconv.aconvert``;
-* ``legacy_completions``: ``sseconv.legacy_completions(whole)``, the dicts a 2023 client read.
+* ``legacy_completions``: ``sseconv.legacy_completions(whole)``, the dicts a 2023 client read;
+* ``hand-written``: the peer, ``baseline_convert.messages_to_legacy`` (httpx-sse's decoder and
+  ``json.dumps`` per event, a generator yielding event by event), given the same one chunk.
 
 The table gives each case's peak, its excess over the baseline (what converting costs) and
 that excess as a multiple of the largest legacy event (the bound the streaming forms aim for:
@@ -50,6 +52,7 @@ CASES = (
     "convert",
     "aconvert",
     "legacy_completions",
+    "hand-written",
 )
 MIB = 1024 * 1024
 
@@ -104,6 +107,11 @@ def run_case(case: str, data: bytes) -> tuple[int, int]:
                 count(piece)
 
         asyncio.run(run())
+    elif case == "hand-written":
+        from baseline_convert import messages_to_legacy
+
+        for piece in messages_to_legacy([data]):
+            count(piece)
     elif case == "legacy_completions":
         for item in sseconv.legacy_completions(data):
             count(json.dumps(item).encode())
