@@ -229,6 +229,19 @@ def test_values_from_other_parsers() -> None:
     check_value_nesting("[[[[not a structure", "a body")
 
 
+def test_values_with_shared_and_cyclic_parts() -> None:
+    """What a YAML parser builds from anchors: shared sub-values (a "billion laughs" shape)
+    are walked a bounded number of times; a value that contains itself is too deep."""
+    shared: Any = ["leaf"]
+    for _ in range(40):  # 2**40 paths, 40 containers
+        shared = [shared, shared]
+    check_value_nesting(shared, "a body")
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(sseconv.MalformedEventError, match="nested at most 64"):
+        check_value_nesting({"a": looped}, "a body")
+
+
 def test_stack_room_near_the_limit() -> None:
     """What the rule lets through can be written back and compared from any caller."""
     value = load_object('{"x":' + nested(MAX_DEPTH) + "}", "a value")
