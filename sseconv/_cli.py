@@ -1018,12 +1018,21 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_stdout() -> None:
+    """Python flushes stdout at exit; point it at /dev/null so that this cannot fail (see the
+    ``signal`` module docs on SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, _fd(sys.stdout, 1))
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (see the module docstring)."""
     _open_standard_fds()
-    for name in ("stdout", "stderr"):  # None when closed at start: argparse writes to them
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (lives as long as sys)
+    for name, fd in (("stdout", 1), ("stderr", 2)):  # None when closed at start
+        if getattr(sys, name) is None:  # argparse writes to them: give it the /dev/null above
+            setattr(sys, name, open(fd, "w", closefd=False))  # noqa: SIM115 (as long as sys)
     stderr = _Stderr()
     try:
         try:
@@ -1036,17 +1045,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
         finally:
-            if sys.stdout is not None:
-                sys.stdout.flush()  # what argparse printed; raises if the pipe is broken
+            with contextlib.suppress(ValueError):  # what argparse printed
+                try:
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:
+                    stderr.error(f"<stdout>: cannot write: {exc.strerror}")
+                    _discard_stdout()  # so that the flush at exit cannot fail again
+                    return EXIT_BAD_INPUT
     except _Failure as exc:
         stderr.error(exc.message)
         return exc.status
     except BrokenPipeError:
-        # The reader went away: discard the rest quietly. Python flushes stdout at exit; point
-        # it at /dev/null so that this cannot fail again (see the `signal` module docs).
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, _fd(sys.stdout, 1))
+        # The reader went away: discard the rest quietly.
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
