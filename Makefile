@@ -18,9 +18,18 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test lint bench bench-cli bench-startup clean
 
+# Before a virtualenv is created: one line saying what is missing (Debian and Ubuntu ship
+# ensurepip, which `python3 -m venv` needs, in a separate package).
+ifeq ($(wildcard $(VENV_STAMP))$(filter clean,$(MAKECMDGOALS)),)
+ifeq ($(PY),)
+$(error $(PYTHON) not found: install Python 3.10 or later, or pass PYTHON=/path/to/python3)
+endif
+ifneq ($(shell $(PY) -c 'import ensurepip, venv' >/dev/null 2>&1 && echo ok),ok)
+$(error $(PYTHON) cannot create virtual environments (no ensurepip): install python3-venv (Debian/Ubuntu: apt-get install python3-venv) or pass PYTHON=another-python)
+endif
+endif
+
 $(VENV_STAMP):
-	@test -n "$(PY)" || { echo "make: $(PYTHON) not found: install Python 3.10 or later, or pass PYTHON=/path/to/python3" >&2; exit 1; }
-	@$(PY) -c 'import ensurepip, venv' 2>/dev/null || { echo "make: $(PYTHON) cannot create virtual environments (no ensurepip): install python3-venv (Debian/Ubuntu: apt-get install python3-venv) or use another Python (PYTHON=...)" >&2; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@

@@ -40,7 +40,7 @@ from .runners import (
     run_2023_06_01_many,
 )
 from .server import SSEServer, StreamSpec, serve_streams, split_chunks
-from .venvs import REQUIREMENTS, CompatEnvError, cache_root, client_python
+from .venvs import REQUIREMENTS, CompatEnvError, MissingWheelError, cache_root, client_python
 
 __all__ = [
     "REQUIREMENTS",
@@ -51,6 +51,7 @@ __all__ = [
     "LegacyResult",
     "MessagesCreateResult",
     "MessagesResult",
+    "MissingWheelError",
     "MockAPI",
     "RequestInfo",
     "SSEServer",

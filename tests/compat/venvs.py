@@ -11,9 +11,15 @@ directory without it (an interrupted build) is deleted and rebuilt. An ``fcntl``
 environment keeps parallel pytest workers from building the same one at once.
 
 Packages come from PyPI only (``https://pypi.org/simple``, or ``SSECONV_COMPAT_INDEX_URL``):
-the user's and the machine's pip configuration (extra indexes, find-links) is ignored so the
-environments resolve to the same files everywhere. Installs use ``--no-deps`` with every
-transitive dependency pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
+the user's and the machine's pip configuration (extra indexes, find-links, ``PIP_*``
+variables other than the certificate, proxy, timeout and retry settings) is ignored on
+purpose, so the environments resolve to the same files everywhere and never pick up a
+package rebuilt on a local index. Installs use ``--no-deps`` with every transitive dependency
+pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
+
+Failures: an index that cannot be reached is one line (:class:`CompatEnvError`) before pip
+runs; a pin without a wheel for the running Python is :class:`MissingWheelError`, which the
+runners turn into a skip naming the pin (the only reason a compat test skips).
 """
 
 from __future__ import annotations
@@ -22,14 +28,18 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 __all__ = [
     "REQUIREMENTS",
     "CompatEnvError",
+    "MissingWheelError",
     "cache_root",
     "client_python",
     "env_dir",
@@ -85,6 +95,13 @@ _KEEP_PIP_ENV = ("PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_PROX
 
 class CompatEnvError(RuntimeError):
     """A client virtualenv could not be built."""
+
+
+class MissingWheelError(CompatEnvError):
+    """A pinned package has no wheel for the running Python on the index."""
+
+
+_NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
 
 
 def cache_root() -> Path:
@@ -147,11 +164,42 @@ def _run(cmd: list[str], what: str) -> None:
         cmd, env=_pip_env(), capture_output=True, text=True, timeout=900, check=False
     )
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        output = proc.stdout + proc.stderr
+        missing = _NO_MATCH.search(output)
+        if missing is not None:
+            python = f"{sys.implementation.name} {sys.version.split()[0]}"
+            raise MissingWheelError(
+                f"{what}: {missing.group(1)} has no wheel for {python} on {_index_url()}"
+            )
+        tail = "\n".join(output.splitlines()[-30:])
         raise CompatEnvError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
 
 
+def _check_index(name: str) -> None:
+    """Fail in one line, before pip retries for minutes, when the index cannot be reached."""
+    url = _index_url()
+    probe = url.rstrip("/") + "/pip/"
+    try:
+        if urllib.parse.urlsplit(url).scheme == "file":
+            if not Path(urllib.request.url2pathname(urllib.parse.urlsplit(probe).path)).is_dir():
+                raise OSError("no such directory")
+        else:
+            proxy = os.environ.get("PIP_PROXY")
+            handlers = (
+                [urllib.request.ProxyHandler({"http": proxy, "https": proxy})] if proxy else []
+            )
+            with urllib.request.build_opener(*handlers).open(probe, timeout=20) as response:
+                response.read(1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise CompatEnvError(
+            f"cannot reach the package index {url} ({reason}) to build the {name} client "
+            "environment; set SSECONV_COMPAT_INDEX_URL to a reachable PyPI mirror"
+        ) from None
+
+
 def _build(name: str, venv: Path) -> None:
+    _check_index(name)
     if venv.exists():
         shutil.rmtree(venv)
     # `-m venv` run from inside a virtualenv bases the new one on the underlying interpreter.
@@ -193,15 +241,7 @@ def client_python(name: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not _is_complete(venv):  # another worker may have finished it meanwhile
-                try:
-                    _build(name, venv)
-                except CompatEnvError as exc:
-                    if sys.version_info[:2] != (3, 11):
-                        raise CompatEnvError(
-                            f"{exc}\n(the pins are wheels for CPython 3.11; "
-                            f"this is {sys.version.split()[0]})"
-                        ) from exc
-                    raise
+                _build(name, venv)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return _python_in(venv)
