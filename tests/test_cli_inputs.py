@@ -5,6 +5,7 @@ cannot be opened, ``detect`` on many files and on an endless stream of pings."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import re
@@ -346,3 +347,50 @@ def test_detect_gives_up_on_an_endless_stream_of_pings() -> None:
         f"{DETECT_LIMIT} bytes"
     ]
     assert DETECT_LIMIT == sseconv.DETECT_LIMIT  # the limit convert applies
+
+
+# -- one table of both spellings (item 9) ------------------------------------------------------
+
+
+def _options_table() -> list[tuple[str, str]]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Options in both spellings", 1)[1]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    return [(cli, library) for cli, library in cells]
+
+
+def test_the_options_table_covers_the_command_and_names_real_keywords() -> None:
+    import inspect
+
+    from sseconv._cli import _build_parser
+
+    table = _options_table()
+    flags = {flag for cli, _ in table for flag in re.findall(r"--[a-z-]+", cli)}
+    keywords = {m for _, lib in table for m in re.findall(r"`(\w+)[=`]", lib)}
+    parser = _build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    convert = commands.choices["convert"]
+    options = {s for a in convert._actions for s in a.option_strings if s.startswith("--")}
+    assert flags == options - {"--help", "--quiet", "--output"}  # every option, no other
+    parameters = set(inspect.signature(Converter).parameters)
+    assert keywords == parameters  # every keyword of Converter, no other
+    for function in (sseconv.convert, sseconv.aconvert):
+        assert set(inspect.signature(function).parameters) - {"chunks", "options"} <= parameters
+
+
+@pytest.mark.parametrize(
+    ("args", "options"),
+    [
+        (["--from", "completions"], {"source": "completions"}),
+        (["--lenient"], {"mode": "lenient"}),
+        (["--eol", "crlf"], {"eol": "\r\n"}),
+        (["--drop-pings"], {"pings": "drop"}),
+        (["--clock", "@0"], {"clock": lambda: sseconv_time(0)}),
+    ],
+)
+def test_both_spellings_give_the_same_bytes(args: list[str], options: dict[str, object]) -> None:
+    data = COMPLETIONS.read_bytes()
+    result = run("convert", "--to", "legacy", "--clock", "@0", *args, stdin=data)
+    options = {"clock": lambda: sseconv_time(0), **options}
+    assert (result.returncode, result.stdout) == (0, converted(data, "legacy", **options))
