@@ -613,12 +613,12 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     counts: collections.Counter[str] = collections.Counter()
     with _reading(inp) as stream:
         for chunk in stream:
-            _print_problems(out, stream, args, validator.feed(chunk), counts)
+            _print_problems(out, inp.name, validator.feed(chunk), counts)
         completion = _completion(stream, args.keep_last)
         problems = validator.feed(completion) + validator.close()
         if completion:
             problems.insert(0, _added_blank_line(stream))
-        _print_problems(out, stream, args, problems, counts)
+        _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
     out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
     return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
 
@@ -643,11 +643,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _print_problems(
     out: _Output,
-    stream: _Stream,
-    args: argparse.Namespace,
+    name: str,
     problems: list[Problem],
     counts: collections.Counter[str],
+    incomplete_hint: str = "--keep-last takes it",
 ) -> None:
+    """Print problems as ``NAME: event N, byte B: message`` lines and count them by severity;
+    ``incomplete_hint`` says what became of a last event without its blank line."""
     if not problems:
         return
     lines = []
@@ -655,10 +657,10 @@ def _print_problems(
         counts[p.severity] += 1
         message = f"warning: {p.message}" if p.severity == "warning" else p.message
         if p.hint == "dispatch_incomplete":
-            message = f"{message.removesuffix(')')}; {_incomplete_hint(stream)})"
+            message = f"{message.removesuffix(')')}; {incomplete_hint})"
         elif p.hint == "source":
             message += " (give --from)"
-        lines.append(f"{_located(stream.name, p.event_number, p.offset, message)}\n")
+        lines.append(f"{_located(name, p.event_number, p.offset, message)}\n")
     out.write("".join(lines).encode())
 
 

@@ -354,7 +354,7 @@ def test_detect_gives_up_on_an_endless_stream_of_pings() -> None:
 
 def _options_table() -> list[tuple[str, str]]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Options in both spellings", 1)[1]
+    section = readme.split("### Options in both spellings", 1)[1].split("\n#", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
     cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
     return [(cli, library) for cli, library in cells]
