@@ -41,7 +41,8 @@ def test_a_pin_without_a_wheel_is_named(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_the_pins_are_exact() -> None:
-    for requirements in venvs.REQUIREMENTS.values():
+    assert set(venvs.BEFORE_3_11) <= set(venvs.REQUIREMENTS)
+    for requirements in [*venvs.REQUIREMENTS.values(), *venvs.BEFORE_3_11.values()]:
         for requirement in requirements:
             name, _, version = requirement.partition("==")
             assert name and version and version[0].isdigit(), requirement

@@ -37,6 +37,7 @@ import urllib.request
 from pathlib import Path
 
 __all__ = [
+    "BEFORE_3_11",
     "REQUIREMENTS",
     "CompatEnvError",
     "MissingWheelError",
@@ -87,6 +88,14 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# What the pins need on Pythons before 3.11 only: anyio's dependency on the ExceptionGroup
+# backport (the version of each client's release date). Kept apart so that the environments
+# of 3.11 and later keep their fingerprints.
+BEFORE_3_11: dict[str, tuple[str, ...]] = {
+    "anthropic-0.2.10": ("exceptiongroup==1.1.1",),
+    "anthropic-0.3.11": ("exceptiongroup==1.1.3",),
+}
+
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 _MARKER = ".sseconv-compat-complete"
 _LAYOUT_VERSION = "1"  # bump to force every cached environment to be rebuilt
@@ -118,10 +127,13 @@ def _index_url() -> str:
 
 def _requirements(name: str) -> tuple[str, ...]:
     try:
-        return REQUIREMENTS[name]
+        pins = REQUIREMENTS[name]
     except KeyError:
         known = ", ".join(sorted(REQUIREMENTS))
         raise CompatEnvError(f"unknown client environment {name!r} (known: {known})") from None
+    if sys.version_info < (3, 11):
+        pins += BEFORE_3_11.get(name, ())
+    return pins
 
 
 def _fingerprint(name: str) -> dict[str, object]:
