@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, SSEConvError, UsageError
+from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -858,9 +859,9 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-event-size",
         type=_size,
-        default=16 * 1024 * 1024,
+        default=DEFAULT_MAX_EVENT_SIZE,
         metavar="BYTES",
-        help="the largest event accepted (default: 16 MiB)",
+        help=f"the largest event accepted (default: {DEFAULT_MAX_EVENT_SIZE // 2**20} MiB)",
     )
 
 
