@@ -183,12 +183,15 @@ def test_every_public_name_has_one_home() -> None:
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     if shutil.which("make") is None:
         pytest.fail("make is needed (the README's entry points)")
+    inherited = {
+        k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    }
     return subprocess.run(
-        ["make", *args],
+        ["make", "--no-print-directory", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**inherited, **(env or {})},
         timeout=TIMEOUT,
     )
 
