@@ -406,12 +406,15 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         if epoch is None:
             return None
-        if not epoch.isdigit():
+        try:
+            if not epoch.isascii() or not epoch.isdigit():
+                raise UsageError(epoch)
+            fixed = _parse_time(epoch)
+        except UsageError:
             raise _Failure(
                 EXIT_USAGE,
                 f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}",
-            )
-        fixed = _parse_time(epoch)
+            ) from None
     return lambda: fixed
 
 

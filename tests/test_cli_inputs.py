@@ -185,6 +185,8 @@ def test_a_legacy_source_keeps_its_own_ping_times() -> None:
     [
         (["--clock", "yesterday"], {}, "argument --clock: expected now or a time as @SECONDS"),
         ([], {"SOURCE_DATE_EPOCH": "soon"}, "SOURCE_DATE_EPOCH: expected a Unix time in whole"),
+        ([], {"SOURCE_DATE_EPOCH": "9" * 30}, "SOURCE_DATE_EPOCH: expected a Unix time in whole"),
+        (["--clock", "@" + "9" * 30], {}, "argument --clock: expected now or a time as"),
     ],
 )
 def test_bad_times_are_usage_errors(args: list[str], env: dict[str, str], message: str) -> None:
