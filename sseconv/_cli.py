@@ -37,17 +37,15 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import dataclasses
 import datetime
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, SSEConvError, UsageError
-from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -144,8 +142,7 @@ def _open_standard_fds() -> None:
                     os.close(opened)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Input:
+class _Input(NamedTuple):
     """One input: a path, or ``-`` for stdin; ``name`` is what messages call it."""
 
     path: str
@@ -418,13 +415,19 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
     return lambda: fixed
 
 
+def _max_event_size(args: argparse.Namespace) -> int:
+    from ._sse import DEFAULT_MAX_EVENT_SIZE  # (the parser's regexes: not for --help)
+
+    return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
+
+
 def _converter_options(args: argparse.Namespace) -> dict[str, Any]:
     """The library's keyword arguments for the command's options: the one place where the CLI
     spellings (README "Options in both spellings") become the library's."""
     options: dict[str, Any] = {
         "source": args.source,
         "mode": args.mode,
-        "max_event_size": args.max_event_size,
+        "max_event_size": _max_event_size(args),
     }
     if "eol" in args:
         options["eol"] = _EOLS[args.eol]
@@ -441,6 +444,8 @@ def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
     dropped = report.dropped.copy()
     if drop_pings:
         del dropped["ping"]
+    import dataclasses
+
     return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
 
 
@@ -613,7 +618,7 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._validate import Validator
 
     # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
-    validator = Validator(args.source, max_event_size=args.max_event_size)
+    validator = Validator(args.source, max_event_size=_max_event_size(args))
     counts: collections.Counter[str] = collections.Counter()
     with _reading(inp) as stream:
         for chunk in stream:
@@ -862,9 +867,8 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-event-size",
         type=_size,
-        default=DEFAULT_MAX_EVENT_SIZE,
         metavar="BYTES",
-        help=f"the largest event accepted (default: {DEFAULT_MAX_EVENT_SIZE // 2**20} MiB)",
+        help="the largest event accepted (default: 16 MiB, the library's)",
     )
 
 

@@ -396,3 +396,16 @@ def test_both_spellings_give_the_same_bytes(args: list[str], options: dict[str, 
     result = run("convert", "--to", "legacy", "--clock", "@0", *args, stdin=data)
     options = {"clock": lambda: sseconv_time(0), **options}
     assert (result.returncode, result.stdout) == (0, converted(data, "legacy", **options))
+
+
+def test_max_event_size() -> None:
+    assert sseconv.DEFAULT_MAX_EVENT_SIZE == 16 * 2**20  # what --help says
+    big = completion(" " + "x" * 2000) + completion("", "stop_sequence")
+    small = run("convert", "--to", "legacy", "--max-event-size", "1000", stdin=big)
+    assert small.returncode == 1
+    (line,) = errors(small)
+    assert line.startswith("sseconv: <stdin>: event 1, byte 0: expected an event of at most 1000")
+    assert run("convert", "--to", "legacy", stdin=big).returncode == 0
+    assert run("validate", "--max-event-size", "1000", stdin=big).returncode == 1
+    zero = run("convert", "--to", "legacy", "--max-event-size", "0", stdin=big)
+    assert zero.returncode == 2
