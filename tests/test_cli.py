@@ -261,8 +261,7 @@ def test_help_shows_examples_and_every_option() -> None:
 
 def test_console_script() -> None:
     script = shutil.which("sseconv", path=str(Path(sys.executable).parent))
-    if script is None:
-        pytest.skip("the sseconv script is not installed next to this Python")
+    assert script is not None, "the sseconv script is not installed next to this Python"
     result = subprocess.run(
         [script, "detect", LEGACY], capture_output=True, timeout=TIMEOUT, check=False
     )
