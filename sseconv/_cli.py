@@ -455,12 +455,12 @@ def _finish(
     error: SSEConvError | None,
     args: argparse.Namespace,
     *,
-    completed: bool,
+    taken: bool,
 ) -> int:
     """Print the warnings and the error line (if any) of one input; return its status."""
     stderr: _Stderr = args.stderr
     name = stream.name
-    if completed and not args.keep_last:  # taken without being asked: say so
+    if taken and not args.keep_last:  # a last event taken without being asked: say so
         stderr.warning(name, _ADDED_BLANK_LINE)
     for warning in _warnings(report, drop_pings=getattr(args, "drop_pings", False)):
         stderr.warning(name, warning)
@@ -483,7 +483,7 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
     step = CHUNK_SIZE
-    completion = b""
+    taken = False
     with _reading(inp) as stream:
         try:
             for chunk in stream:
@@ -497,14 +497,16 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
                     if output:
                         out.write(output)
                     step = _next_step(step, len(output))
-            completion = _completion(stream, args.keep_last)
-            output = converter.feed(completion) + converter.close()
+            before = converter.report.events_in
+            output = converter.feed(_completion(stream, args.keep_last))
+            taken = converter.report.events_in > before
+            output += converter.close()
             if output:
                 out.write(output)
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-        return _finish(stream, converter.report, error, args, completed=bool(completion))
+        return _finish(stream, converter.report, error, args, taken=taken)
 
 
 def _next_step(step: int, output_size: int) -> int:
@@ -545,21 +547,23 @@ def _cmd_text(args: argparse.Namespace) -> int:
     (inp,) = _inputs([args.input])
     reader = EventReader(**_converter_options(args))
     error: SSEConvError | None = None
-    completion = b""
+    taken = False
     with _writing(None) as out, _reading(inp) as stream:
         text = _TextWriter(out)
         try:
             for chunk in stream:
                 text.write(_text(reader.feed(chunk)))
-            completion = _completion(stream, args.keep_last)
-            text.write(_text(reader.feed(completion) + reader.close()))
+            before = reader.report.events_in
+            events = reader.feed(_completion(stream, args.keep_last))
+            taken = reader.report.events_in > before
+            text.write(_text(events + reader.close()))
         except SSEConvError as exc:
             text.write(_text(exc.events))  # decoded before the failure
             error = exc
         text.close()
         if not args.no_newline:
             out.write(b"\n")
-        return _finish(stream, reader.report, error, args, completed=bool(completion))
+        return _finish(stream, reader.report, error, args, taken=taken)
 
 
 # -- detect ----------------------------------------------------------------------------------
@@ -623,10 +627,11 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     with _reading(inp) as stream:
         for chunk in stream:
             _print_problems(out, inp.name, validator.feed(chunk), counts)
-        completion = _completion(stream, args.keep_last)
-        problems = validator.feed(completion) + validator.close()
-        if completion:
+        before = validator.events
+        problems = validator.feed(_completion(stream, args.keep_last))
+        if validator.events > before:  # the last event, taken
             problems.insert(0, _added_blank_line(stream))
+        problems += validator.close()
         _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
     out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
     return EXIT_BAD_INPUT if counts["error"] else EXIT_OK

@@ -409,3 +409,14 @@ def test_max_event_size() -> None:
     assert run("validate", "--max-event-size", "1000", stdin=big).returncode == 1
     zero = run("convert", "--to", "legacy", "--max-event-size", "0", stdin=big)
     assert zero.returncode == 2
+
+
+def test_a_file_ending_in_a_comment_line_takes_nothing_and_says_nothing(tmp_path: Path) -> None:
+    data = COMPLETIONS.read_bytes() + b": keep-alive\n"  # a block without data: no event
+    (tmp_path / "rec.sse").write_bytes(data)
+    result = run("convert", "--to", "legacy", "--clock", "@0", "rec.sse", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, b"")
+    expected = converted(COMPLETIONS.read_bytes(), "legacy", clock=lambda: sseconv_time(0))
+    assert result.stdout == expected
+    validate = run("validate", "rec.sse", cwd=tmp_path)
+    assert validate.stdout == b"rec.sse: ok (completions, 5 events)\n"
