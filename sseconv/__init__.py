@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __ge
     from ._detect import detect
     from ._dialect import Dialect
     from ._errors import (
+        BODY_LIMIT,
+        APIError,
         DetectionError,
         EventAfterEndError,
         EventTooLargeError,
@@ -74,11 +76,13 @@ _HOMES: dict[str, str] = {
     "aconvert": "_convert",
     "alegacy_completions": "_legacy_adapter",
     "aparse_events": "_convert",
+    "APIError": "_errors",
     "AsyncConversion": "_convert",
     "AsyncLegacyCompletions": "_legacy_adapter",
     "BlockDelta": "_events",
     "BlockStart": "_events",
     "BlockStop": "_events",
+    "BODY_LIMIT": "_errors",
     "Conversion": "_convert",
     "convert": "_convert",
     "Converter": "_convert",
@@ -127,8 +131,10 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "BODY_LIMIT",
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
+    "APIError",
     "AsyncConversion",
     "AsyncLegacyCompletions",
     "BlockDelta",

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._dialect import Dialect
-from ._errors import IncompleteStreamError, SSEConvError, UsageError
+from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -311,8 +311,10 @@ class _TextWriter:
     def __init__(self, out: _Output) -> None:
         self._out = out
         self._held = ""
+        self.written = False  # any text at all
 
     def write(self, text: str) -> None:
+        self.written = self.written or bool(text)
         text = self._held + text
         self._held = ""
         if text and "\ud800" <= text[-1] <= "\udbff":
@@ -449,6 +451,18 @@ def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
     return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
 
 
+def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
+    """Where and what the API error that ended a stream was (``None``: there was none),
+    told in the same words as an error answer instead of a stream."""
+    from ._body import api_answer
+
+    error = report.api_error
+    if error is None:
+        return None
+    offset = error.offset if error.offset >= 0 else None
+    return error.event_number or None, offset, api_answer(error.type, error.message)
+
+
 def _finish(
     stream: _Stream,
     report: Report,
@@ -456,14 +470,27 @@ def _finish(
     args: argparse.Namespace,
     *,
     taken: bool,
+    api_error_fails: bool = False,
 ) -> int:
-    """Print the warnings and the error line (if any) of one input; return its status."""
+    """Print the warnings and the error line (if any) of one input; return its status.
+
+    A stream that an API error ended is complete, and its conversion too: a warning, or the
+    error line and status 1 when ``api_error_fails`` (``text``, ``convert
+    --fail-on-api-error``).
+    """
     stderr: _Stderr = args.stderr
     name = stream.name
     if taken and not args.keep_last:  # a last event taken without being asked: say so
         stderr.warning(name, _ADDED_BLANK_LINE)
     for warning in _warnings(report, drop_pings=getattr(args, "drop_pings", False)):
         stderr.warning(name, warning)
+    api_error = _api_error(report) if error is None else None
+    if api_error is not None:
+        if not api_error_fails:
+            stderr.warning(name, _located("", *api_error).removeprefix(": "))
+        else:
+            stderr.error(_located(name, *api_error))
+            return EXIT_BAD_INPUT
     if error is None and report.finished:
         return EXIT_OK
     if error is None or isinstance(error, IncompleteStreamError):
@@ -506,7 +533,14 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-        return _finish(stream, converter.report, error, args, taken=taken)
+        return _finish(
+            stream,
+            converter.report,
+            error,
+            args,
+            taken=taken,
+            api_error_fails=args.fail_on_api_error,
+        )
 
 
 def _next_step(step: int, output_size: int) -> int:
@@ -561,9 +595,11 @@ def _cmd_text(args: argparse.Namespace) -> int:
             text.write(_text(exc.events))  # decoded before the failure
             error = exc
         text.close()
-        if not args.no_newline:
+        # The newline ends the text; a command that failed before any text writes none.
+        failed = error is not None or reader.report.api_error is not None
+        if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-        return _finish(stream, reader.report, error, args, taken=taken)
+        return _finish(stream, reader.report, error, args, taken=taken, api_error_fails=True)
 
 
 # -- detect ----------------------------------------------------------------------------------
@@ -583,9 +619,11 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
 
     parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
     found: Dialect | None = None
+    head = bytearray()  # the first bytes, to tell a body that is not a stream
     with _reading(inp) as stream:
         try:
             for chunk in stream:
+                head += chunk[: BODY_LIMIT - len(head)]
                 found = first(parser.feed(chunk))
                 if found is not None or stream.size > DETECT_LIMIT:
                     break  # no need (or no use) to read on
@@ -599,6 +637,8 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
                 ) from None
         if found is None:
             n = parser.events_dispatched
+            if not n and _is_not_event_stream(head):
+                raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {_not_event_stream(bytes(head))}")
             if stream.size > DETECT_LIMIT:
                 why = f"no event decides it within the first {DETECT_LIMIT} bytes"
             else:
@@ -606,6 +646,18 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
             raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}")
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
+
+
+def _is_not_event_stream(head: bytearray) -> bool:
+    from ._body import is_not_event_stream
+
+    return is_not_event_stream(head)
+
+
+def _not_event_stream(head: bytes) -> str:
+    from ._body import not_event_stream
+
+    return not_event_stream(head).message
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -684,6 +736,9 @@ def _summary(name: str, validator: Validator, counts: collections.Counter[str]) 
     parts = [dialect, _plural(validator.events, "event")]
     if counts["warning"]:
         parts.append(_plural(counts["warning"], "warning"))
+    api_error = validator.report.api_error
+    if api_error is not None:  # a valid end, but no answer: say so
+        parts.append(f"ended by an API error: {api_error.type}: {api_error.message}")
     verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
     return f"{name}: {verdict} ({', '.join(parts)})"
 
@@ -746,7 +801,11 @@ Each input is converted on its own (its dialect detected unless --from), one aft
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
 "sseconv: FILE: warning: ..." (-q silences them). A bad or cut input gives one line
 "sseconv: FILE: event N, byte B: what was expected, what was found" after everything
-convertible was written, status 1, and the next input is converted.
+convertible was written, status 1, and the next input is converted. Input that is no event
+stream at all gives "sseconv: FILE: the API answered TYPE: MESSAGE" (an API error answer) or
+"sseconv: FILE: not a server-sent event stream; ...". A stream that an API error ended is
+converted (the error in the target's form) with a warning; --fail-on-api-error makes it
+status 1.
 
 Ping times: converting to legacy writes a timestamp into each ping. Pings of a legacy input
 keep theirs; other pings get the --clock time, else SOURCE_DATE_EPOCH (Unix seconds, the
@@ -766,7 +825,9 @@ examples:
 
 The text is what the completion said: the completion deltas of a legacy or completions
 stream, the text blocks of a Messages stream (thinking, tool use, ... are not text).
-It is written as it arrives.
+It is written as it arrives. A stream that an API error ended has no answer: the text
+before the error is written, then "sseconv: FILE: event N, byte B: the API answered
+TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
 
 """
     + _END_OF_FILE
@@ -919,6 +980,12 @@ def _add_convert(commands: Any) -> None:
     _mode_options(convert)
     convert.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events (keep-alives)"
+    )
+    convert.add_argument(
+        "--fail-on-api-error",
+        action="store_true",
+        help="exit with status 1 when a stream ends with an API error (an error event or a "
+        "legacy exception; it is converted either way) instead of warning",
     )
     convert.add_argument(
         "--clock",

@@ -1,20 +1,150 @@
-"""JSON helpers shared by the dialect codecs: strict reading, compact UTF-8 writing."""
+"""JSON helpers shared by the dialect codecs: strict reading, compact UTF-8 writing, and the
+one nesting rule for every structured value sseconv reads from its input.
+
+The nesting rule: a value (JSON today; any later parser of YAML or HAR bodies applies the
+same rule through :func:`check_nesting` or :func:`check_value_nesting`) may nest arrays and
+objects :data:`MAX_DEPTH` levels deep; deeper input is a :class:`MalformedEventError`, found
+before anything recursive touches it. So the verdict depends on the input only, never on how
+deep the caller's stack is: whatever sseconv later does with a value it read (compare it,
+write it back, show it in a message) recurses at most ``MAX_DEPTH`` levels. The check is
+cheap where it matters: a text holding at most ``MAX_DEPTH`` brackets cannot nest deeper, so
+the full check (which skips brackets inside strings) runs only on texts with more brackets.
+
+Every recursive step over a value read from the input (parsing, writing, comparing) goes
+through :func:`with_stack_room`, which gives a caller that is itself deep in the stack the
+room ``MAX_DEPTH`` levels need (on Python 3.10 and 3.11 the recursion limit counts C-level
+nesting and Python frames alike), at no cost to the others.
+"""
 
 from __future__ import annotations
 
 import json
+import operator
 import re
+import sys
+import threading
+from collections.abc import Callable
+from itertools import accumulate
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import MalformedEventError
 
-__all__ = ["dump", "encode_text", "load_object", "to_bytes"]
+__all__ = [
+    "MAX_DEPTH",
+    "check_nesting",
+    "check_value_nesting",
+    "dump",
+    "encode_text",
+    "load_object",
+    "load_value",
+    "nesting_depth",
+    "same_value",
+    "to_bytes",
+    "with_stack_room",
+]
+
+#: How deep arrays and objects may nest in a value read from the input (Anthropic payloads
+#: nest fewer than ten levels; serde_json's default limit is 128).
+MAX_DEPTH = 64
+# The room a retried step gets: MAX_DEPTH levels of nesting, twice over (two values compared)
+# and the calls around them.
+_ROOM = 2 * MAX_DEPTH + 120
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = " \t\n\r"
 _scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+# A JSON string (an unterminated one runs to the end), and everything but brackets
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
+_T = TypeVar("_T")
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in the JSON ``text`` (brackets inside strings do not
+    count). Iterative: any depth is measured without recursion."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_STEP, map(ord, brackets))), default=0)
+
+
+def check_nesting(text: str, what: str) -> None:
+    """Raise :class:`MalformedEventError` if the JSON ``text`` nests deeper than
+    :data:`MAX_DEPTH` (the caller adds the position).
+
+    The byte-level pre-check (at most ``MAX_DEPTH`` opening brackets in all) settles almost
+    every text; the full check runs only on texts with more brackets.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise MalformedEventError(
+            f"expected {what} nested at most {MAX_DEPTH} levels deep, found {depth} levels: "
+            f"{_clip(text)}"
+        )
+
+
+def check_value_nesting(value: Any, what: str) -> None:
+    """:func:`check_nesting` for a value already built by another parser (lists, tuples and
+    dicts count as levels); iterative, so any depth is measured without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise MalformedEventError(
+                f"expected {what} nested at most {MAX_DEPTH} levels deep, found deeper nesting"
+            )
+        stack.extend((child, depth + 1) for child in children)
+
+
+def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
+    """``function(*args)``; if it overflows the stack (only possible for a caller deep in the
+    stack: the values it handles nest at most :data:`MAX_DEPTH` levels), run it again with
+    the recursion limit raised for the call.
+
+    For pure functions only (reading, writing or comparing a value): a second run must not
+    see the effects of the first. Costs nothing until a ``RecursionError`` happens.
+    """
+    try:
+        return function(*args)
+    except RecursionError:
+        return _roomy(function, *args)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for two values read from the input, from any stack depth."""
+    return bool(with_stack_room(operator.eq, a, b))
+
+
+_room_lock = threading.Lock()
+_room_users = 0
+_room_base = 0
+
+
+def _roomy(function: Callable[..., _T], *args: Any) -> _T:
+    """``function(*args)`` with ``_ROOM`` more frames allowed (restored after the last
+    concurrent user leaves)."""
+    global _room_users, _room_base
+    with _room_lock:
+        if _room_users == 0:
+            _room_base = sys.getrecursionlimit()
+            sys.setrecursionlimit(_room_base + _ROOM)
+        _room_users += 1
+    try:
+        return function(*args)
+    finally:
+        with _room_lock:
+            _room_users -= 1
+            if _room_users == 0:
+                sys.setrecursionlimit(_room_base)
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
@@ -53,24 +183,50 @@ def encode_text(text: str) -> bytes:
     return to_bytes(encode_basestring(text)[1:-1])
 
 
-def dump(value: Any) -> str:
-    """Compact JSON (``,`` and ``:`` without spaces), non-ASCII written as is."""
+def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_object(data: str, what: str) -> dict[str, Any]:
-    """Parse ``data`` as one JSON object (the caller adds the position to errors).
+def dump(value: Any) -> str:
+    """Compact JSON (``,`` and ``:`` without spaces), non-ASCII written as is.
+
+    ``value`` is one read from the input (so nested at most :data:`MAX_DEPTH` levels) or
+    built by sseconv; a caller deep in the stack gets the room the writing needs.
+    """
+    return with_stack_room(_dumps, value)
+
+
+def load_value(data: str, what: str) -> Any:
+    """Parse ``data`` as one JSON value under the nesting rule (the caller adds the position
+    to errors).
 
     Raises:
-        MalformedEventError: not valid JSON, or not an object.
+        MalformedEventError: not valid JSON, or nested deeper than :data:`MAX_DEPTH`.
     """
+    check_nesting(data, what)
+    return with_stack_room(_load, data, what)
+
+
+def _load(data: str, what: str) -> Any:
     try:
         start = 0 if data[:1] not in _WS else len(data) - len(data.lstrip(_WS))
         value, end = _scan(data, start)
         if end != len(data) and data[end:].strip(_WS):
             raise ValueError("extra data")
-    except (StopIteration, ValueError, RecursionError):
+    except (StopIteration, ValueError):
         value = _slow_load(data, what)
+    return value
+
+
+def load_object(data: str, what: str) -> dict[str, Any]:
+    """Parse ``data`` as one JSON object under the nesting rule (the caller adds the position
+    to errors).
+
+    Raises:
+        MalformedEventError: not valid JSON, nested deeper than :data:`MAX_DEPTH`, or not an
+            object.
+    """
+    value = load_value(data, what)
     if type(value) is not dict:
         raise MalformedEventError(
             f"expected {what} as a JSON object, found {type(value).__name__}: {_clip(data)}"
@@ -87,7 +243,7 @@ def _slow_load(data: str, what: str) -> Any:
             f"expected {what} as JSON, found invalid JSON ({exc.msg} at column {exc.pos + 1}): "
             f"{_clip(data)}"
         ) from None
-    except (ValueError, RecursionError):
+    except ValueError:  # e.g. a number too long to convert
         raise MalformedEventError(
             f"expected {what} as JSON, found JSON it cannot read: {_clip(data)}"
         ) from None

@@ -9,13 +9,21 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from typing import Any, Literal
 
 from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
-from ._errors import DetectionError, EventTooLargeError, InputError, SSEConvError, UsageError
+from ._errors import (
+    DetectionError,
+    EventTooLargeError,
+    InputError,
+    NotEventStreamError,
+    SSEConvError,
+    UsageError,
+)
 from ._events import Done
+from ._source import BytesLike, Source
+from ._source import chunks as source_chunks
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 
 __all__ = ["Problem", "Severity", "Validator", "validate"]
@@ -105,8 +113,8 @@ class Validator(_Reader):
         """How many SSE events were read so far."""
         return self._number + self._undecided
 
-    def feed(self, data: bytes) -> list[Problem]:
-        """Check more input; return the problems it reveals."""
+    def feed(self, data: BytesLike) -> list[Problem]:
+        """Check more input (any bytes-like object); return the problems it reveals."""
         if self._closed:
             raise UsageError("expected no input after close()")
         out: list[Problem] = []
@@ -116,6 +124,8 @@ class Validator(_Reader):
             self._feed(data, out)
         except EventTooLargeError as exc:
             self._stop(out, _problem(exc, _CANNOT_GO_ON))
+        except NotEventStreamError as exc:  # a long first line that is no SSE line
+            self._stop(out, _problem(exc))
         return out
 
     def close(self) -> list[Problem]:
@@ -145,7 +155,10 @@ class Validator(_Reader):
         self._events(events, out, at_end=True)
         if self._stopped:
             return out
-        if self._decoder is None:
+        body_error = self._not_event_stream()
+        if body_error is not None:
+            out.append(Problem(body_error.message))
+        elif self._decoder is None:
             out.append(Problem("expected a stream, found no event", offset=self._fed))
         elif not self._decoder.finished:
             out.append(Problem(_INCOMPLETE, self.events + 1, self._fed))
@@ -189,12 +202,13 @@ class Validator(_Reader):
 
 
 def validate(
-    chunks: Iterable[bytes], *, source: Dialect | str | None = None, **options: Any
+    chunks: Source, *, source: Dialect | str | None = None, **options: Any
 ) -> list[Problem]:
-    """Every problem of a recording given as byte chunks (options of :class:`Validator`)."""
+    """Every problem of a recording: ``chunks`` is bytes-like, an iterable of bytes-like
+    chunks or a binary file object (options of :class:`Validator`)."""
     validator = Validator(source, **options)
     problems: list[Problem] = []
-    for chunk in chunks:
+    for chunk in source_chunks(chunks):
         problems += validator.feed(chunk)
     problems += validator.close()
     return problems
