@@ -487,7 +487,9 @@ def _finish(
     api_error = _api_error(report) if error is None else None
     if api_error is not None:
         if not api_error_fails:
-            stderr.warning(name, _located("", *api_error).removeprefix(": "))
+            event_number, offset, message = api_error
+            where = _where(event_number, offset)
+            stderr.warning(name, f"{where}: {message}" if where else message)
         else:
             stderr.error(_located(name, *api_error))
             return EXIT_BAD_INPUT
