@@ -16,7 +16,7 @@ VENV_STAMP := $(VENV)/.created
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench bench-cli bench-startup clean
+.PHONY: demo test lint bench bench-cli bench-serve bench-startup clean
 
 # Before a virtualenv is created: one line saying what is missing (Debian and Ubuntu ship
 # ensurepip, which `python3 -m venv` needs, in a separate package).
@@ -60,6 +60,9 @@ bench: $(TEST_STAMP)
 
 bench-cli: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
+
+bench-serve: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench_serve.py
 
 bench-startup: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_startup.py

@@ -1082,8 +1082,20 @@ def _add_validate(commands: Any) -> None:
     validate.set_defaults(run=_cmd_validate, mode="default")
 
 
+def _add_serve(commands: Any) -> None:
+    from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
+
+    add_serve_command(commands, add=add_command)
+
+
 # Each function registers one subcommand (see add_command); the help lists them in this order.
-COMMANDS: list[Callable[[Any], None]] = [_add_convert, _add_detect, _add_text, _add_validate]
+COMMANDS: list[Callable[[Any], None]] = [
+    _add_convert,
+    _add_detect,
+    _add_text,
+    _add_validate,
+    _add_serve,
+]
 
 
 def _build_parser() -> argparse.ArgumentParser:

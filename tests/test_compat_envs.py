@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compat import CompatEnvError, MissingWheelError, client_python, venvs
+from compat import CompatEnvError, WheelsUnavailable, client_python, venvs
 
 pytestmark = pytest.mark.compat
 
@@ -22,7 +22,7 @@ def test_an_unreachable_index_is_one_clear_line(
     assert "\n" not in message
     assert message.startswith("cannot reach the package index http://127.0.0.1:9/simple (")
     assert message.endswith("set SSECONV_COMPAT_INDEX_URL to a reachable PyPI mirror")
-    assert not isinstance(info.value, MissingWheelError)
+    assert not isinstance(info.value, WheelsUnavailable)
     assert not venvs.env_dir("anthropic-0.2.10").exists()  # nothing half-built
 
 
@@ -32,7 +32,7 @@ def test_a_pin_without_a_wheel_is_named(tmp_path: Path, monkeypatch: pytest.Monk
         (index / project).mkdir(parents=True)  # reachable, but holding no files
     monkeypatch.setenv("SSECONV_COMPAT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("SSECONV_COMPAT_INDEX_URL", index.as_uri())
-    with pytest.raises(MissingWheelError) as info:
+    with pytest.raises(WheelsUnavailable) as info:
         client_python("anthropic-0.2.10")
     message = str(info.value)
     assert "\n" not in message

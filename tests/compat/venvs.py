@@ -18,7 +18,7 @@ package rebuilt on a local index. Installs use ``--no-deps`` with every transiti
 pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
 
 Failures: an index that cannot be reached is one line (:class:`CompatEnvError`) before pip
-runs; a pin without a wheel for the running Python is :class:`MissingWheelError`, which the
+runs; a pin without a wheel for the running Python is :class:`WheelsUnavailable`, which the
 runners turn into a skip naming the pin (the only reason a compat test skips).
 """
 
@@ -40,7 +40,7 @@ __all__ = [
     "BEFORE_3_11",
     "REQUIREMENTS",
     "CompatEnvError",
-    "MissingWheelError",
+    "WheelsUnavailable",
     "cache_root",
     "client_python",
     "env_dir",
@@ -86,6 +86,46 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
         "distro==1.8.0",
         "tokenizers==0.13.3",
     ),
+    # anthropic 0.3.11 with sseconv's ConvertingTransport plugged in: sseconv needs
+    # httpx >= 0.25 and pydantic >= 2.5, newer than that client's 2023 set above (kept as it
+    # is). sseconv itself is never installed here: the runner puts the work tree on PYTHONPATH.
+    "anthropic-0.3.11-sseconv": (
+        "anthropic==0.3.11",
+        "httpx==0.27.2",
+        "httpcore==1.0.5",
+        "h11==0.14.0",
+        "anyio==3.7.1",
+        "sniffio==1.3.1",
+        "idna==3.7",
+        "certifi==2024.7.4",
+        "pydantic==2.5.3",
+        "pydantic-core==2.14.6",
+        "annotated-types==0.6.0",
+        "typing-extensions==4.9.0",
+        "distro==1.9.0",
+        "tokenizers==0.13.3",
+        "httpx-sse==0.4.0",
+    ),
+    # The last of the SDKs the issue names for the transport (0.3.x–0.40), as of its release
+    # (2024-11-28), with httpx-sse for sseconv.
+    "anthropic-0.40-sseconv": (
+        "anthropic==0.40.0",
+        "httpx==0.27.2",
+        "httpcore==1.0.7",
+        "h11==0.14.0",
+        "anyio==4.6.2.post1",
+        "exceptiongroup==1.2.2",
+        "sniffio==1.3.1",
+        "idna==3.10",
+        "certifi==2024.8.30",
+        "pydantic==2.10.2",
+        "pydantic-core==2.27.1",
+        "annotated-types==0.7.0",
+        "typing-extensions==4.12.2",
+        "distro==1.9.0",
+        "jiter==0.8.0",
+        "httpx-sse==0.4.0",
+    ),
 }
 
 # What the pins need on Pythons before 3.11 only: anyio's dependency on the ExceptionGroup
@@ -94,6 +134,7 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
 BEFORE_3_11: dict[str, tuple[str, ...]] = {
     "anthropic-0.2.10": ("exceptiongroup==1.1.1",),
     "anthropic-0.3.11": ("exceptiongroup==1.1.3",),
+    "anthropic-0.3.11-sseconv": ("exceptiongroup==1.2.1",),
 }
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -106,8 +147,9 @@ class CompatEnvError(RuntimeError):
     """A client virtualenv could not be built."""
 
 
-class MissingWheelError(CompatEnvError):
-    """A pinned package has no wheel for the running Python on the index."""
+class WheelsUnavailable(CompatEnvError):
+    """A pinned wheel does not exist for the running Python on the index; tests needing that
+    environment skip with this reason (the only reason a compat test skips)."""
 
 
 _NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
@@ -180,7 +222,7 @@ def _run(cmd: list[str], what: str) -> None:
         missing = _NO_MATCH.search(output)
         if missing is not None:
             python = f"{sys.implementation.name} {sys.version.split()[0]}"
-            raise MissingWheelError(
+            raise WheelsUnavailable(
                 f"{what}: {missing.group(1)} has no wheel for {python} on {_index_url()}"
             )
         tail = "\n".join(output.splitlines()[-30:])
