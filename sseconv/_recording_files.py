@@ -1,0 +1,285 @@
+"""Bytes of a recording file <-> its parsed document: YAML or JSON, maybe gzip-compressed.
+
+The kind of file is told from its content, never from its name: gzip's magic bytes, then a JSON
+object (a HAR file or a Betamax cassette) or a YAML mapping (a vcrpy / VCR cassette). YAML is read
+by PyYAML's safe loader (the library vcrpy itself uses; no arbitrary object is ever built) in its
+pure-Python form, whose composer counts nesting so that a document nested deeper than
+:data:`MAX_DEPTH` is an error at any stack depth; JSON is checked for the same limit before
+``json.loads`` runs. Strings that were literal blocks, folded or double-quoted scalars keep that
+style when written back (a converted body is written as its original was).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ._errors import InputError
+
+__all__ = [
+    "MAX_DEPTH",
+    "Document",
+    "RecordingFileError",
+    "check_json_depth",
+    "dump_document",
+    "load_document",
+    "sniff",
+    "styled_like",
+]
+
+MAX_DEPTH = 100  # the most nested mappings/sequences (objects/arrays) a recording may hold
+MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+# The top-level keys a cassette starts with (vcrpy, Ruby VCR / Betamax, the requests/responses
+# lists of serializers that store vcrpy's cassette dict as it is), or a YAML directive/marker.
+_YAML_HEAD = re.compile(
+    rb"(?:%YAML|---|(?:interactions|http_interactions|requests|responses|version|recorded_with)"
+    rb"\s*:|-[ \t]+(?:request|response)\s*:)"
+)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+class RecordingFileError(InputError):
+    """A recording file that cannot be read: not YAML/JSON, nested too deeply, unsafe tags.
+
+    ``offset`` is the byte offset (in the decompressed text) where known; ``line`` the 1-based
+    line.
+    """
+
+    def __init__(self, message: str, *, offset: int | None = None, line: int | None = None) -> None:
+        super().__init__(message, offset=offset)
+        self.line = line
+
+
+@dataclass
+class Document:
+    """A parsed recording file: ``value`` (plain dicts, lists, strings, bytes, numbers), the
+    ``syntax`` it was written in (``"yaml"`` or ``"json"``) and whether it was gzip-compressed."""
+
+    value: Any
+    syntax: str
+    gzipped: bool = False
+    explicit_start: bool = False  # a YAML file that began with "---" (written back so)
+
+
+def sniff(head: bytes) -> str | None:
+    """``"gzip"``, ``"json"`` or ``"yaml"`` if the first bytes of a file look like a recording
+    container (an SSE stream never starts like one), else ``None``."""
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    text = head.removeprefix(_BOM)
+    # skip blank lines and YAML comments
+    pos = 0
+    while True:
+        stripped = text[pos:].lstrip(b" \t\r\n")
+        pos = len(text) - len(stripped)
+        if not stripped.startswith(b"#"):
+            break
+        newline = stripped.find(b"\n")
+        if newline < 0:
+            return None
+        pos += newline + 1
+    rest = text[pos:]
+    if rest.startswith(b"{"):
+        return "json"
+    if _YAML_HEAD.match(rest):
+        return "yaml"
+    return None
+
+
+def load_document(data: bytes) -> Document:
+    """Parse a recording file's bytes (gzip, then JSON or YAML, told from the content)."""
+    gzipped = data.startswith(_GZIP_MAGIC)
+    if gzipped:
+        data = _gunzip(data)
+    kind = sniff(data)
+    if kind == "gzip":
+        raise RecordingFileError("a gzip file inside a gzip file is not a recording")
+    try:
+        text = data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordingFileError(
+            f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", offset=exc.start
+        ) from None
+    if kind == "json":
+        return Document(_load_json(text), "json", gzipped)
+    starts = text.lstrip("\ufeff \t\r\n").startswith(("---", "%YAML"))
+    return Document(_load_yaml(text), "yaml", gzipped, starts)
+
+
+def dump_document(document: Document) -> bytes:
+    """The bytes of ``document`` in its own syntax (and compression)."""
+    try:
+        if document.syntax == "json":
+            text = json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = yaml.dump(
+                document.value,
+                Dumper=_Dumper,
+                sort_keys=False,
+                allow_unicode=True,
+                width=120,
+                explicit_start=document.explicit_start,
+            )
+    except RecursionError:
+        raise RecordingFileError(
+            "the recording is nested too deeply to be written at this stack depth"
+        ) from None
+    data = text.encode("utf-8")
+    return gzip.compress(data, mtime=0) if document.gzipped else data
+
+
+def styled_like(text: str, original: object) -> str:
+    """``text``, to be written in the scalar style of ``original`` (a string read from YAML)."""
+    style = getattr(original, "style", None)
+    return _StyledStr(text, style) if style else text
+
+
+# -- gzip --------------------------------------------------------------------------------------
+
+
+def _gunzip(data: bytes) -> bytes:
+    decompressor = zlib.decompressobj(wbits=31)
+    try:
+        out = decompressor.decompress(data, MAX_GUNZIPPED)
+    except zlib.error as exc:
+        raise RecordingFileError(
+            f"expected gzip-compressed data, found a bad stream ({exc})"
+        ) from None
+    if decompressor.unconsumed_tail:
+        raise RecordingFileError(
+            f"the decompressed recording is larger than {MAX_GUNZIPPED >> 20} MiB"
+        )
+    if not decompressor.eof:
+        raise RecordingFileError("expected the end of the gzip stream, found the end of the file")
+    return out
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+
+def _load_json(text: str) -> Any:
+    if "[" in text or "{" in text:
+        check_json_depth(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordingFileError(
+            f"expected JSON, found {exc.msg.lower()} (line {exc.lineno}, column {exc.colno})",
+            line=exc.lineno,
+        ) from None
+    except RecursionError:  # (the depth was checked; only a caller already very deep gets here)
+        raise RecordingFileError("the recording is nested too deeply for this stack") from None
+
+
+def check_json_depth(text: str) -> None:
+    """Raise :class:`RecordingFileError` if ``text`` nests arrays/objects deeper than
+    :data:`MAX_DEPTH` (strings are skipped; the JSON need not be valid)."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RecordingFileError(
+                    f"expected at most {MAX_DEPTH} nested arrays/objects, found more",
+                    line=text.count("\n", 0, match.start()) + 1,
+                )
+        elif token in "]}":
+            depth -= 1
+
+
+# -- YAML --------------------------------------------------------------------------------------
+
+
+class _StyledStr(str):
+    """A string read from a literal block, folded or double-quoted YAML scalar: ``style`` says
+    which, so that the text written in its place keeps that form."""
+
+    style: str
+
+    def __new__(cls, value: str, style: str = "") -> _StyledStr:
+        obj = super().__new__(cls, value)
+        obj.style = style
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_StyledStr, (str(self), self.style))
+
+    def __deepcopy__(self, memo: Any) -> _StyledStr:
+        return self  # immutable
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting limit; keeps the style of block and quoted
+    strings; reads the ``!!python/unicode`` / ``!!python/str`` tags of Python 2 era cassettes
+    as plain strings (nothing else beyond the YAML 1.1 core types is constructed)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                    raise RecordingFileError(
+                        f"expected at most {MAX_DEPTH} nested mappings/sequences, found more "
+                        f"(line {mark.line + 1})",
+                        line=mark.line + 1,
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+        return super().compose_node(parent, index)
+
+
+def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    assert isinstance(value, str)
+    style = getattr(node, "style", None)
+    return _StyledStr(value, style) if style in ("|", ">", '"') else value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
+_Loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_styled(dumper: yaml.SafeDumper, data: _StyledStr) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style=data.style)
+
+
+_Dumper.add_representer(_StyledStr, _represent_styled)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "bad YAML"
+        where = f" (line {line})" if line is not None else ""
+        raise RecordingFileError(f"expected YAML, found: {problem}{where}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise RecordingFileError(f"expected YAML, found: {exc}") from None
+    except RecursionError:  # (the depth was checked; only a caller already very deep gets here)
+        raise RecordingFileError("the recording is nested too deeply for this stack") from None
+    finally:
+        loader.dispose()
