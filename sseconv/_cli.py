@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
+from . import _cli_recordings as _recording_cli
 from ._convert import Converter, EventReader
 from ._detect import classify
 from ._dialect import Dialect
@@ -320,6 +321,9 @@ def _next_step(step: int, output_size: int) -> int:
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
+    if args.in_place or any(map(_recording_cli.is_recording, inputs)):  # cassettes, HAR files
+        with _writing(None) as out:
+            return _recording_cli.convert(args, inputs, out)
     status = EXIT_OK
     with _writing(args.output, inputs) as out:
         for inp in inputs:
@@ -336,6 +340,9 @@ def _text(events: list[ModelEvent]) -> str:
 
 def _cmd_text(args: argparse.Namespace) -> int:
     (inp,) = _inputs([args.input])
+    if _recording_cli.is_recording(inp):
+        with _writing(None) as out:
+            return _recording_cli.text_one(args, inp, out)
     reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
     fed = 0
     error: SSEConvError | None = None
@@ -360,6 +367,9 @@ def _cmd_text(args: argparse.Namespace) -> int:
 
 def _cmd_detect(args: argparse.Namespace) -> int:
     (inp,) = _inputs([args.input])
+    if _recording_cli.is_recording(inp):
+        with _writing(None) as out:
+            return _recording_cli.detect_one(inp, out)
     parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
     found: Dialect | None = None
     with _reading(inp) as chunks:
@@ -404,6 +414,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     with _writing(None) as out:
         for inp in inputs:
+            if _recording_cli.is_recording(inp):
+                status = max(status, _recording_cli.validate_one(args, inp, out))
+                continue
             validator = Validator(args.source, dispatch_incomplete=args.keep_last)
             counts: collections.Counter[str] = collections.Counter()
             with _reading(inp) as chunks:
@@ -626,6 +639,11 @@ def _build_parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
+    convert.add_argument(
+        "--in-place",
+        action="store_true",
+        help="cassettes and HAR files: replace each input with its converted form",
+    )
     convert.set_defaults(run=_cmd_convert)
 
     detect = commands.add_parser(
@@ -689,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if sys.stdout is not None:
                 sys.stdout.flush()  # what argparse printed; raises if the pipe is broken
-    except _Failure as exc:
+    except (_Failure, _recording_cli.RecordingFailure) as exc:
         _say(exc.message)
         return exc.status
     except BrokenPipeError:

@@ -1,0 +1,295 @@
+"""The command line on recordings (cassettes, HAR files): ``convert``, ``detect``, ``text``,
+``validate`` and ``replay``.
+
+A file is a recording when its first bytes say so (:func:`sseconv.recordings.sniff`), whatever
+its name; it is read whole. Each stream in it is named ``FILE#N``, N being the interaction's
+index in the file (from 0, as in ``interactions[N]`` or ``log.entries[N]``), and gets one line
+of output. ``convert`` writes nothing unless every stream converted (``--lenient``: the others
+are left as they were, and counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ._detect import detect
+from ._dialect import Dialect
+from ._errors import SSEConvError
+from ._recording_files import sniff
+from ._report import Report
+from ._validate import Validator
+from .recordings import (
+    Recording,
+    RecordingConversion,
+    RecordingError,
+    convert_document,
+    loads,
+    streams,
+    write_atomically,
+)
+
+if TYPE_CHECKING:
+    from ._cli import _Input, _Output
+
+__all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "validate_one"]
+
+SNIFF_SIZE = 4096  # the bytes looked at to tell a recording from a stream
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+class RecordingFailure(Exception):
+    """Ends the command with ``status`` after ``sseconv: <message>`` on stderr."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _say(line: str) -> None:
+    print(f"sseconv: {line}", file=sys.stderr, flush=True)
+
+
+def is_recording(inp: _Input) -> bool:
+    """Whether a (non-stdin) input is a cassette or HAR file, from its first bytes."""
+    if inp.is_stdin:
+        return False
+    try:
+        with open(inp.path, "rb") as f:
+            head = f.read(SNIFF_SIZE)
+    except OSError:
+        return False  # the caller reports the input it cannot open
+    return sniff(head) is not None
+
+
+def _load(inp: _Input) -> Recording:
+    try:
+        with open(inp.path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise RecordingFailure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
+    try:
+        return loads(data)
+    except SSEConvError as exc:
+        raise RecordingFailure(EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
+
+
+def _label(inp: _Input, index: int) -> str:
+    return f"{inp.name}#{index}"
+
+
+def _no_streams(inp: _Input, recording: Recording) -> RecordingFailure:
+    return RecordingFailure(
+        EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
+    )
+
+
+def _located(name: str, exc: SSEConvError) -> str:
+    where = []
+    if exc.event_number is not None:
+        where.append(f"event {exc.event_number}")
+    if exc.offset is not None:
+        where.append(f"byte {exc.offset}")
+    return f"{name}: {', '.join(where)}: {exc.message}" if where else f"{name}: {exc.message}"
+
+
+# -- convert -----------------------------------------------------------------------------------
+
+
+def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | None) -> int:
+    """``sseconv convert`` when an input is a recording (or ``--in-place``): each recording is
+    written to ``-o``, in place, or to ``out`` (stdout)."""
+    recordings = [inp for inp in inputs if is_recording(inp)]
+    if args.in_place:
+        if args.output is not None:
+            raise RecordingFailure(EXIT_USAGE, "--in-place and -o/--output do not go together")
+        for inp in inputs:
+            if inp not in recordings:
+                raise RecordingFailure(
+                    EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
+                )
+    elif len(inputs) > 1:
+        raise RecordingFailure(
+            EXIT_USAGE,
+            f"{recordings[0].name}: a cassette or HAR file is converted on its own "
+            "(give one input, or --in-place)",
+        )
+    status = EXIT_OK
+    for inp in inputs:
+        try:
+            status = max(status, _convert_one(args, inp, out))
+        except RecordingFailure as exc:
+            if exc.status == EXIT_USAGE:
+                raise
+            _say(exc.message)
+            status = max(status, exc.status)
+    return status
+
+
+def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> int:
+    recording = _load(inp)
+    if not recording.streams():
+        raise _no_streams(inp, recording)
+    try:
+        result = _convert_document(args, recording)
+    except RecordingError as exc:
+        for failed in exc.failures:
+            assert failed.error is not None
+            _say(_located(f"{inp.name}: {failed.describe()}", failed.error))
+        if not exc.failures:
+            _say(f"{inp.name}: {exc.message}")
+        else:
+            total = len(recording.streams())
+            _say(
+                f"{inp.name}: nothing written: {len(exc.failures)} of {total} stream(s) did not "
+                "convert (--lenient leaves them as they are)"
+            )
+        return EXIT_BAD_INPUT
+    for stream in result.streams:
+        if stream.error is not None:
+            _say(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
+        elif stream.report is not None:
+            for warning in _warnings(stream.report, drop_pings=args.drop_pings):
+                _say(f"{_label(inp, stream.index)}: warning: {warning}")
+    data = Recording(
+        result.document,
+        recording.kind,
+        recording.syntax,
+        recording.gzipped,
+        recording.explicit_start,
+    ).dumps()
+    target = inp.path if args.in_place else args.output
+    if target is None or target == "-":
+        assert out is not None
+        out.write(data)
+    else:
+        try:
+            write_atomically(target, data)
+        except OSError as exc:
+            raise RecordingFailure(
+                EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}"
+            ) from None
+    converted = [s for s in result.streams if s.converted]
+    translated = sum(s.request_translated for s in converted)
+    others = result.interactions - len(result.streams)
+    parts = [
+        f"converted {_plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
+        f" ({_plural(translated, 'request')} translated)"
+    ]
+    if result.skipped:
+        parts.append(f"skipped {len(result.skipped)}")
+    parts.append(f"{_plural(others, 'other interaction')} unchanged")
+    _say(f"{inp.name}: {', '.join(parts)}")
+    return EXIT_OK
+
+
+def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
+    return convert_document(
+        recording.document,
+        args.to,
+        source=args.source,
+        mode=args.mode,
+        eol={None: None, "lf": "\n", "crlf": "\r\n"}[args.eol],
+        pings="drop" if args.drop_pings else "keep",
+        dispatch_incomplete=args.keep_last,
+    )
+
+
+def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
+    lines = report.warnings()
+    if drop_pings:
+        lines = [line for line in lines if not line.endswith("(as asked)")]
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# -- detect, text, validate --------------------------------------------------------------------
+
+
+def detect_one(inp: _Input, out: _Output) -> int:
+    """One line per stream: ``FILE#N: DIALECT`` (status 1 if one cannot be told)."""
+    recording = _load(inp)
+    found = streams(recording.document)
+    if not found:
+        raise _no_streams(inp, recording)
+    status = EXIT_OK
+    lines = []
+    for stream in found:
+        dialect = detect(stream.body)
+        if dialect is None:
+            lines.append(f"{_label(inp, stream.index)}: unknown (no event tells the dialect)\n")
+            status = EXIT_BAD_INPUT
+        else:
+            lines.append(f"{_label(inp, stream.index)}: {dialect.value}\n")
+    out.write("".join(lines).encode())
+    return status
+
+
+def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+    """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
+    from ._convert import EventReader
+    from ._events import TextDelta
+
+    recording = _load(inp)
+    found = streams(recording.document)
+    if not found:
+        raise _no_streams(inp, recording)
+    status = EXIT_OK
+    for stream in found:
+        reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
+        error: SSEConvError | None = None
+        try:
+            events = reader.feed(stream.body) + reader.close()
+        except SSEConvError as exc:
+            events, error = exc.events, exc
+        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        label = _label(inp, stream.index)
+        out.write(f"{label}: {json.dumps(text, ensure_ascii=False)}\n".encode("utf-8", "replace"))
+        if error is not None:
+            _say(_located(label, error))
+            status = EXIT_BAD_INPUT
+        elif not reader.report.finished:
+            _say(f"{label}: warning: {reader.report.warnings()[0]}")
+            status = EXIT_BAD_INPUT
+    return status
+
+
+def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+    """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
+    per stream, as for a ``.sse`` file."""
+    from ._cli import _print_problems, _summary  # the same lines as for a .sse file
+
+    try:
+        recording = _load(inp)
+        found = streams(recording.document)
+    except RecordingFailure as exc:
+        out.write(f"{exc.message}\n".encode())
+        return EXIT_BAD_INPUT
+    except SSEConvError as exc:
+        out.write(f"{inp.name}: {exc.message}\n".encode())
+        return EXIT_BAD_INPUT
+    if not found:
+        out.write(f"{_no_streams(inp, recording).message}\n".encode())
+        return EXIT_BAD_INPUT
+    status = EXIT_OK
+    for stream in found:
+        label = _label(inp, stream.index)
+        validator = Validator(args.source, dispatch_incomplete=args.keep_last)
+        counts: collections.Counter[str] = collections.Counter()
+        _print_problems(out, label, validator.feed(stream.body), counts)
+        _print_problems(out, label, validator.close(), counts)
+        out.write(f"{_summary(label, validator, counts)}\n".encode())
+        if counts["error"]:
+            status = EXIT_BAD_INPUT
+    return status
