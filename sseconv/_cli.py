@@ -694,6 +694,7 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_cmd_validate)
 
     add_serve_command(commands, _formatter)
+    _recording_cli.add_replay_command(commands, _formatter)
     return parser
 
 

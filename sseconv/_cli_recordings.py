@@ -15,7 +15,7 @@ import collections
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._detect import detect
 from ._dialect import Dialect
@@ -293,3 +293,138 @@ def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
         if counts["error"]:
             status = EXIT_BAD_INPUT
     return status
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+DEFAULT_REPLAY_PORT = 8765
+
+_REPLAY_EPILOG = """\
+examples:
+  sseconv replay tests/fixtures/messages-text-capture.sse --delay 0.2
+      serves the stream on http://127.0.0.1:8765/, one event every 0.2 s
+  sseconv replay cassette.yaml --index 3 --to legacy --port 0
+      interaction 3 of a cassette, converted for a 2023-01-01 client, on any free port
+  sseconv replay capture.har --real-time
+      each stream of a HAR file at the pace it was recorded (its timings)
+  curl -N http://127.0.0.1:8765/v1/messages -d '{}'
+
+Every request (any method and path; its body is ignored) gets the next stream of the
+recording, in turn, as a live text/event-stream response: one event per write. A cassette
+or HAR file is told from its content; without --index all its streams are served in turn.
+Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
+"""
+
+
+def add_replay_command(commands: argparse._SubParsersAction[Any], formatter: Any) -> None:
+    """Register ``sseconv replay`` on the command parser."""
+    from ._serving import LOOPBACK
+
+    replay = commands.add_parser(
+        "replay",
+        help="serve a recorded stream as a live one, on loopback",
+        description="Serve a recorded stream (a .sse file, or the streams of a cassette or HAR "
+        "file) as a live text/event-stream response, with the pacing asked for.",
+        epilog=_REPLAY_EPILOG,
+        formatter_class=formatter,
+    )
+    replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
+    replay.add_argument(
+        "--index",
+        type=int,
+        metavar="N",
+        help="serve only interaction N of a cassette or HAR file (its index, from 0)",
+    )
+    pacing = replay.add_mutually_exclusive_group()
+    pacing.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long before each event after the first (default: 0)",
+    )
+    pacing.add_argument(
+        "--real-time",
+        action="store_true",
+        help="the pace of the recording (a HAR entry's timings: wait, then receive spread "
+        "over the events by size)",
+    )
+    replay.add_argument(
+        "--to", type=_dialect_arg, metavar="DIALECT", help="convert each event as it is sent"
+    )
+    replay.add_argument(
+        "--from",
+        dest="source",
+        type=_dialect_arg,
+        metavar="DIALECT",
+        help="the recording's dialect",
+    )
+    replay.add_argument(
+        "--drop-pings", action="store_true", help="leave out ping events when converting"
+    )
+    replay.add_argument(
+        "--host", default=LOOPBACK, help=f"the address to listen on (default: {LOOPBACK})"
+    )
+    replay.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_REPLAY_PORT,
+        help=f"the port (default: {DEFAULT_REPLAY_PORT}; 0: any free port)",
+    )
+    replay.set_defaults(run=_cmd_replay)
+
+
+def _dialect_arg(value: str) -> Dialect:
+    try:
+        return Dialect.parse(value)
+    except SSEConvError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from . import replay
+    from ._errors import UsageError
+    from ._serving import bind, is_loopback, run, url_of
+
+    try:
+        app = replay.app(
+            args.recording,
+            index=args.index,
+            delay=args.delay,
+            real_time=args.real_time,
+            to=args.to,
+            source=args.source,
+            pings="drop" if args.drop_pings else "keep",
+        )
+    except UsageError as exc:
+        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+    except SSEConvError as exc:
+        raise RecordingFailure(EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
+    except OSError as exc:
+        raise RecordingFailure(
+            EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}"
+        ) from None
+    if not is_loopback(args.host):
+        _say(
+            f"warning: listening on {args.host}, not loopback: anyone who can reach it can read "
+            "the recording"
+        )
+    try:
+        sock = bind(args.host, args.port)
+    except UsageError as exc:
+        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+    pace = "as recorded" if args.real_time else f"{args.delay:g} s between events"
+    for stream in app.streams:
+        dialect = stream.source.value if stream.source is not None else "unknown dialect"
+        converted = f" as {app.to.value}" if app.to is not None else ""
+        _say(
+            f"{stream.label}: {dialect}{converted}, {_plural(len(stream.pieces), 'event')}, {pace}"
+        )
+    _say(f"replaying on {url_of(sock)}/ (Ctrl-C stops)")
+    try:
+        run(app, sock, log_level="warning")
+    except UsageError as exc:
+        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+    finally:
+        sock.close()
+    return EXIT_OK

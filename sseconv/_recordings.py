@@ -41,6 +41,7 @@ from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
 from ._recording_files import MAX_DEPTH, RecordingFileError, check_json_depth, styled_like
 from ._report import Report
+from ._requests import complete_to_messages, messages_to_complete
 from ._versions import dialect_for_version
 
 __all__ = [
@@ -101,6 +102,7 @@ class Stream:
     uri: str
     body: bytes
     content_encoding: str | None = None
+    timing: tuple[float, float] | None = None  # HAR: seconds to the first byte, to receive
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,7 @@ class _Exchange:
     response_body: _Body
     content_type: str | None
     decoded: bool = False  # the stored response body has no content encoding to undo
+    timing: tuple[float, float] | None = None
     sizes: Callable[[int, int, int], None] = lambda old, new, transfer: None
 
 
@@ -520,7 +523,21 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
         content_type=str(mime) if mime else response_headers.get("content-type"),
         decoded=True,  # HAR stores the decoded content
         sizes=sizes,
+        timing=_har_timing(entry.get("timings")),
     )
+
+
+def _har_timing(timings: Any) -> tuple[float, float] | None:
+    """(wait, receive) in seconds from a HAR entry's ``timings`` (milliseconds; -1 is "not
+    known"), or ``None``."""
+    if not isinstance(timings, dict):
+        return None
+    wait, receive = timings.get("wait"), timings.get("receive")
+    if not isinstance(receive, (int, float)) or isinstance(receive, bool) or receive < 0:
+        return None
+    if not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
+        wait = 0
+    return (wait / 1000, receive / 1000)
 
 
 def _set_size(holder: MutableMapping[str, Any], key: str, value: int) -> None:
@@ -550,7 +567,7 @@ def _stream_of(ex: _Exchange) -> Stream | None:
             index=ex.index,
             uri=ex.uri,
         ) from None
-    return Stream(ex.index, ex.method, ex.uri, body, encoding)
+    return Stream(ex.index, ex.method, ex.uri, body, encoding, ex.timing)
 
 
 def streams(document: Any) -> list[Stream]:
@@ -744,8 +761,6 @@ def _serves(version: str, target: Dialect, endpoint: str) -> bool:
 def _translate_body(
     ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
 ) -> None:
-    from . import translate  # the request translation (§8)
-
     body = ex.request_body
     if body.parsed is not None and body.put_parsed is not None:
         parsed = body.parsed()
@@ -761,13 +776,13 @@ def _translate_body(
             f"expected the request body as a JSON object, found {type(parsed).__name__}"
         )
     if target is Dialect.MESSAGES:
-        new = translate.complete_to_messages(parsed, models=models)
+        new = complete_to_messages(parsed, models=models)
     else:
-        new = translate.messages_to_complete(parsed, models=models)
+        new = messages_to_complete(parsed, models=models)
     if body.put_parsed is not None and body.parsed is not None:
         body.put_parsed(new)
         return
-    data = _dump_json_like(new, raw)
+    data = _dump_json_like(new, raw, parsed)
     body.put(data)
     if ex.request_headers.get("content-length") is not None:
         ex.request_headers.set("content-length", str(len(data)))
@@ -785,9 +800,13 @@ def _load_json_body(raw: bytes) -> Any:
         raise InputError(f"expected the request body as JSON, found bad JSON ({exc})") from None
 
 
-def _dump_json_like(value: Any, original: bytes) -> bytes:
-    """JSON in the spacing the original body used (compact or ``json.dumps``' default)."""
-    compact = b'": ' not in original and b", " not in original
-    separators = (",", ":") if compact else (", ", ": ")
-    ascii_only = original.isascii()
-    return json.dumps(value, separators=separators, ensure_ascii=ascii_only).encode("utf-8")
+def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:
+    """``value`` as JSON in the style of the original body (compact or ``json.dumps``'
+    default spacing, non-ASCII escaped or not), when re-writing the original in that style
+    gives back its bytes; else in ``json.dumps``' default style, as most clients send it."""
+    for separators in ((", ", ": "), (",", ":")):
+        for ascii_only in (True, False):
+            style = {"separators": separators, "ensure_ascii": ascii_only}
+            if json.dumps(parsed, **style).encode("utf-8") == original:  # type: ignore[arg-type]
+                return json.dumps(value, **style).encode("utf-8")  # type: ignore[arg-type]
+    return json.dumps(value).encode("utf-8")
