@@ -20,21 +20,13 @@ from typing import TYPE_CHECKING, Any
 from ._detect import detect
 from ._dialect import Dialect
 from ._errors import SSEConvError
-from ._recording_files import sniff
+from ._recording_sniff import sniff
 from ._report import Report
 from ._validate import Validator
-from .recordings import (
-    Recording,
-    RecordingConversion,
-    RecordingError,
-    convert_document,
-    loads,
-    streams,
-    write_atomically,
-)
 
 if TYPE_CHECKING:
     from ._cli import _Input, _Output
+    from .recordings import Recording, RecordingConversion
 
 __all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "validate_one"]
 
@@ -71,6 +63,8 @@ def is_recording(inp: _Input) -> bool:
 
 
 def _load(inp: _Input) -> Recording:
+    from .recordings import loads  # (PyYAML is imported only for recordings)
+
     try:
         with open(inp.path, "rb") as f:
             data = f.read()
@@ -135,6 +129,8 @@ def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | N
 
 
 def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> int:
+    from .recordings import Recording, RecordingError, write_atomically
+
     recording = _load(inp)
     if not recording.streams():
         raise _no_streams(inp, recording)
@@ -192,6 +188,8 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
 
 
 def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
+    from .recordings import convert_document
+
     return convert_document(
         recording.document,
         args.to,
@@ -220,7 +218,7 @@ def _plural(n: int, word: str) -> str:
 def detect_one(inp: _Input, out: _Output) -> int:
     """One line per stream: ``FILE#N: DIALECT`` (status 1 if one cannot be told)."""
     recording = _load(inp)
-    found = streams(recording.document)
+    found = recording.streams()
     if not found:
         raise _no_streams(inp, recording)
     status = EXIT_OK
@@ -242,7 +240,7 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     from ._events import TextDelta
 
     recording = _load(inp)
-    found = streams(recording.document)
+    found = recording.streams()
     if not found:
         raise _no_streams(inp, recording)
     status = EXIT_OK
@@ -272,7 +270,7 @@ def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
 
     try:
         recording = _load(inp)
-        found = streams(recording.document)
+        found = recording.streams()
     except RecordingFailure as exc:
         out.write(f"{exc.message}\n".encode())
         return EXIT_BAD_INPUT

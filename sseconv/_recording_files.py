@@ -21,6 +21,9 @@ from typing import Any
 import yaml
 
 from ._errors import InputError
+from ._recording_sniff import BOM as _BOM
+from ._recording_sniff import GZIP_MAGIC as _GZIP_MAGIC
+from ._recording_sniff import sniff
 
 __all__ = [
     "MAX_DEPTH",
@@ -36,14 +39,6 @@ __all__ = [
 MAX_DEPTH = 100  # the most nested mappings/sequences (objects/arrays) a recording may hold
 MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
-# The top-level keys a cassette starts with (vcrpy, Ruby VCR / Betamax, the requests/responses
-# lists of serializers that store vcrpy's cassette dict as it is), or a YAML directive/marker.
-_YAML_HEAD = re.compile(
-    rb"(?:%YAML|---|(?:interactions|http_interactions|requests|responses|version|recorded_with)"
-    rb"\s*:|-[ \t]+(?:request|response)\s*:)"
-)
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
@@ -68,31 +63,6 @@ class Document:
     syntax: str
     gzipped: bool = False
     explicit_start: bool = False  # a YAML file that began with "---" (written back so)
-
-
-def sniff(head: bytes) -> str | None:
-    """``"gzip"``, ``"json"`` or ``"yaml"`` if the first bytes of a file look like a recording
-    container (an SSE stream never starts like one), else ``None``."""
-    if head.startswith(_GZIP_MAGIC):
-        return "gzip"
-    text = head.removeprefix(_BOM)
-    # skip blank lines and YAML comments
-    pos = 0
-    while True:
-        stripped = text[pos:].lstrip(b" \t\r\n")
-        pos = len(text) - len(stripped)
-        if not stripped.startswith(b"#"):
-            break
-        newline = stripped.find(b"\n")
-        if newline < 0:
-            return None
-        pos += newline + 1
-    rest = text[pos:]
-    if rest.startswith(b"{"):
-        return "json"
-    if _YAML_HEAD.match(rest):
-        return "yaml"
-    return None
 
 
 def load_document(data: bytes) -> Document:

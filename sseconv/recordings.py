@@ -32,8 +32,8 @@ from ._recording_files import (
     RecordingFileError,
     dump_document,
     load_document,
-    sniff,
 )
+from ._recording_sniff import sniff
 from ._recordings import (
     RecordingConversion,
     RecordingError,

@@ -22,7 +22,7 @@ from typing import Literal
 from ._detect import detect
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
-from ._recording_files import sniff
+from ._recording_sniff import sniff
 from ._replay import ReplayApp, ReplayStream, even_pacing, recorded_pacing, split_events
 from .recordings import RecordingError, loads
 
