@@ -144,7 +144,7 @@ def test_convert_and_back_tells_the_same_story(name: str, target: str) -> None:
         assert sseconv.detect(stream.body) is sseconv.Dialect.parse(target)
         assert _as_messages(_story(stream.body)) == _as_messages(_story(body))
     # and back: each stream in its own dialect again, each request as it was
-    for (index, body, dialect), stream in zip(expected, converted, strict=True):
+    for index, body, dialect in expected:
         back = recordings.convert_document(reread.document, dialect, models={})
         (result,) = [s for s in back.streams if s.index == index]
         assert result.converted
@@ -375,7 +375,10 @@ def _cassette(*bodies: str, content_type: str = "text/event-stream") -> dict[str
 
 
 GOOD = COMPLETIONS.decode()
-BAD = 'event: completion\ndata: {"completion": " Hi", "stop_reason": null}\n\nevent: completion\ndata: {oops\n\n'
+BAD = (
+    'event: completion\ndata: {"completion": " Hi", "stop_reason": null}\n\n'
+    "event: completion\ndata: {oops\n\n"
+)
 CUT = GOOD[: GOOD.index("event: ping")]
 
 
