@@ -3,6 +3,9 @@
 * A Messages cassette (recorded by vcrpy 5.1 under httpx, the ``{status_code, content}`` form)
   converted to the 2023-06-01 dialect, played by vcrpy 5.1.0 into anthropic 0.3.11's
   ``completions.create(stream=True)``.
+* The same conversation recorded by today's tools (vcrpy 6, ``body: {string}``) converted to the
+  2023-01-01 dialect, played by vcrpy 5.1.0 (requests) into anthropic 0.2.10's
+  ``completion_stream``.
 * A 2023-06-01 completions cassette (recorded by anthropic 0.3.11 with vcrpy 5.1) converted to
   Messages, played by vcrpy 6.0.2 into anthropic 0.40.0's ``messages.stream()``.
 
@@ -31,6 +34,7 @@ pytestmark = pytest.mark.compat
 HERE = Path(__file__).resolve().parent
 RECORDINGS = HERE / "fixtures" / "recordings"
 SCRIPT = HERE / "compat" / "vcr_replay.py"
+ENV_0_2_10 = "anthropic-0.2.10-vcrpy-5.1.0"
 ENV_0_3_11 = "anthropic-0.3.11-vcrpy-5.1.0"
 ENV_0_40 = "anthropic-0.40.0-vcrpy-6.0.2"
 
@@ -124,3 +128,25 @@ def test_completions_cassette_to_messages_replayed_by_vcrpy_6_into_anthropic_0_4
     assert got["played"] == 1
     original = _replay(ENV_0_40, "messages", source, request)
     _assert_no_match(original)
+
+
+def test_messages_cassette_to_legacy_replayed_by_vcrpy_5_into_anthropic_0_2_10(
+    tmp_path: Path,
+) -> None:
+    source = RECORDINGS / "messages-vcrpy.yaml"
+    (stream,) = recordings.read(source).streams()
+    text, stop = _text_and_stop(stream.body)
+    assert stop == "end_turn"
+    out = tmp_path / "cassette.yaml"
+    recordings.convert_file(source, "legacy", output=out)
+    request = {
+        "prompt": "\n\nHuman: Hello, Claude\n\nAssistant:",
+        "model": "claude-3-opus-latest",
+        "max_tokens_to_sample": 1024,
+    }
+    got = _replay(ENV_0_2_10, "legacy", out, request)
+    assert got.get("error") is None, got
+    assert got["text"] == text
+    assert (got["stop_reason"], got["stop"]) == ("stop_sequence", "\n\nHuman:")
+    assert got["played"] == 1
+    _assert_no_match(_replay(ENV_0_2_10, "legacy", source, request))

@@ -77,6 +77,31 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     ),
     # Replaying cassettes with vcrpy, which patches only the process it runs in, so it goes into
     # each client's environment, at a release of the client's era that patches its HTTP library.
+    # vcrpy 5.1.0 (2023-07-31) with anthropic 0.2.10 (requests, urllib3 2).
+    "anthropic-0.2.10-vcrpy-5.1.0": (
+        "anthropic==0.2.10",
+        "requests==2.31.0",
+        "urllib3==2.0.2",
+        "charset-normalizer==3.1.0",
+        "idna==3.4",
+        "certifi==2023.5.7",
+        "httpx==0.24.1",
+        "httpcore==0.17.2",
+        "h11==0.14.0",
+        "anyio==3.7.0",
+        "sniffio==1.3.0",
+        "tokenizers==0.13.3",
+        "aiohttp==3.8.4",
+        "multidict==6.0.4",
+        "yarl==1.9.2",
+        "frozenlist==1.3.3",
+        "aiosignal==1.3.1",
+        "async-timeout==4.0.2",
+        "attrs==23.1.0",
+        "vcrpy==5.1.0",
+        "PyYAML==6.0.1",
+        "wrapt==1.15.0",
+    ),
     # vcrpy 5.1.0 (2023-07-31) with anthropic 0.3.11 (httpx 0.24); it stored httpx responses
     # as {status_code, content}.
     "anthropic-0.3.11-vcrpy-5.1.0": (
