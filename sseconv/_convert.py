@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -21,10 +22,9 @@ from typing import Any, Literal
 
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
 from ._codecs._base import MODES, event_label
-from ._detect import classify
+from ._detect import DETECT_LIMIT, Detector
 from ._dialect import Dialect
 from ._errors import (
-    DetectionError,
     EventAfterEndError,
     EventTooLargeError,
     IncompleteStreamError,
@@ -33,7 +33,10 @@ from ._errors import (
     UsageError,
 )
 from ._events import Done, ModelEvent, Ping, Unknown
+from ._json import with_stack_room
 from ._report import Report
+from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
+from ._source import chunks as source_chunks
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
 
 __all__ = [
@@ -50,8 +53,10 @@ __all__ = [
     "parse_events",
 ]
 
-DETECT_LIMIT = 64 * 1024
 _ANY_EOL = re.compile(rb"\r\n|\r|\n")
+# The iterators yield when this much output has gathered (or at the end of a chunk's events),
+# so one huge chunk never makes more than this plus one event's output at a time.
+_PIECE_SIZE = 64 * 1024
 
 
 def _check_mode(mode: str) -> Mode:
@@ -80,14 +85,24 @@ class _Reader:
             max_event_size=max_event_size, dispatch_incomplete=dispatch_incomplete
         )
         self._decoder: Decoder | None = None
-        self._pending: list[ServerSentEvent] = []
-        self._detect_limit = detect_limit
+        self._detector: Detector | None = None
+        # Events parsed and not yet handled: those of a read whose output is drained event by
+        # event, or given back by the detector once it decides. Every path takes them in order.
+        self._queue: deque[ServerSentEvent] = deque()
+        self._deferred: SSEConvError | None = None  # the parser's error, after its events
         self._fed = 0
         self._number = 0
         self._failed: SSEConvError | None = None
         self._closed = False
         if source is not None:
             self._use(Dialect.parse(source))
+        else:
+            self._detector = Detector(detect_limit, target)
+
+    @property
+    def _pending(self) -> list[ServerSentEvent]:
+        """The events read while the dialect is undecided."""
+        return self._detector.pending if self._detector is not None else []
 
     def _use(self, source: Dialect) -> None:
         self.source = self.report.source = source
@@ -95,25 +110,32 @@ class _Reader:
 
     # -- the pipeline -----------------------------------------------------------------------
 
-    def _feed(self, data: bytes, out: list[Any]) -> None:
+    def _parse(self, data: BytesLike) -> list[ServerSentEvent]:
+        """Parse one read; keep the parser's error (if any) to raise after its events."""
         if self._closed:
             raise UsageError("expected no input after close()")
         if self._failed is not None:
             raise UsageError(f"expected no input after the failure: {self._failed}")
+        if type(data) is not bytes:
+            data = as_bytes(data)
+        if self._deferred is not None:  # the parser failed: what follows is not read
+            return []
         self._fed += len(data)
         try:
-            events = self._parser.feed(data)
+            return self._parser.feed(data)
         except EventTooLargeError as exc:
-            try:
-                self._events(exc.events, out, at_end=False)
-            except SSEConvError as inner:
-                raise self._fail(inner, out) from None
-            raise self._fail(exc, out) from None
-        if events or self._decoder is None:
-            try:
+            self._deferred = exc
+            return exc.events
+
+    def _feed(self, data: BytesLike, out: list[Any]) -> None:
+        events = self._parse(data)
+        try:
+            if events or self._queue or self._decoder is None:
                 self._events(events, out, at_end=False)
-            except SSEConvError as exc:
-                raise self._fail(exc, out) from None
+            if self._deferred is not None:
+                raise self._deferred
+        except SSEConvError as exc:
+            raise self._fail(exc, out) from None
 
     def _close(self, out: list[Any]) -> None:
         if self._closed:
@@ -146,36 +168,40 @@ class _Reader:
         raise NotImplementedError
 
     def _events(self, events: list[ServerSentEvent], out: list[Any], *, at_end: bool) -> None:
-        if self._decoder is None:
-            self._pending.extend(events)
-            for event in self._pending:
-                found = classify(event)
-                if found is None and event.event == "error":
-                    # An error ends a stream, and completions and Messages write errors (and
-                    # pings) alike: read them as the target's own dialect where it can be.
-                    found = self.report.target
-                    if found is Dialect.LEGACY:
-                        found = Dialect.COMPLETIONS
-                if found is not None:
-                    self._use(found)
-                    break
-            else:
-                if at_end and self._pending:
-                    raise DetectionError(
-                        "expected an event that tells the dialect, found only "
-                        + ", ".join(sorted({repr(e.event) for e in self._pending})),
-                        event_number=len(self._pending),
-                        offset=self._pending[-1].offset,
-                    )
-                if self._fed > self._detect_limit:
-                    raise DetectionError(
-                        f"expected an event that tells the dialect within the first "
-                        f"{self._detect_limit} bytes, found none",
-                        event_number=len(self._pending) or None,
-                        offset=self._detect_limit,
-                    )
+        """Handle ``events`` (after any still queued) into ``out``; ``at_end``: they are the
+        last ones, so a dialect still undecided never will be.
+
+        Raises:
+            DetectionError: no event told the dialect within the limit, or by the end.
+        """
+        queue = self._queue
+        if queue or self._decoder is None:
+            queue.extend(events)
+            if self._decoder is None:
+                self._detect_queued()
+            events = list(queue)
+            queue.clear()
+        if events:
+            with_stack_room(self._handle, events, out)
+        if at_end and self._decoder is None and self._pending:
+            assert self._detector is not None
+            raise self._detector.give_up()
+
+    def _detect_queued(self) -> None:
+        """Give queued events to the detector until it decides; then put the events it held
+        back in front of the queue, to be handled first."""
+        detector = self._detector
+        assert detector is not None
+        queue = self._queue
+        while queue:
+            found = detector.add(queue.popleft())
+            if found is not None:
+                queue.extendleft(reversed(detector.pending))
+                detector.pending = []
+                self._use(found)
                 return
-            events, self._pending = self._pending, []
+
+    def _handle(self, events: list[ServerSentEvent], out: list[Any]) -> None:
         number = self._number
         handle = self._event
         try:
@@ -265,17 +291,90 @@ class Converter(_Reader):
         if not self._verbatim:
             self._raw.clear()
 
-    def feed(self, data: bytes) -> bytes:
-        """Convert more input; return the output it completes (possibly ``b""``).
+    def feed(self, data: BytesLike) -> bytes:
+        """Convert more input (any bytes-like object); return the output it completes, all
+        in one ``bytes`` (possibly ``b""``). See :meth:`iter_feed` to take it event by event.
 
         Raises:
             SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
+            UsageError: ``data`` is a ``str`` or not bytes-like.
         """
+        if type(data) is not bytes:
+            data = as_bytes(data)
         if self._verbatim:
             self._raw += data
         out: list[bytes] = []
         self._feed(data, out)
         return b"".join(out) if out else b""
+
+    def iter_feed(self, data: BytesLike) -> Iterator[bytes]:
+        """Convert more input, yielding the output of each input event as its own ``bytes``.
+
+        The input is parsed by this call; each event is converted when the iterator is
+        advanced, so one huge read never holds more than one event's output (converting to
+        ``legacy``, where every event repeats the whole text, that is what keeps memory
+        bounded). An iterator left unfinished loses nothing: the next call to any method
+        converts the rest first.
+
+        Raises:
+            SSEConvError: (while iterating) the input is bad; ``exc.output`` holds what was
+                converted and not yet yielded.
+            UsageError: (at the call) ``data`` is a ``str`` or not bytes-like.
+        """
+        self._accept(data)
+        return self._pieces(1)
+
+    def iter_close(self) -> Iterator[bytes]:
+        """:meth:`close`, yielding the output event by event as :meth:`iter_feed` does
+        (iterate it to the end: that is what closes the converter)."""
+        yield from self._pieces(1)
+        last = self.close()
+        if last:
+            yield last
+
+    def _accept(self, data: BytesLike) -> None:
+        """Parse a read into the queue of events to convert."""
+        if type(data) is not bytes:
+            data = as_bytes(data)
+        events = self._parse(data)
+        if self._verbatim:
+            self._raw += data
+        self._queue.extend(events)
+
+    def _pieces(self, size: int) -> Iterator[bytes]:
+        """Convert the queued events, yielding their output whenever ``size`` bytes or more
+        have gathered (and what is left at the end); then raise the parser's error, if any."""
+        queue = self._queue
+        while queue or self._deferred is not None:
+            out: list[bytes] = []
+            try:
+                if self._decoder is None:
+                    self._detect_queued()
+                if queue and self._decoder is not None:
+                    with_stack_room(self._handle_queued, out, size)
+                elif not queue:
+                    if self._deferred is None:
+                        return  # every event is held by the detector
+                    raise self._deferred
+            except SSEConvError as exc:
+                raise self._fail(exc, out) from None
+            piece = b"".join(out)
+            if piece:
+                yield piece
+
+    def _handle_queued(self, out: list[bytes], size: int) -> None:
+        """Convert queued events into ``out`` until it holds ``size`` bytes or more."""
+        queue = self._queue
+        handle = self._event
+        done = total = 0
+        while queue and total < size:
+            sse = queue.popleft()
+            self._number += 1
+            self.report.events_in += 1
+            handle(sse, self._number, out)
+            while done < len(out):
+                total += len(out[done])
+                done += 1
 
     def close(self) -> bytes:
         """Signal the end of input; return the last output and fill in ``report.finished``.
@@ -402,11 +501,12 @@ class EventReader(_Reader):
         target = Dialect.parse(source) if source is not None else Dialect.MESSAGES
         super().__init__(target, source, mode, max_event_size, dispatch_incomplete, detect_limit)
 
-    def feed(self, data: bytes) -> list[ModelEvent]:
-        """Read more input; return the model events it completes.
+    def feed(self, data: BytesLike) -> list[ModelEvent]:
+        """Read more input (any bytes-like object); return the model events it completes.
 
         Raises:
             SSEConvError: the input is bad; ``exc.events`` holds the events decoded before.
+            UsageError: ``data`` is a ``str`` or not bytes-like.
         """
         out: list[ModelEvent] = []
         self._feed(data, out)
@@ -431,44 +531,53 @@ class EventReader(_Reader):
 
 
 class Conversion(Iterator[bytes]):
-    """The iterator returned by :func:`convert`; ``report`` tells what the conversion did."""
+    """The iterator returned by :func:`convert`; ``report`` tells what the conversion did.
 
-    def __init__(self, chunks: Iterable[bytes], converter: Converter) -> None:
+    Each piece it yields is the output of whole input events: everything a read completes,
+    in pieces of about 64 KiB, so a single huge read (a whole recording) is converted a few
+    events at a time instead of all at once.
+    """
+
+    def __init__(self, source: Source, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = self._run(chunks)
+        self._gen = self._run(source_chunks(source))
 
     def _run(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         converter = self.converter
         for chunk in chunks:
-            output = converter.feed(chunk)
-            if output:
-                yield output
-        output = converter.close()
-        if output:
-            yield output
+            converter._accept(chunk)
+            yield from converter._pieces(_PIECE_SIZE)
+        yield from _closing(converter)
 
     def __next__(self) -> bytes:
         return next(self._gen)
 
 
-class AsyncConversion(AsyncIterator[bytes]):
-    """The async iterator returned by :func:`aconvert`; ``report`` tells what it did."""
+def _closing(converter: Converter) -> Iterator[bytes]:
+    yield from converter._pieces(_PIECE_SIZE)
+    output = converter.close()
+    if output:
+        yield output
 
-    def __init__(self, chunks: AsyncIterable[bytes], converter: Converter) -> None:
+
+class AsyncConversion(AsyncIterator[bytes]):
+    """The async iterator returned by :func:`aconvert`; ``report`` tells what it did (pieces
+    as for :class:`Conversion`)."""
+
+    def __init__(self, source: AsyncSource, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = self._run(chunks)
+        self._gen = self._run(achunks(source))
 
     async def _run(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
         converter = self.converter
         async for chunk in chunks:
-            output = converter.feed(chunk)
-            if output:
-                yield output
-        output = converter.close()
-        if output:
-            yield output
+            converter._accept(chunk)
+            for piece in converter._pieces(_PIECE_SIZE):
+                yield piece
+        for piece in _closing(converter):
+            yield piece
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -479,48 +588,55 @@ class AsyncConversion(AsyncIterator[bytes]):
 
 
 def convert(
-    chunks: Iterable[bytes],
+    chunks: Source,
     to: Dialect | str,
     *,
     source: Dialect | str | None = None,
     **options: Any,
 ) -> Conversion:
-    """Convert an iterable of byte chunks, yielding output as soon as it is complete.
+    """Convert a stream, yielding output as soon as it is complete.
 
-    Options are those of :class:`Converter`. The returned iterator's ``report`` attribute is
-    the conversion's :class:`Report` (complete once the iterator is exhausted).
+    ``chunks`` is the input: bytes-like (a whole recording), an iterable of bytes-like chunks
+    or a binary file object (a ``str`` is a :class:`UsageError`: encode it). Options are those
+    of :class:`Converter`. The returned iterator's ``report`` attribute is the conversion's
+    :class:`Report` (complete once the iterator is exhausted).
     """
     return Conversion(chunks, Converter(to, source=source, **options))
 
 
 def aconvert(
-    chunks: AsyncIterable[bytes],
+    chunks: AsyncSource,
     to: Dialect | str,
     *,
     source: Dialect | str | None = None,
     **options: Any,
 ) -> AsyncConversion:
-    """Async twin of :func:`convert`."""
+    """Async twin of :func:`convert`; ``chunks`` may also be an async iterable of chunks or
+    an async file (``aiofiles``)."""
     return AsyncConversion(chunks, Converter(to, source=source, **options))
 
 
 def parse_events(
-    chunks: Iterable[bytes], *, source: Dialect | str | None = None, **options: Any
+    chunks: Source, *, source: Dialect | str | None = None, **options: Any
 ) -> Iterator[ModelEvent]:
-    """Yield the model events of a stream given as byte chunks (options of
+    """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
     reader = EventReader(source=source, **options)
+    return _events_of(reader, source_chunks(chunks))
+
+
+def _events_of(reader: EventReader, chunks: Iterator[bytes]) -> Iterator[ModelEvent]:
     for chunk in chunks:
         yield from reader.feed(chunk)
     yield from reader.close()
 
 
 async def aparse_events(
-    chunks: AsyncIterable[bytes], *, source: Dialect | str | None = None, **options: Any
+    chunks: AsyncSource, *, source: Dialect | str | None = None, **options: Any
 ) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
     reader = EventReader(source=source, **options)
-    async for chunk in chunks:
+    async for chunk in achunks(chunks):
         for event in reader.feed(chunk):
             yield event
     for event in reader.close():

@@ -1,14 +1,23 @@
-"""Tell a stream's dialect from its framing and payload shape, never from its text."""
+"""Tell a stream's dialect from its framing and payload shape, never from its text.
+
+:func:`classify` says what one event proves; :class:`Detector` applies it to a stream's first
+events, each classified once, and gives up after a number of bytes of complete events (never
+counting an event still in progress, so the verdict is the same however the input is split);
+:func:`detect` runs a detector over a whole source.
+"""
 
 from __future__ import annotations
 
-import json
-
 from ._dialect import Dialect
-from ._errors import SSEConvError
+from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
+from ._json import check_nesting, load_value, with_stack_room
+from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["MESSAGES_EVENTS", "classify", "detect"]
+__all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect"]
+
+#: How many bytes of complete events may pass before detection gives up.
+DETECT_LIMIT = 64 * 1024
 
 MESSAGES_EVENTS = frozenset(
     {
@@ -27,7 +36,8 @@ def classify(event: ServerSentEvent) -> Dialect | None:
 
     A data-only JSON object with a ``completion`` key is legacy, as is a ping whose data is
     not JSON (a timestamp); a ``completion`` event is 2023-06-01; the ``message_*`` and
-    ``content_block_*`` events are Messages. ``ping``, ``error`` and ``[DONE]`` decide nothing.
+    ``content_block_*`` events are Messages. ``ping``, ``error`` and ``[DONE]`` decide nothing,
+    nor does data that cannot be read (bad JSON, or nested too deep).
     """
     name = event.event
     if name is None:
@@ -35,8 +45,8 @@ def classify(event: ServerSentEvent) -> Dialect | None:
         if data[:1] != "{":
             return None
         try:
-            payload = json.loads(data)
-        except (ValueError, RecursionError):
+            payload = load_value(data, "a legacy completion")
+        except MalformedEventError:
             return None
         if isinstance(payload, dict) and "completion" in payload:
             return Dialect.LEGACY
@@ -50,19 +60,114 @@ def classify(event: ServerSentEvent) -> Dialect | None:
     return None
 
 
-def detect(data: bytes) -> Dialect | None:
-    """Return the dialect of a stream from its first bytes, or ``None`` if they do not say.
+class Detector:
+    """Decides a stream's dialect from its first events (sans-IO; each event classified once).
 
-    The first event that decides (see :func:`classify`) wins; a final block without its
-    blank line is considered too. Bytes that are not a stream at all give ``None``.
+    Args:
+        limit: give up (:class:`DetectionError`) at the first event that does not decide and
+            ends more than ``limit`` bytes into the input. Only complete events count: the
+            verdict does not depend on how the input was split into reads.
+        target: the dialect being converted to, if any. A stream that begins with an
+            ``error`` event (an overloaded API does that) is read as the target where that is
+            completions or Messages (both write errors and pings alike), else as completions:
+            detection does not wait for an event that will never come. Without a target an
+            error event decides nothing.
+
+    Attributes:
+        pending: the events read so far that did not decide (bounded by ``limit``).
+        dialect: the dialect, once decided.
     """
-    parser = SSEParser(dispatch_incomplete=True)
-    try:
-        events = parser.feed(data) + parser.close()
-    except SSEConvError:
-        return None
-    for event in events:
+
+    def __init__(self, limit: int = DETECT_LIMIT, target: Dialect | None = None) -> None:
+        self.limit = limit
+        self.pending: list[ServerSentEvent] = []
+        self.dialect: Dialect | None = None
+        self._error_dialect = None
+        if target is not None:
+            self._error_dialect = Dialect.COMPLETIONS if target is Dialect.LEGACY else target
+        self._names: dict[str | None, None] = {}  # names of the pending events, in order
+
+    def add(self, event: ServerSentEvent) -> Dialect | None:
+        """Read one more event; return the dialect if it decides (the event is then the last
+        of :attr:`pending`), else ``None``.
+
+        Raises:
+            DetectionError: the event does not decide and ends beyond the limit.
+            MalformedEventError: a data-only JSON event nested deeper than the nesting rule
+                allows (see :mod:`sseconv._json`): what cannot be read cannot be passed on.
+        """
+        self.pending.append(event)
         found = classify(event)
+        if found is None:
+            if event.event == "error":
+                found = self._error_dialect
+            elif event.event is None and event.data[:1] == "{":
+                try:
+                    check_nesting(event.data, "a data-only event")
+                except MalformedEventError as exc:
+                    exc.event_number = len(self.pending)
+                    exc.offset = event.offset
+                    raise
         if found is not None:
+            self.dialect = found
             return found
+        self._names[event.event] = None
+        if event.end > self.limit:
+            raise DetectionError(
+                f"expected an event that tells the dialect within the first {self.limit} "
+                f"bytes, found only {self._found()}",
+                event_number=len(self.pending),
+                offset=self.limit,
+            )
+        return None
+
+    def give_up(self) -> DetectionError:
+        """The error for an input that ended before any event decided (``pending`` is not
+        empty)."""
+        return DetectionError(
+            f"expected an event that tells the dialect, found only {self._found()}",
+            event_number=len(self.pending),
+            offset=self.pending[-1].offset,
+        )
+
+    def _found(self) -> str:
+        """What the pending events are, for a message."""
+        named = [repr(name) for name in sorted(name for name in self._names if name)]
+        if None in self._names:
+            named.append(
+                "data-only events that are not legacy completions: an OpenAI-style stream?"
+            )
+        return " and ".join(named) if len(named) == 2 else ", ".join(named)
+
+
+def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
+    """Return the dialect of a stream from its first events, or ``None`` if they do not say.
+
+    ``source`` is bytes-like, an iterable of bytes-like chunks or a binary file object; it is
+    read only until an event decides, or until ``limit`` bytes of complete events did not (the
+    rule a :class:`~sseconv.Converter` applies). The first event that decides (see
+    :func:`classify`) wins; a final block without its blank line is considered too. Bytes
+    that are not a stream at all give ``None``.
+
+    Raises:
+        UsageError: ``source`` is a ``str`` or not a source of bytes.
+    """
+    return with_stack_room(_detect, source, limit)
+
+
+def _detect(source: Source, limit: int) -> Dialect | None:
+    parser = SSEParser(dispatch_incomplete=True)
+    detector = Detector(limit)
+    try:
+        for chunk in chunks(source):
+            for event in parser.feed(chunk):
+                if detector.add(event) is not None:
+                    return detector.dialect
+        for event in parser.close():
+            if detector.add(event) is not None:
+                return detector.dialect
+    except UsageError:
+        raise
+    except SSEConvError:  # too large, or not a stream: nothing tells
+        return None
     return None

@@ -1,20 +1,142 @@
-"""JSON helpers shared by the dialect codecs: strict reading, compact UTF-8 writing."""
+"""JSON helpers shared by the dialect codecs: strict reading, compact UTF-8 writing, and the
+one nesting rule for every structured value sseconv reads from its input.
+
+The nesting rule: a value (JSON today; any later parser of YAML or HAR bodies applies the
+same rule through :func:`check_nesting` or :func:`check_value_nesting`) may nest arrays and
+objects :data:`MAX_DEPTH` levels deep; deeper input is a :class:`MalformedEventError`, found
+before anything recursive touches it. So the verdict depends on the input only, never on how
+deep the caller's stack is: whatever sseconv later does with a value it read (compare it,
+write it back, show it in a message) recurses at most ``MAX_DEPTH`` levels. The check is
+cheap where it matters: a text holding at most ``MAX_DEPTH`` brackets cannot nest deeper, so
+the full check (which skips brackets inside strings) runs only on texts with more brackets.
+
+For callers that are themselves deep in the stack, :func:`with_stack_room` runs a function
+with room for ``MAX_DEPTH`` levels plus sseconv's own frames (on Python 3.10 and 3.11 the
+recursion limit counts C-level nesting and Python frames alike).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
+from collections.abc import Callable
+from itertools import accumulate
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
-from typing import Any
+from typing import Any, TypeVar
 
 from ._errors import MalformedEventError
 
-__all__ = ["dump", "encode_text", "load_object", "to_bytes"]
+__all__ = [
+    "MAX_DEPTH",
+    "check_nesting",
+    "check_value_nesting",
+    "dump",
+    "encode_text",
+    "load_object",
+    "load_value",
+    "nesting_depth",
+    "to_bytes",
+    "with_stack_room",
+]
+
+#: How deep arrays and objects may nest in a value read from the input (Anthropic payloads
+#: nest fewer than ten levels; serde_json's default limit is 128).
+MAX_DEPTH = 64
+# Frames one event may need: MAX_DEPTH levels of nesting, twice over (a value read, then
+# written or compared), and sseconv's own calls around them.
+_ROOM = 2 * MAX_DEPTH + 120
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WS = " \t\n\r"
 _scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+# A JSON string (an unterminated one runs to the end), and everything but brackets
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
+_T = TypeVar("_T")
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in the JSON ``text`` (brackets inside strings do not
+    count). Iterative: any depth is measured without recursion."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_STEP, map(ord, brackets))), default=0)
+
+
+def check_nesting(text: str, what: str) -> None:
+    """Raise :class:`MalformedEventError` if the JSON ``text`` nests deeper than
+    :data:`MAX_DEPTH` (the caller adds the position).
+
+    The byte-level pre-check (at most ``MAX_DEPTH`` opening brackets in all) settles almost
+    every text; the full check runs only on texts with more brackets.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise MalformedEventError(
+            f"expected {what} nested at most {MAX_DEPTH} levels deep, found {depth} levels: "
+            f"{_clip(text)}"
+        )
+
+
+def check_value_nesting(value: Any, what: str) -> None:
+    """:func:`check_nesting` for a value already built by another parser (lists, tuples and
+    dicts count as levels); iterative, so any depth is measured without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise MalformedEventError(
+                f"expected {what} nested at most {MAX_DEPTH} levels deep, found deeper nesting"
+            )
+        stack.extend((child, depth + 1) for child in children)
+
+
+def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
+    """``function(*args)``, with the recursion limit raised for the call when the caller is
+    so deep in the stack that one value of :data:`MAX_DEPTH` levels might not fit.
+
+    The probe costs well under a microsecond; the limit is raised (and restored) only for
+    callers within a few hundred frames of it.
+    """
+    try:
+        sys._getframe(max(sys.getrecursionlimit() - _ROOM, 0))
+    except ValueError:  # the stack is not that deep: the common case
+        return function(*args)
+    return _roomy(function, *args)
+
+
+_room_lock = threading.Lock()
+_room_users = 0
+_room_base = 0
+
+
+def _roomy(function: Callable[..., _T], *args: Any) -> _T:
+    """``function(*args)`` with ``_ROOM`` more frames allowed (restored after the last
+    concurrent user leaves)."""
+    global _room_users, _room_base
+    with _room_lock:
+        if _room_users == 0:
+            _room_base = sys.getrecursionlimit()
+            sys.setrecursionlimit(_room_base + _ROOM)
+        _room_users += 1
+    try:
+        return function(*args)
+    finally:
+        with _room_lock:
+            _room_users -= 1
+            if _room_users == 0:
+                sys.setrecursionlimit(_room_base)
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:
@@ -53,24 +175,51 @@ def encode_text(text: str) -> bytes:
     return to_bytes(encode_basestring(text)[1:-1])
 
 
-def dump(value: Any) -> str:
-    """Compact JSON (``,`` and ``:`` without spaces), non-ASCII written as is."""
+def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_object(data: str, what: str) -> dict[str, Any]:
-    """Parse ``data`` as one JSON object (the caller adds the position to errors).
+def dump(value: Any) -> str:
+    """Compact JSON (``,`` and ``:`` without spaces), non-ASCII written as is.
+
+    ``value`` is one read from the input (so nested at most :data:`MAX_DEPTH` levels) or
+    built by sseconv; a caller deep in the stack gets the room the writing needs.
+    """
+    try:
+        return _dumps(value)
+    except RecursionError:
+        return _roomy(_dumps, value)
+
+
+def load_value(data: str, what: str) -> Any:
+    """Parse ``data`` as one JSON value under the nesting rule (the caller adds the position
+    to errors).
 
     Raises:
-        MalformedEventError: not valid JSON, or not an object.
+        MalformedEventError: not valid JSON, or nested deeper than :data:`MAX_DEPTH`.
     """
+    check_nesting(data, what)
     try:
         start = 0 if data[:1] not in _WS else len(data) - len(data.lstrip(_WS))
         value, end = _scan(data, start)
         if end != len(data) and data[end:].strip(_WS):
             raise ValueError("extra data")
-    except (StopIteration, ValueError, RecursionError):
+    except (StopIteration, ValueError):
         value = _slow_load(data, what)
+    except RecursionError:  # only a caller deep in the stack: the value is not too deep
+        value = _roomy(_slow_load, data, what)
+    return value
+
+
+def load_object(data: str, what: str) -> dict[str, Any]:
+    """Parse ``data`` as one JSON object under the nesting rule (the caller adds the position
+    to errors).
+
+    Raises:
+        MalformedEventError: not valid JSON, nested deeper than :data:`MAX_DEPTH`, or not an
+            object.
+    """
+    value = load_value(data, what)
     if type(value) is not dict:
         raise MalformedEventError(
             f"expected {what} as a JSON object, found {type(value).__name__}: {_clip(data)}"
@@ -87,7 +236,7 @@ def _slow_load(data: str, what: str) -> Any:
             f"expected {what} as JSON, found invalid JSON ({exc.msg} at column {exc.pos + 1}): "
             f"{_clip(data)}"
         ) from None
-    except (ValueError, RecursionError):
+    except ValueError:  # e.g. a number too long to convert
         raise MalformedEventError(
             f"expected {what} as JSON, found JSON it cannot read: {_clip(data)}"
         ) from None

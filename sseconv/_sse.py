@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ._errors import EventTooLargeError
+from ._source import as_bytes
 
 if TYPE_CHECKING:
     import httpx_sse
@@ -227,12 +228,16 @@ class SSEParser:
         self._small = False  # the state is the one the fast path of feed() leaves
         self._defer_limit = min(_DEFER_LIMIT, max_event_size)
 
-    def feed(self, data: bytes) -> list[ServerSentEvent]:
-        """Parse more input and return the events it completes, in order.
+    def feed(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
+        """Parse more input (any bytes-like object) and return the events it completes, in
+        order.
 
         Raises:
             EventTooLargeError: an event or a line exceeds ``max_event_size``.
+            UsageError: ``data`` is a ``str`` or not bytes-like.
         """
+        if type(data) is not bytes:
+            data = as_bytes(data)
         if (self._small or self._small_ready()) and _CR_BYTE not in data:
             # The common case, small events with LF line ends between blocks: every complete
             # block up to the last blank line in one regular-expression pass, the rest kept.

@@ -9,13 +9,14 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from typing import Any, Literal
 
 from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
 from ._errors import DetectionError, EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import Done
+from ._source import BytesLike, Source
+from ._source import chunks as source_chunks
 from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 
 __all__ = ["Problem", "Severity", "Validator", "validate"]
@@ -105,8 +106,8 @@ class Validator(_Reader):
         """How many SSE events were read so far."""
         return self._number + self._undecided
 
-    def feed(self, data: bytes) -> list[Problem]:
-        """Check more input; return the problems it reveals."""
+    def feed(self, data: BytesLike) -> list[Problem]:
+        """Check more input (any bytes-like object); return the problems it reveals."""
         if self._closed:
             raise UsageError("expected no input after close()")
         out: list[Problem] = []
@@ -189,12 +190,13 @@ class Validator(_Reader):
 
 
 def validate(
-    chunks: Iterable[bytes], *, source: Dialect | str | None = None, **options: Any
+    chunks: Source, *, source: Dialect | str | None = None, **options: Any
 ) -> list[Problem]:
-    """Every problem of a recording given as byte chunks (options of :class:`Validator`)."""
+    """Every problem of a recording: ``chunks`` is bytes-like, an iterable of bytes-like
+    chunks or a binary file object (options of :class:`Validator`)."""
     validator = Validator(source, **options)
     problems: list[Problem] = []
-    for chunk in chunks:
+    for chunk in source_chunks(chunks):
         problems += validator.feed(chunk)
     problems += validator.close()
     return problems

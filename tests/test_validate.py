@@ -224,7 +224,8 @@ def test_detection_stops_after_the_limit() -> None:
     assert validator.feed(PING * 2) == []  # 72 bytes: still looking
     assert validator.feed(PING) == [
         Problem(
-            "expected an event that tells the dialect within the first 100 bytes, found none",
+            "expected an event that tells the dialect within the first 100 bytes, "
+            "found only 'ping'",
             None,
             100,
             hint="source",
