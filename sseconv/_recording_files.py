@@ -4,23 +4,25 @@ The kind of file is told from its content, never from its name: gzip's magic byt
 object (a HAR file or a Betamax cassette) or a YAML mapping (a vcrpy / VCR cassette). YAML is read
 by PyYAML's safe loader (the library vcrpy itself uses; no arbitrary object is ever built) in its
 pure-Python form, whose composer counts nesting so that a document nested deeper than
-:data:`MAX_DEPTH` is an error at any stack depth; JSON is checked for the same limit before
-``json.loads`` runs. Strings that were literal blocks, folded or double-quoted scalars keep that
-style when written back (a converted body is written as its original was).
+:data:`sseconv._json.MAX_DEPTH` is an error before anything recursive touches it; JSON is
+checked for the same rule (:func:`sseconv._json.check_nesting`) before ``json.loads`` runs, and
+every recursive step runs with :func:`sseconv._json.with_stack_room`, so the verdict never
+depends on the caller's stack depth. Strings that were literal blocks, folded or double-quoted
+scalars keep that style when written back (a converted body is written as its original was).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from ._errors import InputError
+from ._errors import InputError, MalformedEventError
+from ._json import MAX_DEPTH, check_nesting, with_stack_room
 from ._recording_sniff import BOM as _BOM
 from ._recording_sniff import GZIP_MAGIC as _GZIP_MAGIC
 from ._recording_sniff import sniff
@@ -36,10 +38,7 @@ __all__ = [
     "styled_like",
 ]
 
-MAX_DEPTH = 100  # the most nested mappings/sequences (objects/arrays) a recording may hold
 MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
-
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 class RecordingFileError(InputError):
@@ -87,24 +86,22 @@ def load_document(data: bytes) -> Document:
 
 def dump_document(document: Document) -> bytes:
     """The bytes of ``document`` in its own syntax (and compression)."""
-    try:
-        if document.syntax == "json":
-            text = json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
-        else:
-            text = yaml.dump(
-                document.value,
-                Dumper=_Dumper,
-                sort_keys=False,
-                allow_unicode=True,
-                width=120,
-                explicit_start=document.explicit_start,
-            )
-    except RecursionError:
-        raise RecordingFileError(
-            "the recording is nested too deeply to be written at this stack depth"
-        ) from None
+    text = with_stack_room(_dump_text, document)
     data = text.encode("utf-8")
     return gzip.compress(data, mtime=0) if document.gzipped else data
+
+
+def _dump_text(document: Document) -> str:
+    if document.syntax == "json":
+        return json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
+    return yaml.dump(
+        document.value,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=120,
+        explicit_start=document.explicit_start,
+    )
 
 
 def styled_like(text: str, original: object) -> str:
@@ -137,34 +134,23 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def _load_json(text: str) -> Any:
-    if "[" in text or "{" in text:
-        check_json_depth(text)
+    check_json_depth(text)
     try:
-        return json.loads(text)
+        return with_stack_room(json.loads, text)
     except json.JSONDecodeError as exc:
         raise RecordingFileError(
             f"expected JSON, found {exc.msg.lower()} (line {exc.lineno}, column {exc.colno})",
             line=exc.lineno,
         ) from None
-    except RecursionError:  # (the depth was checked; only a caller already very deep gets here)
-        raise RecordingFileError("the recording is nested too deeply for this stack") from None
 
 
-def check_json_depth(text: str) -> None:
-    """Raise :class:`RecordingFileError` if ``text`` nests arrays/objects deeper than
-    :data:`MAX_DEPTH` (strings are skipped; the JSON need not be valid)."""
-    depth = 0
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise RecordingFileError(
-                    f"expected at most {MAX_DEPTH} nested arrays/objects, found more",
-                    line=text.count("\n", 0, match.start()) + 1,
-                )
-        elif token in "]}":
-            depth -= 1
+def check_json_depth(text: str, what: str = "the recording") -> None:
+    """The nesting rule of :mod:`sseconv._json` for a JSON text, as a
+    :class:`RecordingFileError`."""
+    try:
+        check_nesting(text, what)
+    except MalformedEventError as exc:
+        raise RecordingFileError(exc.message) from None
 
 
 # -- YAML --------------------------------------------------------------------------------------
@@ -240,7 +226,7 @@ _Dumper.add_representer(_StyledStr, _represent_styled)
 def _load_yaml(text: str) -> Any:
     loader = _Loader(text)
     try:
-        return loader.get_single_data()
+        return with_stack_room(loader.get_single_data)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -249,7 +235,5 @@ def _load_yaml(text: str) -> Any:
         raise RecordingFileError(f"expected YAML, found: {problem}{where}", line=line) from None
     except yaml.YAMLError as exc:
         raise RecordingFileError(f"expected YAML, found: {exc}") from None
-    except RecursionError:  # (the depth was checked; only a caller already very deep gets here)
-        raise RecordingFileError("the recording is nested too deeply for this stack") from None
     finally:
         loader.dispose()

@@ -39,7 +39,8 @@ from urllib.parse import urlsplit, urlunsplit
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
-from ._recording_files import MAX_DEPTH, RecordingFileError, check_json_depth, styled_like
+from ._json import load_value, with_stack_room
+from ._recording_files import styled_like
 from ._report import Report
 from ._requests import complete_to_messages, messages_to_complete
 from ._versions import dialect_for_version
@@ -612,12 +613,7 @@ def convert_document(
     target = Dialect.parse(to) if isinstance(to, str) else to
     from_ = Dialect.parse(source) if isinstance(source, str) else source
     container_kind(document)
-    try:
-        new = copy.deepcopy(document)
-    except RecursionError:
-        raise RecordingFileError(
-            f"the recording is nested too deeply (over {MAX_DEPTH} levels) for this stack"
-        ) from None
+    new = with_stack_room(copy.deepcopy, document)
     result = RecordingConversion(new)
     exchanges = _exchanges(new)
     result.interactions = len(exchanges)
@@ -648,15 +644,15 @@ def _restore(new: Any, old: Any, index: int) -> None:
     """Put interaction ``index`` of ``old`` back into ``new`` (a failed conversion may have
     changed part of it)."""
     if isinstance(new, list):
-        new[index] = copy.deepcopy(old[index])
+        new[index] = with_stack_room(copy.deepcopy, old[index])
     elif "log" in new and isinstance(new["log"], dict) and "entries" in new["log"]:
-        new["log"]["entries"][index] = copy.deepcopy(old["log"]["entries"][index])
+        new["log"]["entries"][index] = with_stack_room(copy.deepcopy, old["log"]["entries"][index])
     elif "requests" in new and "interactions" not in new:
-        new["requests"][index] = copy.deepcopy(old["requests"][index])
-        new["responses"][index] = copy.deepcopy(old["responses"][index])
+        new["requests"][index] = with_stack_room(copy.deepcopy, old["requests"][index])
+        new["responses"][index] = with_stack_room(copy.deepcopy, old["responses"][index])
     else:
         key = "interactions" if "interactions" in new else "http_interactions"
-        new[key][index] = copy.deepcopy(old[key][index])
+        new[key][index] = with_stack_room(copy.deepcopy, old[key][index])
 
 
 def _convert_exchange(
@@ -793,11 +789,7 @@ def _load_json_body(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("expected the request body as UTF-8 JSON, found other bytes") from None
-    check_json_depth(text)
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"expected the request body as JSON, found bad JSON ({exc})") from None
+    return load_value(text, "the request body")
 
 
 def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:

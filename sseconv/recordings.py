@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._dialect import Dialect
+from ._json import MAX_DEPTH
 from ._recording_files import (
-    MAX_DEPTH,
     Document,
     RecordingFileError,
     dump_document,

@@ -493,9 +493,9 @@ def test_nesting_has_one_limit_at_any_stack_depth(make: Callable[[int], bytes], 
 
     expected = "ok" if depth <= MAX_DEPTH else "error"
     assert run().startswith(expected)
-    room = sys.getrecursionlimit() - len(_stack()) - 4 * MAX_DEPTH - 50
-    assert room > 100
-    assert deep(room).startswith(expected)
+    for spare in (200, 60, 25):  # a caller that is already deep in the stack
+        room = sys.getrecursionlimit() - len(_stack()) - spare
+        assert deep(room).startswith(expected)
 
 
 def _stack() -> list[Any]:
