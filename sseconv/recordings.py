@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,19 +143,24 @@ def convert_file(
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to a temporary file next to ``path``, then rename it over ``path`` (an
-    existing file's permissions are kept)."""
+    existing file's permissions are kept). A path that exists and is not a regular file (a
+    device such as ``/dev/stdout``, a named pipe) is written directly instead."""
     target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
     try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
+        st = os.stat(target)
     except FileNotFoundError:
-        mode = None
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with open(target, "wb") as f:
+            f.write(data)
+        return
+    directory = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(prefix=".sseconv-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
         else:
             umask = os.umask(0)
             os.umask(umask)

@@ -502,3 +502,15 @@ def _stack() -> list[Any]:
     import inspect
 
     return inspect.stack(0)
+
+
+def test_convert_file_to_a_device_writes_through_it(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with open(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK), "rb") as reader:
+        recordings.convert_file(RECORDINGS / "mixed.har", "legacy", output=fifo)
+        data = reader.read()
+    assert fifo.exists() and not fifo.is_file()  # still the pipe, not replaced by a file
+    assert [s.index for s in recordings.loads(data).streams()] == [1, 2]
