@@ -502,6 +502,8 @@ examples:
       two recordings one after the other; fail on anything legacy cannot carry
   curl -sN ... | sseconv convert --to legacy
       a live stream: each event is written as soon as it arrives
+  sseconv convert --to legacy --in-place tests/cassettes/*.yaml
+      the streams inside vcrpy cassettes (or HAR files), and their requests, in place
 
 Each input is converted on its own (its dialect detected unless --from), one after another,
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
@@ -640,11 +642,7 @@ def _build_parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
-    convert.add_argument(
-        "--in-place",
-        action="store_true",
-        help="cassettes and HAR files: replace each input with its converted form",
-    )
+    _recording_cli.add_convert_options(convert)
     convert.set_defaults(run=_cmd_convert)
 
     detect = commands.add_parser(

@@ -98,6 +98,24 @@ def _located(name: str, exc: SSEConvError) -> str:
 # -- convert -----------------------------------------------------------------------------------
 
 
+def add_convert_options(convert: argparse.ArgumentParser) -> None:
+    """The options of ``sseconv convert`` that concern recordings."""
+    convert.add_argument(
+        "--in-place",
+        action="store_true",
+        help="cassettes and HAR files: replace each input with its converted form",
+    )
+    convert.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="cassettes and HAR files: the model name to write into a translated request "
+        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
+        "turned into Messages requests)",
+    )
+
+
 def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | None) -> int:
     """``sseconv convert`` when an input is a recording (or ``--in-place``): each recording is
     written to ``-o``, in place, or to ``out`` (stdout)."""
@@ -198,7 +216,18 @@ def _convert_document(args: argparse.Namespace, recording: Recording) -> Recordi
         eol={None: None, "lf": "\n", "crlf": "\r\n"}[args.eol],
         pings="drop" if args.drop_pings else "keep",
         dispatch_incomplete=args.keep_last,
+        models=_models(args.model) if args.model else None,
     )
+
+
+def _models(pairs: Sequence[str]) -> dict[str, str]:
+    from ._errors import UsageError
+    from ._gateway_cli import _models as parse  # the gateway's --model OLD=NEW
+
+    try:
+        return parse(pairs)
+    except UsageError as exc:
+        raise RecordingFailure(EXIT_USAGE, exc.message) from None
 
 
 def _warnings(report: Report, *, drop_pings: bool) -> list[str]:

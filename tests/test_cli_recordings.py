@@ -253,3 +253,17 @@ def test_replay_usage_errors() -> None:
     assert result.returncode == 2
     assert "interaction 0 is not a text/event-stream response" in result.stderr.decode()
     assert os.path.exists(RECORDINGS / "mixed.har")
+
+
+def test_model_option_names_the_model_of_translated_requests(tmp_path: Path) -> None:
+    out = tmp_path / "out.yaml"
+    source = RECORDINGS / "completions-vcrpy5-httpx.yaml"
+    result = run(
+        "convert", "--to", "messages", "--model", "claude-instant-1.2=my-model", source, "-o", out
+    )
+    assert result.returncode == 0, result.stderr
+    body = yaml.safe_load(out.read_text())["interactions"][0]["request"]["body"]
+    assert json.loads(body)["model"] == "my-model"
+    bad = run("convert", "--to", "messages", "--model", "nothing", source)
+    assert bad.returncode == 2
+    assert errors(bad) == ["sseconv: expected --model OLD=NEW, found 'nothing'"]

@@ -514,3 +514,22 @@ def test_convert_file_to_a_device_writes_through_it(tmp_path: Path) -> None:
         data = reader.read()
     assert fifo.exists() and not fifo.is_file()  # still the pipe, not replaced by a file
     assert [s.index for s in recordings.loads(data).streams()] == [1, 2]
+
+
+def test_betamax_json_cassette_with_base64_body() -> None:
+    ruby = yaml.safe_load((RECORDINGS / "legacy-ruby-vcr.yml").read_text())
+    body = ruby["http_interactions"][0]["response"]["body"]
+    body["base64_string"] = base64.b64encode(body.pop("string").encode()).decode()
+    data = json.dumps(ruby).encode()
+    recording = recordings.loads(data)
+    assert (recording.kind, recording.syntax) == ("vcr-ruby", "json")
+    (stream,) = recording.streams()
+    assert stream.body == LEGACY
+    result = recordings.convert_document(recording.document, "completions")
+    written = json.loads(recordings.Recording(result.document, "vcr-ruby", "json").dumps())
+    new_body = written["http_interactions"][0]["response"]["body"]
+    assert set(new_body) == {"encoding", "base64_string"}
+    converted = base64.b64decode(new_body["base64_string"])
+    assert sseconv.detect(converted) is sseconv.Dialect.COMPLETIONS
+    assert _story(converted)[0] == _story(LEGACY)[0]
+    assert written["http_interactions"][1] == ruby["http_interactions"][1]
