@@ -70,8 +70,10 @@ def load_document(data: bytes) -> Document:
     if gzipped:
         data = _gunzip(data)
     kind = sniff(data)
-    if kind == "gzip":
-        raise RecordingFileError("a gzip file inside a gzip file is not a recording")
+    if gzipped and kind in (None, "gzip"):
+        raise RecordingFileError(
+            "expected a gzip-compressed cassette or HAR file, found other compressed content"
+        )
     try:
         text = data.removeprefix(_BOM).decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -441,6 +441,7 @@ def test_convert_file_writes_nothing_unless_everything_converted(tmp_path: Path)
         (b"version: 1\n", "expected a cassette"),
         (b'{"log": {"entries": {}}}', "expected a cassette"),
         (b"\x1f\x8b\x08\x00garbage", "gzip"),
+        (gzip.compress(MESSAGES), "found other compressed content"),
         (b"interactions: [\xff]\n", "UTF-8"),
         (b"requests: [a]\nresponses: []\n", "as many responses as requests"),
         (b"interactions:\n- request: 1\n  response: {}\n", "expected the request as a mapping"),
@@ -533,3 +534,14 @@ def test_betamax_json_cassette_with_base64_body() -> None:
     assert sseconv.detect(converted) is sseconv.Dialect.COMPLETIONS
     assert _story(converted)[0] == _story(LEGACY)[0]
     assert written["http_interactions"][1] == ruby["http_interactions"][1]
+
+
+def test_vcrpy_json_serializer_cassette() -> None:
+    document = yaml.safe_load((RECORDINGS / "messages-vcrpy.yaml").read_text())
+    recording = recordings.loads(json.dumps(document, indent=4).encode())
+    assert (recording.kind, recording.syntax) == ("vcr", "json")
+    assert [(s.index, s.body) for s in recording.streams()] == [(1, MESSAGES)]
+    result = recordings.convert_document(recording.document, "legacy")
+    written = json.loads(recordings.Recording(result.document, "vcr", "json").dumps())
+    assert written["interactions"][1]["request"]["uri"] == "https://api.anthropic.com/v1/complete"
+    assert written["interactions"][0] == document["interactions"][0]
