@@ -477,6 +477,8 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
     )
 
     def get_text() -> bytes:
+        if "text" not in content:
+            raise InputError("the entry holds no response body (content.text is missing)")
         if content.get("encoding") == "base64":
             return _b64decode(content.get("text", ""), "content.text")
         return _as_bytes(content.get("text"), "content.text")
