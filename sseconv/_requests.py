@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ._codecs._base import HUMAN_STOP
 from ._errors import SSEConvError, VersionError
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
     "messages_to_complete",
 ]
 
-HUMAN_PROMPT = "\n\nHuman:"
+HUMAN_PROMPT = HUMAN_STOP  # "\n\nHuman:", also the stop the completion dialects report
 AI_PROMPT = "\n\nAssistant:"
 
 #: The ``anthropic-version`` sent to ``/v1/messages``: the newest one that still accepts
@@ -258,6 +259,8 @@ def _texts(content: Any, where: str) -> list[str]:
             raise RequestError(
                 f"{where}.content.{i}: a {kind!r} block has no place in a completion prompt"
             )
+        if not isinstance(block.get("text"), str):
+            raise RequestError(f"{where}.content.{i}.text: expected a string")
         extra = sorted(set(block) - {"type", "text"})
         if extra:
             raise RequestError(

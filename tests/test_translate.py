@@ -520,3 +520,75 @@ def test_exchange_response_for_success_and_errors() -> None:
     assert status == 502 and json.loads(body)["type"] == "error"
     status, body = ex.response(200, "application/json", b'{"content": 5}')
     assert status == 502 and json.loads(body)["error"]["type"] == "api_error"
+
+
+# -- any input: a result or a RequestError, nothing else ------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_PROMPTS = st.lists(
+    st.sampled_from(["\n\nHuman:", "\n\nAssistant:", " ", "x", "\n", "Human:"]), max_size=8
+).map("".join)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["model", "prompt", "max_tokens_to_sample", "stop_sequences", "metadata", "top_k", "x"]
+        ),
+        _JSON | _PROMPTS,
+        max_size=7,
+    )
+)
+def test_any_completion_request_translates_or_is_refused(body: dict[str, Any]) -> None:
+    try:
+        out = complete_to_messages(body)
+    except RequestError as exc:
+        assert exc.status == 400 and json.loads(exc.body())["type"] == "error"
+    else:
+        assert out["messages"] and out["messages"][0]["role"] == "user"
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["model", "max_tokens", "messages", "system", "stop_sequences", "tools"]),
+        _JSON,
+        max_size=6,
+    ),
+    st.lists(
+        st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant"]), "content": _JSON}),
+        max_size=3,
+    ),
+)
+def test_any_messages_request_translates_or_is_refused(
+    body: dict[str, Any], messages: list[dict[str, Any]]
+) -> None:
+    body = {"model": "m", "max_tokens": 1, "messages": messages, **body}
+    try:
+        out = messages_to_complete(body)
+    except RequestError as exc:
+        assert exc.status == 400
+    else:
+        assert isinstance(out["prompt"], str)
+
+
+@given(st.binary(max_size=40) | _JSON.map(lambda v: json.dumps(v).encode()))
+def test_any_exchange_body_is_answered(body: bytes) -> None:
+    try:
+        CompleteExchange.from_request({"anthropic-version": "2023-06-01"}, body)
+    except RequestError as exc:
+        assert exc.type == "invalid_request_error"
+
+
+@given(_JSON, st.integers(100, 599))
+def test_any_upstream_answer_becomes_api_json(value: Any, status: int) -> None:
+    ex = exchange()
+    for body in (json.dumps(value).encode(), json.dumps({"content": value}).encode()):
+        code, answer = ex.response(status, "application/json", body)
+        assert isinstance(json.loads(answer), dict)
+        assert code == status or code == 502

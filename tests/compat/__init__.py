@@ -5,6 +5,10 @@
 - ``run_2023_06_01(stream)``: ``anthropic==0.3.11`` (2023-06-01,
   ``completions.create(stream=True)``) reads ``stream`` through an ``httpx.MockTransport``, in its
   own virtualenv.
+- ``run_2023_06_01_transport(url, scenarios)``: ``anthropic==0.3.11`` with sseconv's
+  ``ConvertingTransport(complete_via_messages=True)`` against a ``/v1/messages`` upstream (its
+  own virtualenv: sseconv needs a newer httpx and pydantic than the 2023 set).
+- ``FakeMessagesAPI`` (``fake_messages.py``): today's API, ``/v1/messages`` only, strict.
 - ``read_messages(stream)`` / ``read_messages_create(stream)`` (+ async variants): today's SDK,
   in-process, through an ``httpx2.MockTransport``.
 
@@ -38,9 +42,10 @@ from .runners import (
     run_2023_01_01_many,
     run_2023_06_01,
     run_2023_06_01_many,
+    run_2023_06_01_transport,
 )
 from .server import SSEServer, StreamSpec, serve_streams, split_chunks
-from .venvs import REQUIREMENTS, CompatEnvError, cache_root, client_python
+from .venvs import REQUIREMENTS, CompatEnvError, WheelsUnavailable, cache_root, client_python
 
 __all__ = [
     "REQUIREMENTS",
@@ -55,6 +60,7 @@ __all__ = [
     "RequestInfo",
     "SSEServer",
     "StreamSpec",
+    "WheelsUnavailable",
     "aread_messages",
     "aread_messages_create",
     "cache_root",
@@ -67,6 +73,7 @@ __all__ = [
     "run_2023_01_01_many",
     "run_2023_06_01",
     "run_2023_06_01_many",
+    "run_2023_06_01_transport",
     "serve_streams",
     "split_chunks",
 ]

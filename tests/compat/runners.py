@@ -20,11 +20,14 @@ __all__ = [
     "run_2023_01_01_many",
     "run_2023_06_01",
     "run_2023_06_01_many",
+    "run_2023_06_01_transport",
 ]
 
 _HERE = Path(__file__).resolve().parent
 _SCRIPT_2023_01_01 = _HERE / "read_2023_01_01.py"
 _SCRIPT_2023_06_01 = _HERE / "read_2023_06_01.py"
+_SCRIPT_TRANSPORT = _HERE / "read_2023_06_01_transport.py"
+_WORK_TREE = _HERE.parent.parent  # the sseconv checkout these tests belong to
 
 
 class CompatRunError(RuntimeError):
@@ -39,11 +42,22 @@ def _script_env() -> dict[str, str]:
 
 
 def _run_script(
-    env_name: str, script: Path, args: Sequence[str], count: int, timeout: float
+    env_name: str,
+    script: Path,
+    args: Sequence[str],
+    count: int,
+    timeout: float,
+    *,
+    with_sseconv: bool = False,
 ) -> list[dict[str, Any]]:
     python = client_python(env_name)
-    cmd = [str(python), "-I", str(script), *args]
-    proc = subprocess.run(cmd, env=_script_env(), capture_output=True, timeout=timeout, check=False)
+    env = _script_env()
+    if with_sseconv:  # the work tree's sseconv, never an installed one: -s, not -I
+        env["PYTHONPATH"] = str(_WORK_TREE)
+        cmd = [str(python), "-s", str(script), *args]
+    else:
+        cmd = [str(python), "-I", str(script), *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout, check=False)
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace")
     lines = [line for line in out.splitlines() if line.strip()]
@@ -95,10 +109,13 @@ def run_2023_06_01_many(
     chunk_size: int | None = None,
     use_async: bool = False,
     timeout: float = 120.0,
+    env: str = "anthropic-0.3.11",
 ) -> list[CompletionsResult]:
     """Let ``anthropic==0.3.11`` read each stream through an ``httpx.MockTransport`` (one process).
 
     The body is delivered in pieces of ``chunk_size`` bytes (default: four roughly equal pieces).
+    ``env`` picks another client environment with a completions resource (e.g.
+    ``"anthropic-0.40-sseconv"``).
     """
     if not streams:
         return []
@@ -115,9 +132,7 @@ def run_2023_06_01_many(
             if chunk_size < 1:
                 raise ValueError("chunk_size must be positive")
             args += ["--chunk-size", str(chunk_size)]
-        raw = _run_script(
-            "anthropic-0.3.11", _SCRIPT_2023_06_01, [*args, *files], len(files), timeout
-        )
+        raw = _run_script(env, _SCRIPT_2023_06_01, [*args, *files], len(files), timeout)
     return [cast(CompletionsResult, item) for item in raw]
 
 
@@ -132,3 +147,29 @@ def run_2023_06_01(
     return run_2023_06_01_many(
         [stream], chunk_size=chunk_size, use_async=use_async, timeout=timeout
     )[0]
+
+
+def run_2023_06_01_transport(
+    base_url: str,
+    scenarios: Sequence[dict[str, Any]],
+    *,
+    timeout: float = 120.0,
+    env: str = "anthropic-0.3.11-sseconv",
+) -> list[dict[str, Any]]:
+    """Let ``anthropic==0.3.11`` (or the client of ``env``) with
+    ``ConvertingTransport(complete_via_messages=True)`` plugged in call ``base_url`` once per
+    scenario (``{"stream", "async", "kwargs"}``), in its own virtualenv with the work tree's
+    sseconv (see ``read_2023_06_01_transport.py``)."""
+    if not scenarios:
+        return []
+    with tempfile.TemporaryDirectory(prefix="sseconv-compat-") as tmp:
+        path = Path(tmp) / "scenarios.json"
+        path.write_text(json.dumps(list(scenarios)), encoding="utf-8")
+        return _run_script(
+            env,
+            _SCRIPT_TRANSPORT,
+            [base_url, str(path)],
+            len(scenarios),
+            timeout,
+            with_sseconv=True,
+        )
