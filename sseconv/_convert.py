@@ -33,7 +33,6 @@ from ._errors import (
     UsageError,
 )
 from ._events import Done, ModelEvent, Ping, Unknown
-from ._json import with_stack_room
 from ._report import Report
 from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
 from ._source import chunks as source_chunks
@@ -182,7 +181,15 @@ class _Reader:
             events = list(queue)
             queue.clear()
         if events:
-            with_stack_room(self._handle, events, out)
+            number = self._number
+            handle = self._event
+            try:
+                for sse in events:
+                    number += 1
+                    handle(sse, number, out)
+            finally:
+                self.report.events_in += number - self._number
+                self._number = number
         if at_end and self._decoder is None and self._pending:
             assert self._detector is not None
             raise self._detector.give_up()
@@ -200,17 +207,6 @@ class _Reader:
                 detector.pending = []
                 self._use(found)
                 return
-
-    def _handle(self, events: list[ServerSentEvent], out: list[Any]) -> None:
-        number = self._number
-        handle = self._event
-        try:
-            for sse in events:
-                number += 1
-                handle(sse, number, out)
-        finally:
-            self.report.events_in += number - self._number
-            self._number = number
 
     def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
         raise NotImplementedError
@@ -351,7 +347,7 @@ class Converter(_Reader):
                 if self._decoder is None:
                     self._detect_queued()
                 if queue and self._decoder is not None:
-                    with_stack_room(self._handle_queued, out, size)
+                    self._handle_queued(out, size)
                 elif not queue:
                     if self._deferred is None:
                         return  # every event is held by the detector
@@ -365,16 +361,20 @@ class Converter(_Reader):
     def _handle_queued(self, out: list[bytes], size: int) -> None:
         """Convert queued events into ``out`` until it holds ``size`` bytes or more."""
         queue = self._queue
+        take = queue.popleft
         handle = self._event
+        number = self._number
         done = total = 0
-        while queue and total < size:
-            sse = queue.popleft()
-            self._number += 1
-            self.report.events_in += 1
-            handle(sse, self._number, out)
-            while done < len(out):
-                total += len(out[done])
-                done += 1
+        try:
+            while queue and total < size:
+                number += 1
+                handle(take(), number, out)
+                while done < len(out):
+                    total += len(out[done])
+                    done += 1
+        finally:
+            self.report.events_in += number - self._number
+            self._number = number
 
     def close(self) -> bytes:
         """Signal the end of input; return the last output and fill in ``report.finished``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._dialect import Dialect
 from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
-from ._json import check_nesting, load_value, with_stack_room
+from ._json import check_nesting, load_value
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
@@ -152,10 +152,6 @@ def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     Raises:
         UsageError: ``source`` is a ``str`` or not a source of bytes.
     """
-    return with_stack_room(_detect, source, limit)
-
-
-def _detect(source: Source, limit: int) -> Dialect | None:
     parser = SSEParser(dispatch_incomplete=True)
     detector = Detector(limit)
     try:

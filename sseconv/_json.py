@@ -10,14 +10,16 @@ write it back, show it in a message) recurses at most ``MAX_DEPTH`` levels. The 
 cheap where it matters: a text holding at most ``MAX_DEPTH`` brackets cannot nest deeper, so
 the full check (which skips brackets inside strings) runs only on texts with more brackets.
 
-For callers that are themselves deep in the stack, :func:`with_stack_room` runs a function
-with room for ``MAX_DEPTH`` levels plus sseconv's own frames (on Python 3.10 and 3.11 the
-recursion limit counts C-level nesting and Python frames alike).
+Every recursive step over a value read from the input (parsing, writing, comparing) goes
+through :func:`with_stack_room`, which gives a caller that is itself deep in the stack the
+room ``MAX_DEPTH`` levels need (on Python 3.10 and 3.11 the recursion limit counts C-level
+nesting and Python frames alike), at no cost to the others.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 import sys
 import threading
@@ -38,6 +40,7 @@ __all__ = [
     "load_object",
     "load_value",
     "nesting_depth",
+    "same_value",
     "to_bytes",
     "with_stack_room",
 ]
@@ -45,8 +48,8 @@ __all__ = [
 #: How deep arrays and objects may nest in a value read from the input (Anthropic payloads
 #: nest fewer than ten levels; serde_json's default limit is 128).
 MAX_DEPTH = 64
-# Frames one event may need: MAX_DEPTH levels of nesting, twice over (a value read, then
-# written or compared), and sseconv's own calls around them.
+# The room a retried step gets: MAX_DEPTH levels of nesting, twice over (two values compared)
+# and the calls around them.
 _ROOM = 2 * MAX_DEPTH + 120
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -103,17 +106,22 @@ def check_value_nesting(value: Any, what: str) -> None:
 
 
 def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
-    """``function(*args)``, with the recursion limit raised for the call when the caller is
-    so deep in the stack that one value of :data:`MAX_DEPTH` levels might not fit.
+    """``function(*args)``; if it overflows the stack (only possible for a caller deep in the
+    stack: the values it handles nest at most :data:`MAX_DEPTH` levels), run it again with
+    the recursion limit raised for the call.
 
-    The probe costs well under a microsecond; the limit is raised (and restored) only for
-    callers within a few hundred frames of it.
+    For pure functions only (reading, writing or comparing a value): a second run must not
+    see the effects of the first. Costs nothing until a ``RecursionError`` happens.
     """
     try:
-        sys._getframe(max(sys.getrecursionlimit() - _ROOM, 0))
-    except ValueError:  # the stack is not that deep: the common case
         return function(*args)
-    return _roomy(function, *args)
+    except RecursionError:
+        return _roomy(function, *args)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for two values read from the input, from any stack depth."""
+    return bool(with_stack_room(operator.eq, a, b))
 
 
 _room_lock = threading.Lock()
@@ -185,10 +193,7 @@ def dump(value: Any) -> str:
     ``value`` is one read from the input (so nested at most :data:`MAX_DEPTH` levels) or
     built by sseconv; a caller deep in the stack gets the room the writing needs.
     """
-    try:
-        return _dumps(value)
-    except RecursionError:
-        return _roomy(_dumps, value)
+    return with_stack_room(_dumps, value)
 
 
 def load_value(data: str, what: str) -> Any:
@@ -199,6 +204,10 @@ def load_value(data: str, what: str) -> Any:
         MalformedEventError: not valid JSON, or nested deeper than :data:`MAX_DEPTH`.
     """
     check_nesting(data, what)
+    return with_stack_room(_load, data, what)
+
+
+def _load(data: str, what: str) -> Any:
     try:
         start = 0 if data[:1] not in _WS else len(data) - len(data.lstrip(_WS))
         value, end = _scan(data, start)
@@ -206,8 +215,6 @@ def load_value(data: str, what: str) -> Any:
             raise ValueError("extra data")
     except (StopIteration, ValueError):
         value = _slow_load(data, what)
-    except RecursionError:  # only a caller deep in the stack: the value is not too deep
-        value = _roomy(_slow_load, data, what)
     return value
 
 

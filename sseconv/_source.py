@@ -89,9 +89,9 @@ def _whole(source: object) -> bytes | None:
     """The source as one chunk when it is bytes-like, else ``None``."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return as_bytes(source)
-    if isinstance(source, (str, Iterable, AsyncIterable)) or hasattr(source, "read"):
+    if isinstance(source, str):
         return None
-    try:
+    try:  # anything else with the buffer protocol (array, mmap) is bytes-like too
         return memoryview(source).tobytes()  # type: ignore[arg-type]
     except TypeError:
         return None

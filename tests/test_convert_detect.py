@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from streams import completions_event
 
 import sseconv
+import sseconv._convert
+import sseconv._detect
 
 PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 ERROR = (
@@ -55,3 +62,150 @@ def test_an_empty_input_is_not_a_finished_stream() -> None:
     assert not converter.report.finished and converter.report.source is None
     with pytest.raises(sseconv.IncompleteStreamError):
         sseconv.Converter("completions", mode="strict").close()
+
+
+# -- the limit counts complete events, however the input is split (issue 10 item 3) ------------
+
+
+def reads(data: bytes, size: int) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def big_first_event_stream() -> bytes:
+    """A valid completions stream whose first event is 150 KB."""
+    first = completions_event("x" * 150_000)
+    return first + completions_event(" done") + completions_event("", stop_reason="stop_sequence")
+
+
+@pytest.mark.parametrize("size", [None, 4096, 1000, 65536])
+def test_a_large_first_event_converts_however_it_is_read(size: int | None) -> None:
+    data = big_first_event_stream()
+    chunks = [data] if size is None else reads(data, size)
+    converter = sseconv.Converter("legacy")
+    out = b"".join(converter.feed(chunk) for chunk in chunks) + converter.close()
+    assert converter.report.finished and converter.report.source is sseconv.Dialect.COMPLETIONS
+    assert out.endswith(b"data: [DONE]\n\n") and out.count(b"x" * 150_000) == 3
+    assert sseconv.detect(chunks) is sseconv.Dialect.COMPLETIONS
+
+
+def test_a_large_first_event_converts_through_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "big.sse"
+    path.write_bytes(big_first_event_stream())
+    result = subprocess.run(
+        [sys.executable, "-m", "sseconv", "convert", "--to", "legacy", str(path)],
+        capture_output=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(b"data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("size", [None, 1, 7, 100, 4096])
+def test_detection_gives_up_at_the_same_event_however_the_input_is_read(
+    size: int | None,
+) -> None:
+    """Pings (undecided) past the limit, then a completion: the error names the first ping
+    that ends beyond the limit, for every chunking; an event in progress never counts."""
+    data = PING * 30 + completions_event("late")
+    limit = len(PING) * 10 + 5  # the 11th ping ends beyond it
+    chunks = [data] if size is None else reads(data, size)
+    converter = sseconv.Converter("completions", detect_limit=limit)
+    with pytest.raises(sseconv.DetectionError) as caught:
+        for chunk in chunks:
+            converter.feed(chunk)
+    exc = caught.value
+    assert (exc.event_number, exc.offset) == (11, limit)
+    assert exc.message == (
+        f"expected an event that tells the dialect within the first {limit} bytes, "
+        "found only 'ping'"
+    )
+    assert sseconv.detect(chunks, limit=limit) is None
+    assert sseconv.detect(chunks, limit=len(data)) is sseconv.Dialect.COMPLETIONS
+
+
+def test_an_event_in_progress_never_counts() -> None:
+    """A deciding event that is still arriving when far more than the limit was read."""
+    converter = sseconv.Converter("legacy", detect_limit=100)
+    event = completions_event("y" * 5000) + completions_event("", stop_reason="max_tokens")
+    for chunk in reads(PING + event, 10):
+        converter.feed(chunk)
+    converter.close()
+    assert converter.report.finished
+
+
+# -- each event is classified once (issue 10 item 5) -------------------------------------------
+
+
+def count_classify(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count calls to the classifier, wherever sseconv looks it up."""
+    calls = [0]
+    original = sseconv._detect.classify
+
+    def counting(event: sseconv.ServerSentEvent) -> sseconv.Dialect | None:
+        calls[0] += 1
+        return original(event)
+
+    for module in (sseconv._detect, sseconv._convert):
+        if hasattr(module, "classify"):
+            monkeypatch.setattr(module, "classify", counting)
+    return calls
+
+
+@pytest.mark.parametrize("count", [1000, 4000])
+def test_undecided_events_are_classified_once(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """6,553 × ``data: {}`` fed one event per call used to re-classify every pending event on
+    every feed (quadratic: ~30 s of CPU). The work is counted, not timed."""
+    calls = count_classify(monkeypatch)
+    converter = sseconv.Converter("completions", detect_limit=10 * count)
+    event = b"data: {}\n\n"
+    for _ in range(count):
+        assert converter.feed(event) == b""
+    assert calls[0] == count
+    assert converter.feed(completions_event("a")).count(b"data: {}") == count
+    assert calls[0] == count + 1
+    assert len(converter._pending) == 0
+
+
+def test_an_httpx_style_stream_of_undecided_events_is_linear(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = count_classify(monkeypatch)
+    chunks = [PING] * 1500 + [completions_event("a", stop_reason="max_tokens")]
+    out = b"".join(sseconv.convert(chunks, "messages", detect_limit=len(PING) * 2000))
+    assert calls[0] == 1501 and out.count(b"event: ping") == 1500
+
+
+# -- what the message names (issue 10 item 15) -------------------------------------------------
+
+
+OPENAI = (
+    b'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,'
+    b'"delta":{"content":"Hi"}}]}\n\n'
+    b"data: [DONE]\n\n"
+)
+
+
+def test_data_only_events_that_are_not_legacy_are_named() -> None:
+    converter = sseconv.Converter("completions")
+    converter.feed(OPENAI)
+    with pytest.raises(sseconv.DetectionError) as caught:
+        converter.close()
+    assert caught.value.message == (
+        "expected an event that tells the dialect, found only data-only events that are not "
+        "legacy completions: an OpenAI-style stream?"
+    )
+    assert "None" not in str(caught.value)
+    assert (caught.value.event_number, caught.value.offset) == (2, OPENAI.index(b"data: [DONE]"))
+    problems = sseconv.validate(OPENAI)
+    assert [p.message for p in problems] == [caught.value.message]
+
+
+def test_named_and_data_only_events_are_both_named() -> None:
+    with pytest.raises(sseconv.DetectionError) as caught:
+        list(sseconv.convert(PING + OPENAI, "legacy"))
+    assert caught.value.message.endswith(
+        "found only 'ping' and data-only events that are not legacy completions: "
+        "an OpenAI-style stream?"
+    )

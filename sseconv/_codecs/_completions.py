@@ -30,7 +30,7 @@ from .._events import (
     TextDelta,
     Unknown,
 )
-from .._json import dump, encode_text, load_object, to_bytes
+from .._json import dump, encode_text, load_object, same_value, to_bytes
 from .._sse import ServerSentEvent
 from ._base import Decoder, Position, TextProjection, text_delta
 
@@ -146,7 +146,7 @@ class CompletionsDecoder(Decoder):
                 if payload.get("completion") == text:
                     fields = self._check(sse, number, payload)
                     template = load_object(head + '"' + tail, "a completion")
-                    if template == {**payload, "completion": ""}:
+                    if same_value(template, {**payload, "completion": ""}):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
         payload = self.load(sse, number, "a completion")
