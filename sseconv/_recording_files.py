@@ -225,10 +225,18 @@ def _represent_styled(dumper: yaml.SafeDumper, data: _StyledStr) -> yaml.Node:
 _Dumper.add_representer(_StyledStr, _represent_styled)
 
 
-def _load_yaml(text: str) -> Any:
+def _parse_yaml(text: str) -> Any:
+    """One document of ``text``, by a fresh loader (a pure step: it may be run again)."""
     loader = _Loader(text)
     try:
-        return with_stack_room(loader.get_single_data)
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        return with_stack_room(_parse_yaml, text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -237,5 +245,3 @@ def _load_yaml(text: str) -> Any:
         raise RecordingFileError(f"expected YAML, found: {problem}{where}", line=line) from None
     except yaml.YAMLError as exc:
         raise RecordingFileError(f"expected YAML, found: {exc}") from None
-    finally:
-        loader.dispose()

@@ -28,6 +28,7 @@ import binascii
 import copy
 import datetime
 import email.utils
+import functools
 import gzip
 import json
 import zlib
@@ -312,7 +313,7 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
         inner: MutableMapping[str, Any] = value
         if "parsed_body" in inner and "string" not in inner:
             return _Body(
-                get=lambda: json.dumps(inner["parsed_body"]).encode(),
+                get=lambda: _dumps(inner["parsed_body"], (", ", ": "), True),
                 put=lambda data: _put_parsed(inner, data),
                 parsed=lambda: inner["parsed_body"],
                 put_parsed=lambda obj: inner.__setitem__("parsed_body", obj),
@@ -335,7 +336,7 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
 
 
 def _put_parsed(inner: MutableMapping[str, Any], data: bytes) -> None:
-    inner["parsed_body"] = json.loads(data)
+    inner["parsed_body"] = load_value(data.decode("utf-8"), "the request body")
 
 
 def _b64decode(value: object, what: str) -> bytes:
@@ -800,7 +801,13 @@ def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:
     gives back its bytes; else in ``json.dumps``' default style, as most clients send it."""
     for separators in ((", ", ": "), (",", ":")):
         for ascii_only in (True, False):
-            style = {"separators": separators, "ensure_ascii": ascii_only}
-            if json.dumps(parsed, **style).encode("utf-8") == original:  # type: ignore[arg-type]
-                return json.dumps(value, **style).encode("utf-8")  # type: ignore[arg-type]
-    return json.dumps(value).encode("utf-8")
+            if _dumps(parsed, separators, ascii_only) == original:
+                return _dumps(value, separators, ascii_only)
+    return _dumps(value, (", ", ": "), True)
+
+
+def _dumps(value: Any, separators: tuple[str, str], ascii_only: bool) -> bytes:
+    """UTF-8 JSON of a value read from the input (nested at most 64 levels), from any stack
+    depth."""
+    write = functools.partial(json.dumps, separators=separators, ensure_ascii=ascii_only)
+    return with_stack_room(write, value).encode("utf-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compat import CompatEnvError, client_python
+from compat import WheelsUnavailable, client_python
 
 import sseconv
 from sseconv import recordings
@@ -42,11 +42,9 @@ ENV_0_40 = "anthropic-0.40.0-vcrpy-6.0.2"
 def _python(name: str) -> Path:
     try:
         return client_python(name)
-    except CompatEnvError as exc:
-        if "No matching distribution" in str(exc):
-            version = ".".join(map(str, sys.version_info[:2]))
-            pytest.skip(f"{name}: a pinned wheel does not exist for Python {version}")
-        raise
+    except WheelsUnavailable as exc:  # only where a pinned wheel does not exist for this Python
+        version = ".".join(map(str, sys.version_info[:2]))
+        pytest.skip(f"{name}: a pinned wheel does not exist for Python {version} ({exc})")
 
 
 def _replay(env: str, kind: str, cassette: Path, request: dict[str, Any]) -> dict[str, Any]:
