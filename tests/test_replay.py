@@ -1,5 +1,5 @@
 """``sseconv.replay``: recorded streams served live on loopback by a real uvicorn server, read
-by real clients (today's Anthropic SDK, httpx). Pacing is checked generously: lower bounds
+by real clients (today's Anthropic SDK, httpx, anthropic 0.2.10 in its pinned environment). Pacing is checked generously: lower bounds
 that the server's sleeps guarantee, and that events do not all arrive at once."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 import anthropic
 import httpx
 import pytest
+from compat import WheelsUnavailable, client_python
+from compat.runners import _SCRIPT_2023_01_01, _run_script
 from streams import read_fixture
 
 import sseconv
@@ -111,3 +113,24 @@ def test_a_stream_that_does_not_convert_is_refused_up_front(tmp_path: Path) -> N
     path.write_bytes(b'data: {"completion":"a","stop_reason":null}\n\ndata: {"completion":"b"}\n\n')
     with pytest.raises(sseconv.SSEConvError, match="does not convert"):
         replay.app(path, to="completions")
+
+
+@pytest.mark.compat
+def test_a_2023_01_01_client_reads_a_messages_recording_replayed_as_legacy() -> None:
+    try:
+        client_python("anthropic-0.2.10")
+    except WheelsUnavailable as exc:
+        pytest.skip(f"anthropic-0.2.10: pinned wheels unavailable for this Python: {exc}")
+    events = list(sseconv.parse_events([MESSAGES]))
+    text = "".join(e.text for e in events if isinstance(e, sseconv.TextDelta))
+    app = replay.app(MESSAGES_PATH, to="legacy", delay=0.05)
+    with serving(app) as server:
+        (sync,) = _run_script("anthropic-0.2.10", _SCRIPT_2023_01_01, [server.url + "/"], 1, 120)
+        (asynchronous,) = _run_script(
+            "anthropic-0.2.10", _SCRIPT_2023_01_01, ["--async", server.url + "/"], 1, 120
+        )
+    for result in (sync, asynchronous):
+        assert result["error"] is None, result
+        assert result["text"] == text
+        assert (result["stop_reason"], result["stop"]) == ("stop_sequence", "\n\nHuman:")
+        assert result["texts"] == [text[: len(t)] for t in result["texts"]]  # cumulative
