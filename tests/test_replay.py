@@ -1,6 +1,7 @@
 """``sseconv.replay``: recorded streams served live on loopback by a real uvicorn server, read
-by real clients (today's Anthropic SDK, httpx, anthropic 0.2.10 in its pinned environment). Pacing is checked generously: lower bounds
-that the server's sleeps guarantee, and that events do not all arrive at once."""
+by real clients (today's Anthropic SDK, httpx, anthropic 0.2.10 in its pinned environment).
+Pacing is checked generously: lower bounds that the server's sleeps guarantee, and that events
+do not all arrive at once."""
 
 from __future__ import annotations
 
