@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
+import stat
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -51,10 +53,13 @@ def _say(line: str) -> None:
 
 
 def is_recording(inp: _Input) -> bool:
-    """Whether a (non-stdin) input is a cassette or HAR file, from its first bytes."""
+    """Whether an input is a cassette or HAR file, from its first bytes (regular files only:
+    stdin, pipes and devices are streams)."""
     if inp.is_stdin:
         return False
     try:
+        if not stat.S_ISREG(os.stat(inp.path).st_mode):
+            return False  # a pipe or a device is read as a stream: looking would consume it
         with open(inp.path, "rb") as f:
             head = f.read(SNIFF_SIZE)
     except OSError:

@@ -267,3 +267,23 @@ def test_model_option_names_the_model_of_translated_requests(tmp_path: Path) -> 
     bad = run("convert", "--to", "messages", "--model", "nothing", source)
     assert bad.returncode == 2
     assert errors(bad) == ["sseconv: expected --model OLD=NEW, found 'nothing'"]
+
+
+def test_a_pipe_is_read_as_a_stream_even_if_it_holds_a_cassette() -> None:
+    sse = ROOT / "examples" / "legacy.sse"
+    result = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m sseconv detect <(cat "{sse}")'],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, b"legacy\n")
+    cassette = RECORDINGS / "mixed.har"
+    result = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m sseconv detect <(cat "{cassette}")'],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert b"cannot tell the dialect" in result.stderr

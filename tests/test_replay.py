@@ -135,3 +135,32 @@ def test_a_2023_01_01_client_reads_a_messages_recording_replayed_as_legacy() -> 
         assert result["text"] == text
         assert (result["stop_reason"], result["stop"]) == ("stop_sequence", "\n\nHuman:")
         assert result["texts"] == [text[: len(t)] for t in result["texts"]]  # cumulative
+
+
+def test_a_client_that_goes_away_stops_its_replay() -> None:
+    import asyncio
+
+    pieces = tuple(replay.split_events(MESSAGES))
+    stream = replay.ReplayStream(pieces, tuple(replay.even_pacing(len(pieces), 30.0)), "s")
+    app = replay.ReplayApp([stream])
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        if not sent:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(0.05)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def main() -> float:
+        start = time.monotonic()
+        await asyncio.wait_for(app({"type": "http"}, receive, send), 10)
+        return time.monotonic() - start
+
+    elapsed = asyncio.run(main())
+    bodies = [m["body"] for m in sent if m["type"] == "http.response.body"]
+    assert bodies[0] == pieces[0]  # the first event went out, then the client left
+    assert len(bodies) < len(pieces)
+    assert elapsed < 30  # it did not wait for the next event (30 s away)
