@@ -34,9 +34,10 @@ import json
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
@@ -592,9 +593,9 @@ def convert_document(
     to: Dialect | str,
     *,
     source: Dialect | str | None = None,
-    mode: str = "default",
+    mode: Mode = "default",
     eol: str | None = None,
-    pings: str = "keep",
+    pings: Literal["keep", "drop"] = "keep",
     dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,
 ) -> RecordingConversion:
@@ -615,6 +616,7 @@ def convert_document(
     """
     target = Dialect.parse(to) if isinstance(to, str) else to
     from_ = Dialect.parse(source) if isinstance(source, str) else source
+    Converter(target, source=from_, mode=mode, eol=eol, pings=pings)  # bad options: UsageError
     container_kind(document)
     new = with_stack_room(copy.deepcopy, document)
     result = RecordingConversion(new)

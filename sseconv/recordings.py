@@ -24,8 +24,9 @@ import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from ._codecs import Mode
 from ._dialect import Dialect
 from ._json import MAX_DEPTH
 from ._recording_files import (
@@ -113,9 +114,9 @@ def convert_file(
     *,
     output: str | os.PathLike[str] | None = None,
     source: Dialect | str | None = None,
-    mode: str = "default",
+    mode: Mode = "default",
     eol: str | None = None,
-    pings: str = "keep",
+    pings: Literal["keep", "drop"] = "keep",
     dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,
 ) -> RecordingConversion:
