@@ -19,15 +19,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._detect import detect
 from ._dialect import Dialect
 from ._errors import SSEConvError
 from ._recording_sniff import sniff
-from ._report import Report
-from ._validate import Validator
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported when a recording is met (start-up time)
     from ._cli import _Input, _Output
+    from ._report import Report
     from .recordings import Recording, RecordingConversion
 
 __all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "validate_one"]
@@ -251,6 +249,8 @@ def _plural(n: int, word: str) -> str:
 
 def detect_one(inp: _Input, out: _Output) -> int:
     """One line per stream: ``FILE#N: DIALECT`` (status 1 if one cannot be told)."""
+    from ._detect import detect
+
     recording = _load(inp)
     found = recording.streams()
     if not found:
@@ -301,6 +301,7 @@ def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
     per stream, as for a ``.sse`` file."""
     from ._cli import _print_problems, _summary  # the same lines as for a .sse file
+    from ._validate import Validator
 
     try:
         recording = _load(inp)
