@@ -709,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if sys.stdout is not None:
                 sys.stdout.flush()  # what argparse printed; raises if the pipe is broken
-    except (_Failure, _recording_cli.RecordingFailure) as exc:
+    except _Failure as exc:
         _say(exc.message)
         return exc.status
     except BrokenPipeError:

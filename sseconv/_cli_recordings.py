@@ -37,13 +37,11 @@ EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 
 
-class RecordingFailure(Exception):
-    """Ends the command with ``status`` after ``sseconv: <message>`` on stderr."""
+def _failure(status: int, message: str) -> Exception:
+    """The command line's own failure (``sseconv: <message>`` on stderr, then ``status``)."""
+    from ._cli import _Failure
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+    return _Failure(status, message)
 
 
 def _say(line: str) -> None:
@@ -72,19 +70,19 @@ def _load(inp: _Input) -> Recording:
         with open(inp.path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise RecordingFailure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
+        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
     try:
         return loads(data)
     except SSEConvError as exc:
-        raise RecordingFailure(EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
+        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
 
 
 def _label(inp: _Input, index: int) -> str:
     return f"{inp.name}#{index}"
 
 
-def _no_streams(inp: _Input, recording: Recording) -> RecordingFailure:
-    return RecordingFailure(
+def _no_streams(inp: _Input, recording: Recording) -> Exception:
+    return _failure(
         EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
     )
 
@@ -125,23 +123,25 @@ def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | N
     recordings = [inp for inp in inputs if is_recording(inp)]
     if args.in_place:
         if args.output is not None:
-            raise RecordingFailure(EXIT_USAGE, "--in-place and -o/--output do not go together")
+            raise _failure(EXIT_USAGE, "--in-place and -o/--output do not go together")
         for inp in inputs:
             if inp not in recordings:
-                raise RecordingFailure(
+                raise _failure(
                     EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
                 )
     elif len(inputs) > 1:
-        raise RecordingFailure(
+        raise _failure(
             EXIT_USAGE,
             f"{recordings[0].name}: a cassette or HAR file is converted on its own "
             "(give one input, or --in-place)",
         )
+    from ._cli import _Failure
+
     status = EXIT_OK
     for inp in inputs:
         try:
             status = max(status, _convert_one(args, inp, out))
-        except RecordingFailure as exc:
+        except _Failure as exc:
             if exc.status == EXIT_USAGE:
                 raise
             _say(exc.message)
@@ -175,7 +175,8 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
             _say(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
         elif stream.report is not None:
             for warning in _warnings(stream.report, drop_pings=args.drop_pings):
-                _say(f"{_label(inp, stream.index)}: warning: {warning}")
+                if not getattr(args, "quiet", False):
+                    _say(f"{_label(inp, stream.index)}: warning: {warning}")
     data = Recording(
         result.document,
         recording.kind,
@@ -191,9 +192,7 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
         try:
             write_atomically(target, data)
         except OSError as exc:
-            raise RecordingFailure(
-                EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}"
-            ) from None
+            raise _failure(EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}") from None
     converted = [s for s in result.streams if s.converted]
     translated = sum(s.request_translated for s in converted)
     others = result.interactions - len(result.streams)
@@ -230,7 +229,7 @@ def _models(pairs: Sequence[str]) -> dict[str, str]:
     try:
         return parse(pairs)
     except UsageError as exc:
-        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+        raise _failure(EXIT_USAGE, exc.message) from None
 
 
 def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
@@ -300,20 +299,20 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
 def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
     per stream, as for a ``.sse`` file."""
-    from ._cli import _print_problems, _summary  # the same lines as for a .sse file
+    from ._cli import _Failure, _print_problems, _summary  # the same lines as for a .sse file
     from ._validate import Validator
 
     try:
         recording = _load(inp)
         found = recording.streams()
-    except RecordingFailure as exc:
+    except _Failure as exc:
         out.write(f"{exc.message}\n".encode())
         return EXIT_BAD_INPUT
     except SSEConvError as exc:
         out.write(f"{inp.name}: {exc.message}\n".encode())
         return EXIT_BAD_INPUT
     if not found:
-        out.write(f"{_no_streams(inp, recording).message}\n".encode())
+        out.write(f"{inp.name}: holds no text/event-stream response ({recording.kind})\n".encode())
         return EXIT_BAD_INPUT
     status = EXIT_OK
     for stream in found:
@@ -430,13 +429,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             pings="drop" if args.drop_pings else "keep",
         )
     except UsageError as exc:
-        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+        raise _failure(EXIT_USAGE, exc.message) from None
     except SSEConvError as exc:
-        raise RecordingFailure(EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
+        raise _failure(EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
     except OSError as exc:
-        raise RecordingFailure(
-            EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}"
-        ) from None
+        raise _failure(EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}") from None
     if not is_loopback(args.host):
         _say(
             f"warning: listening on {args.host}, not loopback: anyone who can reach it can read "
@@ -445,7 +442,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     try:
         sock = bind(args.host, args.port)
     except UsageError as exc:
-        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+        raise _failure(EXIT_USAGE, exc.message) from None
     pace = "as recorded" if args.real_time else f"{args.delay:g} s between events"
     for stream in app.streams:
         dialect = stream.source.value if stream.source is not None else "unknown dialect"
@@ -457,7 +454,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     try:
         run(app, sock, log_level="warning")
     except UsageError as exc:
-        raise RecordingFailure(EXIT_USAGE, exc.message) from None
+        raise _failure(EXIT_USAGE, exc.message) from None
     finally:
         sock.close()
     return EXIT_OK
