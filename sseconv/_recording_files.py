@@ -179,7 +179,8 @@ class _StyledStr(str):
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader with a nesting limit; keeps the style of block and quoted
     strings; reads the ``!!python/unicode`` / ``!!python/str`` tags of Python 2 era cassettes
-    as plain strings (nothing else beyond the YAML 1.1 core types is constructed)."""
+    as plain strings and Ruby's ``!binary`` as bytes (nothing else beyond the YAML 1.1 core
+    types is constructed)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -212,6 +213,14 @@ def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
+
+
+# Ruby's Psych wrote non-UTF-8 strings of VCR cassettes with the local tag "!binary"
+def _construct_binary(loader: _Loader, node: yaml.ScalarNode) -> bytes:
+    return loader.construct_yaml_binary(node)
+
+
+_Loader.add_constructor("!binary", _construct_binary)
 
 
 class _Dumper(yaml.SafeDumper):

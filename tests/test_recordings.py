@@ -545,3 +545,48 @@ def test_vcrpy_json_serializer_cassette() -> None:
     written = json.loads(recordings.Recording(result.document, "vcr", "json").dumps())
     assert written["interactions"][1]["request"]["uri"] == "https://api.anthropic.com/v1/complete"
     assert written["interactions"][0] == document["interactions"][0]
+
+
+def test_ruby_binary_tag_and_python2_unicode_tag() -> None:
+    gz = gzip.compress(COMPLETIONS, mtime=0)
+    encoded = base64.encodebytes(gz).decode().replace("\n", "\n        ")
+    text = f"""---
+http_interactions:
+- request:
+    method: post
+    uri: !!python/unicode 'https://api.anthropic.com/v1/complete'
+    body:
+      encoding: UTF-8
+      string: '{{"prompt":"\\\\n\\\\nHuman: Hi\\\\n\\\\nAssistant:","model":"m"}}'
+    headers:
+      Anthropic-Version:
+      - '2023-06-01'
+  response:
+    status:
+      code: 200
+      message: OK
+    headers:
+      Content-Type:
+      - text/event-stream
+      Content-Encoding:
+      - gzip
+    body:
+      encoding: ASCII-8BIT
+      string: !binary |-
+        {encoded}
+  recorded_at: Mon, 28 Aug 2023 14:02:11 GMT
+recorded_with: VCR 2.9.3
+"""
+    recording = recordings.loads(text.encode())
+    (stream,) = recording.streams()
+    assert (stream.uri, stream.body, stream.content_encoding) == (
+        "https://api.anthropic.com/v1/complete",
+        COMPLETIONS,
+        "gzip",
+    )
+    result = recordings.convert_document(recording.document, "legacy")
+    stored = result.document["http_interactions"][0]["response"]["body"]["string"]
+    assert gzip.decompress(stored).endswith(b"data: [DONE]\n\n")
+    assert (
+        b"string: !!binary |" in recordings.Recording(result.document, "vcr-ruby", "yaml").dumps()
+    )
