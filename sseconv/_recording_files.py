@@ -98,7 +98,7 @@ def _dump_text(document: Document) -> str:
         return json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(
         document.value,
-        Dumper=_Dumper,
+        Dumper=_CDumper if USE_LIBYAML else _Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=120,
@@ -210,20 +210,33 @@ def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return _StyledStr(value, style) if style in ("|", ">", '"') else value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-_Loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
-_Loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
-
-
 # Ruby's Psych wrote non-UTF-8 strings of VCR cassettes with the local tag "!binary"
-def _construct_binary(loader: _Loader, node: yaml.ScalarNode) -> bytes:
+def _construct_binary(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bytes:
     return loader.construct_yaml_binary(node)
 
 
-_Loader.add_constructor("!binary", _construct_binary)
+#: libyaml (PyYAML's C parser and emitter, which vcrpy uses too) when PyYAML was built with it:
+#: several times faster than the pure-Python classes, which are the fallback.
+USE_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+
+
+class _CLoader(yaml.CSafeLoader if USE_LIBYAML else yaml.SafeLoader):  # type: ignore[misc]
+    """The safe loader on libyaml (its composer is C: nesting is checked by a pass over the
+    parser's events first, see :func:`_check_yaml_depth`)."""
+
+
+for _loader in (_Loader, _CLoader):
+    _loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+    _loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
+    _loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
+    _loader.add_constructor("!binary", _construct_binary)
 
 
 class _Dumper(yaml.SafeDumper):
+    pass
+
+
+class _CDumper(yaml.CSafeDumper if USE_LIBYAML else yaml.SafeDumper):  # type: ignore[misc]
     pass
 
 
@@ -232,11 +245,40 @@ def _represent_styled(dumper: yaml.SafeDumper, data: _StyledStr) -> yaml.Node:
 
 
 _Dumper.add_representer(_StyledStr, _represent_styled)
+_CDumper.add_representer(_StyledStr, _represent_styled)
+
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _check_yaml_depth(text: str) -> None:
+    """The nesting rule over libyaml's parser events (iterative: any depth is measured without
+    recursion), before its composer builds anything."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        kind = type(event)
+        if kind in _OPEN:
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                line = mark.line + 1 if mark is not None else None
+                raise RecordingFileError(
+                    f"expected at most {MAX_DEPTH} nested mappings/sequences, found more"
+                    + (f" (line {line})" if line is not None else ""),
+                    line=line,
+                )
+        elif kind in _CLOSE:
+            depth -= 1
 
 
 def _parse_yaml(text: str) -> Any:
     """One document of ``text``, by a fresh loader (a pure step: it may be run again)."""
-    loader = _Loader(text)
+    loader: yaml.SafeLoader
+    if USE_LIBYAML:
+        _check_yaml_depth(text)
+        loader = _CLoader(text)
+    else:
+        loader = _Loader(text)
     try:
         return loader.get_single_data()
     finally:

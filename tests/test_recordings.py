@@ -21,11 +21,20 @@ import yaml
 from streams import read_fixture
 
 import sseconv
-from sseconv import recordings
+from sseconv import _recording_files, recordings
 from sseconv.recordings import MAX_DEPTH, RecordingError, RecordingFileError
 from sseconv.translate import RETIRED_MODELS
 
 RECORDINGS = Path(__file__).resolve().parent / "fixtures" / "recordings"
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
+def yaml_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on PyYAML's libyaml classes and on its pure-Python ones (the fallback
+    where PyYAML was built without libyaml; there both runs take that one)."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(_recording_files, "USE_LIBYAML", False)
+    return str(request.param)
 MESSAGES = read_fixture("messages-text-capture.sse")
 COMPLETIONS = read_fixture("completions-2023-06-01-capture.sse")
 LEGACY = read_fixture("legacy-2023-01-01-reconstructed.sse")
