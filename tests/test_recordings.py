@@ -35,6 +35,8 @@ def yaml_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     if request.param == "pure-python":
         monkeypatch.setattr(_recording_files, "USE_LIBYAML", False)
     return str(request.param)
+
+
 MESSAGES = read_fixture("messages-text-capture.sse")
 COMPLETIONS = read_fixture("completions-2023-06-01-capture.sse")
 LEGACY = read_fixture("legacy-2023-01-01-reconstructed.sse")
