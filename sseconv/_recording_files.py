@@ -2,9 +2,11 @@
 
 The kind of file is told from its content, never from its name: gzip's magic bytes, then a JSON
 object (a HAR file or a Betamax cassette) or a YAML mapping (a vcrpy / VCR cassette). YAML is read
-by PyYAML's safe loader (the library vcrpy itself uses; no arbitrary object is ever built) in its
-pure-Python form, whose composer counts nesting so that a document nested deeper than
-:data:`sseconv._json.MAX_DEPTH` is an error before anything recursive touches it; JSON is
+by PyYAML's safe loader (the library vcrpy itself uses; no arbitrary object is ever built), on
+libyaml where PyYAML has it (a pass over the parser's events checks nesting first, as libyaml's
+composer cannot be hooked) and in pure Python otherwise (its composer counts nesting), so that a
+document nested deeper than :data:`sseconv._json.MAX_DEPTH` is an error before anything
+recursive touches it; JSON is
 checked for the same rule (:func:`sseconv._json.check_nesting`) before ``json.loads`` runs, and
 every recursive step runs with :func:`sseconv._json.with_stack_room`, so the verdict never
 depends on the caller's stack depth. Strings that were literal blocks, folded or double-quoted
