@@ -16,7 +16,13 @@ Cases, all given the whole recording as one ``bytes``:
 * ``iter_feed``: ``Converter.iter_feed(whole)``, output drained event by event;
 * ``convert``: ``sseconv.convert(whole, "legacy")`` (pieces of about 64 KiB);
 * ``aconvert``: the same through ``sseconv.aconvert``;
-* ``legacy_completions``: ``sseconv.legacy_completions(whole)``, the dicts a 2023 client read.
+* ``legacy_completions``: ``sseconv.legacy_completions(whole)``, the dicts a 2023 client read;
+* ``legacy_completions 64 KiB``: the same over 64 KiB reads; ``alegacy_completions``: the async
+  form on the whole recording;
+* ``dicts via legacy bytes``: the peer of those three, the same dicts made by converting to
+  legacy bytes and parsing them back (``Converter.feed(whole)``, ``SSEParser``,
+  ``json.loads``: what ``legacy_completions`` did before, and what any adapter that converts
+  then parses does).
 
 The table gives each case's peak, its excess over the baseline (what converting costs) and
 that excess as a multiple of the largest legacy event (the bound the streaming forms aim for:
@@ -50,6 +56,9 @@ CASES = (
     "convert",
     "aconvert",
     "legacy_completions",
+    "legacy_completions 64 KiB",
+    "alegacy_completions",
+    "dicts via legacy bytes",
 )
 MIB = 1024 * 1024
 
@@ -106,6 +115,23 @@ def run_case(case: str, data: bytes) -> tuple[int, int]:
         asyncio.run(run())
     elif case == "legacy_completions":
         for item in sseconv.legacy_completions(data):
+            count(json.dumps(item).encode())
+    elif case == "legacy_completions 64 KiB":
+        for item in sseconv.legacy_completions(chunks(data, 64 * 1024)):
+            count(json.dumps(item).encode())
+    elif case == "alegacy_completions":
+
+        async def dicts() -> None:
+            async for item in sseconv.alegacy_completions(data):
+                count(json.dumps(item).encode())
+
+        asyncio.run(dicts())
+    elif case == "dicts via legacy bytes":
+        converter = sseconv.Converter("legacy")
+        output = converter.feed(data) + converter.close()
+        parsed = sseconv.SSEParser().feed(output)
+        items = [json.loads(e.data) for e in parsed if e.event is None and e.data != "[DONE]"]
+        for item in items:
             count(json.dumps(item).encode())
     elif case != "baseline":
         raise SystemExit(f"unknown case {case!r}")

@@ -17,6 +17,8 @@ from ._convert import (
 from ._detect import detect
 from ._dialect import Dialect
 from ._errors import (
+    BODY_LIMIT,
+    APIError,
     DetectionError,
     EventAfterEndError,
     EventTooLargeError,
@@ -58,8 +60,10 @@ from ._versions import dialect_for_version
 __version__ = "0.1.0"
 
 __all__ = [
+    "BODY_LIMIT",
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
+    "APIError",
     "AsyncConversion",
     "AsyncLegacyCompletions",
     "BlockDelta",

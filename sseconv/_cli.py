@@ -32,6 +32,7 @@ from typing import Any
 
 from . import __version__
 from . import _cli_recordings as _recording_cli
+from ._body import BODY_LIMIT, api_answer, is_not_event_stream, not_event_stream
 from ._convert import Converter, EventReader
 from ._detect import classify
 from ._dialect import Dialect
@@ -211,8 +212,10 @@ class _TextWriter:
     def __init__(self, out: _Output) -> None:
         self._out = out
         self._held = ""
+        self.written = False  # any text at all
 
     def write(self, text: str) -> None:
+        self.written = self.written or bool(text)
         text = self._held + text
         self._held = ""
         if text and "\ud800" <= text[-1] <= "\udbff":
@@ -247,6 +250,16 @@ def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
     return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
 
 
+def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
+    """Where and what the API error that ended a stream was (``None``: there was none),
+    told in the same words as an error answer instead of a stream."""
+    error = report.api_error
+    if error is None:
+        return None
+    offset = error.offset if error.offset >= 0 else None
+    return error.event_number or None, offset, api_answer(error.type, error.message)
+
+
 def _finish(
     name: str,
     report: Report,
@@ -254,12 +267,24 @@ def _finish(
     fed: int,
     *,
     drop_pings: bool = False,
+    api_error_fails: bool = False,
 ) -> int:
-    """Print the warnings and the error line (if any) of one input; return its status."""
+    """Print the warnings and the error line (if any) of one input; return its status.
+
+    A stream that an API error ended is complete, and its conversion too: a warning, or the
+    error line and status 1 when ``api_error_fails`` (``text``, ``convert
+    --fail-on-api-error``).
+    """
     for warning in _warnings(report, drop_pings=drop_pings):
         _say(f"{name}: warning: {warning}")
+    api_error = _api_error(report) if error is None else None
+    if api_error is not None and not api_error_fails:
+        _say(_located(f"{name}: warning", *api_error))
     if error is not None:
         _say(_located(name, error.event_number, error.offset, error.message))
+        return EXIT_BAD_INPUT
+    if api_error is not None and api_error_fails:
+        _say(_located(name, *api_error))
         return EXIT_BAD_INPUT
     if not report.finished:
         inside = " inside an event" if report.incomplete_block else ""
@@ -301,7 +326,14 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-    return _finish(inp.name, converter.report, error, fed, drop_pings=args.drop_pings)
+    return _finish(
+        inp.name,
+        converter.report,
+        error,
+        fed,
+        drop_pings=args.drop_pings,
+        api_error_fails=args.fail_on_api_error,
+    )
 
 
 def _next_step(step: int, output_size: int) -> int:
@@ -358,9 +390,11 @@ def _cmd_text(args: argparse.Namespace) -> int:
             text.write(_text(exc.events))  # decoded before the failure
             error = exc
         text.close()
-        if not args.no_newline:
+        # The newline ends the text; a command that failed before any text writes none.
+        failed = error is not None or reader.report.api_error is not None
+        if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-    return _finish(inp.name, reader.report, error, fed)
+    return _finish(inp.name, reader.report, error, fed, api_error_fails=True)
 
 
 # -- detect ----------------------------------------------------------------------------------
@@ -373,9 +407,11 @@ def _cmd_detect(args: argparse.Namespace) -> int:
             return _recording_cli.detect_one(inp, out)
     parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
     found: Dialect | None = None
+    head = bytearray()  # the first bytes, to tell a body that is not a stream
     with _reading(inp) as chunks:
         try:
             for chunk in chunks:
+                head += chunk[: BODY_LIMIT - len(head)]
                 found = _first_dialect(parser.feed(chunk))
                 if found is not None:
                     break  # no need to read on
@@ -389,6 +425,8 @@ def _cmd_detect(args: argparse.Namespace) -> int:
                 ) from None
     if found is None:
         n = parser.events_dispatched
+        if not n and is_not_event_stream(head):
+            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {not_event_stream(bytes(head)).message}")
         raise _Failure(
             EXIT_BAD_INPUT,
             f"{inp.name}: cannot tell the dialect: "
@@ -453,6 +491,9 @@ def _summary(name: str, validator: Validator, counts: collections.Counter[str]) 
     parts = [dialect, _plural(validator.events, "event")]
     if counts["warning"]:
         parts.append(_plural(counts["warning"], "warning"))
+    api_error = validator.report.api_error
+    if api_error is not None:  # a valid end, but no answer: say so
+        parts.append(f"ended by an API error: {api_error.type}: {api_error.message}")
     verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
     return f"{name}: {verdict} ({', '.join(parts)})"
 
@@ -509,7 +550,11 @@ Each input is converted on its own (its dialect detected unless --from), one aft
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
 "sseconv: FILE: warning: ...". A bad or cut input gives one line
 "sseconv: FILE: event N, byte B: what was expected, what was found" after everything
-convertible was written, status 1, and the next input is converted.
+convertible was written, status 1, and the next input is converted. Input that is no event
+stream at all gives "sseconv: FILE: the API answered TYPE: MESSAGE" (an API error answer) or
+"sseconv: FILE: not a server-sent event stream; ...". A stream that an API error ended is
+converted (the error in the target's form) with a warning; --fail-on-api-error makes it
+status 1.
 """
 
 _TEXT_EPILOG = """\
@@ -521,7 +566,9 @@ examples:
 
 The text is what the completion said: the completion deltas of a legacy or completions
 stream, the text blocks of a Messages stream (thinking, tool use, ... are not text).
-It is written as it arrives.
+It is written as it arrives. A stream that an API error ended has no answer: the text
+before the error is written, then "sseconv: FILE: event N, byte B: the API answered
+TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
 """
 
 _DETECT_EPILOG = """\
@@ -632,6 +679,12 @@ def _build_parser() -> argparse.ArgumentParser:
     _mode_options(convert)
     convert.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events (keep-alives)"
+    )
+    convert.add_argument(
+        "--fail-on-api-error",
+        action="store_true",
+        help="exit with status 1 when a stream ends with an API error (an error event or a "
+        "legacy exception; it is converted either way) instead of warning",
     )
     convert.add_argument(
         "inputs",

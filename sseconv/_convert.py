@@ -20,6 +20,7 @@ from collections.abc import (
 )
 from typing import Any, Literal
 
+from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
 from ._codecs._base import MODES, event_label
 from ._detect import DETECT_LIMIT, Detector
@@ -93,6 +94,9 @@ class _Reader:
         self._number = 0
         self._failed: SSEConvError | None = None
         self._closed = False
+        # The first input bytes, kept while no event is dispatched: at the end, an input
+        # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
+        self._head: bytearray | None = bytearray()
         if source is not None:
             self._use(Dialect.parse(source))
         else:
@@ -120,10 +124,17 @@ class _Reader:
         if self._deferred is not None:  # the parser failed: what follows is not read
             return []
         self._fed += len(data)
+        head = self._head
+        if head is not None:
+            if self._parser.events_dispatched:
+                self._head = None
+            elif len(head) < BODY_LIMIT:
+                head += data[: BODY_LIMIT - len(head)]
         try:
             return self._parser.feed(data)
         except EventTooLargeError as exc:
-            self._deferred = exc
+            # (one long line of JSON, say: tell what it is rather than that it is large)
+            self._deferred = self._not_event_stream() or exc
             return exc.events
 
     def _feed(self, data: BytesLike, out: list[Any]) -> None:
@@ -141,6 +152,9 @@ class _Reader:
             return
         try:
             self._events(self._parser.close(), out, at_end=True)
+            body_error = self._not_event_stream()
+            if body_error is not None:
+                raise body_error
             self.report.incomplete_block = self._parser.incomplete
             self.report.finished = self._decoder is not None and self._decoder.finished
             self._closed = True
@@ -154,6 +168,14 @@ class _Reader:
                 )
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
+
+    def _not_event_stream(self) -> InputError | None:
+        """The error for an input in which no event was dispatched and no line is an SSE
+        line, but which holds something (``None`` otherwise: blank input is unfinished)."""
+        head = self._head
+        if head is None or self._parser.events_dispatched or not is_not_event_stream(head):
+            return None
+        return not_event_stream(bytes(head))
 
     def _fail(self, exc: SSEConvError, out: list[Any]) -> SSEConvError:
         if exc.dialect is None and self.source is not None:

@@ -15,7 +15,10 @@ library on any input bytes::
         ├── EventAfterEndError        an event after the end of the stream
         ├── IncompleteStreamError     the input ended before its stream finished (strict mode)
         ├── UnrepresentableError      content with no place in the target dialect (strict mode)
-        └── NotEventStreamError       a response read as a stream is not text/event-stream
+        └── NotEventStreamError       not a server-sent event stream: an HTTP error answer,
+            │                         another content-type, a body without any SSE line, a
+            │                         content-encoding that cannot be undone
+            └── APIError              the API's error answer ({"type":"error","error":{…}})
 
 Positions: ``event_number`` counts every dispatched SSE event from 1; ``offset`` is the byte
 offset of the offending event's first line, counted from the first input byte (BOM included).
@@ -28,6 +31,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BODY_LIMIT",
+    "APIError",
     "DetectionError",
     "EventAfterEndError",
     "EventTooLargeError",
@@ -41,6 +46,9 @@ __all__ = [
     "UsageError",
     "VersionError",
 ]
+
+#: The most bytes of a body that is not an event stream kept in its error (``body``).
+BODY_LIMIT = 16 * 1024
 
 
 class SSEConvError(Exception):
@@ -134,14 +142,68 @@ class UnrepresentableError(InputError):
 
 
 class NotEventStreamError(InputError):
-    """A response read as a stream is not ``text/event-stream`` (e.g. a JSON error answer).
+    """What was read is not a server-sent event stream: an HTTP response with an error status
+    or another content-type, a body in which no line is an SSE field or comment (JSON, HTML,
+    binary; raised at the end of input), or a body whose content-encoding cannot be undone.
+
+    It carries what the server said, as far as it is known:
 
     Attributes:
-        status_code: the response's HTTP status.
-        content_type: its ``content-type`` header.
+        status_code: the response's HTTP status (``None`` for bytes that are not a response).
+        content_type: its ``content-type`` header (``None`` when absent or unknown).
+        body: the first bytes of the body (at most :data:`BODY_LIMIT`).
+        response: the response object read (``httpx``, ``requests``, ``aiohttp``), left open
+            for its owner, or ``None``.
     """
 
-    def __init__(self, message: str, *, status_code: int | None, content_type: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        content_type: str | None = None,
+        body: bytes = b"",
+        response: Any = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.content_type = content_type
+        self.body = body[:BODY_LIMIT]
+        self.response = response
+
+
+class APIError(NotEventStreamError):
+    """The input is the API's error answer, ``{"type":"error","error":{"type":…,"message":…}}``
+    (what a 4xx/5xx response carries; the older form without the top-level ``type`` too),
+    instead of a stream. What anthropic 0.2.10 raised as ``ApiException`` for a status other
+    than 200.
+
+    Attributes:
+        error_type: ``error.type`` (``"authentication_error"``, ``"overloaded_error"``, …).
+        error_message: ``error.message``.
+        error: the whole parsed ``error`` object.
+        request_id: the body's top-level ``request_id`` (today's API sends one), or ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: dict[str, Any],
+        request_id: str | None = None,
+        status_code: int | None = None,
+        content_type: str | None = None,
+        body: bytes = b"",
+        response: Any = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status_code=status_code,
+            content_type=content_type,
+            body=body,
+            response=response,
+        )
+        self.error = error
+        self.error_type: str = error["type"]
+        self.error_message: str = error.get("message", "")
+        self.request_id = request_id

@@ -14,7 +14,7 @@ from typing import Any
 from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
-from ._errors import SSEConvError, VersionError
+from ._errors import SSEConvError, UsageError, VersionError
 from ._report import Report
 from ._requests import UPSTREAM_VERSION, RequestError, complete_to_messages, error_body
 from ._responses import convert_message
@@ -137,6 +137,19 @@ class CompleteExchange:
             raise RequestError(f"expected a JSON object, found {type(request).__name__}")
         upstream = complete_to_messages(request, models=models)
         return cls(dialect, request, upstream, upstream_version, mode)
+
+    def upstream_target(self, path: str) -> str:
+        """The upstream path for the client's request path: its ``/v1/complete`` end (a
+        trailing slash allowed) replaced by ``/v1/messages``, any prefix kept
+        (``/proxy/v1/complete`` -> ``/proxy/v1/messages``).
+
+        Raises:
+            UsageError: ``path`` does not end in ``/v1/complete``.
+        """
+        stripped = path.rstrip("/")
+        if not stripped.endswith("/v1/complete"):
+            raise UsageError(f"expected a path ending in /v1/complete, found {path!r}")
+        return stripped[: -len("/v1/complete")] + self.upstream_path
 
     def upstream_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """The client's headers for the upstream request: ``anthropic-version`` replaced,

@@ -7,28 +7,33 @@ dict per completion event, each holding the *whole* completion so far::
      "log_id": "…", "model": "claude-v1", "exception": None}
 
 :func:`legacy_completions` (and :func:`alegacy_completions`) yield exactly those dicts from a
-stream in any dialect, so such code keeps working after one import. The stream is converted
-with ``Converter(to="legacy")`` and each ``data:`` line of the legacy output is parsed with
-``json.loads``, skipping pings and ``[DONE]``: the dicts are by construction what an old
-client would have parsed from the converted stream. As in the old client, a non-null
-``exception`` is an ordinary dict (it is not raised).
+stream in any dialect, so such code keeps working after one import. The stream is read as model
+events and each dict is made from them the way ``Converter(to="legacy")`` writes a legacy event
+(:class:`_LegacyDicts` is the legacy encoder with dicts instead of bytes; no wire bytes are
+built, and every dict shares the accumulated text); a legacy stream gives the JSON of its own
+events. As in the old client, a non-null ``exception`` is an ordinary dict (it is not raised).
 
 This module also turns every kind of stream sseconv accepts into byte chunks (used by
-:mod:`sseconv.httpx` too). It does not import httpx: responses and event sources are recognized
-by their methods.
+:mod:`sseconv.httpx` too). It imports no HTTP library: responses and event sources are
+recognized by their methods (:mod:`sseconv._client_responses`).
 
 Streams accepted:
 
-- ``bytes`` (a whole recording), or an iterable / async iterable of ``bytes`` chunks;
-- an ``httpx.Response`` or ``httpx2.Response`` (read with ``iter_bytes()`` /
-  ``aiter_bytes()``: the content encoding is undone, the text is decoded by sseconv's own
-  parser, not by httpx or httpx-sse). A response whose ``content-type`` is present and not
-  ``text/event-stream`` raises :class:`NotEventStreamError` (an API error answer is JSON);
+- a source as :mod:`sseconv._source` reads it (any bytes-like object, a binary file), or an
+  iterable / async iterable of bytes-like chunks;
+- a response: ``httpx.Response`` / ``httpx2.Response`` (its raw body, whose content-encoding
+  sseconv undoes), ``requests.Response`` (``iter_content``), ``aiohttp.ClientResponse`` (async
+  only). Its status must be 2xx and its ``content-type``, when present, ``text/event-stream``;
+  otherwise :class:`NotEventStreamError` (:class:`APIError` for the API's error answer) carries
+  the status, the first bytes of the body and the response;
 - an ``httpx_sse.EventSource`` (read through its ``response``, as above: lossless);
 - an iterable / async iterable of server-sent events: :class:`sseconv.ServerSentEvent`, or any
   object with ``event``, ``data``, ``id`` and ``retry`` attributes (``httpx_sse`` and
   ``httpx2`` events). Each is re-encoded and fed to the parser, so event numbers are kept and
   byte offsets in errors count in the re-encoded stream.
+
+Whatever the stream, input in which no line is an SSE line (an API error body piped from
+``curl``, HTML, JSONL) raises :class:`NotEventStreamError` / :class:`APIError` at its end.
 
 What is lost through httpx-sse: it reports an event without an ``event:`` line as
 ``"message"``. A legacy stream is data-only, so a foreign event named ``"message"`` is read as
@@ -41,7 +46,6 @@ source) itself avoids all of this.
 
 from __future__ import annotations
 
-import json
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -49,22 +53,36 @@ from collections.abc import (
     Generator,
     Iterable,
     Iterator,
-    Mapping,
 )
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
+from ._client_responses import Response, note_response, response_of
 from ._codecs import Mode
-from ._convert import DETECT_LIMIT, Converter
+from ._codecs._legacy import KEYS, LegacyEncoder
+from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
-from ._errors import NotEventStreamError, SSEConvError, UsageError
+from ._errors import (
+    APIError,
+    EventAfterEndError,
+    InputError,
+    NotEventStreamError,
+    SSEConvError,
+    UsageError,
+)
+from ._events import ModelEvent, StreamError, StreamStop, TextDelta
+from ._json import load_object
 from ._report import Report
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
+from ._source import achunks as source_achunks
+from ._source import as_bytes
+from ._source import chunks as source_chunks
+from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Callable
 
 __all__ = [
+    "APIError",
     "AsyncLegacyCompletions",
     "LegacyCompletions",
     "NotEventStreamError",
@@ -91,17 +109,11 @@ class _ServerSentEventLike(Protocol):
 
 
 class _ResponseLike(Protocol):
-    """An ``httpx.Response`` or ``httpx2.Response``."""
+    """A response of ``httpx``, ``httpx2``, ``requests`` or ``aiohttp`` (or an
+    ``httpx_sse.EventSource``, which has its response): see :mod:`sseconv._client_responses`."""
 
     @property
-    def headers(self) -> Mapping[str, str]: ...
-
-    @property
-    def status_code(self) -> int: ...
-
-    def iter_bytes(self) -> Iterator[bytes]: ...
-
-    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+    def headers(self) -> Any: ...
 
 
 class _EventSourceLike(Protocol):
@@ -124,48 +136,11 @@ Stream: TypeAlias = (
 # -- any stream -> byte chunks ---------------------------------------------------------------
 
 
-def _is_response(stream: object) -> bool:
-    return hasattr(stream, "iter_bytes") and hasattr(stream, "headers")
-
-
-def _is_event_source(stream: object) -> bool:
-    return hasattr(stream, "iter_sse") and hasattr(stream, "response")
-
-
-def check_event_stream(response: Any) -> None:
-    """Raise :class:`NotEventStreamError` unless the response's ``content-type`` (when it has
-    one) is ``text/event-stream``."""
-    content_type = response.headers.get("content-type")
-    if content_type is None:
-        return
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media != "text/event-stream":
-        status = getattr(response, "status_code", None)
-        raise NotEventStreamError(
-            f"expected a text/event-stream response, found content-type {content_type!r}"
-            + (f" (status {status})" if status is not None else ""),
-            status_code=status,
-            content_type=content_type,
-        )
-
-
-def _response_of(stream: Any) -> Any:
-    """The response to read, for a response or an event source; else ``None``."""
-    if _is_event_source(stream):
-        stream = stream.response
-    if _is_response(stream):
-        check_event_stream(stream)
-        return stream
-    return None
-
-
 def _encode_item(item: Any) -> bytes:
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return bytes(item)
     if isinstance(item, ServerSentEvent):
         return encode_sse(item)
-    if isinstance(item, str):
-        raise UsageError("expected bytes or server-sent events, found str (encode it first)")
+    if isinstance(item, (bytes, bytearray, memoryview, str)) or not hasattr(item, "data"):
+        return as_bytes(item)  # a chunk (bytes-like); a str or anything else: UsageError
     try:
         event, data, event_id, retry = item.event, item.data, item.id, item.retry
     except AttributeError:
@@ -177,10 +152,13 @@ def _encode_item(item: Any) -> bytes:
     return encode_sse(ServerSentEvent(event, data, event_id or None, retry))
 
 
-def _not_a_stream(stream: object) -> UsageError:
-    return UsageError(
-        "expected bytes, a response, an event source or an iterable of byte chunks or "
-        f"events, found {type(stream).__name__}"
+def _is_source(stream: object) -> bool:
+    """Whether ``stream`` is read as :mod:`sseconv._source` says (bytes-like, a file, a
+    ``str`` to refuse), rather than as an iterable of chunks or events."""
+    return (
+        isinstance(stream, (bytes, bytearray, memoryview, str))
+        or hasattr(stream, "read")
+        or not isinstance(stream, (Iterable, AsyncIterable))
     )
 
 
@@ -188,33 +166,36 @@ def byte_chunks(stream: Stream) -> Iterator[bytes]:
     """The byte chunks of any synchronous :data:`Stream` (see the module docstring).
 
     Raises:
-        NotEventStreamError: a response that is not ``text/event-stream`` (raised at once).
-        UsageError: something that is not a stream (at once), or an item that is neither
-            bytes nor an event (when it is reached).
+        NotEventStreamError: a response whose status is not 2xx or whose content-type is
+            not ``text/event-stream`` (at once, after reading the first bytes of its body).
+        UsageError: something that is not a stream, or an async-only one (at once); an item
+            that is neither bytes nor an event (when it is reached).
     """
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        return iter((bytes(stream),))
-    response = _response_of(stream)
+    response = response_of(stream)
     if response is not None:
-        return iter(response.iter_bytes())
-    if isinstance(stream, str) or not isinstance(stream, Iterable):
-        raise _not_a_stream(stream)
+        return response.chunks()
+    if _is_source(stream):
+        return source_chunks(stream)  # type: ignore[arg-type]
+    if not isinstance(stream, Iterable):
+        raise UsageError(
+            f"expected a synchronous stream, found {type(stream).__name__}: use the async "
+            "twin (alegacy_completions, aiter_events)"
+        )
     return map(_encode_item, stream)
 
 
 def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
-    """The byte chunks of any :data:`Stream`, synchronous or asynchronous (a response is read
-    with ``aiter_bytes()``); raises as :func:`byte_chunks`."""
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        return _aiter((bytes(stream),))
-    response = _response_of(stream)
+    """The byte chunks of any :data:`Stream`, synchronous or asynchronous; raises as
+    :func:`byte_chunks`, except that a response is checked when the first chunk is asked for
+    (its body is read asynchronously)."""
+    response = response_of(stream)
     if response is not None:
-        return aiter(response.aiter_bytes())
+        return response.achunks()
+    if _is_source(stream):
+        return source_achunks(stream)  # type: ignore[arg-type]
     if isinstance(stream, AsyncIterable):
         return _aencode(stream)
-    if isinstance(stream, str) or not isinstance(stream, Iterable):
-        raise _not_a_stream(stream)
-    return _aiter(map(_encode_item, stream))
+    return _aiter(map(_encode_item, stream))  # type: ignore[arg-type]
 
 
 async def _aiter(chunks: Iterable[bytes]) -> AsyncGenerator[bytes, None]:
@@ -229,40 +210,138 @@ async def _aencode(items: AsyncIterable[Any]) -> AsyncGenerator[bytes, None]:
 
 # -- legacy dicts ------------------------------------------------------------------------------
 
+_Decoded: TypeAlias = "list[ModelEvent] | InputError"
 
-class _LegacyLines:
-    """Parses the legacy output of a converter into the dicts an old client yielded."""
 
-    def __init__(self) -> None:
-        self._parser = SSEParser()
+class _LegacyDicts(LegacyEncoder):
+    """The legacy encoder, making the dicts an old client parsed instead of wire bytes.
 
-    def dicts(self, output: bytes) -> list[dict[str, Any]]:
-        out = []
-        for sse in self._parser.feed(output):
-            if sse.event is None and sse.data != "[DONE]":
-                out.append(json.loads(sse.data))
+    Everything but the three events that carry a completion is the legacy encoder's own work
+    (which blocks and deltas have a place, stop-reason mapping, ids, pings, counting, strict
+    mode); ``text_delta``, ``stream_stop`` and ``stream_error`` make the dict that the bytes
+    would have parsed to, keys in :data:`KEYS` order, unknown source fields after them. Each
+    dict holds the accumulated text itself (one string shared by nothing else to copy).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.made: list[dict[str, Any]] = []
+        self._completion = ""
+
+    def _dict(
+        self,
+        stop: str | None,
+        stop_reason: str | None,
+        exception: str | None,
+        extra: dict[str, Any],
+    ) -> bytes:
+        values = (self._completion, stop, stop_reason, False, self.log_id, self.model, exception)
+        made = dict(zip(KEYS, values, strict=True))
+        if extra:
+            made.update(extra)
+        self.made.append(made)
+        self.report.events_out += 1
+        return b""
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        self._completion += event.text
+        return self._dict(None, None, None, event.extra)
+
+    def stream_stop(self, event: StreamStop) -> bytes:
+        stop_reason, stop = self.stop_fields(event)
+        return self._dict(stop, stop_reason, None, event.extra)
+
+    def stream_error(self, event: StreamError) -> bytes:
+        self._errored = True
+        return self._dict(None, None, f"{event.type}: {event.message}", {})
+
+    def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
+        """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
+        the JSON of its own completion events, as a same-dialect conversion passes them)."""
+        report = self.report
+        if isinstance(decoded, InputError):  # lenient mode: a legacy consumer cannot take it
+            if isinstance(decoded, EventAfterEndError):
+                report.after_end += 1
+            else:
+                report.malformed += 1
+                report.malformed_dropped += 1
+            return []
+        if sse is not None and sse.event is None:
+            report.events_out += 1
+            if sse.data == "[DONE]":
+                return []
+            try:
+                return [load_object(sse.data, "a legacy completion")]
+            except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
+                exc.dialect, exc.event_number = Dialect.LEGACY.value, decoded[0].event_number
+                exc.offset = sse.offset
+                raise
+        handlers = self.handlers
+        for event in decoded:
+            handlers[type(event)](event)
+        made, self.made = self.made, []
+        return made
+
+
+class _LegacyReader(_Reader):
+    """Reads like :class:`~sseconv.EventReader`, for a legacy target (the same detection as
+    ``Converter(to="legacy")``); each input event becomes ``(sse, decoded)``: ``sse`` only for
+    a legacy source, ``decoded`` its model events (or, in lenient mode, its error). The dicts
+    are made from these one at a time, as they are consumed."""
+
+    def feed(self, data: bytes) -> list[tuple[ServerSentEvent | None, _Decoded]]:
+        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
+        self._feed(data, out)
         return out
 
+    def close(self) -> list[tuple[ServerSentEvent | None, _Decoded]]:
+        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
+        self._close(out)
+        return out
 
-def _converter(
-    source: Dialect | str | None,
-    mode: Mode,
-    pings: Literal["keep", "drop"],
-    clock: Callable[[], datetime.datetime] | None,
-    max_event_size: int,
-    dispatch_incomplete: bool,
-    detect_limit: int,
-) -> Converter:
-    return Converter(
-        Dialect.LEGACY,
-        source=source,
-        mode=mode,
-        pings=pings,
-        clock=clock,
-        max_event_size=max_event_size,
-        dispatch_incomplete=dispatch_incomplete,
-        detect_limit=detect_limit,
-    )
+    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
+        exc.events = list(out)
+
+    def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
+        out.append((sse if self.source is Dialect.LEGACY else None, self._decode(sse, number)))
+
+
+class _Pipeline:
+    """What the sync and async iterators share: bytes in, dicts out, one event at a time."""
+
+    def __init__(
+        self,
+        source: Dialect | str | None,
+        mode: Mode,
+        pings: Literal["keep", "drop"],
+        clock: Callable[[], datetime.datetime] | None,
+        max_event_size: int,
+        dispatch_incomplete: bool,
+        detect_limit: int,
+        response: Response | None,
+    ) -> None:
+        self.reader = _LegacyReader(
+            Dialect.LEGACY, source, mode, max_event_size, dispatch_incomplete, detect_limit
+        )
+        self.encoder = _LegacyDicts(
+            mode=self.reader.mode, pings=pings, clock=clock, report=self.reader.report
+        )
+        self.response = response
+
+    def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+        """The dicts of more input (``None``: the end of input); on bad input, the dicts
+        before the bad event, then the error."""
+        reader, dicts = self.reader, self.encoder.dicts
+        try:
+            items = reader.close() if data is None else reader.feed(data)
+        except SSEConvError as exc:
+            items, exc.events = exc.events, []
+            note_response(exc, self.response)
+            for sse, decoded in items:
+                yield from dicts(sse, decoded)
+            raise
+        for sse, decoded in items:
+            yield from dicts(sse, decoded)
 
 
 class LegacyCompletions(Iterator[dict[str, Any]]):
@@ -272,22 +351,19 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
         report: the conversion's :class:`~sseconv.Report` (complete once exhausted):
             ``report.finished`` tells whether the stream really finished, ``report.dropped``
             what had no place in a legacy stream (tool use, thinking, …).
+        response: the response read, when the stream is one (or an event source's).
     """
 
-    def __init__(self, chunks: Iterable[bytes], converter: Converter) -> None:
-        self.converter = converter
-        self.report: Report = converter.report
-        self._gen = self._run(chunks)
+    def __init__(self, chunks: Iterable[bytes], pipeline: _Pipeline) -> None:
+        self.report: Report = pipeline.reader.report
+        self.response = pipeline.response.obj if pipeline.response else None
+        self._gen = self._run(chunks, pipeline)
 
-    def _run(self, chunks: Iterable[bytes]) -> Generator[dict[str, Any], None, None]:
-        converter, lines = self.converter, _LegacyLines()
-        try:
-            for chunk in chunks:
-                yield from lines.dicts(converter.feed(chunk))
-            yield from lines.dicts(converter.close())
-        except SSEConvError as exc:
-            yield from lines.dicts(exc.output)
-            raise
+    @staticmethod
+    def _run(chunks: Iterable[bytes], pipeline: _Pipeline) -> Generator[dict[str, Any], None, None]:
+        for chunk in chunks:
+            yield from pipeline.feed(chunk)
+        yield from pipeline.feed(None)
 
     def __next__(self) -> dict[str, Any]:
         return next(self._gen)
@@ -298,26 +374,23 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
 
 
 class AsyncLegacyCompletions(AsyncIterator[dict[str, Any]]):
-    """The async iterator :func:`alegacy_completions` returns; ``report`` as for
-    :class:`LegacyCompletions`."""
+    """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
+    for :class:`LegacyCompletions`."""
 
-    def __init__(self, chunks: AsyncIterable[bytes], converter: Converter) -> None:
-        self.converter = converter
-        self.report: Report = converter.report
-        self._gen = self._run(chunks)
+    def __init__(self, chunks: AsyncIterator[bytes], pipeline: _Pipeline) -> None:
+        self.report: Report = pipeline.reader.report
+        self.response = pipeline.response.obj if pipeline.response else None
+        self._gen = self._run(chunks, pipeline)
 
-    async def _run(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[dict[str, Any], None]:
-        converter, lines = self.converter, _LegacyLines()
-        try:
-            async for chunk in chunks:
-                for item in lines.dicts(converter.feed(chunk)):
-                    yield item
-            for item in lines.dicts(converter.close()):
+    @staticmethod
+    async def _run(
+        chunks: AsyncIterator[bytes], pipeline: _Pipeline
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        async for chunk in chunks:
+            for item in pipeline.feed(chunk):
                 yield item
-        except SSEConvError as exc:
-            for item in lines.dicts(exc.output):
-                yield item
-            raise
+        for item in pipeline.feed(None):
+            yield item
 
     async def __anext__(self) -> dict[str, Any]:
         return await self._gen.__anext__()
@@ -346,11 +419,13 @@ def legacy_completions(
     ``truncated``, ``log_id``, ``model`` and ``exception``, in that order (plus any unknown
     fields of the source). An error in the stream is one dict whose ``exception`` is
     ``"<type>: <message>"``, as the old API sent it. Each dict is yielded as soon as the input
-    event that causes it is complete.
+    event that causes it is complete, and made only when it is asked for: memory stays bounded
+    by the input held plus the text, whatever the stream's length.
 
     Args:
-        stream: bytes, byte chunks, a response, an event source or server-sent events (see
-            the module docstring); synchronous only (use :func:`alegacy_completions` for async).
+        stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
+            server-sent events (see the module docstring); synchronous only (use
+            :func:`alegacy_completions` for async).
         source: the stream's dialect, or ``None`` to detect it.
         mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit: as for
             :class:`sseconv.Converter`. Pings never reach the dicts (an old client skipped
@@ -360,13 +435,24 @@ def legacy_completions(
         An iterator of dicts whose ``report`` tells what the conversion did.
 
     Raises:
-        SSEConvError: bad input (the dicts converted before the bad event are yielded first);
-            :class:`NotEventStreamError` for a response that is not an event stream.
+        SSEConvError: bad input, with its position in the input (the dicts converted before
+            the bad event are yielded first). :class:`NotEventStreamError` for a response
+            with an error status or another content-type (at once), or input without any SSE
+            line (at its end): :class:`APIError` when it is the API's error answer, with
+            ``status_code``, ``error_type`` and ``error_message`` (what anthropic 0.2.10
+            raised as ``ApiException("post request failed with status code: 429", body)``).
     """
-    converter = _converter(
-        source, mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit
+    pipeline = _Pipeline(
+        source,
+        mode,
+        pings,
+        clock,
+        max_event_size,
+        dispatch_incomplete,
+        detect_limit,
+        response_of(stream),
     )
-    return LegacyCompletions(byte_chunks(stream), converter)
+    return LegacyCompletions(byte_chunks(stream), pipeline)
 
 
 def alegacy_completions(
@@ -382,8 +468,16 @@ def alegacy_completions(
     detect_limit: int = DETECT_LIMIT,
 ) -> AsyncLegacyCompletions:
     """Async twin of :func:`legacy_completions` (for ``acompletion_stream()`` code): takes
-    async or sync streams (an ``httpx.AsyncClient`` response, async byte chunks, …)."""
-    converter = _converter(
-        source, mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit
+    async or sync streams (an ``httpx.AsyncClient`` or ``aiohttp`` response, async byte
+    chunks, …). A response is checked when the first dict is asked for."""
+    pipeline = _Pipeline(
+        source,
+        mode,
+        pings,
+        clock,
+        max_event_size,
+        dispatch_incomplete,
+        detect_limit,
+        response_of(stream),
     )
-    return AsyncLegacyCompletions(abyte_chunks(stream), converter)
+    return AsyncLegacyCompletions(abyte_chunks(stream), pipeline)

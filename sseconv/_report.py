@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._dialect import Dialect
+
+if TYPE_CHECKING:
+    from ._events import StreamError
 
 __all__ = ["Report"]
 
@@ -34,6 +37,8 @@ class Report:
             updated by the cumulative ``message_delta`` usage).
         finished: whether the input stream really finished (terminator, final event or error).
         incomplete_block: whether the input ended in the middle of an event.
+        api_error: the API error that ended the stream (an ``error`` event or a legacy
+            ``exception``), if any: the stream finished, without an answer.
     """
 
     target: Dialect
@@ -50,6 +55,7 @@ class Report:
     usage: dict[str, Any] | None = None
     finished: bool = False
     incomplete_block: bool = False
+    api_error: StreamError | None = None
 
     def warnings(self) -> list[str]:
         """One human-readable line per thing a user should know about, most important first."""

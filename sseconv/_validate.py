@@ -13,7 +13,14 @@ from typing import Any, Literal
 
 from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
-from ._errors import DetectionError, EventTooLargeError, InputError, SSEConvError, UsageError
+from ._errors import (
+    DetectionError,
+    EventTooLargeError,
+    InputError,
+    NotEventStreamError,
+    SSEConvError,
+    UsageError,
+)
 from ._events import Done
 from ._source import BytesLike, Source
 from ._source import chunks as source_chunks
@@ -117,6 +124,8 @@ class Validator(_Reader):
             self._feed(data, out)
         except EventTooLargeError as exc:
             self._stop(out, _problem(exc, _CANNOT_GO_ON))
+        except NotEventStreamError as exc:  # a long first line that is no SSE line
+            self._stop(out, _problem(exc))
         return out
 
     def close(self) -> list[Problem]:
@@ -146,7 +155,10 @@ class Validator(_Reader):
         self._events(events, out, at_end=True)
         if self._stopped:
             return out
-        if self._decoder is None:
+        body_error = self._not_event_stream()
+        if body_error is not None:
+            out.append(Problem(body_error.message))
+        elif self._decoder is None:
             out.append(Problem("expected a stream, found no event", offset=self._fed))
         elif not self._decoder.finished:
             out.append(Problem(_INCOMPLETE, self.events + 1, self._fed))

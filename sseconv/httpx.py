@@ -13,7 +13,9 @@ Reading::
     with sseconv.httpx.connect(client, "POST", url, json=body) as events:  # via httpx-sse
         for event in events: ...
 
-Converting (today's SDK served by a 2023 recording, or a 2023 client by today's API)::
+Converting responses (today's SDK served by anything that streams a 2023 dialect, e.g. a
+replayed recording; a 2023 client against today's API also needs its *requests* translated,
+which this transport does not do: it rewrites responses only)::
 
     http_client = httpx2.Client(transport=ConvertingTransport(httpx2.HTTPTransport()))
     anthropic.Anthropic(http_client=http_client)
@@ -32,9 +34,7 @@ library keep working::
 
 from __future__ import annotations
 
-import importlib
 import sys
-import zlib
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -49,13 +49,28 @@ from typing import TYPE_CHECKING, Any, cast, overload
 import httpx
 import httpx_sse
 
+from ._body import is_event_stream_media
+from ._client_responses import (
+    DECODABLE,
+    ContentDecoder,
+    Response,
+    accept_encoding,
+    note_response,
+    response_of,
+)
 from ._codecs import Mode
 from ._convert import DETECT_LIMIT, Converter, EventReader
 from ._dialect import Dialect
-from ._errors import InputError, SSEConvError, UsageError
+from ._errors import SSEConvError, UsageError
 from ._events import ModelEvent
 from ._exchange import CompleteExchange, check_upstream_version
-from ._legacy_adapter import NotEventStreamError, Stream, abyte_chunks, byte_chunks
+from ._legacy_adapter import (
+    APIError,
+    NotEventStreamError,
+    Stream,
+    abyte_chunks,
+    byte_chunks,
+)
 from ._report import Report
 from ._requests import UPSTREAM_VERSION, RequestError
 from ._sse import DEFAULT_MAX_EVENT_SIZE
@@ -67,6 +82,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DECODABLE",
     "REPORT_EXTENSION",
+    "APIError",
     "AsyncConvertingTransport",
     "AsyncEventIterator",
     "ConversionTransportError",
@@ -113,11 +129,13 @@ class EventIterator(Iterator[ModelEvent]):
         response: the response read, when the stream is one (or an event source's).
     """
 
-    def __init__(self, chunks: Iterator[bytes], reader: EventReader, response: Any = None) -> None:
+    def __init__(
+        self, chunks: Iterator[bytes], reader: EventReader, response: Response | None = None
+    ) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
-        self.response = response
-        self._gen = self._run(chunks, reader)
+        self.response = response.obj if response is not None else None
+        self._gen = self._run(chunks, reader, response)
 
     @property
     def source(self) -> Dialect | None:
@@ -125,12 +143,15 @@ class EventIterator(Iterator[ModelEvent]):
         return self.reader.source
 
     @staticmethod
-    def _run(chunks: Iterator[bytes], reader: EventReader) -> Generator[ModelEvent, None, None]:
+    def _run(
+        chunks: Iterator[bytes], reader: EventReader, response: Response | None
+    ) -> Generator[ModelEvent, None, None]:
         try:
             for chunk in chunks:
                 yield from reader.feed(chunk)
             yield from reader.close()
         except SSEConvError as exc:
+            note_response(exc, response)
             yield from exc.events
             exc.events = []
             raise
@@ -147,12 +168,12 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
     """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`)."""
 
     def __init__(
-        self, chunks: AsyncIterator[bytes], reader: EventReader, response: Any = None
+        self, chunks: AsyncIterator[bytes], reader: EventReader, response: Response | None = None
     ) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
-        self.response = response
-        self._gen = self._run(chunks, reader)
+        self.response = response.obj if response is not None else None
+        self._gen = self._run(chunks, reader, response)
 
     @property
     def source(self) -> Dialect | None:
@@ -161,7 +182,7 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
 
     @staticmethod
     async def _run(
-        chunks: AsyncIterator[bytes], reader: EventReader
+        chunks: AsyncIterator[bytes], reader: EventReader, response: Response | None
     ) -> AsyncGenerator[ModelEvent, None]:
         try:
             async for chunk in chunks:
@@ -170,6 +191,7 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
             for event in reader.close():
                 yield event
         except SSEConvError as exc:
+            note_response(exc, response)
             for event in exc.events:
                 yield event
             exc.events = []
@@ -181,12 +203,6 @@ class AsyncEventIterator(AsyncIterator[ModelEvent]):
     async def aclose(self) -> None:
         """Stop reading. The response (if any) is left to its owner to close."""
         await self._gen.aclose()
-
-
-def _response_of(stream: Any) -> Any:
-    if hasattr(stream, "iter_sse") and hasattr(stream, "response"):
-        return stream.response
-    return stream if hasattr(stream, "iter_bytes") else None
 
 
 def iter_events(
@@ -202,9 +218,11 @@ def iter_events(
     """Yield the model events of a stream in any dialect.
 
     Args:
-        stream: an ``httpx.Response`` (or ``httpx2.Response``) opened with ``stream=True``, read
-            as bytes with ``iter_bytes()`` through sseconv's parser (never through httpx-sse's
-            decoder); an ``httpx_sse.EventSource`` (its response is read the same way);
+        stream: an ``httpx.Response`` (or ``httpx2.Response``) opened with ``stream=True``, its
+            raw body read with ``iter_raw()`` (sseconv undoes the content-encoding, so that a
+            corrupt or cut compressed body is an error) through sseconv's parser (never through
+            httpx-sse's decoder); an ``httpx_sse.EventSource`` (its response is read the same
+            way); a ``requests.Response``;
             any iterable of ``httpx_sse.ServerSentEvent`` or :class:`sseconv.ServerSentEvent`
             (e.g. ``event_source.iter_sse()``); bytes, or an iterable of byte chunks.
         source: the dialect, or ``None`` to detect it from the first events.
@@ -219,12 +237,16 @@ def iter_events(
         An :class:`EventIterator` (its ``report`` tells what was read).
 
     Raises:
-        NotEventStreamError: the response's content-type is not ``text/event-stream``
-            (raised at once).
+        NotEventStreamError: the response's status is not 2xx or its content-type is not
+            ``text/event-stream`` (raised at once, after reading the first
+            :data:`~sseconv.BODY_LIMIT` bytes of its body into ``exc.body``; ``exc.response``
+            is the response); :class:`~sseconv.APIError` for the API's error answer. Also, at
+            the end, for a body in which no line is an SSE line (e.g. JSON sent as
+            ``text/event-stream``), and for a body that cannot be decoded.
         SSEConvError: bad input, when reached (events before the bad one are yielded first).
     """
     reader = _reader(source, mode, max_event_size, dispatch_incomplete, detect_limit)
-    return EventIterator(byte_chunks(stream), reader, _response_of(stream))
+    return EventIterator(byte_chunks(stream), reader, response_of(stream))
 
 
 def aiter_events(
@@ -237,10 +259,12 @@ def aiter_events(
     dispatch_incomplete: bool = False,
     detect_limit: int = DETECT_LIMIT,
 ) -> AsyncEventIterator:
-    """Async twin of :func:`iter_events`: a response is read with ``aiter_bytes()``; async and
-    sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists, …)."""
+    """Async twin of :func:`iter_events`: a response is read with ``aiter_raw()`` (or an
+    ``aiohttp`` response's ``content``) and checked when the first event is asked for; async
+    and sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists,
+    …)."""
     reader = _reader(source, mode, max_event_size, dispatch_incomplete, detect_limit)
-    return AsyncEventIterator(abyte_chunks(stream), reader, _response_of(stream))
+    return AsyncEventIterator(abyte_chunks(stream), reader, response_of(stream))
 
 
 @contextmanager
@@ -263,7 +287,9 @@ def connect(
     parser (lossless), not by httpx-sse's. The response is closed on leaving the block.
 
     Raises:
-        NotEventStreamError: the response is not ``text/event-stream`` (e.g. an API error).
+        NotEventStreamError: the response's status is not 2xx or it is not
+            ``text/event-stream``: :class:`~sseconv.APIError` for the API's error answer
+            (``status_code``, ``error_type``, ``error_message``, ``body``, ``response``).
     """
     with httpx_sse.connect_sse(cast(Any, client), method, url, **kwargs) as event_source:
         events = iter_events(
@@ -293,8 +319,12 @@ async def aconnect(
     detect_limit: int = DETECT_LIMIT,
     **kwargs: Any,
 ) -> AsyncGenerator[AsyncEventIterator, None]:
-    """Async twin of :func:`connect`, on ``httpx_sse.aconnect_sse``."""
+    """Async twin of :func:`connect`, on ``httpx_sse.aconnect_sse`` (the response is checked
+    on entering the block, as there)."""
     async with httpx_sse.aconnect_sse(cast(Any, client), method, url, **kwargs) as event_source:
+        view = response_of(event_source)
+        assert view is not None
+        await view.acheck()
         events = aiter_events(
             event_source,
             source=source,
@@ -339,111 +369,11 @@ class ConversionTransportError(SSEConvError, _ErrorBase):
         return wrapped
 
 
-# -- content decoding -------------------------------------------------------------------------
-
-
-class _Zlib:
-    def __init__(self, coding: str) -> None:
-        self.coding = coding
-        self._first = True
-        wbits = zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS
-        self._obj = zlib.decompressobj(wbits)
-
-    def decompress(self, data: bytes) -> bytes:
-        if self._first and self.coding == "deflate" and data:
-            self._first = False
-            try:
-                return self._obj.decompress(data)
-            except zlib.error:  # a raw deflate stream without the zlib header
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-        return self._obj.decompress(data)
-
-    def flush(self) -> bytes:
-        return self._obj.flush()
-
-
-def _brotli_module() -> Any:
-    for name in ("brotli", "brotlicffi"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-_BROTLI = _brotli_module()
-
-
-class _Brotli:
-    def __init__(self, coding: str) -> None:
-        decompressor = _BROTLI.Decompressor()
-        self.decompress: Callable[[bytes], bytes] = getattr(
-            decompressor, "process", None
-        ) or getattr(decompressor, "decompress")  # noqa: B009 (brotli vs brotlicffi)
-
-    def flush(self) -> bytes:
-        return b""
-
-
-_DECODERS: dict[str, Callable[[str], _Zlib | _Brotli]] = {"gzip": _Zlib, "deflate": _Zlib}
-if _BROTLI is not None:
-    _DECODERS["br"] = _Brotli
-
-#: The content codings the transport can undo (and asks upstream for).
-DECODABLE = frozenset([*_DECODERS, "identity"])
-
-
-class _ContentDecoder:
-    """Undoes a response's ``content-encoding`` (codings applied in order, undone in reverse)."""
-
-    def __init__(self, header: str | None) -> None:
-        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
-        self._steps: list[_Zlib | _Brotli] = []
-        for coding in reversed(codings):
-            if coding == "identity":
-                continue
-            factory = _DECODERS.get(coding)
-            if factory is None:
-                raise InputError(
-                    f"expected a content-encoding of {', '.join(sorted(DECODABLE))}, "
-                    f"found {coding!r}"
-                )
-            self._steps.append(factory(coding))
-
-    def _error(self, exc: Exception) -> InputError:
-        return InputError(f"expected a well-formed compressed body, found an error: {exc}")
-
-    def decode(self, data: bytes) -> bytes:
-        try:
-            for step in self._steps:
-                data = step.decompress(data)
-        except Exception as exc:  # zlib.error, brotli.error
-            raise self._error(exc) from None
-        return data
-
-    def flush(self) -> bytes:
-        data = b""
-        try:
-            for step in self._steps:
-                data = (step.decompress(data) if data else b"") + step.flush()
-        except Exception as exc:
-            raise self._error(exc) from None
-        return data
-
-
-def _accept_encoding(value: str | None) -> str:
-    """The client's Accept-Encoding without the codings the transport cannot undo."""
-    kept = []
-    for item in (value or "").split(","):
-        coding = item.split(";", 1)[0].strip().lower()
-        if coding in DECODABLE:
-            kept.append(item.strip())
-    return ", ".join(kept) if kept else "identity"
+# -- content decoding: sseconv._client_responses ------------------------------------------------
 
 
 def _is_event_stream(headers: Any) -> bool:
-    value = headers.get("content-type") or ""
-    return bool(value.split(";", 1)[0].strip().lower() == "text/event-stream")
+    return is_event_stream_media(headers.get("content-type"))
 
 
 # -- converted response bodies ------------------------------------------------------------------
@@ -456,13 +386,14 @@ class _Body:
         self,
         upstream: Any,
         converter: Converter,
-        decoder: _ContentDecoder,
+        decoder: ContentDecoder,
         wrap: Callable[[SSEConvError], ConversionTransportError],
     ) -> None:
         self._upstream = upstream
         self._converter = converter
         self._decoder = decoder
         self._wrap = wrap
+        self._view = response_of(upstream)  # for errors: what the upstream answered
 
 
 class _SyncBody(_Body):
@@ -475,6 +406,7 @@ class _SyncBody(_Body):
                     yield output
             output = converter.feed(decoder.flush()) + converter.close()
         except SSEConvError as exc:
+            note_response(exc, self._view)
             if exc.output:
                 yield exc.output
             raise self._wrap(exc) from exc
@@ -495,6 +427,7 @@ class _AsyncBody(_Body):
                     yield output
             output = converter.feed(decoder.flush()) + converter.close()
         except SSEConvError as exc:
+            note_response(exc, self._view)
             if exc.output:
                 yield exc.output
             raise self._wrap(exc) from exc
@@ -631,7 +564,7 @@ class _Converting:
             except SSEConvError:
                 return request, None, flavor  # not ours to decide: the upstream answers
         headers = request.headers.copy()
-        headers["accept-encoding"] = _accept_encoding(request.headers.get("accept-encoding"))
+        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
         if _endpoint_is_complete(path) and self._upstream_version is not None:
             headers["anthropic-version"] = self._upstream_version
         upstream = flavor.module.Request(
@@ -669,11 +602,10 @@ class _Converting:
             )
             return answer, None
         headers = exchange.upstream_headers(request.headers)
-        headers["accept-encoding"] = _accept_encoding(request.headers.get("accept-encoding"))
-        base = request.url.path.rstrip("/")[: -len("/v1/complete")]
+        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
         upstream = flavor.module.Request(
             "POST",
-            request.url.copy_with(path=base + exchange.upstream_path),
+            request.url.copy_with(path=exchange.upstream_target(request.url.path)),
             headers=headers,
             content=exchange.upstream_body,
             extensions=request.extensions,
@@ -681,16 +613,16 @@ class _Converting:
         return upstream, exchange
 
     def _answer(self, exchange: CompleteExchange, response: Any, request: Any, sync: bool) -> Any:
-        """The client's response for an upstream response (its body read, unless a stream)."""
+        """The client's response for an upstream response (its body read, unless a stream;
+        the caller closes it if this raises)."""
         flavor = _flavor_of(request) or self._flavor
         if _is_event_stream(response.headers):
             options = {k: v for k, v in self._options.items() if k != "source"}
             converter = exchange.converter(**options)
-            decoder = _ContentDecoder(response.headers.get("content-encoding"))
-
-            def wrap(exc: SSEConvError) -> ConversionTransportError:
-                return flavor.error.wrap(exc, request)
-
+            try:
+                decoder, wrap = self._decoding(response, request, flavor)
+            except SSEConvError as exc:
+                raise flavor.error.wrap(exc, request) from exc
             body_type = flavor.sync_body if sync else flavor.async_body
             body = body_type(response, converter, decoder, wrap)
             return self._response(response, body, converter, flavor)
@@ -711,12 +643,22 @@ class _Converting:
 
     def _body_parts(
         self, response: Any, request: Any, target: Dialect, flavor: _Flavor
-    ) -> tuple[Converter, _ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+    ) -> tuple[Converter, ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        decoder, wrap = self._decoding(response, request, flavor)
+        return Converter(target, **self._options), decoder, wrap
+
+    @staticmethod
+    def _decoding(
+        response: Any, request: Any, flavor: _Flavor
+    ) -> tuple[ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        """The decoder of a response's content coding, and the wrapper of conversion errors."""
+
         def wrap(exc: SSEConvError) -> ConversionTransportError:
             return flavor.error.wrap(exc, request)
 
-        decoder = _ContentDecoder(response.headers.get("content-encoding"))
-        return Converter(target, **self._options), decoder, wrap
+        view = response_of(response)
+        info = view.info if view is not None else None
+        return ContentDecoder(response.headers.get("content-encoding"), info), wrap
 
     @staticmethod
     def _response(response: Any, body: _Body, converter: Converter, flavor: _Flavor) -> Any:
@@ -836,12 +778,14 @@ class ConvertingTransport(_Converting, _SyncBase):
             if exchange is None:
                 return upstream
             response = self._transport.handle_request(upstream)
-            if not _is_event_stream(response.headers):
-                try:
+            try:
+                if not _is_event_stream(response.headers):
                     response.read()
-                finally:
                     response.close()
-            return self._answer(exchange, response, request, sync=True)
+                return self._answer(exchange, response, request, sync=True)
+            except BaseException:
+                response.close()
+                raise
         upstream, target, flavor = self._plan(request)
         response = self._transport.handle_request(upstream)
         if target is None or not _is_event_stream(response.headers):
@@ -907,12 +851,14 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
             if exchange is None:
                 return upstream
             response = await self._transport.handle_async_request(upstream)
-            if not _is_event_stream(response.headers):
-                try:
+            try:
+                if not _is_event_stream(response.headers):
                     await response.aread()
-                finally:
                     await response.aclose()
-            return self._answer(exchange, response, request, sync=False)
+                return self._answer(exchange, response, request, sync=False)
+            except BaseException:
+                await response.aclose()
+                raise
         upstream, target, flavor = self._plan(request)
         response = await self._transport.handle_async_request(upstream)
         if target is None or not _is_event_stream(response.headers):

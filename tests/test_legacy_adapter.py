@@ -7,16 +7,22 @@ The expected dicts are computed the way the old client read a stream, line by li
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import httpx_sse
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from streams import completions_event, completions_stream, messages_events, text_block
+from test_convert_properties import cut_points, cuts_to_chunks, streams
 
 import sseconv
+from sseconv._codecs._legacy import LegacyEncoder
 from sseconv._legacy_adapter import (
     NotEventStreamError,
     alegacy_completions,
@@ -268,3 +274,143 @@ async def test_async_bad_input_raises_after_the_dicts_before_it() -> None:
         async for item in alegacy_completions([bad]):
             got.append(item)
     assert got == old_client_dicts(LEGACY)
+
+
+# -- dicts from model events: no wire bytes, the caller's limits and positions -----------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["legacy", "completions", "messages"]), st.data())
+def test_dicts_equal_the_parsed_legacy_conversion(source: str, data: st.DataObject) -> None:
+    """Generated streams of every dialect (finished, cut, errored), fed in any pieces, in
+    every mode: the dicts are what an old client parsed from ``Converter(to="legacy")``'s
+    output, and the reports agree."""
+    stream = data.draw(streams(source))
+    chunks = cuts_to_chunks(stream, data.draw(cut_points(stream)))
+    mode: sseconv.Mode = data.draw(st.sampled_from(["default", "lenient"]))
+    pings: Literal["keep", "drop"] = data.draw(st.sampled_from(["keep", "drop"]))
+    converter = sseconv.Converter("legacy", mode=mode, pings=pings, clock=_clock)
+    output = b"".join(converter.feed(chunk) for chunk in chunks) + converter.close()
+    events = legacy_completions(chunks, mode=mode, pings=pings, clock=_clock)
+    parsed = sseconv.SSEParser().feed(output)  # (the streams may be framed with CR alone)
+    expected = [json.loads(e.data) for e in parsed if e.event is None and e.data != "[DONE]"]
+    assert list(events) == expected
+    assert events.report == converter.report
+
+
+def _clock() -> datetime.datetime:
+    return datetime.datetime(2023, 5, 1, tzinfo=datetime.timezone.utc)
+
+
+def test_no_legacy_wire_bytes_are_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> bytes:
+        raise AssertionError("legacy wire bytes built")
+
+    monkeypatch.setattr(LegacyEncoder, "_event", refuse)
+    monkeypatch.setattr(sseconv.SSEParser, "feed", _only_once(sseconv.SSEParser.feed))
+    dicts = list(legacy_completions(MESSAGES_THINKING))
+    assert dicts[-1]["completion"].startswith("Café au lait ☕")
+    assert dicts[-1]["stop_reason"] == "stop_sequence"
+
+
+def _only_once(feed: Any) -> Any:
+    """The parser reads the input; nothing re-parses an output (checked by counting bytes)."""
+    seen: list[int] = []
+
+    def counting(self: sseconv.SSEParser, data: bytes) -> Any:
+        seen.append(len(data))
+        assert sum(seen) <= len(MESSAGES_THINKING), "the parser read more than the input"
+        return feed(self, data)
+
+    return counting
+
+
+def test_dicts_share_the_accumulated_text() -> None:
+    stream = completions_stream(["a" * 1000] * 5)
+    first, second, *_ = legacy_completions(stream)
+    assert first["completion"] == "a" * 1000 and second["completion"] == "a" * 2000
+
+
+def test_the_callers_max_event_size_and_input_positions() -> None:
+    small = completions_event(" Hi")
+    big = completions_event("x" * 500)
+    stream = small + big + completions_event(" there")
+    got: list[dict[str, Any]] = []
+    with pytest.raises(sseconv.EventTooLargeError) as info:
+        got.extend(legacy_completions(stream, max_event_size=300))
+    assert [d["completion"] for d in got] == [" Hi"]
+    assert (info.value.event_number, info.value.offset) == (2, len(small))
+    # Without the limit, the big event is fine: the limit is the caller's, not a fixed one.
+    assert len(list(legacy_completions(stream, max_event_size=1000))) == 3
+
+
+def test_errors_blame_the_input_of_every_dialect() -> None:
+    head = messages_events([text_block("Hel", "lo")])
+    bad = b'event: content_block_delta\ndata: {"type": "content_block_delta", oops}\n\n'
+    stream = b"".join(head[:5]) + bad  # start, block start, ping, "Hel", "lo", bad
+    got: list[dict[str, Any]] = []
+    with pytest.raises(sseconv.MalformedEventError) as info:
+        got.extend(legacy_completions([stream[:50], stream[50:]]))
+    assert [d["completion"] for d in got] == ["Hel", "Hello"]
+    assert info.value.event_number == 6
+    assert info.value.offset == len(b"".join(head[:5]))
+    assert info.value.dialect == "messages"
+
+
+def test_strict_mode_raises_after_the_dicts_before() -> None:
+    got: list[dict[str, Any]] = []
+    with pytest.raises(sseconv.UnrepresentableError) as info:
+        got.extend(legacy_completions(MESSAGES_TOOL_USE, mode="strict"))
+    assert got[-1]["completion"] == "I'll check the current weather in Paris for you."
+    assert info.value.event_number is not None and info.value.offset is not None
+
+
+def test_a_legacy_source_gives_its_own_json() -> None:
+    """An event with text and an exception is one dict (as the old client read it), keys in
+    the source's order and with the source's fields."""
+    event = (
+        b'data: {"stop_reason": null, "completion": " Hi", "exception": "overloaded_error: '
+        b'Overloaded", "stop": null, "truncated": false, "log_id": "x", "model": "m"}\n\n'
+    )
+    (only,) = legacy_completions(event)
+    assert list(only) == [
+        "stop_reason",
+        "completion",
+        "exception",
+        "stop",
+        "truncated",
+        "log_id",
+        "model",
+    ]
+    assert only["exception"] == "overloaded_error: Overloaded"
+
+
+# -- input that is not an event stream ----------------------------------------------------------
+
+AUTH_ERROR = (
+    b'{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}'
+)
+
+
+@pytest.mark.anyio
+async def test_an_api_error_body_raises_api_error() -> None:
+    for chunks in ([AUTH_ERROR], list(byte_by_byte(AUTH_ERROR))):
+        with pytest.raises(sseconv.APIError) as info:
+            list(legacy_completions(chunks))
+        assert (info.value.error_type, info.value.error_message) == (
+            "authentication_error",
+            "invalid x-api-key",
+        )
+        assert str(info.value) == "the API answered authentication_error: invalid x-api-key"
+        assert info.value.body == AUTH_ERROR
+        assert info.value.status_code is None
+    with pytest.raises(sseconv.APIError):
+        [d async for d in alegacy_completions(AUTH_ERROR)]
+
+
+def test_json_lines_are_not_an_event_stream() -> None:
+    jsonl = b'{"completion": " Hi", "stop": null}\n{"completion": " Hi!", "stop": null}\n'
+    with pytest.raises(sseconv.NotEventStreamError) as info:
+        list(legacy_completions(jsonl))
+    assert not isinstance(info.value, sseconv.APIError)
+    assert str(info.value).startswith("not a server-sent event stream; it starts with")

@@ -218,3 +218,14 @@ def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
             client.completion(**kwargs())
         thread.join(timeout=10)
     assert seen and seen[0].startswith(b"CONNECT api.example.test:443 ")
+
+
+def test_text_with_line_separators_and_non_ascii_arrives_whole(api: FakeMessagesAPI) -> None:
+    pieces = (" Grüße a\u2028b", "\u2029c\x85d\x0be", ' "q" \\ \\n ', " ☕🎉")
+    api.script(Reply(pieces=pieces), Reply(pieces=pieces))
+    client = anthropic.Client("test-key", api_url=api.url)
+    streamed = list(client.completion_stream(**kwargs()))
+    assert [d["completion"] for d in streamed[:-1]] == [
+        "".join(pieces[: i + 1]) for i in range(len(pieces))
+    ]
+    assert client.completion(**kwargs())["completion"] == "".join(pieces)

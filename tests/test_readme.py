@@ -9,15 +9,20 @@
   the current directory.
 
 A block right after the line ``<!-- readme-test: skip -->`` is not run (for examples that need
-the network or an API key).
+the network or an API key). Python blocks run with ``ANTHROPIC_BASE_URL`` pointing at a server
+on 127.0.0.1 that answers every POST with a recorded Messages stream, so that examples of live
+HTTP use run for real (without ``ANTHROPIC_BASE_URL`` they would talk to the real API).
 """
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,9 +119,38 @@ def test_console_session(block: Block) -> None:
         assert result.stdout.decode("utf-8", "replace") == expected, f"$ {command}"
 
 
+class _Recording(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = (ROOT / "tests" / "fixtures" / "messages-text-capture.sse").read_bytes()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+
+@pytest.fixture(scope="module")
+def loopback_api() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
 @pytest.mark.parametrize("block", _params("python"))
-def test_python_block(block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_block(block: Block, monkeypatch: pytest.MonkeyPatch, loopback_api: str) -> None:
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", loopback_api)
     code = compile("\n".join(block.lines) + "\n", block.id, "exec")
     exec(code, {"__name__": "__readme__"})
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sseconv
@@ -273,6 +273,9 @@ def test_reverse_mapping_refuses_what_has_no_place(change: dict[str, Any], messa
         messages_to_complete({**body, **change})
 
 
+# Timing varies on a loaded machine: no per-example deadline (the tests assert behaviour only).
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 _TEXT = st.text(alphabet="ab :\n\tHumanAsist", min_size=1, max_size=12).filter(
     lambda t: t.strip() != "" and "\n\nHuman:" not in t and "\n\nAssistant:" not in t
 )
@@ -293,6 +296,7 @@ def canonical_prompts(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
+@SETTINGS
 @given(canonical_prompts(), st.sampled_from([None, [HUMAN], [HUMAN, "X"]]))
 def test_reverse_inverts_forward_on_canonical_requests(
     prompt: str, stops: list[str] | None
@@ -301,6 +305,7 @@ def test_reverse_inverts_forward_on_canonical_requests(
     assert messages_to_complete(complete_to_messages(body, models={})) == body
 
 
+@SETTINGS
 @given(canonical_prompts(), st.sampled_from([None, [], ["X"]]))
 def test_forward_inverts_reverse_on_messages_requests(prompt: str, stops: list[str] | None) -> None:
     messages = complete_to_messages(request(prompt), models={})
@@ -478,6 +483,23 @@ def test_exchange_upstream_request() -> None:
     assert not exchange().stream
 
 
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/v1/complete", "/v1/messages"),
+        ("/v1/complete/", "/v1/messages"),
+        ("/proxy/v1/complete", "/proxy/v1/messages"),
+    ],
+)
+def test_exchange_upstream_target(path: str, target: str) -> None:
+    assert exchange().upstream_target(path) == target
+
+
+def test_exchange_upstream_target_refuses_other_paths() -> None:
+    with pytest.raises(sseconv.UsageError):
+        exchange().upstream_target("/v1/messages")
+
+
 def test_exchange_upstream_version_is_configurable() -> None:
     body = json.dumps(request(f"{HUMAN} Hi{AI}")).encode()
     ex = CompleteExchange.from_request(
@@ -536,6 +558,7 @@ _PROMPTS = st.lists(
 ).map("".join)
 
 
+@SETTINGS
 @given(
     st.dictionaries(
         st.sampled_from(
@@ -554,6 +577,7 @@ def test_any_completion_request_translates_or_is_refused(body: dict[str, Any]) -
         assert out["messages"] and out["messages"][0]["role"] == "user"
 
 
+@SETTINGS
 @given(
     st.dictionaries(
         st.sampled_from(["model", "max_tokens", "messages", "system", "stop_sequences", "tools"]),
@@ -577,6 +601,7 @@ def test_any_messages_request_translates_or_is_refused(
         assert isinstance(out["prompt"], str)
 
 
+@SETTINGS
 @given(st.binary(max_size=40) | _JSON.map(lambda v: json.dumps(v).encode()))
 def test_any_exchange_body_is_answered(body: bytes) -> None:
     try:
@@ -585,6 +610,7 @@ def test_any_exchange_body_is_answered(body: bytes) -> None:
         assert exc.type == "invalid_request_error"
 
 
+@SETTINGS
 @given(_JSON, st.integers(100, 599))
 def test_any_upstream_answer_becomes_api_json(value: Any, status: int) -> None:
     ex = exchange()

@@ -67,12 +67,13 @@ def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamE
             'expected an error event like {"type":"error","error":{"type":…,"message":…}}',
         )
     extra = {k: v for k, v in error.items() if k not in ("type", "message")}
-    return StreamError(
+    decoder.report.api_error = StreamError(
         type=error["type"],
         message=error.get("message", ""),
         extra=extra,
         **decoder.position(sse, number),
     )
+    return decoder.report.api_error
 
 
 class CompletionsDecoder(Decoder):

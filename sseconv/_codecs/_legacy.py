@@ -121,7 +121,9 @@ class LegacyDecoder(Decoder):
             self.report.skipped_empty_deltas += 1
         if exception is not None:
             error_type, message = parse_exception(exception)
-            out.append(StreamError(type=error_type, message=message, **self.position(sse, number)))
+            error = StreamError(type=error_type, message=message, **self.position(sse, number))
+            self.report.api_error = error
+            out.append(error)
             self._state = _State.ERRORED
             self.finished = True
         elif stop_reason is not None:

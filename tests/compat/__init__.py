@@ -19,15 +19,19 @@ Virtualenvs are built once and cached (see ``venvs.py``); import this package as
 
 from __future__ import annotations
 
-from .modern import (
-    MockAPI,
-    aread_messages,
-    aread_messages_create,
-    read_messages,
-    read_messages_async,
-    read_messages_create,
-    read_messages_create_async,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .modern import (
+        MockAPI,
+        aread_messages,
+        aread_messages_create,
+        read_messages,
+        read_messages_async,
+        read_messages_create,
+        read_messages_create_async,
+    )
 from .results import (
     CompletionsResult,
     ErrorInfo,
@@ -77,3 +81,24 @@ __all__ = [
     "serve_streams",
     "split_chunks",
 ]
+
+
+_MODERN = frozenset(
+    (
+        "MockAPI",
+        "aread_messages",
+        "aread_messages_create",
+        "read_messages",
+        "read_messages_async",
+        "read_messages_create",
+        "read_messages_create_async",
+    )
+)
+
+
+def __getattr__(name: str) -> Any:
+    # Today's SDK (and httpx2) install on Python 3.11+ only: imported when first asked for, so
+    # that the rest of the harness (the old clients, the fake API) works on 3.10 too.
+    if name in _MODERN:
+        return getattr(importlib.import_module(".modern", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,358 @@
+"""HTTP responses as byte chunks, with one behaviour for every client library.
+
+Recognized by their methods (no client library is imported here):
+
+- ``httpx`` / ``httpx2`` responses (``iter_raw``): the raw body is read and its
+  ``content-encoding`` undone by sseconv (:class:`ContentDecoder`), so that a corrupt *or cut*
+  compressed body is an error (a coding sseconv cannot undo, such as ``zstd``, is left to
+  httpx: ``iter_bytes``); a response already read gives its ``content``;
+- ``requests`` responses (``iter_content``): read with ``iter_content(chunk_size=None)``
+  (each piece as it arrives; urllib3 undoes the content-encoding);
+- ``aiohttp`` client responses (``content.iter_any()``; async only; aiohttp undoes the
+  content-encoding).
+
+Every response is checked before its body is streamed: its status must be 2xx and its
+``content-type``, when present, ``text/event-stream``. Otherwise the first :data:`BODY_LIMIT`
+bytes of the body are read and the response becomes a :class:`NotEventStreamError` (an
+:class:`APIError` for the API's error answer) carrying the status, content-type, that body and
+the response itself (left open for its owner). A body that its library cannot decode raises the
+same error (the library's own decoding error is its ``__cause__``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ._body import BODY_LIMIT, is_event_stream_media, not_event_stream
+from ._errors import NotEventStreamError, SSEConvError, UsageError
+
+__all__ = [
+    "DECODABLE",
+    "ContentDecoder",
+    "Response",
+    "accept_encoding",
+    "note_response",
+    "response_of",
+]
+
+
+# -- content decoding -------------------------------------------------------------------------
+
+
+class _Zlib:
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self._fed = False
+        wbits = zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS
+        self._obj = zlib.decompressobj(wbits)
+
+    def decompress(self, data: bytes) -> bytes:
+        if not self._fed and self.coding == "deflate" and data:
+            self._fed = True
+            try:
+                return self._obj.decompress(data)
+            except zlib.error:  # a raw deflate stream without the zlib header
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._fed = self._fed or bool(data)
+        return self._obj.decompress(data)
+
+    def flush(self) -> bytes:
+        data = self._obj.flush()
+        if self._fed and not self._obj.eof:
+            raise ValueError(f"the {self.coding} data ends before its end marker (a cut body?)")
+        return data
+
+
+def _brotli_module() -> Any:
+    for name in ("brotli", "brotlicffi"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+_BROTLI = _brotli_module()
+
+
+class _Brotli:
+    coding = "br"
+
+    def __init__(self, coding: str) -> None:
+        self._obj = _BROTLI.Decompressor()
+        self._fed = False
+        # brotli's Decompressor has process(), brotlicffi's decompress()
+        process = getattr(self._obj, "process", None)
+        self._process: Callable[[bytes], bytes] = process or self._obj.decompress
+
+    def decompress(self, data: bytes) -> bytes:
+        self._fed = self._fed or bool(data)
+        return self._process(data)
+
+    def flush(self) -> bytes:
+        finished = getattr(self._obj, "is_finished", None)
+        if self._fed and finished is not None and not finished():
+            raise ValueError("the br data ends before its end marker (a cut body?)")
+        return b""
+
+
+_DECODERS: dict[str, Callable[[str], _Zlib | _Brotli]] = {"gzip": _Zlib, "deflate": _Zlib}
+if _BROTLI is not None:
+    _DECODERS["br"] = _Brotli
+
+#: The content codings sseconv can undo (and the transport asks upstream for).
+DECODABLE = frozenset([*_DECODERS, "identity"])
+
+
+class ContentDecoder:
+    """Undoes a response's ``content-encoding`` (codings applied in order, undone in reverse).
+
+    Raises :class:`NotEventStreamError` (carrying ``info``: status, content-type, response) for
+    an unknown coding, corrupt data, or data that ends before its end marker.
+    """
+
+    def __init__(self, header: str | None, info: dict[str, Any] | None = None) -> None:
+        self._info = info or {}
+        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
+        self._steps: list[_Zlib | _Brotli] = []
+        for coding in reversed(codings):
+            if coding == "identity":
+                continue
+            factory = _DECODERS.get(coding)
+            if factory is None:
+                raise NotEventStreamError(
+                    f"expected a content-encoding of {', '.join(sorted(DECODABLE))}, "
+                    f"found {coding!r}",
+                    **self._info,
+                )
+            self._steps.append(factory(coding))
+
+    def _error(self, exc: Exception) -> NotEventStreamError:
+        return NotEventStreamError(
+            f"expected a well-formed compressed body, found an error: {exc}", **self._info
+        )
+
+    def decode(self, data: bytes) -> bytes:
+        try:
+            for step in self._steps:
+                data = step.decompress(data)
+        except Exception as exc:  # zlib.error, brotli.error
+            raise self._error(exc) from None
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        try:
+            for step in self._steps:
+                data = (step.decompress(data) if data else b"") + step.flush()
+        except Exception as exc:
+            raise self._error(exc) from None
+        return data
+
+
+def _decodable(header: str | None) -> bool:
+    codings = (c.strip().lower() for c in (header or "").split(","))
+    return all(c in DECODABLE for c in codings if c)
+
+
+def accept_encoding(value: str | None) -> str:
+    """An ``Accept-Encoding`` value without the codings sseconv cannot undo."""
+    kept = []
+    for item in (value or "").split(","):
+        coding = item.split(";", 1)[0].strip().lower()
+        if coding in DECODABLE:
+            kept.append(item.strip())
+    return ", ".join(kept) if kept else "identity"
+
+
+# -- responses --------------------------------------------------------------------------------
+
+# The decoding errors of the client libraries (matched by name: none of them is imported).
+_DECODING_ERRORS = frozenset(
+    [("httpx", "DecodingError"), ("httpx2", "DecodingError"), ("requests", "ContentDecodingError")]
+)
+
+
+def _is_decoding_error(exc: BaseException) -> bool:
+    for cls in type(exc).__mro__:
+        if (cls.__module__.split(".", 1)[0], cls.__name__) in _DECODING_ERRORS:
+            return True
+        if cls.__name__ == "ClientPayloadError" and cls.__module__.startswith("aiohttp"):
+            return "decode" in str(exc).lower()  # not a connection cut short
+    return False
+
+
+@dataclass
+class Response:
+    """A response of any client library, seen the same way."""
+
+    obj: Any
+    status_code: int | None
+    headers: Any
+    sync_body: Callable[[], Iterable[bytes]] | None
+    async_body: Callable[[], AsyncIterator[bytes]] | None
+    decode: bool  # undo the content-encoding here (the raw body is read)
+    # the body in bounded reads, for the head of an error answer (default: sync_body)
+    head_body: Callable[[], Iterable[bytes]] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {
+            "status_code": self.status_code,
+            "content_type": self.headers.get("content-type"),
+            "response": self.obj,
+        }
+
+    def _problem(self) -> str | None:
+        """Why the response is not an event stream, as far as the head says (``None``: it
+        may be one)."""
+        status = self.status_code
+        if status is not None and not 200 <= status <= 299:
+            return "expected a text/event-stream response, found an error status"
+        content_type = self.headers.get("content-type")
+        if content_type is not None and not is_event_stream_media(content_type):
+            return f"expected a text/event-stream response, found content-type {content_type!r}"
+        return None
+
+    def _decoder(self) -> ContentDecoder | None:
+        if not self.decode:
+            return None
+        return ContentDecoder(self.headers.get("content-encoding"), self.info)
+
+    def _failure(self, exc: BaseException) -> NotEventStreamError:
+        return NotEventStreamError(f"expected a readable body, found an error: {exc}", **self.info)
+
+    # -- sync
+
+    def check(self) -> None:
+        """Raise :class:`NotEventStreamError` (after reading the first bytes of the body) when
+        the status or the content-type says that the response is not an event stream."""
+        problem = self._problem()
+        if problem is None:
+            return
+        head = bytearray()
+        if self.sync_body is not None:
+            try:
+                for chunk in self._decoded((self.head_body or self.sync_body)()):
+                    head += chunk
+                    if len(head) >= BODY_LIMIT:
+                        break
+            except SSEConvError:
+                pass  # keep what was read
+        raise not_event_stream(bytes(head), reason=problem, **self.info)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body, checked at once."""
+        if self.sync_body is None:
+            kind = type(self.obj).__name__
+            raise UsageError(f"expected a response to read synchronously, found {kind}")
+        self.check()
+        return self._decoded(self.sync_body())
+
+    def _decoded(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        decoder = self._decoder()
+        try:
+            for chunk in chunks:
+                yield decoder.decode(chunk) if decoder else chunk
+        except Exception as exc:
+            if _is_decoding_error(exc):
+                raise self._failure(exc) from exc
+            raise
+        if decoder is not None:
+            yield decoder.flush()
+
+    # -- async
+
+    async def acheck(self) -> None:
+        """Async twin of :meth:`check`."""
+        problem = self._problem()
+        if problem is None:
+            return
+        head = bytearray()
+        try:
+            async for chunk in self._adecoded():
+                head += chunk
+                if len(head) >= BODY_LIMIT:
+                    break
+        except SSEConvError:
+            pass
+        raise not_event_stream(bytes(head), reason=problem, **self.info)
+
+    async def achunks(self) -> AsyncIterator[bytes]:
+        """The body, checked when the first chunk is asked for."""
+        await self.acheck()
+        async for chunk in self._adecoded():
+            yield chunk
+
+    async def _adecoded(self) -> AsyncIterator[bytes]:
+        if self.async_body is None:
+            assert self.sync_body is not None
+            for chunk in self._decoded(self.sync_body()):  # a requests response: blocking
+                yield chunk
+            return
+        decoder = self._decoder()
+        try:
+            async for chunk in self.async_body():
+                yield decoder.decode(chunk) if decoder else chunk
+        except Exception as exc:
+            if _is_decoding_error(exc):
+                raise self._failure(exc) from exc
+            raise
+        if decoder is not None:
+            yield decoder.flush()
+
+
+def response_of(stream: Any) -> Response | None:
+    """The :class:`Response` view of a response or an ``httpx_sse.EventSource``; else
+    ``None``."""
+    if hasattr(stream, "iter_sse") and hasattr(stream, "response"):
+        stream = stream.response  # an httpx_sse.EventSource
+    headers = getattr(stream, "headers", None)
+    if headers is None:
+        return None
+    if hasattr(stream, "iter_raw") and hasattr(stream, "status_code"):  # httpx, httpx2
+        if getattr(stream, "is_stream_consumed", False):  # read already: its content
+            read: bytes = stream.content
+            return Response(stream, stream.status_code, headers, lambda: (read,), None, False)
+        body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
+        sync_ok, async_ok = hasattr(body, "__iter__"), hasattr(body, "__aiter__")
+        ours = _decodable(headers.get("content-encoding"))
+        # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
+        sync = stream.iter_raw if ours else stream.iter_bytes
+        async_ = stream.aiter_raw if ours else stream.aiter_bytes
+        return Response(
+            stream,
+            stream.status_code,
+            headers,
+            sync if sync_ok else None,
+            async_ if async_ok else None,
+            ours,
+        )
+    if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
+        return Response(
+            stream,
+            stream.status_code,
+            headers,
+            lambda: stream.iter_content(chunk_size=None),  # each piece as it arrives
+            None,
+            False,
+            # (chunk_size=None reads a body with a content-length whole)
+            lambda: stream.iter_content(chunk_size=4096),
+        )
+    content: Any = getattr(stream, "content", None)
+    if hasattr(content, "iter_any") and hasattr(stream, "status"):  # aiohttp
+        return Response(stream, stream.status, headers, None, content.iter_any, False)
+    return None
+
+
+def note_response(exc: SSEConvError, response: Response | None) -> None:
+    """Give a :class:`NotEventStreamError` raised while reading a response's body (e.g. a 200
+    ``text/event-stream`` answer whose body is JSON) what is known of the response."""
+    if response is not None and isinstance(exc, NotEventStreamError) and exc.response is None:
+        exc.status_code = response.status_code
+        exc.content_type = response.headers.get("content-type")
+        exc.response = response.obj
