@@ -14,10 +14,12 @@ GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 # The top-level keys a cassette starts with (vcrpy, Ruby VCR / Betamax, the requests/responses
 # lists of serializers that store vcrpy's cassette dict as it is), or a YAML directive/marker.
-_YAML_HEAD = re.compile(
-    rb"(?:%YAML|---|(?:interactions|http_interactions|requests|responses|version|recorded_with)"
-    rb"\s*:|-[ \t]+(?:request|response)\s*:)"
-)
+_KEYS = rb"(?:interactions|http_interactions|requests|responses|version|recorded_with)"
+_ITEM = rb"-[ \t]+(?:request|response)\s*:"  # vcrpy 0.x: a bare list of interactions
+_YAML_HEAD = re.compile(rb"(?:%YAML|---|\{?\s*" + _KEYS + rb"\s*:|" + _ITEM + rb")")
+# A HAR file's first key is "log"; JSON cassettes (vcrpy's JSON serializer, Betamax) start with
+# one of the cassette keys. Other JSON (an API error answer saved to a file) is not a recording.
+_JSON_HEAD = re.compile(rb'\{\s*"(?:log|' + _KEYS[3:-1] + rb')"\s*:')
 
 
 def sniff(head: bytes) -> str | None:
@@ -38,7 +40,7 @@ def sniff(head: bytes) -> str | None:
             return None
         pos += newline + 1
     rest = text[pos:]
-    if rest.startswith(b"{"):
+    if _JSON_HEAD.match(rest):
         return "json"
     if _YAML_HEAD.match(rest):
         return "yaml"

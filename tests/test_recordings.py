@@ -127,6 +127,9 @@ def test_sniff_tells_containers_from_streams() -> None:
     for name in ("legacy-2023-01-01-reconstructed.sse", "messages-text-capture.sse"):
         assert recordings.sniff(read_fixture(name)) is None
     assert recordings.sniff(b": a comment\nevent: ping\ndata: {}\n\n") is None
+    # JSON that is no recording (an API error answer saved to a file) is read as a stream
+    assert recordings.sniff(b'{"type":"error","error":{"type":"overloaded_error"}}') is None
+    assert recordings.sniff(b'{"interactions": [], "version": 1}') == "json"
 
 
 # -- converting --------------------------------------------------------------------------------
