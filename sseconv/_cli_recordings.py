@@ -16,7 +16,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._dialect import Dialect
@@ -348,18 +348,28 @@ Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
 """
 
 
-def add_replay_command(commands: argparse._SubParsersAction[Any], formatter: Any) -> None:
-    """Register ``sseconv replay`` on the command parser."""
+def add_replay_command(
+    commands: Any,
+    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
+    *,
+    add: Callable[..., argparse.ArgumentParser] | None = None,
+) -> argparse.ArgumentParser:
+    """Register ``sseconv replay`` on the command parser (``add``, when given, makes the
+    subparser: a command line's own helper adding its common options; as for ``serve``)."""
     from ._serving import LOOPBACK
 
-    replay = commands.add_parser(
-        "replay",
-        help="serve a recorded stream as a live one, on loopback",
-        description="Serve a recorded stream (a .sse file, or the streams of a cassette or HAR "
-        "file) as a live text/event-stream response, with the pacing asked for.",
-        epilog=_REPLAY_EPILOG,
-        formatter_class=formatter,
-    )
+    texts = {
+        "help": "serve a recorded stream as a live one, on loopback",
+        "description": "Serve a recorded stream (a .sse file, or the streams of a cassette or "
+        "HAR file) as a live text/event-stream response, with the pacing asked for.",
+        "epilog": _REPLAY_EPILOG,
+    }
+    if add is not None:
+        replay = add(commands, "replay", **texts)
+    else:
+        replay = commands.add_parser(
+            "replay", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
+        )
     replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
     replay.add_argument(
         "--index",
@@ -404,6 +414,7 @@ def add_replay_command(commands: argparse._SubParsersAction[Any], formatter: Any
         help=f"the port (default: {DEFAULT_REPLAY_PORT}; 0: any free port)",
     )
     replay.set_defaults(run=_cmd_replay)
+    return replay
 
 
 def _dialect_arg(value: str) -> Dialect:

@@ -6,9 +6,10 @@ there); every other request is forwarded unchanged and its response streamed bac
 chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
 sessions), so any number of worker processes and hosts can serve the same clients.
 
-While a response streams, a second task waits for the client's ``http.disconnect``; when it
-comes, the streaming task is cancelled, which closes the upstream response (and its
-connection), so a client that goes away stops the upstream generation.
+While the upstream is asked and its answer relayed, a second task waits for the client's
+``http.disconnect``; when it comes, the upstream exchange is cancelled, which closes the
+upstream response (and its connection), so a client that goes away stops the upstream
+generation, whether or not the upstream had started answering.
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ import http.cookiejar
 import json
 import logging
 import os
+import re
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
 from . import __version__
-from ._errors import UsageError
+from ._errors import SSEConvError, UsageError
+from ._exchange import check_upstream_version
+from ._gateway_complete import serve_complete
 from ._gateway_http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE,
@@ -39,6 +43,7 @@ from ._gateway_http import (
     target_problem,
 )
 from ._serving import Message, Receive, Scope, Send
+from .httpx import _endpoint_is_complete  # the one rule for which paths are /v1/complete
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -92,6 +97,11 @@ class GatewayOptions:
         for name in ("timeout", "connect_timeout"):
             if not getattr(self, name) > 0:
                 raise UsageError(f"expected a {name} > 0 seconds, found {getattr(self, name)}")
+        if self.upstream_version is not None:
+            try:
+                check_upstream_version(self.upstream_version)
+            except SSEConvError as exc:
+                raise UsageError(f"expected an upstream version: {exc.message}") from None
         if not self.health_path.startswith("/"):
             raise UsageError(f"expected a health path starting with /, found {self.health_path!r}")
 
@@ -107,19 +117,20 @@ class GatewayOptions:
 
 
 def _check_upstream(url: str) -> str:
+    shown = re.sub(r"//[^/?#@]*@", "//***@", url)  # never echo credentials
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UsageError(f"expected an upstream URL, found {url!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"expected an http:// or https:// upstream URL, found {url!r}")
+    except (httpx.InvalidURL, TypeError):
+        raise UsageError(f"expected an upstream URL, found {shown!r}") from None
     if parsed.userinfo:
         raise UsageError(
-            "expected an upstream URL without credentials (clients send their API key in "
-            "their own headers)"
+            f"expected an upstream URL without credentials, found {shown!r} (clients send "
+            "their API key in their own headers)"
         )
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"expected an http:// or https:// upstream URL, found {shown!r}")
     if parsed.query or parsed.fragment:
-        raise UsageError(f"expected an upstream URL without query or fragment, found {url!r}")
+        raise UsageError(f"expected an upstream URL without query or fragment, found {shown!r}")
     return str(parsed.copy_with(raw_path=parsed.raw_path.rstrip(b"/") or b"/")).rstrip("/")
 
 
@@ -139,7 +150,6 @@ class Exchange:
     status: int = 0
     sent: int = 0
     kind: str = "forwarded"
-    complete: bool = False
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
         self.status = status
@@ -148,8 +158,6 @@ class Exchange:
     async def body(self, data: bytes, *, more: bool = True) -> None:
         self.sent += len(data)
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
-        if not more:
-            self.complete = True
 
     async def respond(
         self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
@@ -203,7 +211,11 @@ class Gateway:
         return httpx.AsyncClient(
             transport=self._transport,
             timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
+            # among others, closes them: reusing one just as the server closes it fails.
+            limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
+            ),
             follow_redirects=False,
             cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
         )
@@ -262,6 +274,10 @@ class Gateway:
                 await exchange.error(error)
         except _Disconnected:
             exchange.kind += ", client disconnected"
+        except Exception:  # a bug: answered in the API's shape, logged with its traceback
+            log.exception("unexpected error")
+            if not exchange.status:
+                await exchange.error(GatewayError(500, "api_error", "Internal gateway error."))
         finally:
             _log_exchange(exchange, time.perf_counter() - started)
 
@@ -275,9 +291,7 @@ class Gateway:
             await exchange.respond(200, b'{"status":"ok","version":"%s"}' % __version__.encode())
             return
         body = await self._read_body(exchange)
-        if exchange.method == "POST" and exchange.raw_path.rstrip(b"/").endswith(b"/v1/complete"):
-            from ._gateway_complete import serve_complete
-
+        if exchange.method == "POST" and _endpoint_is_complete(exchange.raw_path.decode("latin-1")):
             exchange.kind = "translated"
             await serve_complete(self, exchange, body)
         else:
@@ -309,18 +323,44 @@ class Gateway:
 
     # -- upstream -----------------------------------------------------------------------------
 
-    async def open_upstream(
-        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> httpx.Response:
-        """Send a request upstream; the response is open for streaming (close it).
+    async def call_upstream(
+        self,
+        exchange: Exchange,
+        request: httpx.Request,
+        relay: Callable[[httpx.Response], Awaitable[None]],
+    ) -> None:
+        """Send ``request`` upstream and pass its response to ``relay`` (which answers the
+        client), until that ends or the client disconnects; the upstream response is closed
+        either way, so a client that goes away (even before the upstream answered) stops the
+        upstream request.
 
         Raises:
             GatewayError: 504 ``timeout_error`` when upstream did not answer in time, 502
-                ``api_error`` when it could not be reached.
+                ``api_error`` when it could not be reached; after the response started, an
+                upstream failure (the client's response is then cut: it sees an incomplete
+                body, as from a cut API connection).
         """
-        request = httpx.Request(method, url, headers=headers, content=body)
+        task = asyncio.ensure_future(self._exchange(request, relay))
+        watcher = asyncio.ensure_future(_disconnect(exchange.receive))
         try:
-            return await self.client.send(request, stream=True)
+            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
+            task.cancel()  # no-op when it is done; else its finally closes the response
+            for pending in (watcher, task):
+                with contextlib.suppress(BaseException):
+                    await pending
+        if task.cancelled():
+            raise _Disconnected
+        error = task.exception()
+        if error is not None:
+            raise error
+
+    async def _exchange(
+        self, request: httpx.Request, relay: Callable[[httpx.Response], Awaitable[None]]
+    ) -> None:
+        try:
+            response = await self._send(request)
         except httpx.TimeoutException as exc:
             raise GatewayError(
                 504,
@@ -333,47 +373,63 @@ class Gateway:
                 "api_error",
                 f"The upstream API could not be reached ({type(exc).__name__}).",
             ) from None
+        try:
+            await relay(response)
+        except httpx.HTTPError as exc:
+            raise GatewayError(
+                502, "api_error", f"The upstream API failed mid-response ({exc!r})."
+            ) from None
+        finally:
+            await response.aclose()
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``; once more if a kept-alive connection failed before any answer.
+
+        A server closes an idle connection when its keep-alive time is up, and a request sent
+        on it just then fails (the server closed it unanswered, or reset it): that request was
+        never taken, so it is sent again. A new connection failing the same way is not retried
+        (the upstream may have started on the request), nor is anything else. Whether the
+        connection was new is told by httpcore's ``trace`` extension (a TCP connect).
+        """
+        for attempt in (1, 2):
+            connected = False
+
+            async def trace(name: str, info: Mapping[str, Any]) -> None:
+                nonlocal connected
+                connected = connected or name.endswith("connect_tcp.started")
+
+            request.extensions["trace"] = trace
+            try:
+                return await self.client.send(request, stream=True)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if connected or attempt == 2:
+                    raise
+                log.info("a kept-alive upstream connection failed (%s); sending again", exc)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _forward(self, exchange: Exchange, body: bytes) -> None:
         scope = exchange.scope
         url = self.upstream_url(exchange.raw_path, scope.get("query_string", b""))
         headers = forwarded_headers(scope["headers"], drop=(b"host", b"content-length", b"expect"))
-        response = await self.open_upstream(exchange.method, url, headers, body)
-        await self.stream(exchange, self._relay(exchange, response), response)
+        request = httpx.Request(exchange.method, url, headers=headers, content=body)
 
-    async def _relay(self, exchange: Exchange, response: httpx.Response) -> None:
-        await exchange.start(response.status_code, forwarded_headers(response.headers.raw))
-        async for chunk in response.aiter_raw():
-            if chunk:
-                await exchange.body(chunk)
-        await exchange.body(b"", more=False)
+        async def relay(response: httpx.Response) -> None:
+            await exchange.start(response.status_code, forwarded_headers(response.headers.raw))
+            async for chunk in _raw_chunks(response):
+                if chunk:
+                    await exchange.body(chunk)
+            await exchange.body(b"", more=False)
 
-    async def stream(
-        self, exchange: Exchange, work: Awaitable[None], response: httpx.Response
-    ) -> None:
-        """Run ``work`` (which streams ``response`` to the client) until it ends or the client
-        disconnects; either way ``response`` is closed. An upstream failure after the response
-        started cuts the response (the client sees an incomplete body, as from a cut API
-        connection)."""
-        task = asyncio.ensure_future(work)
-        watcher = asyncio.ensure_future(_disconnect(exchange.receive))
-        try:
-            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for pending in (task, watcher):
-                pending.cancel()
-            with contextlib.suppress(BaseException):
-                await watcher
-            await response.aclose()
-        if not task.done() or task.cancelled():
-            with contextlib.suppress(BaseException):
-                await task
-            raise _Disconnected
-        error = task.exception()
-        if isinstance(error, httpx.HTTPError):
-            raise GatewayError(502, "api_error", f"upstream failed mid-response: {error!r}")
-        if error is not None:
-            raise error
+        await self.call_upstream(exchange, request, relay)
+
+
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The response body as it came, chunk by chunk as it arrives."""
+    if response.is_stream_consumed:  # made with content= (an httpx.MockTransport): read
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
 
 
 async def _disconnect(receive: Receive) -> None:

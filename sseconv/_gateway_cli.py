@@ -21,9 +21,10 @@ from ._serving import LOOPBACK, bind, is_loopback, log_config, run, url_of
 if TYPE_CHECKING:
     from ._gateway import GatewayOptions
 
-__all__ = ["DEFAULT_PORT", "add_serve_command", "run_gateway"]
+__all__ = ["DEFAULT_PORT", "DEFAULT_SHUTDOWN_TIMEOUT", "add_serve_command", "run_gateway"]
 
 DEFAULT_PORT = 8000
+DEFAULT_SHUTDOWN_TIMEOUT = 30.0  # seconds open requests get after SIGINT/SIGTERM
 _FACTORY = "sseconv._gateway:from_environment"
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -41,7 +42,8 @@ path is forwarded unchanged and streamed back as it arrives. GET /healthz answer
 {"status":"ok"}. Request bodies over --max-body-size get 413; an upstream that does not
 answer within --timeout gets 504, one that cannot be reached 502 (the API's error JSON).
 One line per request is logged on stderr (method, path, status, bytes, time; never headers,
-bodies or query strings). Ctrl-C (SIGINT) or SIGTERM stops it after open requests finish.
+bodies or query strings). Ctrl-C (SIGINT) or SIGTERM stops it: no new connections, and open
+requests get --shutdown-timeout seconds to finish before they are cut.
 """
 
 
@@ -52,9 +54,11 @@ def run_gateway(
     port: int = DEFAULT_PORT,
     workers: int = 1,
     log_level: str = "info",
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT,
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve a :class:`~sseconv.serve.Gateway` with uvicorn until SIGINT/SIGTERM.
+    """Serve a :class:`~sseconv.serve.Gateway` with uvicorn until SIGINT/SIGTERM; then open
+    requests get ``shutdown_timeout`` seconds to finish before they are cut.
 
     ``port`` 0 takes any free port; ``announce`` (default: a line on stderr) is called with
     ``"serving on http://HOST:PORT, forwarding to UPSTREAM"`` once the socket is bound. With
@@ -67,6 +71,8 @@ def run_gateway(
         raise UsageError(f"expected a log level of {', '.join(_LOG_LEVELS)}, found {log_level!r}")
     if workers < 1:
         raise UsageError(f"expected at least 1 worker, found {workers}")
+    if not shutdown_timeout >= 0:
+        raise UsageError(f"expected a shutdown timeout >= 0 seconds, found {shutdown_timeout}")
     config = log_config(log_level)
     logging.config.dictConfig(config)
     if not is_loopback(host):
@@ -79,7 +85,11 @@ def run_gateway(
     sock = bind(host, port)
     say = announce or _stderr
     say(f"serving on {url_of(sock)}, forwarding to {options.upstream}")
-    common: dict[str, Any] = {"log_config": config, "log_level": log_level}
+    common: dict[str, Any] = {
+        "log_config": config,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": shutdown_timeout,
+    }
     if workers == 1:
         run(Gateway(options), sock, **common)
     else:
@@ -119,6 +129,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            shutdown_timeout=args.shutdown_timeout,
         )
     except UsageError as exc:
         _stderr(exc.message)
@@ -127,17 +138,29 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_serve_command(
-    commands: Any, formatter: Callable[[str], argparse.HelpFormatter] | None = None
+    commands: Any,
+    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
+    *,
+    add: Callable[..., argparse.ArgumentParser] | None = None,
 ) -> argparse.ArgumentParser:
-    """Register ``serve`` on the subcommands of the ``sseconv`` parser."""
-    serve: argparse.ArgumentParser = commands.add_parser(
-        "serve",
-        help="run the translating gateway (needs the serve extra)",
-        description="Serve 2023 clients (POST /v1/complete) from today's API (/v1/messages); "
-        "forward everything else unchanged.",
-        epilog=_EPILOG,
-        formatter_class=formatter or argparse.RawDescriptionHelpFormatter,
-    )
+    """Register ``serve`` on the subcommands of the ``sseconv`` parser.
+
+    ``add``, when given, makes the subparser: ``add(commands, "serve", help=...,
+    description=..., epilog=...)`` (a command line's own helper, adding its common options);
+    else ``commands.add_parser`` does, with ``formatter``.
+    """
+    texts = {
+        "help": "run the translating gateway (needs the serve extra)",
+        "description": "Serve 2023 clients (POST /v1/complete) from today's API "
+        "(/v1/messages); forward everything else unchanged.",
+        "epilog": _EPILOG,
+    }
+    if add is not None:
+        serve = add(commands, "serve", **texts)
+    else:
+        serve = commands.add_parser(
+            "serve", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
+        )
     serve.add_argument(
         "--upstream", required=True, metavar="URL", help="the API: https://api.anthropic.com"
     )
@@ -189,7 +212,15 @@ def add_serve_command(
         "--upstream-version",
         metavar="VERSION",
         help="the anthropic-version sent upstream for translated requests (default: "
-        "2023-06-01, the newest that accepts temperature, top_p and top_k)",
+        "2023-06-01, which accepts temperature, top_p and top_k; 2026-10-21 refuses them)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=DEFAULT_SHUTDOWN_TIMEOUT,
+        metavar="SECONDS",
+        help="after SIGINT/SIGTERM, how long open requests may take to finish before they are "
+        "cut (default: %(default)g)",
     )
     serve.add_argument("--log-level", choices=_LOG_LEVELS, default="info", help="default: info")
     serve.set_defaults(run=_cmd_serve)

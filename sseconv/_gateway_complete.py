@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["serve_complete"]
 
-_COMPLETE = b"/v1/complete"
-_MESSAGES = b"/v1/messages"
 # What httpx always undoes (aiter_bytes); the client gets the converted stream uncompressed.
 _ACCEPT_ENCODING = b"gzip, deflate"
 _DROP_RESPONSE = (b"content-length", b"content-encoding", b"content-type")
@@ -46,21 +44,23 @@ async def serve_complete(gateway: Gateway, exchange: Exchange, body: bytes) -> N
         exchange.kind = "translated, refused"
         await exchange.respond(error.status, error.body())
         return
-    raw_path = exchange.raw_path.rstrip(b"/")
-    messages_path = raw_path[: -len(_COMPLETE)] + _MESSAGES
-    url = gateway.upstream_url(messages_path, scope.get("query_string", b""))
+    target = translation.upstream_target(exchange.raw_path.decode("latin-1"))
+    url = gateway.upstream_url(target.encode("latin-1"), scope.get("query_string", b""))
     headers = [
         (key.encode("latin-1"), value.encode("latin-1"))
         for key, value in translation.upstream_headers(httpx.Headers(client_headers)).items()
         if key.lower() != "accept-encoding"
     ]
     headers.append((b"accept-encoding", _ACCEPT_ENCODING))
-    response = await gateway.open_upstream("POST", url, headers, translation.upstream_body)
-    if translation.stream and _is_event_stream(response):
-        work = _relay_stream(exchange, response, translation)
-    else:
-        work = _relay_whole(exchange, response, translation)
-    await gateway.stream(exchange, work, response)
+    request = httpx.Request("POST", url, headers=headers, content=translation.upstream_body)
+
+    async def relay(response: httpx.Response) -> None:
+        if translation.stream and _is_event_stream(response):
+            await _relay_stream(exchange, response, translation)
+        else:
+            await _relay_whole(exchange, response, translation)
+
+    await gateway.call_upstream(exchange, request, relay)
 
 
 def _is_event_stream(response: httpx.Response) -> bool:

@@ -7,9 +7,10 @@ no I/O here.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from collections.abc import Iterable
+
+from ._requests import error_body
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -18,7 +19,6 @@ __all__ = [
     "HEALTH_PATH",
     "HOP_BY_HOP",
     "GatewayError",
-    "error_json",
     "forwarded_headers",
     "header",
     "target_problem",
@@ -48,13 +48,6 @@ HOP_BY_HOP = frozenset(
 )
 
 
-def error_json(kind: str, message: str) -> bytes:
-    """``{"type":"error","error":{"type":KIND,"message":MESSAGE}}``: the API's error body."""
-    return json.dumps(
-        {"type": "error", "error": {"type": kind, "message": message}}, separators=(",", ":")
-    ).encode()
-
-
 class GatewayError(Exception):
     """An answer the gateway writes itself: ``status`` and the API's error JSON."""
 
@@ -65,7 +58,7 @@ class GatewayError(Exception):
         self.message = message
 
     def body(self) -> bytes:
-        return error_json(self.kind, self.message)
+        return error_body(self.kind, self.message)
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:

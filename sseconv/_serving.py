@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import inspect
 import ipaddress
 import logging
+import signal
 import socket
 import threading
 import time
@@ -70,7 +72,10 @@ def bind(host: str = LOOPBACK, port: int = 0) -> socket.socket:
     address cannot be bound."""
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when the
+    # socket says TCP, and without it a small write waits for the ACK of the previous one
+    # (40 ms stalls between events on a reused connection).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
@@ -89,7 +94,8 @@ def url_of(sock: socket.socket) -> str:
 
 def log_config(level: str = "info", loggers: tuple[str, ...] = ("sseconv",)) -> dict[str, Any]:
     """uvicorn's logging set-up, with ``loggers`` added on its ``default`` handler (stderr), so
-    that the application's lines look like uvicorn's, in every worker process."""
+    that the application's lines look like uvicorn's, in every worker process; httpx's and
+    httpcore's loggers at WARNING."""
     config: dict[str, Any] = copy.deepcopy(uvicorn().config.LOGGING_CONFIG)
     for name in loggers:
         config["loggers"][name] = {
@@ -97,6 +103,9 @@ def log_config(level: str = "info", loggers: tuple[str, ...] = ("sseconv",)) -> 
             "level": level.upper(),
             "propagate": False,
         }
+    # httpx logs every request's URL, query string included, at INFO
+    for name in ("httpx", "httpcore"):
+        config["loggers"].setdefault(name, {"level": "WARNING"})
     return config
 
 
@@ -115,7 +124,8 @@ def run(
     factory: bool = False,
     **options: Any,
 ) -> None:
-    """Serve ``app`` on the bound ``sock`` until SIGINT/SIGTERM (uvicorn's graceful shutdown).
+    """Serve ``app`` on the bound ``sock`` until SIGINT/SIGTERM (uvicorn's graceful shutdown:
+    open requests may finish), then return.
 
     With ``workers`` > 1, ``app`` must be an import string (``"module:attribute"``, or a
     factory with ``factory=True``): each worker process imports it and accepts on the same
@@ -129,10 +139,42 @@ def run(
     config = _config(app, factory=factory, workers=workers, **options)
     server = uvicorn().Server(config)
     if workers == 1:
-        server.run(sockets=[sock])
+        with _stopped_by_signals():
+            server.run(sockets=[sock])
         return
-    supervisors = importlib.import_module("uvicorn.supervisors")
-    supervisors.Multiprocess(config, target=server.run, sockets=[sock]).run()
+    supervisor: Any = importlib.import_module("uvicorn.supervisors").Multiprocess
+    if "target" in inspect.signature(supervisor).parameters:  # uvicorn before 0.54
+        supervisor(config, target=server.run, sockets=[sock]).run()
+    else:
+        supervisor(config, sockets=[sock]).run()
+
+
+class _Stopped(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """A graceful stop on SIGINT/SIGTERM ends :func:`run` normally.
+
+    uvicorn handles both signals while it serves, shuts down gracefully, then raises the
+    signal again for the handler that was there before: this one, which ends the run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @dataclass
@@ -161,9 +203,11 @@ def serving(
     Binds ``host:port`` (default: loopback, any free port), waits until uvicorn accepts
     (at most ``start_timeout`` seconds), and on leaving asks it to shut down, waiting at most
     ``stop_timeout`` seconds for open connections before it forces them closed. ``options``
-    go to ``uvicorn.Config`` (e.g. ``log_level="warning"``).
+    go to ``uvicorn.Config``; unlike uvicorn's default, the logging set-up of the process is
+    left alone (``log_config=None``): the app's and uvicorn's records go to the root logger.
     """
     sock = bind(host, port)
+    options.setdefault("log_config", None)  # the process's logging set-up is left alone
     options.setdefault("log_level", "warning")
     options.setdefault("timeout_graceful_shutdown", max(1, int(stop_timeout / 2)))
     config = _config(app, factory=False, workers=1, **options)

@@ -6,11 +6,16 @@ Routes (any method):
 - ``/echo/...``: 200 JSON of the request as received: method, raw path, query, headers (a list
   of ``[name, value]`` pairs, as sent) and body (latin-1 text).
 - ``/stream/<name>``: 200 ``text/event-stream``: the body registered under ``name`` in pieces,
-  each piece sent after the previous one was sent; a piece may be a :class:`Gate` (wait until
-  the test opens it, or time out and send ``TIMEOUT_EVENT``) or a :class:`Cut` (stop without
-  finishing the response: the connection is closed mid-body).
-- ``/pings``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes away
-  (then ``disconnected`` is set) or 20 s pass.
+  each piece sent after the previous one was sent (``name`` may hold slashes:
+  ``/stream/x/v1/messages`` serves ``"x/v1/messages"``); a piece may be a :class:`Gate` (wait
+  until the test opens it, or time out, set ``timed_out`` and send ``TIMEOUT_EVENT``) or a
+  :class:`Cut` (stop without finishing the response: the connection is closed mid-body).
+  With the request header ``x-test-encoding: gzip`` the stream is gzip-compressed (each piece
+  flushed on its own, so it still arrives piece by piece).
+- ``/pings...``: 200 ``text/event-stream`` of ``ping`` events every 20 ms until the client goes
+  away (then ``disconnected`` is set) or 20 s pass.
+- ``/hang``: answers nothing until the client goes away (then ``disconnected`` is set), or
+  answers 200 ``{}`` after 20 s.
 - ``/slow``: sleeps ``slow_seconds`` before answering 200 ``{}``.
 - ``/gzip``: 200 ``application/json`` gzip-compressed (``gzip_body``, ``content-encoding: gzip``).
 - ``/hop``: 200 with hop-by-hop response headers (and one named in ``Connection``).
@@ -26,6 +31,7 @@ import gzip
 import json
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +55,7 @@ class Gate:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.timed_out = False
 
     def open(self) -> None:
         self._event.set()
@@ -57,6 +64,7 @@ class Gate:
         deadline = time.monotonic() + GATE_TIMEOUT
         while not self._event.is_set():
             if time.monotonic() > deadline:
+                self.timed_out = True
                 return False
             await asyncio.sleep(0.002)
         return True
@@ -109,9 +117,12 @@ class FakeUpstream:
         if path.startswith("/echo"):
             await _whole(send, 200, json.dumps(record).encode())
         elif path.startswith("/stream/"):
-            await self._stream(send, self.streams[path.removeprefix("/stream/")])
-        elif path == "/pings":
+            coding = dict(scope["headers"]).get(b"x-test-encoding", b"").decode() or None
+            await self._stream(send, self.streams[path.removeprefix("/stream/")], coding)
+        elif path.startswith("/pings"):
             await self._pings(receive, send)
+        elif path == "/hang":
+            await self._hang(receive, send)
         elif path == "/slow":
             await asyncio.sleep(self.slow_seconds)
             await _whole(send, 200, b"{}")
@@ -135,9 +146,16 @@ class FakeUpstream:
         else:
             await _whole(send, 404, b'{"type":"error"}')
 
-    async def _stream(self, send: Send, pieces: Sequence[Piece]) -> None:
-        await _start(send, 200, [(b"content-type", b"text/event-stream; charset=utf-8")])
+    async def _stream(self, send: Send, pieces: Sequence[Piece], coding: str | None) -> None:
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        compressor = None
+        if coding == "gzip":
+            headers.append((b"content-encoding", b"gzip"))
+            compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+        await _start(send, 200, headers)
         for piece in pieces:
+            if compressor is not None and isinstance(piece, bytes):  # each piece flushed
+                piece = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
             if isinstance(piece, Cut):
                 return  # uvicorn closes the connection: the body is incomplete
             if isinstance(piece, Gate):
@@ -147,7 +165,19 @@ class FakeUpstream:
                     )
                 continue
             await send({"type": "http.response.body", "body": piece, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        end = compressor.flush() if compressor is not None else b""
+        await send({"type": "http.response.body", "body": end, "more_body": False})
+
+    async def _hang(self, receive: Receive, send: Send) -> None:
+        """No answer until the client goes away (then ``disconnected`` is set) or 20 s pass."""
+        try:
+            message = await asyncio.wait_for(receive(), 20)
+        except asyncio.TimeoutError:
+            message = {"type": "timeout"}
+        if message["type"] == "http.disconnect":
+            self.disconnected.set()
+            return
+        await _whole(send, 200, b"{}")
 
     async def _pings(self, receive: Receive, send: Send) -> None:
         await _start(send, 200, [(b"content-type", b"text/event-stream")])
@@ -182,6 +212,6 @@ async def _whole(
 def fake_upstream(streams: Mapping[str, Sequence[Piece]] | None = None) -> Iterator[FakeUpstream]:
     """A :class:`FakeUpstream` served on 127.0.0.1 for the ``with`` block."""
     upstream = FakeUpstream(streams=dict(streams or {}))
-    with serving(upstream, log_config=None) as server:
+    with serving(upstream) as server:
         upstream.server = server
         yield upstream

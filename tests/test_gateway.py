@@ -64,7 +64,7 @@ def upstream(gated: list[Gate]) -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="module")
 def gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
-    with serving(Gateway(upstream.url, timeout=TIMEOUT), log_config=None) as server:
+    with serving(Gateway(upstream.url, timeout=TIMEOUT)) as server:
         yield server
 
 
@@ -72,7 +72,7 @@ def gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
 def small_gateway(upstream: FakeUpstream) -> Iterator[RunningServer]:
     """A gateway with a 1000-byte body limit and a 0.3 s upstream timeout."""
     app = Gateway(upstream.url, max_body_size=1000, timeout=0.3)
-    with serving(app, log_config=None) as server:
+    with serving(app) as server:
         yield server
 
 
@@ -215,6 +215,17 @@ def test_client_disconnect_cancels_upstream(gateway: RunningServer, upstream: Fa
     assert upstream.disconnected.wait(5.0)
 
 
+def test_disconnect_before_the_upstream_answers(
+    gateway: RunningServer, upstream: FakeUpstream
+) -> None:
+    """A non-stream request holds its answer until the generation ends: a client that gives up
+    before that must cancel the upstream request too."""
+    upstream.disconnected.clear()
+    with httpx.Client(timeout=0.3, trust_env=False) as c, pytest.raises(httpx.ReadTimeout):
+        c.post(f"{gateway.url}/hang", json={})
+    assert upstream.disconnected.wait(5.0)
+
+
 def test_upstream_cut_cuts_the_response(gateway: RunningServer) -> None:
     received = b""
     with (
@@ -266,7 +277,7 @@ def test_unreachable_upstream_is_502() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with serving(Gateway(f"http://127.0.0.1:{port}"), log_config=None) as server, client() as c:
+    with serving(Gateway(f"http://127.0.0.1:{port}")) as server, client() as c:
         response = c.post(f"{server.url}/v1/messages", json={})
     assert response.status_code == 502
     assert error_of(response)["type"] == "api_error"
@@ -286,10 +297,85 @@ def test_upstream_failures_map(exception: Exception, status: int, kind: str) -> 
         raise exception
 
     app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(fail))
-    with serving(app, log_config=None) as server, client() as c:
+    with serving(app) as server, client() as c:
         response = c.post(f"{server.url}/v1/messages", json={})
     assert response.status_code == status
     assert error_of(response)["type"] == kind
+
+
+def test_failed_kept_alive_connection_is_retried_once() -> None:
+    """A kept-alive connection closed or reset by the server before any answer (its
+    keep-alive time ran out as it was reused): the request was not taken, so it is sent again,
+    once. (httpx.MockTransport connects nothing: every request looks like a reused one.)"""
+    calls: list[str] = []
+    closed = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    failures = iter([closed, None, httpx.ReadError("reset"), None, closed, closed])
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        calls.append(request.content.decode())
+        failure = next(failures)
+        if failure is not None:
+            raise failure
+        return httpx.Response(200, json={"ok": True})
+
+    app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(upstream))
+    with serving(app) as server, client() as c:
+        closed_once = c.post(f"{server.url}/v1/messages", content=b"first")
+        reset_once = c.post(f"{server.url}/v1/messages", content=b"second")
+        twice = c.post(f"{server.url}/v1/messages", content=b"third")
+    assert closed_once.status_code == 200 and closed_once.json() == {"ok": True}
+    assert reset_once.status_code == 200
+    assert twice.status_code == 502 and error_of(twice)["type"] == "api_error"
+    assert calls == ["first", "first", "second", "second", "third", "third"]
+
+
+def test_new_connection_failure_is_not_retried() -> None:
+    """An upstream that accepts and closes at once: on a new connection the request may have
+    been taken, so it is answered 502 after one try."""
+    accepted: list[int] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                accepted.append(1)
+                conn.recv(65536)
+                conn.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        port = listener.getsockname()[1]
+        try:
+            with (
+                serving(Gateway(f"http://127.0.0.1:{port}")) as server,
+                client() as c,
+            ):
+                response = c.post(f"{server.url}/v1/messages", json={})
+        finally:
+            stop.set()
+            thread.join(5)
+    assert response.status_code == 502
+    assert error_of(response)["type"] == "api_error"
+    assert len(accepted) == 1
+
+
+def test_unexpected_error_is_500_in_the_api_shape(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug")
+
+    app = Gateway("http://upstream.invalid", transport=httpx.MockTransport(broken))
+    with serving(app) as server, client() as c:
+        response = c.post(f"{server.url}/v1/messages", json={})
+    assert response.status_code == 500
+    assert error_of(response)["type"] == "api_error"
+    assert any("RuntimeError: a bug" in (r.exc_text or "") for r in caplog.records)
 
 
 # -- never an open proxy ------------------------------------------------------------------------
@@ -345,7 +431,7 @@ def test_only_the_upstream_is_reached(
 def test_upstream_prefix_is_kept() -> None:
     with (
         fake_upstream() as up,
-        serving(Gateway(f"{up.url}/echo/prefix/"), log_config=None) as server,
+        serving(Gateway(f"{up.url}/echo/prefix/")) as server,
         client() as c,
     ):
         record = echo(c.get(f"{server.url}/v1/models?limit=1"))
@@ -359,6 +445,8 @@ def test_upstream_prefix_is_kept() -> None:
         "ftp://api.example",
         "api.anthropic.com",
         "http://user:secret@api.example",
+        "ftp://user:secret@api.example",
+        "http://user:secret@[bad",
         "http://api.example/?x=1",
         "http://api.example/#frag",
     ],
@@ -390,7 +478,7 @@ def test_keys_reach_upstream_and_never_the_log(
     headers = {"x-api-key": KEY, "authorization": BEARER}
     caplog.set_level(logging.DEBUG)
     app = Gateway(upstream.url, max_body_size=1000, timeout=0.3)
-    with serving(app, log_config=None, log_level="debug") as server, client() as c:
+    with serving(app, log_level="debug") as server, client() as c:
         record = echo(c.post(f"{server.url}/echo/keys", json={}, headers=headers))
         c.post(f"{server.url}/echo/big", content=b"x" * 2000, headers=headers)
         c.get(f"{server.url}/slow", headers=headers)
@@ -409,6 +497,13 @@ def test_keys_reach_upstream_and_never_the_log(
             response.read()
         with c.stream("GET", f"{server.url}/pings", headers=headers) as response:
             next(response.iter_raw())
+        complete = {"model": "claude-2.1", "prompt": "\n\nHuman: Hi\n\nAssistant:", "stream": True}
+        versioned = {**headers, "anthropic-version": "2023-01-01"}
+        complete["max_tokens_to_sample"] = 5
+        url = f"{server.url}/pings/v1/complete"
+        with c.stream("POST", url, json=complete, headers=versioned) as response:
+            next(response.iter_raw())
+        c.post(f"{server.url}/echo/v1/complete", json=complete, headers=headers)  # no version
     assert dict(record["headers"])["x-api-key"] == KEY
     assert dict(record["headers"])["authorization"] == BEARER
     assert any(r.name == "sseconv.serve" for r in caplog.records)

@@ -8,6 +8,9 @@
 - ``run_2023_06_01_transport(url, scenarios)``: ``anthropic==0.3.11`` with sseconv's
   ``ConvertingTransport(complete_via_messages=True)`` against a ``/v1/messages`` upstream (its
   own virtualenv: sseconv needs a newer httpx and pydantic than the 2023 set).
+- ``run_2023_01_01_urls(urls)`` / ``run_2023_06_01_urls(urls)``: the same 2023 clients,
+  unmodified, calling real servers (``api_url`` / ``base_url``), streaming or not, with chosen
+  arguments: how the gateway (``sseconv serve``) is tested.
 - ``FakeMessagesAPI`` (``fake_messages.py``): today's API, ``/v1/messages`` only, strict.
 - ``read_messages(stream)`` / ``read_messages_create(stream)`` (+ async variants): today's SDK,
   in-process, through an ``httpx2.MockTransport``.
@@ -44,9 +47,11 @@ from .runners import (
     CompatRunError,
     run_2023_01_01,
     run_2023_01_01_many,
+    run_2023_01_01_urls,
     run_2023_06_01,
     run_2023_06_01_many,
     run_2023_06_01_transport,
+    run_2023_06_01_urls,
 )
 from .server import SSEServer, StreamSpec, serve_streams, split_chunks
 from .venvs import REQUIREMENTS, CompatEnvError, WheelsUnavailable, cache_root, client_python
@@ -75,9 +80,11 @@ __all__ = [
     "read_messages_create_async",
     "run_2023_01_01",
     "run_2023_01_01_many",
+    "run_2023_01_01_urls",
     "run_2023_06_01",
     "run_2023_06_01_many",
     "run_2023_06_01_transport",
+    "run_2023_06_01_urls",
     "serve_streams",
     "split_chunks",
 ]

@@ -18,9 +18,11 @@ __all__ = [
     "CompatRunError",
     "run_2023_01_01",
     "run_2023_01_01_many",
+    "run_2023_01_01_urls",
     "run_2023_06_01",
     "run_2023_06_01_many",
     "run_2023_06_01_transport",
+    "run_2023_06_01_urls",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -173,3 +175,45 @@ def run_2023_06_01_transport(
             timeout,
             with_sseconv=True,
         )
+
+
+def _call_options(use_async: bool, stream: bool, kwargs: dict[str, Any] | None) -> list[str]:
+    args = ["--async"] if use_async else []
+    if not stream:
+        args.append("--no-stream")
+    if kwargs:
+        args += ["--kwargs", json.dumps(kwargs)]
+    return args
+
+
+def run_2023_01_01_urls(
+    urls: Sequence[str],
+    *,
+    use_async: bool = False,
+    stream: bool = True,
+    kwargs: dict[str, Any] | None = None,
+    timeout: float = 120.0,
+) -> list[LegacyResult]:
+    """Let ``anthropic==0.2.10`` call real servers, one after another: each URL is an
+    ``api_url``; ``stream=False`` calls ``completion()``; ``kwargs`` replace or add to the
+    script's default arguments. ``request`` is ``None`` (the servers record what they got)."""
+    args = _call_options(use_async, stream, kwargs) + list(urls)
+    raw = _run_script("anthropic-0.2.10", _SCRIPT_2023_01_01, args, len(urls), timeout)
+    for item in raw:
+        item["request"] = None
+    return [cast(LegacyResult, item) for item in raw]
+
+
+def run_2023_06_01_urls(
+    urls: Sequence[str],
+    *,
+    use_async: bool = False,
+    stream: bool = True,
+    kwargs: dict[str, Any] | None = None,
+    timeout: float = 120.0,
+) -> list[CompletionsResult]:
+    """Let ``anthropic==0.3.11`` call real servers, one after another: each URL is a
+    ``base_url``; ``stream=False`` calls ``completions.create`` without streaming."""
+    args = _call_options(use_async, stream, kwargs) + list(urls)
+    raw = _run_script("anthropic-0.3.11", _SCRIPT_2023_06_01, args, len(urls), timeout)
+    return [cast(CompletionsResult, item) for item in raw]
