@@ -69,7 +69,7 @@ from ._errors import (
     SSEConvError,
     UsageError,
 )
-from ._events import ModelEvent, StreamError, StreamStop, TextDelta
+from ._events import ModelEvent, TextDelta
 from ._json import load_object
 from ._report import Report
 from ._source import achunks as source_achunks
@@ -216,9 +216,9 @@ _Decoded: TypeAlias = "list[ModelEvent] | InputError"
 class _LegacyDicts(LegacyEncoder):
     """The legacy encoder, making the dicts an old client parsed instead of wire bytes.
 
-    Everything but the three events that carry a completion is the legacy encoder's own work
-    (which blocks and deltas have a place, stop-reason mapping, ids, pings, counting, strict
-    mode); ``text_delta``, ``stream_stop`` and ``stream_error`` make the dict that the bytes
+    Everything but the events that carry a completion is the legacy encoder's own work (which
+    blocks and deltas have a place, stop-reason mapping, ids, pings, what may follow the final
+    event, counting, strict mode); ``text_delta`` and ``write`` make the dict that the bytes
     would have parsed to, keys in :data:`KEYS` order, unknown source fields after them. Each
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
@@ -228,7 +228,7 @@ class _LegacyDicts(LegacyEncoder):
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
-    def _dict(
+    def write(
         self,
         stop: str | None,
         stop_reason: str | None,
@@ -238,22 +238,14 @@ class _LegacyDicts(LegacyEncoder):
         values = (self._completion, stop, stop_reason, False, self.log_id, self.model, exception)
         made = dict(zip(KEYS, values, strict=True))
         if extra:
-            made.update(extra)
+            made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
         self.report.events_out += 1
         return b""
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._completion += event.text
-        return self._dict(None, None, None, event.extra)
-
-    def stream_stop(self, event: StreamStop) -> bytes:
-        stop_reason, stop = self.stop_fields(event)
-        return self._dict(stop, stop_reason, None, event.extra)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self._errored = True
-        return self._dict(None, None, f"{event.type}: {event.message}", {})
+        return self.write(None, None, None, event.extra)
 
     def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
         """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
