@@ -44,6 +44,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
 from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
 from ._version import __version__
@@ -564,6 +565,9 @@ def _next_step(step: int, output_size: int) -> int:
 def _cmd_convert(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
     _clock(args)  # a malformed SOURCE_DATE_EPOCH is a usage error before anything is read
+    if args.in_place or any(map(_recording_cli.is_recording, inputs)):  # cassettes, HAR files
+        with _writing(None) as out:
+            return _recording_cli.convert(args, inputs, out)
     with _writing(args.output, inputs) as out:
         return _each(inputs, args.stderr, lambda inp: _convert_one(inp, out, args))
 
@@ -581,6 +585,9 @@ def _cmd_text(args: argparse.Namespace) -> int:
     from ._convert import EventReader
 
     (inp,) = _inputs([args.input])
+    if _recording_cli.is_recording(inp):
+        with _writing(None) as out:
+            return _recording_cli.text_one(args, inp, out)
     reader = EventReader(**_converter_options(args))
     error: SSEConvError | None = None
     taken = False
@@ -608,6 +615,8 @@ def _cmd_text(args: argparse.Namespace) -> int:
 
 
 def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
+    if _recording_cli.is_recording(inp):
+        return _recording_cli.detect_one(inp, out)
     from ._detect import classify
     from ._errors import EventTooLargeError
     from ._sse import ServerSentEvent, SSEParser
@@ -673,6 +682,8 @@ def _cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
+    if _recording_cli.is_recording(inp):
+        return _recording_cli.validate_one(args, inp, out)
     from ._validate import Validator
 
     # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
@@ -798,6 +809,8 @@ examples:
       the same bytes on every run (fixed ping times), warnings silenced
   curl -sN ... | sseconv convert --to legacy
       a live stream: each event is written as soon as it arrives
+  sseconv convert --to legacy --in-place tests/cassettes/*.yaml
+      the streams inside vcrpy cassettes (or HAR files), and their requests, in place
 
 Each input is converted on its own (its dialect detected unless --from), one after another,
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
@@ -1006,6 +1019,7 @@ def _add_convert(commands: Any) -> None:
     convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
+    _recording_cli.add_convert_options(convert)
     convert.set_defaults(run=_cmd_convert)
 
 
@@ -1088,6 +1102,10 @@ def _add_serve(commands: Any) -> None:
     add_serve_command(commands, add=add_command)
 
 
+def _add_replay(commands: Any) -> None:
+    _recording_cli.add_replay_command(commands, add=add_command)
+
+
 # Each function registers one subcommand (see add_command); the help lists them in this order.
 COMMANDS: list[Callable[[Any], None]] = [
     _add_convert,
@@ -1095,6 +1113,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     _add_text,
     _add_validate,
     _add_serve,
+    _add_replay,
 ]
 
 

@@ -126,6 +126,81 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
         "jiter==0.8.0",
         "httpx-sse==0.4.0",
     ),
+    # Replaying cassettes with vcrpy, which patches only the process it runs in, so it goes into
+    # each client's environment, at a release of the client's era that patches its HTTP library.
+    # vcrpy 5.1.0 (2023-07-31) with anthropic 0.2.10 (requests, urllib3 2).
+    "anthropic-0.2.10-vcrpy-5.1.0": (
+        "anthropic==0.2.10",
+        "requests==2.31.0",
+        "urllib3==2.0.2",
+        "charset-normalizer==3.1.0",
+        "idna==3.4",
+        "certifi==2023.5.7",
+        "httpx==0.24.1",
+        "httpcore==0.17.2",
+        "h11==0.14.0",
+        "anyio==3.7.0",
+        "sniffio==1.3.0",
+        "tokenizers==0.13.3",
+        "aiohttp==3.8.4",
+        "multidict==6.0.4",
+        "yarl==1.9.2",
+        "frozenlist==1.3.3",
+        "aiosignal==1.3.1",
+        "async-timeout==4.0.2",
+        "attrs==23.1.0",
+        "vcrpy==5.1.0",
+        "PyYAML==6.0.1",
+        "wrapt==1.15.0",
+    ),
+    # vcrpy 5.1.0 (2023-07-31) with anthropic 0.3.11 (httpx 0.24); it stored httpx responses
+    # as {status_code, content}.
+    "anthropic-0.3.11-vcrpy-5.1.0": (
+        "anthropic==0.3.11",
+        "httpx==0.24.1",
+        "httpcore==0.17.3",
+        "h11==0.14.0",
+        "anyio==3.7.1",
+        "sniffio==1.3.0",
+        "idna==3.4",
+        "certifi==2023.7.22",
+        "pydantic==2.3.0",
+        "pydantic-core==2.6.3",
+        "annotated-types==0.5.0",
+        "typing-extensions==4.7.1",
+        "distro==1.8.0",
+        "tokenizers==0.13.3",
+        "vcrpy==5.1.0",
+        "PyYAML==6.0.1",
+        "wrapt==1.15.0",
+        "yarl==1.9.2",
+        "multidict==6.0.4",
+    ),
+    # vcrpy 6.0.2 (2024-10-07) with anthropic 0.40.0 (2024-11-22; httpx 0.27), the last
+    # releases before httpx 0.28.
+    "anthropic-0.40.0-vcrpy-6.0.2": (
+        "anthropic==0.40.0",
+        "httpx==0.27.2",
+        "httpcore==1.0.7",
+        "h11==0.14.0",
+        "anyio==4.6.2.post1",
+        "sniffio==1.3.1",
+        "idna==3.10",
+        "certifi==2024.8.30",
+        "pydantic==2.10.1",
+        "pydantic-core==2.27.1",
+        "annotated-types==0.7.0",
+        "typing-extensions==4.12.2",
+        "distro==1.9.0",
+        "jiter==0.7.1",
+        "vcrpy==6.0.2",
+        "PyYAML==6.0.2",
+        "wrapt==1.16.0",
+        "yarl==1.18.0",
+        "multidict==6.1.0",
+        "propcache==0.2.0",
+        "urllib3==2.2.3",
+    ),
 }
 
 # What the pins need on Pythons before 3.11 only: anyio's dependency on the ExceptionGroup
@@ -135,6 +210,9 @@ BEFORE_3_11: dict[str, tuple[str, ...]] = {
     "anthropic-0.2.10": ("exceptiongroup==1.1.1",),
     "anthropic-0.3.11": ("exceptiongroup==1.1.3",),
     "anthropic-0.3.11-sseconv": ("exceptiongroup==1.2.1",),
+    "anthropic-0.2.10-vcrpy-5.1.0": ("exceptiongroup==1.1.1",),
+    "anthropic-0.3.11-vcrpy-5.1.0": ("exceptiongroup==1.1.3",),
+    "anthropic-0.40.0-vcrpy-6.0.2": ("exceptiongroup==1.2.2",),
 }
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"

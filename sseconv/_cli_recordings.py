@@ -1,0 +1,473 @@
+"""The command line on recordings (cassettes, HAR files): ``convert``, ``detect``, ``text``,
+``validate`` and ``replay``.
+
+A file is a recording when its first bytes say so (:func:`sseconv.recordings.sniff`), whatever
+its name; it is read whole. Each stream in it is named ``FILE#N``, N being the interaction's
+index in the file (from 0, as in ``interactions[N]`` or ``log.entries[N]``), and gets one line
+of output. ``convert`` writes nothing unless every stream converted (``--lenient``: the others
+are left as they were, and counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import stat
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._dialect import Dialect
+from ._errors import SSEConvError
+from ._recording_sniff import sniff
+
+if TYPE_CHECKING:  # the rest is imported when a recording is met (start-up time)
+    from ._cli import _Input, _Output
+    from ._report import Report
+    from .recordings import Recording, RecordingConversion
+
+__all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "validate_one"]
+
+SNIFF_SIZE = 4096  # the bytes looked at to tell a recording from a stream
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+def _failure(status: int, message: str) -> Exception:
+    """The command line's own failure (``sseconv: <message>`` on stderr, then ``status``)."""
+    from ._cli import _Failure
+
+    return _Failure(status, message)
+
+
+def _say(line: str) -> None:
+    """One diagnostic line, on fd 2 only (never into the output: see ``_cli._Stderr``)."""
+    from ._cli import _Stderr
+
+    _Stderr().error(line)
+
+
+def is_recording(inp: _Input) -> bool:
+    """Whether an input is a cassette or HAR file, from its first bytes (regular files only:
+    stdin, pipes and devices are streams)."""
+    if inp.is_stdin:
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(inp.path).st_mode):
+            return False  # a pipe or a device is read as a stream: looking would consume it
+        with open(inp.path, "rb") as f:
+            head = f.read(SNIFF_SIZE)
+    except OSError:
+        return False  # the caller reports the input it cannot open
+    return sniff(head) is not None
+
+
+def _load(inp: _Input) -> Recording:
+    from .recordings import loads  # (PyYAML is imported only for recordings)
+
+    try:
+        with open(inp.path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
+    try:
+        return loads(data)
+    except SSEConvError as exc:
+        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
+
+
+def _label(inp: _Input, index: int) -> str:
+    return f"{inp.name}#{index}"
+
+
+def _no_streams(inp: _Input, recording: Recording) -> Exception:
+    return _failure(
+        EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
+    )
+
+
+def _located(name: str, exc: SSEConvError) -> str:
+    where = []
+    if exc.event_number is not None:
+        where.append(f"event {exc.event_number}")
+    if exc.offset is not None:
+        where.append(f"byte {exc.offset}")
+    return f"{name}: {', '.join(where)}: {exc.message}" if where else f"{name}: {exc.message}"
+
+
+# -- convert -----------------------------------------------------------------------------------
+
+
+def add_convert_options(convert: argparse.ArgumentParser) -> None:
+    """The options of ``sseconv convert`` that concern recordings."""
+    convert.add_argument(
+        "--in-place",
+        action="store_true",
+        help="cassettes and HAR files: replace each input with its converted form",
+    )
+    convert.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="cassettes and HAR files: the model name to write into a translated request "
+        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
+        "turned into Messages requests)",
+    )
+
+
+def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | None) -> int:
+    """``sseconv convert`` when an input is a recording (or ``--in-place``): each recording is
+    written to ``-o``, in place, or to ``out`` (stdout)."""
+    recordings = [inp for inp in inputs if is_recording(inp)]
+    if args.in_place:
+        if args.output is not None:
+            raise _failure(EXIT_USAGE, "--in-place and -o/--output do not go together")
+        for inp in inputs:
+            if inp not in recordings:
+                raise _failure(
+                    EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
+                )
+    elif len(inputs) > 1:
+        raise _failure(
+            EXIT_USAGE,
+            f"{recordings[0].name}: a cassette or HAR file is converted on its own "
+            "(give one input, or --in-place)",
+        )
+    from ._cli import _Failure
+
+    status = EXIT_OK
+    for inp in inputs:
+        try:
+            status = max(status, _convert_one(args, inp, out))
+        except _Failure as exc:
+            if exc.status == EXIT_USAGE:
+                raise
+            _say(exc.message)
+            status = max(status, exc.status)
+    return status
+
+
+def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> int:
+    from .recordings import Recording, RecordingError, write_atomically
+
+    recording = _load(inp)
+    if not recording.streams():
+        raise _no_streams(inp, recording)
+    try:
+        result = _convert_document(args, recording)
+    except RecordingError as exc:
+        for failed in exc.failures:
+            assert failed.error is not None
+            _say(_located(f"{inp.name}: {failed.describe()}", failed.error))
+        if not exc.failures:
+            _say(f"{inp.name}: {exc.message}")
+        else:
+            total = len(recording.streams())
+            _say(
+                f"{inp.name}: nothing written: {len(exc.failures)} of {total} stream(s) did not "
+                "convert (--lenient leaves them as they are)"
+            )
+        return EXIT_BAD_INPUT
+    for stream in result.streams:
+        if stream.error is not None:
+            _say(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
+        elif stream.report is not None:
+            for warning in _warnings(stream.report, drop_pings=args.drop_pings):
+                if not getattr(args, "quiet", False):
+                    _say(f"{_label(inp, stream.index)}: warning: {warning}")
+    data = Recording(
+        result.document,
+        recording.kind,
+        recording.syntax,
+        recording.gzipped,
+        recording.explicit_start,
+    ).dumps()
+    target = inp.path if args.in_place else args.output
+    if target is None or target == "-":
+        assert out is not None
+        out.write(data)
+    else:
+        try:
+            write_atomically(target, data)
+        except OSError as exc:
+            raise _failure(EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}") from None
+    converted = [s for s in result.streams if s.converted]
+    translated = sum(s.request_translated for s in converted)
+    others = result.interactions - len(result.streams)
+    parts = [
+        f"converted {_plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
+        f" ({_plural(translated, 'request')} translated)"
+    ]
+    if result.skipped:
+        parts.append(f"skipped {len(result.skipped)}")
+    parts.append(f"{_plural(others, 'other interaction')} unchanged")
+    _say(f"{inp.name}: {', '.join(parts)}")
+    return EXIT_OK
+
+
+def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
+    from .recordings import convert_document
+
+    return convert_document(
+        recording.document,
+        args.to,
+        source=args.source,
+        mode=args.mode,
+        eol={None: None, "lf": "\n", "crlf": "\r\n"}[args.eol],
+        pings="drop" if args.drop_pings else "keep",
+        dispatch_incomplete=args.keep_last,
+        models=_models(args.model) if args.model else None,
+    )
+
+
+def _models(pairs: Sequence[str]) -> dict[str, str]:
+    from ._errors import UsageError
+    from ._gateway_cli import _models as parse  # the gateway's --model OLD=NEW
+
+    try:
+        return parse(pairs)
+    except UsageError as exc:
+        raise _failure(EXIT_USAGE, exc.message) from None
+
+
+def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
+    lines = report.warnings()
+    if drop_pings:
+        lines = [line for line in lines if not line.endswith("(as asked)")]
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# -- detect, text, validate --------------------------------------------------------------------
+
+
+def detect_one(inp: _Input, out: _Output) -> int:
+    """One line per stream: ``FILE#N: DIALECT`` (status 1 if one cannot be told)."""
+    from ._detect import detect
+
+    recording = _load(inp)
+    found = recording.streams()
+    if not found:
+        raise _no_streams(inp, recording)
+    status = EXIT_OK
+    lines = []
+    for stream in found:
+        dialect = detect(stream.body)
+        if dialect is None:
+            lines.append(f"{_label(inp, stream.index)}: unknown (no event tells the dialect)\n")
+            status = EXIT_BAD_INPUT
+        else:
+            lines.append(f"{_label(inp, stream.index)}: {dialect.value}\n")
+    out.write("".join(lines).encode())
+    return status
+
+
+def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+    """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
+    from ._convert import EventReader
+    from ._events import TextDelta
+
+    recording = _load(inp)
+    found = recording.streams()
+    if not found:
+        raise _no_streams(inp, recording)
+    status = EXIT_OK
+    for stream in found:
+        reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
+        error: SSEConvError | None = None
+        try:
+            events = reader.feed(stream.body) + reader.close()
+        except SSEConvError as exc:
+            events, error = exc.events, exc
+        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        label = _label(inp, stream.index)
+        out.write(f"{label}: {json.dumps(text, ensure_ascii=False)}\n".encode("utf-8", "replace"))
+        if error is not None:
+            _say(_located(label, error))
+            status = EXIT_BAD_INPUT
+        elif not reader.report.finished:
+            _say(f"{label}: warning: {reader.report.warnings()[0]}")
+            status = EXIT_BAD_INPUT
+    return status
+
+
+def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+    """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
+    per stream, as for a ``.sse`` file."""
+    from ._cli import _Failure, _print_problems, _summary  # the same lines as for a .sse file
+    from ._validate import Validator
+
+    try:
+        recording = _load(inp)
+        found = recording.streams()
+    except _Failure as exc:
+        out.write(f"{exc.message}\n".encode())
+        return EXIT_BAD_INPUT
+    except SSEConvError as exc:
+        out.write(f"{inp.name}: {exc.message}\n".encode())
+        return EXIT_BAD_INPUT
+    if not found:
+        out.write(f"{inp.name}: holds no text/event-stream response ({recording.kind})\n".encode())
+        return EXIT_BAD_INPUT
+    status = EXIT_OK
+    for stream in found:
+        label = _label(inp, stream.index)
+        validator = Validator(args.source, dispatch_incomplete=args.keep_last)
+        counts: collections.Counter[str] = collections.Counter()
+        _print_problems(out, label, validator.feed(stream.body), counts)
+        _print_problems(out, label, validator.close(), counts)
+        out.write(f"{_summary(label, validator, counts)}\n".encode())
+        if counts["error"]:
+            status = EXIT_BAD_INPUT
+    return status
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+DEFAULT_REPLAY_PORT = 8765
+
+_REPLAY_EPILOG = """\
+examples:
+  sseconv replay tests/fixtures/messages-text-capture.sse --delay 0.2
+      serves the stream on http://127.0.0.1:8765/, one event every 0.2 s
+  sseconv replay cassette.yaml --index 3 --to legacy --port 0
+      interaction 3 of a cassette, converted for a 2023-01-01 client, on any free port
+  sseconv replay capture.har --real-time
+      each stream of a HAR file at the pace it was recorded (its timings)
+  curl -N http://127.0.0.1:8765/v1/messages -d '{}'
+
+Every request (any method and path; its body is ignored) gets the next stream of the
+recording, in turn, as a live text/event-stream response: one event per write. A cassette
+or HAR file is told from its content; without --index all its streams are served in turn.
+Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
+"""
+
+
+def add_replay_command(
+    commands: Any,
+    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
+    *,
+    add: Callable[..., argparse.ArgumentParser] | None = None,
+) -> argparse.ArgumentParser:
+    """Register ``sseconv replay`` on the command parser (``add``, when given, makes the
+    subparser: a command line's own helper adding its common options; as for ``serve``)."""
+    from ._serving import LOOPBACK
+
+    texts = {
+        "help": "serve a recorded stream as a live one, on loopback",
+        "description": "Serve a recorded stream (a .sse file, or the streams of a cassette or "
+        "HAR file) as a live text/event-stream response, with the pacing asked for.",
+        "epilog": _REPLAY_EPILOG,
+    }
+    if add is not None:
+        replay = add(commands, "replay", **texts)
+    else:
+        replay = commands.add_parser(
+            "replay", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
+        )
+    replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
+    replay.add_argument(
+        "--index",
+        type=int,
+        metavar="N",
+        help="serve only interaction N of a cassette or HAR file (its index, from 0)",
+    )
+    pacing = replay.add_mutually_exclusive_group()
+    pacing.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long before each event after the first (default: 0)",
+    )
+    pacing.add_argument(
+        "--real-time",
+        action="store_true",
+        help="the pace of the recording (a HAR entry's timings: wait, then receive spread "
+        "over the events by size)",
+    )
+    replay.add_argument(
+        "--to", type=_dialect_arg, metavar="DIALECT", help="convert each event as it is sent"
+    )
+    replay.add_argument(
+        "--from",
+        dest="source",
+        type=_dialect_arg,
+        metavar="DIALECT",
+        help="the recording's dialect",
+    )
+    replay.add_argument(
+        "--drop-pings", action="store_true", help="leave out ping events when converting"
+    )
+    replay.add_argument(
+        "--host", default=LOOPBACK, help=f"the address to listen on (default: {LOOPBACK})"
+    )
+    replay.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_REPLAY_PORT,
+        help=f"the port (default: {DEFAULT_REPLAY_PORT}; 0: any free port)",
+    )
+    replay.set_defaults(run=_cmd_replay)
+    return replay
+
+
+def _dialect_arg(value: str) -> Dialect:
+    try:
+        return Dialect.parse(value)
+    except SSEConvError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from . import replay
+    from ._errors import UsageError
+    from ._serving import bind, is_loopback, run, url_of
+
+    try:
+        app = replay.app(
+            args.recording,
+            index=args.index,
+            delay=args.delay,
+            real_time=args.real_time,
+            to=args.to,
+            source=args.source,
+            pings="drop" if args.drop_pings else "keep",
+        )
+    except UsageError as exc:
+        raise _failure(EXIT_USAGE, exc.message) from None
+    except SSEConvError as exc:
+        raise _failure(EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
+    except OSError as exc:
+        raise _failure(EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}") from None
+    if not is_loopback(args.host):
+        _say(
+            f"warning: listening on {args.host}, not loopback: anyone who can reach it can read "
+            "the recording"
+        )
+    try:
+        sock = bind(args.host, args.port)
+    except UsageError as exc:
+        raise _failure(EXIT_USAGE, exc.message) from None
+    pace = "as recorded" if args.real_time else f"{args.delay:g} s between events"
+    for stream in app.streams:
+        dialect = stream.source.value if stream.source is not None else "unknown dialect"
+        converted = f" as {app.to.value}" if app.to is not None else ""
+        _say(
+            f"{stream.label}: {dialect}{converted}, {_plural(len(stream.pieces), 'event')}, {pace}"
+        )
+    _say(f"replaying on {url_of(sock)}/ (Ctrl-C stops)")
+    try:
+        run(app, sock, log_level="warning")
+    except UsageError as exc:
+        raise _failure(EXIT_USAGE, exc.message) from None
+    finally:
+        sock.close()
+    return EXIT_OK

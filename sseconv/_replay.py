@@ -1,0 +1,170 @@
+"""Replaying a recorded stream as a live ``text/event-stream`` response (an ASGI app).
+
+:class:`ReplayApp` answers every request with the next recorded stream (in turn, starting
+again after the last), one event per write, waiting before each event as its
+:class:`ReplayStream` says; with a target dialect, each event is converted when it is sent
+(a :class:`~sseconv.Converter` per response). It is served by uvicorn through
+:mod:`sseconv.serve`'s helpers (the ``serve`` extra), on loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._convert import Converter
+from ._dialect import Dialect
+from ._errors import SSEConvError, UsageError
+from ._sse import SSEParser
+
+__all__ = ["ReplayApp", "ReplayStream", "even_pacing", "recorded_pacing", "split_events"]
+
+_log = logging.getLogger("sseconv.replay")
+
+
+def split_events(data: bytes) -> list[bytes]:
+    """Cut a stream's bytes into events, each with its blank line: bytes that dispatch no event
+    (comments, ``id:``-only blocks) go with the next event, and trailing bytes after the last
+    event (a block without its blank line) form a last piece of their own."""
+    parser = SSEParser(max_event_size=max(len(data) + 1, 1))
+    events = parser.feed(data) + parser.close()
+    pieces: list[bytes] = []
+    start = 0
+    for event in events:
+        end = event.end
+        if end <= start:
+            continue
+        pieces.append(data[start:end])
+        start = end
+    if start < len(data):
+        pieces.append(data[start:])
+    return pieces
+
+
+def even_pacing(count: int, delay: float) -> list[float]:
+    """``delay`` seconds before every event but the first."""
+    if delay < 0:
+        raise UsageError(f"expected a delay of 0 seconds or more, found {delay}")
+    return [0.0] + [delay] * max(0, count - 1)
+
+
+def recorded_pacing(pieces: Sequence[bytes], wait: float, receive: float) -> list[float]:
+    """The pace of a recording that says how long the response took: ``wait`` seconds before
+    the first event (the time to the first byte), then ``receive`` seconds spread over the
+    events in proportion to their sizes (as they arrived over the wire)."""
+    total = sum(len(piece) for piece in pieces) or 1
+    delays = [max(0.0, receive) * len(piece) / total for piece in pieces]
+    if delays:
+        delays[0] = max(0.0, wait)
+    return delays
+
+
+@dataclass(frozen=True)
+class ReplayStream:
+    """One recorded stream, ready to serve: its ``pieces`` (one event each, see
+    :func:`split_events`), the seconds to wait before each (``delays``), a ``label`` for logs
+    and the ``source`` dialect (needed when converting; detected when ``None``)."""
+
+    pieces: tuple[bytes, ...]
+    delays: tuple[float, ...]
+    label: str = "stream"
+    source: Dialect | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.pieces) != len(self.delays):
+            raise UsageError(
+                f"expected one delay per event, found {len(self.delays)} for {len(self.pieces)}"
+            )
+
+
+@dataclass
+class ReplayApp:
+    """An ASGI app serving recorded streams; each request gets the next one.
+
+    ``to`` converts each event as it is sent (``None``: the recorded bytes). Any method and
+    path are answered (the request body is read and ignored) with ``200`` and
+    ``content-type: text/event-stream; charset=utf-8``; a client that goes away stops its
+    replay.
+    """
+
+    streams: Sequence[ReplayStream]
+    to: Dialect | None = None
+    converter_options: dict[str, Any] = field(default_factory=dict)
+    served: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.streams:
+            raise UsageError("expected at least one stream to replay")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        stream = self.streams[self.served % len(self.streams)]
+        self.served += 1
+        gone = asyncio.Event()
+        watcher = asyncio.ensure_future(_watch(receive, gone))
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream; charset=utf-8"),
+                        (b"cache-control", b"no-cache"),
+                    ],
+                }
+            )
+            await self._replay(stream, send, gone)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watcher.cancel()
+
+    async def _replay(self, stream: ReplayStream, send: Any, gone: asyncio.Event) -> None:
+        converter = (
+            Converter(self.to, source=stream.source, **self.converter_options)
+            if self.to is not None
+            else None
+        )
+        for number, (piece, delay) in enumerate(zip(stream.pieces, stream.delays, strict=True)):
+            if delay > 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(gone.wait(), delay)
+            if gone.is_set():
+                return
+            if converter is None:
+                out = [piece]
+            else:
+                try:
+                    data = converter.feed(piece)
+                    if number == len(stream.pieces) - 1:
+                        data += converter.close()
+                except SSEConvError as exc:
+                    _log.warning("%s: %s; the replay stops here", stream.label, exc)
+                    data = exc.output
+                    for event in split_events(data):
+                        await send({"type": "http.response.body", "body": event, "more_body": True})
+                    return
+                out = split_events(data)
+            for event in out:
+                await send({"type": "http.response.body", "body": event, "more_body": True})
+
+
+async def _watch(receive: Any, gone: asyncio.Event) -> None:
+    """Read the request (its body is ignored) until the client disconnects."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
