@@ -155,11 +155,11 @@ def _read(file: BinaryReader) -> Iterator[bytes]:
 def achunks(source: AsyncSource) -> AsyncIterator[bytes]:
     """The ``bytes`` chunks of any source, synchronous or asynchronous; raises as
     :func:`chunks`."""
-    if isinstance(source, AsyncIterable):
-        return _aitems(source)
     read = getattr(source, "read", None)
     if read is not None and inspect.iscoroutinefunction(read):
-        return _aread(read)
+        return _aread(read)  # (an async file iterates by lines: read() gives fewer steps)
+    if isinstance(source, AsyncIterable):
+        return _aitems(source)
     return _aiter(chunks(source))  # type: ignore[arg-type]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streams import completions_event
 
 import sseconv
@@ -209,3 +212,39 @@ def test_named_and_data_only_events_are_both_named() -> None:
         "found only 'ping' and data-only events that are not legacy completions: "
         "an OpenAI-style stream?"
     )
+
+
+UNDECIDED = [PING, b"event: ping\ndata: {}\n\n", b"data: {}\n\n", b": comment\n\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prefix=st.lists(st.sampled_from(UNDECIDED), max_size=12),
+    big=st.integers(min_value=0, max_value=3000),
+    limit=st.integers(min_value=0, max_value=400),
+    cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=10),
+)
+def test_detection_does_not_depend_on_how_the_input_is_read(
+    prefix: list[bytes], big: int, limit: int, cuts: list[int]
+) -> None:
+    """Undecided events, then a deciding event of any size: output or error are the same for
+    any split of the input, and match what detect() says."""
+    data = b"".join(prefix) + completions_event("x" * big, stop_reason="max_tokens")
+    points = sorted({min(cut, len(data)) for cut in cuts} | {0, len(data)})
+    reads = [data[a:b] for a, b in itertools.pairwise(points)]
+
+    def run(chunks: list[bytes]) -> tuple[bytes, tuple[int | None, int | None] | None]:
+        converter = sseconv.Converter("legacy", detect_limit=limit, pings="drop")
+        out = b""
+        try:
+            for chunk in chunks:
+                out += converter.feed(chunk)
+            out += converter.close()
+        except sseconv.DetectionError as exc:
+            return out + exc.output, (exc.event_number, exc.offset)
+        return out, None
+
+    whole = run([data])
+    assert run(reads) == whole
+    found = sseconv.detect(reads, limit=limit)
+    assert (found is sseconv.Dialect.COMPLETIONS) == (whole[1] is None)

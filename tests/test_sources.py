@@ -253,14 +253,20 @@ def test_an_async_iterable_given_to_a_sync_form() -> None:
 
 
 class AsyncFile:
-    """An async binary file (as aiofiles gives): ``await read(size)``."""
+    """An async binary file (as aiofiles gives): ``await read(size)``, and async iteration
+    by lines (which sseconv does not use: a read gives whole chunks)."""
 
     def __init__(self, data: bytes) -> None:
         self._data = io.BytesIO(data)
+        self.sizes: list[int] = []
 
     async def read(self, size: int = -1) -> bytes:
         await asyncio.sleep(0)
+        self.sizes.append(size)
         return self._data.read(size)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        raise AssertionError("read by lines")
 
 
 async def apieces(data: bytes) -> AsyncIterator[memoryview]:
@@ -287,6 +293,16 @@ def test_the_async_forms_take_every_kind_of_source(kind: str) -> None:
     out, events = asyncio.run(run())
     assert out == expected_output()
     assert events == list(sseconv.parse_events(STREAM))
+
+
+def test_an_async_file_is_read_in_bounded_reads() -> None:
+    source = AsyncFile(b": keep-alive\n" * 20_000 + STREAM)  # 280 KB
+
+    async def run() -> int:
+        return len([piece async for piece in sseconv.aconvert(source, "completions")])
+
+    assert asyncio.run(run()) > 0
+    assert source.sizes and set(source.sizes) == {READ_SIZE}
 
 
 def test_the_async_forms_refuse_a_str() -> None:
