@@ -37,6 +37,7 @@ from ._detect import classify
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
+from ._gateway_cli import add_serve_command
 from ._report import Report
 from ._sse import ServerSentEvent, SSEParser
 from ._validate import Problem, Validator
@@ -726,6 +727,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "inputs", nargs="*", metavar="INPUT", help="files to check; - is stdin (the default)"
     )
     validate.set_defaults(run=_cmd_validate)
+
+    add_serve_command(commands, _formatter)
     return parser
 
 

@@ -41,6 +41,7 @@ from collections.abc import (
     Callable,
     Generator,
     Iterator,
+    Mapping,
 )
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -62,6 +63,7 @@ from ._convert import DETECT_LIMIT, Converter, EventReader
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
 from ._events import ModelEvent
+from ._exchange import CompleteExchange, check_upstream_version
 from ._legacy_adapter import (
     APIError,
     NotEventStreamError,
@@ -70,6 +72,7 @@ from ._legacy_adapter import (
     byte_chunks,
 )
 from ._report import Report
+from ._requests import UPSTREAM_VERSION, RequestError
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from ._versions import dialect_for_version
 
@@ -496,6 +499,8 @@ class _Converting:
     _upstream_version: str | None
     _options: dict[str, Any]
     _flavor: _Flavor
+    _via_messages: bool
+    _models: Mapping[str, str] | None
 
     _transport: Any
 
@@ -506,6 +511,7 @@ class _Converting:
         transport: Any,
         to: Dialect | str | None,
         upstream_version: str | None,
+        via: tuple[bool, Mapping[str, str] | None],
         options: dict[str, Any],
     ) -> Any:
         """``public.__new__``: an instance of the class made for ``transport``'s library."""
@@ -521,6 +527,9 @@ class _Converting:
         made = flavor.transport if sync else flavor.async_transport
         self = object.__new__(made if cls is public else cls)
         self._setup(flavor, to, upstream_version, options)
+        self._via_messages, self._models = via
+        if self._via_messages:
+            check_upstream_version(upstream_version or UPSTREAM_VERSION)
         self._transport = transport
         return self
 
@@ -567,16 +576,89 @@ class _Converting:
         )
         return upstream, target, flavor
 
+    # -- /v1/complete served from /v1/messages (complete_via_messages=True) -----------------
+
+    def _serves(self, request: Any) -> bool:
+        return self._via_messages and _endpoint_is_complete(request.url.path)
+
+    def _exchange(self, request: Any) -> tuple[Any, CompleteExchange | None]:
+        """The upstream ``/v1/messages`` request and its exchange, or the local answer to a
+        request that cannot be translated (``(response, None)``)."""
+        flavor = _flavor_of(request) or self._flavor
+        try:
+            exchange = CompleteExchange.from_request(
+                request.headers,
+                request.content,
+                models=self._models,
+                upstream_version=self._upstream_version or UPSTREAM_VERSION,
+                mode=self._options.get("mode", "default"),
+            )
+        except RequestError as exc:
+            answer = flavor.module.Response(
+                exc.status,
+                headers={"content-type": "application/json"},
+                content=exc.body(),
+                request=request,
+            )
+            return answer, None
+        headers = exchange.upstream_headers(request.headers)
+        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
+        upstream = flavor.module.Request(
+            "POST",
+            request.url.copy_with(path=exchange.upstream_target(request.url.path)),
+            headers=headers,
+            content=exchange.upstream_body,
+            extensions=request.extensions,
+        )
+        return upstream, exchange
+
+    def _answer(self, exchange: CompleteExchange, response: Any, request: Any, sync: bool) -> Any:
+        """The client's response for an upstream response (its body read, unless a stream;
+        the caller closes it if this raises)."""
+        flavor = _flavor_of(request) or self._flavor
+        if _is_event_stream(response.headers):
+            options = {k: v for k, v in self._options.items() if k != "source"}
+            converter = exchange.converter(**options)
+            try:
+                decoder, wrap = self._decoding(response, request, flavor)
+            except SSEConvError as exc:
+                raise flavor.error.wrap(exc, request) from exc
+            body_type = flavor.sync_body if sync else flavor.async_body
+            body = body_type(response, converter, decoder, wrap)
+            return self._response(response, body, converter, flavor)
+        status, content = exchange.response(
+            response.status_code, response.headers.get("content-type"), response.content
+        )
+        headers = [
+            (key, value)
+            for key, value in response.headers.multi_items()
+            if key.lower() not in _RESPONSE_BODY_HEADERS
+        ]
+        return flavor.module.Response(
+            status,
+            headers=[*headers, ("content-type", "application/json")],
+            content=content,
+            extensions={**response.extensions, REPORT_EXTENSION: exchange.report},
+        )
+
     def _body_parts(
         self, response: Any, request: Any, target: Dialect, flavor: _Flavor
     ) -> tuple[Converter, ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        decoder, wrap = self._decoding(response, request, flavor)
+        return Converter(target, **self._options), decoder, wrap
+
+    @staticmethod
+    def _decoding(
+        response: Any, request: Any, flavor: _Flavor
+    ) -> tuple[ContentDecoder, Callable[[SSEConvError], ConversionTransportError]]:
+        """The decoder of a response's content coding, and the wrapper of conversion errors."""
+
         def wrap(exc: SSEConvError) -> ConversionTransportError:
             return flavor.error.wrap(exc, request)
 
         view = response_of(response)
         info = view.info if view is not None else None
-        decoder = ContentDecoder(response.headers.get("content-encoding"), info)
-        return Converter(target, **self._options), decoder, wrap
+        return ContentDecoder(response.headers.get("content-encoding"), info), wrap
 
     @staticmethod
     def _response(response: Any, body: _Body, converter: Converter, flavor: _Flavor) -> Any:
@@ -593,7 +675,11 @@ class _Converting:
         )
 
 
-_DEFAULT_UPSTREAM_VERSION = "2023-06-01"
+_DEFAULT_UPSTREAM_VERSION = UPSTREAM_VERSION
+# Headers of an upstream response that describe its body, rewritten with the translated body.
+_RESPONSE_BODY_HEADERS = frozenset(
+    ("content-length", "content-encoding", "content-type", "transfer-encoding")
+)
 
 
 if TYPE_CHECKING:
@@ -615,7 +701,17 @@ class ConvertingTransport(_Converting, _SyncBase):
         upstream_version: the ``anthropic-version`` sent upstream on ``/v1/complete``
             (default ``"2023-06-01"``, so a 2023-01-01 client can talk to a server that only
             speaks 2023-06-01); ``None`` sends the client's own. On ``/v1/messages`` the
-            client's version is always sent.
+            client's version is always sent. With ``complete_via_messages``, the version sent
+            with the translated ``/v1/messages`` request (``None``: ``"2023-06-01"``).
+        complete_via_messages: serve ``/v1/complete`` from ``/v1/messages`` (today's API has
+            no live model on ``/v1/complete``): the request is translated by
+            :class:`sseconv.translate.CompleteExchange` and sent to the same base URL's
+            ``/v1/messages``; the answer (stream or not, errors too) comes back in the dialect
+            of the client's ``anthropic-version``. A request that cannot be translated (bad
+            version, refused prompt) is answered at once with a 400 and the API's error JSON,
+            without calling upstream. ``to`` does not apply to these requests.
+        models: the retired-model table for those requests (default
+            :data:`sseconv.translate.RETIRED_MODELS`).
         converter_options: options of :class:`sseconv.Converter` (``source``, ``mode``,
             ``eol``, ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
             ``detect_limit``). The upstream dialect is detected unless ``source`` is given.
@@ -643,6 +739,8 @@ class ConvertingTransport(_Converting, _SyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> ConvertingTransport: ...
 
@@ -653,6 +751,8 @@ class ConvertingTransport(_Converting, _SyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> _HTTPX2ConvertingTransport: ...
 
@@ -662,11 +762,30 @@ class ConvertingTransport(_Converting, _SyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> Any:
-        return cls._create(ConvertingTransport, transport, to, upstream_version, converter_options)
+        via = (complete_via_messages, models)
+        return cls._create(
+            ConvertingTransport, transport, to, upstream_version, via, converter_options
+        )
 
     def handle_request(self, request: Any) -> Any:
+        if self._serves(request):
+            request.read()
+            upstream, exchange = self._exchange(request)
+            if exchange is None:
+                return upstream
+            response = self._transport.handle_request(upstream)
+            try:
+                if not _is_event_stream(response.headers):
+                    response.read()
+                    response.close()
+                return self._answer(exchange, response, request, sync=True)
+            except BaseException:
+                response.close()
+                raise
         upstream, target, flavor = self._plan(request)
         response = self._transport.handle_request(upstream)
         if target is None or not _is_event_stream(response.headers):
@@ -693,6 +812,8 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> AsyncConvertingTransport: ...
 
@@ -703,6 +824,8 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> _HTTPX2AsyncConvertingTransport: ...
 
@@ -712,13 +835,30 @@ class AsyncConvertingTransport(_Converting, _AsyncBase):
         *,
         to: Dialect | str | None = None,
         upstream_version: str | None = _DEFAULT_UPSTREAM_VERSION,
+        complete_via_messages: bool = False,
+        models: Mapping[str, str] | None = None,
         **converter_options: Any,
     ) -> Any:
+        via = (complete_via_messages, models)
         return cls._create(
-            AsyncConvertingTransport, transport, to, upstream_version, converter_options
+            AsyncConvertingTransport, transport, to, upstream_version, via, converter_options
         )
 
     async def handle_async_request(self, request: Any) -> Any:
+        if self._serves(request):
+            await request.aread()
+            upstream, exchange = self._exchange(request)
+            if exchange is None:
+                return upstream
+            response = await self._transport.handle_async_request(upstream)
+            try:
+                if not _is_event_stream(response.headers):
+                    await response.aread()
+                    await response.aclose()
+                return self._answer(exchange, response, request, sync=False)
+            except BaseException:
+                await response.aclose()
+                raise
         upstream, target, flavor = self._plan(request)
         response = await self._transport.handle_async_request(upstream)
         if target is None or not _is_event_stream(response.headers):

@@ -2,14 +2,19 @@
 
 Runs INSIDE the anthropic-0.3.11 virtualenv (see ``venvs.py``), never in the dev environment:
 
-    <venv>/bin/python -I read_2023_06_01.py [--async] [--chunk-size N] FILE [FILE ...]
+    <venv>/bin/python -I read_2023_06_01.py [--async] [--chunk-size N] [--no-stream]
+        [--kwargs JSON] FILE_OR_URL [FILE_OR_URL ...]
 
 For every FILE it builds ``anthropic.Anthropic(transport=httpx.MockTransport(handler))`` (0.3.11
 takes a ``transport``, not an ``http_client``) whose handler answers with the file's bytes as a
 ``200 text/event-stream`` body, delivered in pieces (``--chunk-size`` bytes; default four
 roughly equal pieces), calls ``client.completions.create(..., stream=True)`` (or the
 ``AsyncAnthropic`` equivalent with ``--async``), consumes the whole stream and prints one JSON
-object on one line:
+object on one line. An argument starting with ``http://`` or ``https://`` is a real server's
+base URL instead (``Anthropic(base_url=URL)``, no mock; ``request`` is then null).
+``--no-stream`` calls ``completions.create`` without ``stream`` (``events`` holds the one
+Completion); ``--kwargs`` is a JSON object of keyword arguments replacing or adding to the
+default ones:
 
     {"client": "anthropic==0.3.11", "httpx": "...", "pydantic": "...", "mode": "sync" | "async",
      "events": [model_dump() of every Completion yielded, in order],
@@ -80,9 +85,30 @@ def _dump(completion: Any) -> Any:
 
 
 class Reader:
-    def __init__(self, body: bytes, chunk_size: int | None) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        chunk_size: int | None,
+        *,
+        base_url: str | None = None,
+        stream: bool = True,
+        overrides: dict[str, Any] | None = None,
+    ) -> None:
         self.chunks = split_chunks(body, chunk_size)
         self.request: dict[str, Any] | None = None
+        self.base_url = base_url
+        self.stream = stream
+        self.overrides = overrides or {}
+
+    def client(self, cls: Any) -> Any:
+        if self.base_url is not None:
+            return cls(api_key="test-key", base_url=self.base_url, max_retries=0)
+        return cls(
+            api_key="test-key",
+            base_url="http://compat.test",
+            transport=httpx.MockTransport(self.handler),
+            max_retries=0,
+        )
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.request = {
@@ -102,7 +128,8 @@ class Reader:
             "prompt": f"{PROMPT_HUMAN} Hello{PROMPT_AI}",
             "model": "claude-instant-1",
             "max_tokens_to_sample": 100,
-            "stream": True,
+            "stream": self.stream,
+            **self.overrides,
         }
 
     def summary(self, items: list[Any], error: BaseException | None, mode: str, t0: float) -> str:
@@ -128,35 +155,30 @@ class Reader:
         return json.dumps(result)
 
     def read_sync(self, anthropic: Any) -> str:
-        client = anthropic.Anthropic(
-            api_key="test-key",
-            base_url="http://compat.test",
-            transport=httpx.MockTransport(self.handler),
-            max_retries=0,
-        )
+        client = self.client(anthropic.Anthropic)
         items: list[Any] = []
         error: BaseException | None = None
         t0 = time.monotonic()
         try:
-            for completion in client.completions.create(**self.kwargs()):
+            result = client.completions.create(**self.kwargs())
+            for completion in result if self.stream else [result]:
                 items.append(completion)
         except Exception as exc:
             error = exc
         return self.summary(items, error, "sync", t0)
 
     async def read_async(self, anthropic: Any) -> str:
-        client = anthropic.AsyncAnthropic(
-            api_key="test-key",
-            base_url="http://compat.test",
-            transport=httpx.MockTransport(self.handler),
-            max_retries=0,
-        )
+        client = self.client(anthropic.AsyncAnthropic)
         items: list[Any] = []
         error: BaseException | None = None
         t0 = time.monotonic()
         try:
-            async for completion in await client.completions.create(**self.kwargs()):
-                items.append(completion)
+            result = await client.completions.create(**self.kwargs())
+            if not self.stream:
+                items.append(result)
+            else:
+                async for completion in result:
+                    items.append(completion)
         except Exception as exc:
             error = exc
         return self.summary(items, error, "async", t0)
@@ -166,11 +188,20 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--async", dest="use_async", action="store_true")
     parser.add_argument("--chunk-size", type=int, default=0)
-    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--no-stream", dest="stream", action="store_false")
+    parser.add_argument("--kwargs", type=json.loads, default={})
+    parser.add_argument("targets", nargs="+")
     args = parser.parse_args(argv)
     anthropic: Any = importlib.import_module("anthropic")
-    for path in args.files:
-        reader = Reader(path.read_bytes(), args.chunk_size or None)
+    for target in args.targets:
+        is_url = target.startswith(("http://", "https://"))
+        reader = Reader(
+            b"" if is_url else Path(target).read_bytes(),
+            args.chunk_size or None,
+            base_url=target if is_url else None,
+            stream=args.stream,
+            overrides=args.kwargs,
+        )
         if args.use_async:
             line = asyncio.run(reader.read_async(anthropic))
         else:

@@ -30,6 +30,7 @@ from pathlib import Path
 __all__ = [
     "REQUIREMENTS",
     "CompatEnvError",
+    "WheelsUnavailable",
     "cache_root",
     "client_python",
     "env_dir",
@@ -75,6 +76,46 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
         "distro==1.8.0",
         "tokenizers==0.13.3",
     ),
+    # anthropic 0.3.11 with sseconv's ConvertingTransport plugged in: sseconv needs
+    # httpx >= 0.25 and pydantic >= 2.5, newer than that client's 2023 set above (kept as it
+    # is). sseconv itself is never installed here: the runner puts the work tree on PYTHONPATH.
+    "anthropic-0.3.11-sseconv": (
+        "anthropic==0.3.11",
+        "httpx==0.27.2",
+        "httpcore==1.0.5",
+        "h11==0.14.0",
+        "anyio==3.7.1",
+        "sniffio==1.3.1",
+        "idna==3.7",
+        "certifi==2024.7.4",
+        "pydantic==2.5.3",
+        "pydantic-core==2.14.6",
+        "annotated-types==0.6.0",
+        "typing-extensions==4.9.0",
+        "distro==1.9.0",
+        "tokenizers==0.13.3",
+        "httpx-sse==0.4.0",
+    ),
+    # The last of the SDKs the issue names for the transport (0.3.x–0.40), as of its release
+    # (2024-11-28), with httpx-sse for sseconv.
+    "anthropic-0.40-sseconv": (
+        "anthropic==0.40.0",
+        "httpx==0.27.2",
+        "httpcore==1.0.7",
+        "h11==0.14.0",
+        "anyio==4.6.2.post1",
+        "exceptiongroup==1.2.2",
+        "sniffio==1.3.1",
+        "idna==3.10",
+        "certifi==2024.8.30",
+        "pydantic==2.10.2",
+        "pydantic-core==2.27.1",
+        "annotated-types==0.7.0",
+        "typing-extensions==4.12.2",
+        "distro==1.9.0",
+        "jiter==0.8.0",
+        "httpx-sse==0.4.0",
+    ),
 }
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
@@ -85,6 +126,11 @@ _KEEP_PIP_ENV = ("PIP_CERT", "PIP_CLIENT_CERT", "PIP_DEFAULT_TIMEOUT", "PIP_PROX
 
 class CompatEnvError(RuntimeError):
     """A client virtualenv could not be built."""
+
+
+class WheelsUnavailable(CompatEnvError):
+    """A pinned wheel does not exist for the running Python (the pins are CPython 3.11 wheels);
+    tests needing that environment skip with this reason."""
 
 
 def cache_root() -> Path:
@@ -197,7 +243,12 @@ def client_python(name: str) -> Path:
                     _build(name, venv)
                 except CompatEnvError as exc:
                     if sys.version_info[:2] != (3, 11):
-                        raise CompatEnvError(
+                        kind = (
+                            WheelsUnavailable
+                            if "No matching distribution found" in str(exc)
+                            else CompatEnvError
+                        )
+                        raise kind(
                             f"{exc}\n(the pins are wheels for CPython 3.11; "
                             f"this is {sys.version.split()[0]})"
                         ) from exc

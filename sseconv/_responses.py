@@ -1,0 +1,111 @@
+"""Non-stream responses: a Messages JSON body as the completion JSON of a 2023 dialect.
+
+The message is written as the Messages stream that would have carried it and converted with a
+:class:`~sseconv.Converter`, so a non-stream answer follows exactly the stream rules (the
+stop-reason mapping, text blocks kept, every other block dropped and counted in the report,
+usage reported) and there is one home for each of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ._codecs import Mode
+from ._convert import Converter
+from ._dialect import Dialect
+from ._errors import MalformedEventError
+from ._report import Report
+from ._sse import ServerSentEvent, encode_sse
+
+__all__ = ["convert_message", "message_to_completion"]
+
+# The 2023-06-01 completion keys, in the server's order.
+_COMPLETION_KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
+
+
+def _event(payload: dict[str, Any]) -> bytes:
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return encode_sse(ServerSentEvent(data=data, event=payload["type"]))
+
+
+def _as_stream(message: Mapping[str, Any]) -> bytes:
+    content = message.get("content")
+    if not isinstance(content, list):
+        raise MalformedEventError(
+            f"expected a Messages response with a content list, found {type(content).__name__}"
+        )
+    start = {key: value for key, value in message.items() if key != "content"}
+    start.update(content=[], stop_reason=None, stop_sequence=None)
+    events = [_event({"type": "message_start", "message": start})]
+    for index, block in enumerate(content):
+        events.append(
+            _event({"type": "content_block_start", "index": index, "content_block": block})
+        )
+        events.append(_event({"type": "content_block_stop", "index": index}))
+    delta: dict[str, Any] = {
+        "type": "message_delta",
+        "delta": {
+            "stop_reason": message.get("stop_reason"),
+            "stop_sequence": message.get("stop_sequence"),
+        },
+    }
+    if "usage" in message:
+        delta["usage"] = message["usage"]
+    events.append(_event(delta))
+    events.append(_event({"type": "message_stop"}))
+    return b"".join(events)
+
+
+def convert_message(
+    message: Mapping[str, Any], to: Dialect | str, *, mode: Mode = "default"
+) -> tuple[dict[str, Any], Report]:
+    """:func:`message_to_completion` with the conversion's :class:`~sseconv.Report` (what had
+    no place: blocks by type, usage)."""
+    target = Dialect.parse(to)
+    if target is Dialect.MESSAGES:
+        return dict(message), Report(target=target, source=target, finished=True)
+    if not isinstance(message, Mapping):
+        raise MalformedEventError(
+            f"expected a Messages response object, found {type(message).__name__}"
+        )
+    converter = Converter(Dialect.LEGACY, source=Dialect.MESSAGES, mode=mode)
+    output = converter.feed(_as_stream(message)) + converter.close()
+    last: dict[str, Any] = {}
+    for line in output.decode("utf-8").split("\n"):
+        if line.startswith("data: {"):
+            last = json.loads(line[len("data: ") :])
+    report = converter.report
+    report.target = target
+    if target is Dialect.LEGACY:
+        return last, report
+    extra = {
+        k: v for k, v in last.items() if k not in (*_COMPLETION_KEYS, "truncated", "exception")
+    }
+    completion = {
+        "type": "completion",
+        "id": last["log_id"],
+        "completion": last["completion"],
+        "stop_reason": last["stop_reason"],
+        "model": last["model"],
+        "stop": last["stop"],
+        "log_id": last["log_id"],
+        **extra,
+    }
+    return completion, report
+
+
+def message_to_completion(message: Mapping[str, Any], to: Dialect | str) -> dict[str, Any]:
+    """The non-stream completion JSON of dialect ``to`` for a Messages response JSON.
+
+    ``legacy`` (2023-01-01): ``completion, stop, stop_reason, truncated, log_id, model,
+    exception`` with ``truncated`` false and ``exception`` null; ``completions`` (2023-06-01):
+    ``type, id, completion, stop_reason, model, stop, log_id``. The text is that of the text
+    blocks in order; ``end_turn`` becomes ``stop_sequence`` with stop ``"\\n\\nHuman:"``,
+    as in the streams; ``id`` and ``log_id`` are the message id.
+
+    Raises:
+        MalformedEventError: ``message`` is not a Messages response.
+    """
+    return convert_message(message, to)[0]

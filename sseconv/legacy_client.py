@@ -1,0 +1,282 @@
+"""A drop-in for the ``anthropic`` 0.2.x client (2023), served by today's Messages API.
+
+Code written against ``anthropic==0.2.10`` changes one line::
+
+    import anthropic                               # before
+    import sseconv.legacy_client as anthropic      # after
+
+and keeps calling ``anthropic.Client(api_key).completion_stream(prompt=…, model=…,
+max_tokens_to_sample=…)``, getting the same dicts (``completion`` cumulative, ``stop``,
+``stop_reason``, ``truncated``, ``log_id``, ``model``, ``exception``) and the same
+:class:`ApiException`. Underneath, the requests go through httpx and a
+:class:`sseconv.httpx.ConvertingTransport` with ``complete_via_messages=True``: each
+``/v1/complete`` request is translated to ``/v1/messages`` (:mod:`sseconv.translate`: prompt
+turns, retired model names, sampling parameters) and the answer converted back to the
+2023-01-01 form.
+
+The surface is that of 0.2.10: ``Client(api_key, api_url="https://api.anthropic.com",
+proxy_url=None, default_request_timeout=600)`` with ``completion``, ``completion_stream``,
+``acompletion`` and ``acompletion_stream`` (``**kwargs`` are the request fields; the same
+client-side prompt checks, skipped with ``disable_checks=True``), ``HUMAN_PROMPT``,
+``AI_PROMPT``, ``ApiException``. As in 0.2.10, the stream functions return generators that send
+the request when first iterated, and HTTP errors raise
+``ApiException("post request failed with status code: <status>", <error JSON>)``; in addition
+the exception carries ``status_code`` and ``body``, and ``Client.last_report`` tells what the
+last answer held that a completion cannot (thinking, tool use: dropped and counted; usage).
+Keyword-only extras: ``models`` (the
+retired-model table), ``upstream_version``, ``transport`` / ``async_transport`` (the httpx
+transports to wrap).
+
+Differences, on purpose: a connection failure or timeout raises :class:`ApiException` (chained
+from the httpx error) instead of a ``requests`` / ``aiohttp`` exception, so one ``except``
+covers every failure; ``count_tokens`` and ``get_tokenizer`` are not provided (they needed the
+``tokenizers`` package and a download of the claude-v1 tokenizer, which no current model uses).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+
+from . import __version__
+from ._report import Report
+from ._requests import AI_PROMPT, HUMAN_PROMPT, UPSTREAM_VERSION
+from .httpx import REPORT_EXTENSION, AsyncConvertingTransport, ConvertingTransport
+
+__all__ = [
+    "AI_PROMPT",
+    "ANTHROPIC_CLIENT_VERSION",
+    "ANTHROPIC_VERSION",
+    "HUMAN_PROMPT",
+    "ApiException",
+    "Client",
+]
+
+ANTHROPIC_CLIENT_VERSION = f"sseconv-legacy-client/{__version__}"
+ANTHROPIC_VERSION = "2023-01-01"
+
+Timeout = float | tuple[float, float] | None
+
+
+class ApiException(Exception):
+    """What ``anthropic`` 0.2.10 raised: bad prompts, HTTP errors, unreadable stream data.
+
+    Attributes:
+        status_code: the HTTP status of an HTTP error (``None`` otherwise).
+        body: the error body of an HTTP error (parsed JSON, or the text if not JSON).
+    """
+
+    status_code: int | None = None
+    body: Any = None
+
+
+def _request_error(method: str, content: str, status_code: int) -> ApiException:
+    try:
+        formatted: Any = json.loads(content)
+    except ValueError:
+        formatted = content
+    error = ApiException(f"{method} request failed with status code: {status_code}", formatted)
+    error.status_code = status_code
+    error.body = formatted
+    return error
+
+
+def _validate_request(params: Mapping[str, Any]) -> None:
+    """The checks 0.2.10 made before sending (skipped with ``disable_checks=True``)."""
+    prompt = params["prompt"]
+    if not prompt.startswith(HUMAN_PROMPT):
+        raise ApiException(f"Prompt must start with anthropic.HUMAN_PROMPT ({HUMAN_PROMPT!r})")
+    if AI_PROMPT not in prompt:
+        raise ApiException(f"Prompt must contain anthropic.AI_PROMPT ({AI_PROMPT!r})")
+    if prompt.endswith(" "):
+        raise ApiException("Prompt must not end with a space character")
+
+
+def _timeout(value: Timeout) -> httpx.Timeout:
+    if isinstance(value, tuple):
+        connect, read = value
+        return httpx.Timeout(read, connect=connect)
+    return httpx.Timeout(value)
+
+
+class _Lines:
+    """0.2.10's line reader: skips blank lines, pings (and the line after), ``[DONE]``."""
+
+    def __init__(self) -> None:
+        self._after_ping = False
+
+    def read(self, line: str) -> dict[str, Any] | None:
+        line = line.strip()
+        if not line:
+            return None
+        if line == "event: ping":
+            self._after_ping = True
+            return None
+        if self._after_ping:
+            self._after_ping = False
+            return None
+        if line == "data: [DONE]":
+            return None
+        data = line.removeprefix("data: ")
+        try:
+            value: dict[str, Any] = json.loads(data)
+        except ValueError as exc:
+            raise ApiException(exc, "Error processing stream data", data) from None
+        return value
+
+
+class Client:
+    """The ``anthropic.Client`` of 0.2.10, over httpx and today's ``/v1/messages``.
+
+    Attributes:
+        last_report: the :class:`~sseconv.Report` of the last answer read (content with no
+            place in a completion, such as thinking or tool use, dropped and counted; usage),
+            complete once a stream has been read to its end.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        api_url: str = "https://api.anthropic.com",
+        proxy_url: str | None = None,
+        default_request_timeout: Timeout = 600,
+        *,
+        models: Mapping[str, str] | None = None,
+        upstream_version: str = UPSTREAM_VERSION,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.api_url = api_url
+        self.proxy_url = proxy_url
+        self.max_connection_retries = 2
+        self.default_request_timeout = default_request_timeout
+        self.last_report: Report | None = None
+        self._options: dict[str, Any] = {
+            "complete_via_messages": True,
+            "models": models,
+            "upstream_version": upstream_version,
+        }
+        self._async_transport = async_transport
+        inner = transport or self._http_transport(httpx.HTTPTransport, None)
+        mounts: dict[str, httpx.BaseTransport | None] = {}
+        if proxy_url and transport is None:
+            proxied = self._http_transport(httpx.HTTPTransport, proxy_url)
+            mounts["https://"] = ConvertingTransport(proxied, **self._options)
+        self._client = httpx.Client(
+            transport=ConvertingTransport(inner, **self._options), mounts=mounts
+        )
+
+    def _http_transport(self, kind: Any, proxy: str | None) -> Any:
+        return kind(retries=self.max_connection_retries, proxy=proxy)
+
+    def close(self) -> None:
+        """Close the connection pool (0.2.10 had none to close; this one does)."""
+        self._client.close()
+
+    def _async_client(self) -> httpx.AsyncClient:
+        inner = self._async_transport or self._http_transport(httpx.AsyncHTTPTransport, None)
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+        if self.proxy_url and self._async_transport is None:
+            proxied = self._http_transport(httpx.AsyncHTTPTransport, self.proxy_url)
+            mounts["https://"] = AsyncConvertingTransport(proxied, **self._options)
+        return httpx.AsyncClient(
+            transport=AsyncConvertingTransport(inner, **self._options), mounts=mounts
+        )
+
+    def _request(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """What 0.2.10's ``_request_params`` built: url, headers, JSON body, timeout."""
+        params = dict(params)
+        if params.get("disable_checks"):
+            del params["disable_checks"]
+        else:
+            _validate_request(params)
+        return {
+            "method": "POST",
+            "url": urllib.parse.urljoin(self.api_url, path),
+            "headers": {
+                "Accept": "application/json",
+                "Anthropic-SDK": ANTHROPIC_CLIENT_VERSION,
+                "Anthropic-Version": ANTHROPIC_VERSION,
+                "X-API-Key": self.api_key,
+                "Content-Type": "application/json",
+            },
+            "content": json.dumps(params).encode(),
+            "timeout": _timeout(self.default_request_timeout),
+        }
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _response(self, params: dict[str, Any]) -> Iterator[httpx.Response]:
+        request = self._request("v1/complete", params)
+        try:
+            with self._client.stream(**request) as response:
+                if response.status_code != 200:
+                    raise _request_error(
+                        "post", response.read().decode("utf-8"), response.status_code
+                    )
+                try:
+                    yield response
+                finally:
+                    self.last_report = response.extensions.get(REPORT_EXTENSION)
+        except httpx.HTTPError as exc:
+            raise ApiException(f"post request failed: {exc}") from exc
+
+    def completion(self, **kwargs: Any) -> dict[str, Any]:
+        """The completion (one dict) for ``kwargs`` (``prompt``, ``model``, …)."""
+        with self._response(kwargs) as response:
+            value: dict[str, Any] = json.loads(response.read())
+            return value
+
+    def completion_stream(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """A generator of the streamed dicts (each with the whole completion so far)."""
+        return self._stream({"stream": True, **kwargs})
+
+    def _stream(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        lines = _Lines()
+        with self._response(params) as response:
+            for line in response.iter_lines():
+                value = lines.read(line)
+                if value is not None:
+                    yield value
+
+    # -- async --------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _aresponse(self, params: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        request = self._request("v1/complete", params)
+        try:
+            async with self._async_client() as client, client.stream(**request) as response:
+                if response.status_code != 200:
+                    content = (await response.aread()).decode("utf-8")
+                    raise _request_error("post", content, response.status_code)
+                try:
+                    yield response
+                finally:
+                    self.last_report = response.extensions.get(REPORT_EXTENSION)
+        except httpx.HTTPError as exc:
+            raise ApiException(f"post request failed: {exc}") from exc
+
+    async def acompletion(self, **kwargs: Any) -> dict[str, Any]:
+        """Async :meth:`completion`."""
+        async with self._aresponse(kwargs) as response:
+            value: dict[str, Any] = json.loads(await response.aread())
+            return value
+
+    async def acompletion_stream(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        """Async :meth:`completion_stream` (await it, then ``async for``)."""
+        return self._astream({"stream": True, **kwargs})
+
+    async def _astream(self, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        lines = _Lines()
+        async with self._aresponse(params) as response:
+            async for line in response.aiter_lines():
+                value = lines.read(line)
+                if value is not None:
+                    yield value
