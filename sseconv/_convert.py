@@ -155,7 +155,9 @@ class _Reader:
             body_error = self._not_event_stream()
             if body_error is not None:
                 raise body_error
-            self.report.incomplete_block = self._parser.incomplete
+            # A cut block counts even without data (a head line like `event: message_stop`).
+            parser = self._parser
+            self.report.incomplete_block = parser.incomplete or parser.block_offset is not None
             self.report.finished = self._decoder is not None and self._decoder.finished
             self._closed = True
             if not self.report.finished and self.mode == "strict":
@@ -408,9 +410,13 @@ class Converter(_Reader):
         out: list[bytes] = []
         self._close(out)
         if self._raw and self.source is self.target:
-            # What follows the last event: comments and blank lines, or a cut event (dropped).
+            # What follows the last event: comments and blank lines (written), then the block
+            # the input ended inside, if any (a cut event: never written, reported).
             end = self._raw_start + len(self._raw)
-            out.append(self._span_to(end, keep=not self._parser.incomplete))
+            cut = self._parser.block_offset
+            if cut is not None:
+                out.append(self._span_to(cut, keep=True))
+            out.append(self._span_to(end, keep=cut is None))
         self._raw.clear()
         return b"".join(out)
 
@@ -465,7 +471,8 @@ class Converter(_Reader):
     ) -> None:
         keep = True
         if isinstance(decoded, InputError):
-            keep = self._count_lenient(decoded)
+            # What its own dialect's decoder rejects is invalid in the output too: dropped.
+            keep = self._count_lenient(decoded, carry=False)
         elif decoded and type(decoded[0]) is Done:
             self.report.removed_done += 1
             keep = False
@@ -484,19 +491,19 @@ class Converter(_Reader):
         if span:
             out.append(span)
 
-    def _count_lenient(self, error: InputError) -> bool:
-        """Count a bad event in lenient mode; return whether the target can carry it."""
+    def _count_lenient(self, error: InputError, *, carry: bool) -> bool:
+        """Count a bad event in lenient mode; return ``carry``: whether it is written."""
         if isinstance(error, EventAfterEndError):
             self.report.after_end += 1
             return False
         self.report.malformed += 1
-        if self.target is Dialect.LEGACY:
+        if not carry:
             self.report.malformed_dropped += 1
-            return False
-        return True
+        return carry
 
     def _lenient(self, sse: ServerSentEvent, error: InputError, out: list[bytes]) -> None:
-        if self._count_lenient(error):
+        # Written verbatim only where the output reads it as an unknown event of its own.
+        if self._count_lenient(error, carry=self._encoder.can_carry(sse.event, sse.data)):
             self.report.events_out += 1
             out.append(encode_sse(sse, eol=self._encoder.eol))
 

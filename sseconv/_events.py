@@ -73,12 +73,16 @@ class StreamStart(ModelEvent):
         log_id: the completion ``log_id`` where the source has one.
         message: the rest of a Messages ``message_start`` payload's ``message`` object (empty
             for completion sources); kept so that usage and unknown fields can be reported.
+        fallback_id: for a source without any id, ``msg_`` + a hash of the event the stream
+            started with: the id a target that requires one writes (Messages), so that
+            conversions stay reproducible. ``None`` when the source has an id.
     """
 
     id: str | None = None
     model: str | None = None
     log_id: str | None = None
     message: dict[str, Any] = Field(default_factory=dict)
+    fallback_id: str | None = None
 
 
 class BlockStart(ModelEvent):
@@ -140,9 +144,11 @@ class BlockStop(ModelEvent):
 
     Attributes:
         index: the block index.
+        extra: fields of the ``content_block_stop`` payload other than ``type`` and ``index``.
     """
 
     index: int
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class StreamStop(ModelEvent):
@@ -153,17 +159,27 @@ class StreamStop(ModelEvent):
         stop_sequence: the matched stop sequence (the completion ``stop`` field).
         usage: Messages ``usage`` (cumulative), ``None`` for completion sources.
         extra: unknown fields of the source payload, in source order.
+        details: unknown fields of a Messages ``message_delta``'s ``delta`` object (such as
+            ``stop_details``), in source order.
     """
 
     stop_reason: str | None = None
     stop_sequence: str | None = None
     usage: dict[str, Any] | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class StreamEnd(ModelEvent):
     """The stream finished: legacy ``[DONE]``, Messages ``message_stop``, or (2023-06-01)
-    right after the final completion event."""
+    right after the final completion event.
+
+    Attributes:
+        extra: fields of a ``message_stop`` payload other than ``type`` (such as Bedrock's
+            ``amazon-bedrock-invocationMetrics``), in source order.
+    """
+
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class Done(ModelEvent):
@@ -190,11 +206,19 @@ class StreamError(ModelEvent):
         type: the error type (``"overloaded_error"``, ``"api_error"``, …).
         message: the error message.
         extra: other fields of the source ``error`` object, in source order.
+        outer: fields of the event's payload outside the ``error`` object (such as
+            ``request_id``), or the unknown fields of a legacy event carrying an
+            ``exception``, in source order.
+        stop_reason: a stop reason carried by the same legacy event as the exception.
+        stop_sequence: the stop sequence (legacy ``stop``) of that event.
     """
 
     type: str
     message: str
     extra: dict[str, Any] = Field(default_factory=dict)
+    outer: dict[str, Any] = Field(default_factory=dict)
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
 
 
 class Unknown(ModelEvent):

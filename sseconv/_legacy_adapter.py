@@ -46,7 +46,6 @@ source) itself avoids all of this.
 
 from __future__ import annotations
 
-import json
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -59,7 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from ._client_responses import Response, note_response, response_of
 from ._codecs import Mode
-from ._codecs._legacy import LegacyEncoder
+from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import DETECT_LIMIT, _Reader
 from ._dialect import Dialect
 from ._errors import (
@@ -71,7 +70,7 @@ from ._errors import (
     UsageError,
 )
 from ._events import ModelEvent, TextDelta
-from ._json import load_object, to_bytes
+from ._json import load_object
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
@@ -217,12 +216,11 @@ _Decoded: TypeAlias = "list[ModelEvent] | InputError"
 class _LegacyDicts(LegacyEncoder):
     """The legacy encoder, making the dicts an old client parsed instead of wire bytes.
 
-    All of the legacy encoder's work is its own (which events are written, with which fields,
-    stop-reason mapping, ids, the exception string, unknown fields, pings, counting, strict
-    mode); only the last step differs. Where it joins ``data: {"completion":"``, the escaped
-    text so far and the rest of the payload into an event, this makes the payload without
-    the text (a few hundred bytes), parses it as an old client did, and puts the text so far
-    in: one ``str`` per dict, which is what the dict holds, never a copy of the wire bytes.
+    Everything but the events that carry a completion is the legacy encoder's own work (which
+    blocks and deltas have a place, stop-reason mapping, ids, pings, what may follow the final
+    event, counting, strict mode); ``text_delta`` and ``write`` make the dict that the bytes
+    would have parsed to, keys in :data:`KEYS` order, unknown source fields after them. Each
+    dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
     def __init__(self, **options: Any) -> None:
@@ -230,18 +228,24 @@ class _LegacyDicts(LegacyEncoder):
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
-    def text_delta(self, event: TextDelta) -> bytes:
-        self._completion += event.text
-        return super().text_delta(event)
-
-    def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
-        # middle: '","stop":…,"exception":…' (it closes the completion string)
-        end = to_bytes(self.extras(extra)) if extra else b""
-        made = json.loads(b'{"completion":"' + middle + end + b"}")
-        made["completion"] = self._completion
+    def write(
+        self,
+        stop: str | None,
+        stop_reason: str | None,
+        exception: str | None,
+        extra: dict[str, Any],
+    ) -> bytes:
+        values = (self._completion, stop, stop_reason, False, self.log_id, self.model, exception)
+        made = dict(zip(KEYS, values, strict=True))
+        if extra:
+            made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
         self.report.events_out += 1
         return b""
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        self._completion += event.text
+        return self.write(None, None, None, event.extra)
 
     def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
         """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are

@@ -26,7 +26,16 @@ class Report:
         dropped: content with no place in the target, counted by kind: block types
             (``"tool_use"``, ``"thinking"``, …), delta types inside kept blocks
             (``"citations_delta"``), ``"unknown:<event>"`` for unknown events a legacy target
-            cannot carry, ``"ping"`` for pings dropped on request.
+            cannot carry or that would follow the end of the output, ``"ping"`` for pings
+            dropped on request, ``"ping_after_end"`` for pings after the target's final event
+            (the completions dialect allows nothing after it), ``"error_after_end"`` for an
+            error after the final event was written, ``"message_delta"`` for a later
+            ``message_delta`` whose stop reason differs from the one written.
+        dropped_fields: fields of input events that have no place in the target, counted
+            per event by path: ``"message_start.message.container"``,
+            ``"message_delta.delta.stop_details"``, ``"message_stop.<field>"``,
+            ``"error.error.<field>"``, ``"completion.<field>"``, ``"content_block_start.
+            content_block.citations"``, … (their values are not kept).
         skipped_empty_deltas: non-final events whose new text was empty (no output needed).
         removed_done: stray ``[DONE]`` lines removed from a completions or Messages stream.
         passed_through: unknown events passed through verbatim, by event name.
@@ -46,6 +55,7 @@ class Report:
     events_in: int = 0
     events_out: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+    dropped_fields: Counter[str] = field(default_factory=Counter)
     skipped_empty_deltas: int = 0
     removed_done: int = 0
     passed_through: Counter[str] = field(default_factory=Counter)
@@ -64,8 +74,11 @@ class Report:
             where = " (it ended inside an event)" if self.incomplete_block else ""
             lines.append(f"input incomplete: the stream did not finish{where}")
         for kind, count in sorted(self.dropped.items()):
-            why = "as asked" if kind == "ping" else f"no place in {self.target}"
+            why = _WHY.get(kind, "no place in {target}").format(target=self.target)
             lines.append(f"dropped {count} × {kind} ({why})")
+        if self.dropped_fields:
+            fields = ", ".join(f"{k} ({n})" for k, n in sorted(self.dropped_fields.items()))
+            lines.append(f"dropped fields {fields} (no place in {self.target})")
         if self.usage is not None:
             lines.append(f"dropped usage {_compact(self.usage)} (no place in {self.target})")
         if self.removed_done:
@@ -81,6 +94,14 @@ class Report:
         if self.after_end:
             lines.append(f"dropped {self.after_end} event(s) after the end of the stream")
         return lines
+
+
+_WHY = {
+    "ping": "as asked",
+    "ping_after_end": "nothing may follow the final event in {target}",
+    "error_after_end": "the final event was written already",
+    "message_delta": "the final event was written with another stop reason",
+}
 
 
 def _compact(value: dict[str, Any]) -> str:

@@ -228,6 +228,12 @@ class SSEParser:
         self._small = False  # the state is the one the fast path of feed() leaves
         self._defer_limit = min(_DEFER_LIMIT, max_event_size)
 
+    @property
+    def block_offset(self) -> int | None:
+        """After :meth:`close`: the input offset of the first line of the block the input ended
+        inside (lines after the last blank line, even without data), or ``None``."""
+        return self._start if self._start >= 0 else None
+
     def feed(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Parse more input (any bytes-like object) and return the events it completes, in
         order.

@@ -152,6 +152,16 @@ class Validator(_Reader):
                     hint="dispatch_incomplete",
                 )
             )
+        cut = self._parser.block_offset
+        if cut is not None and not self._parser.incomplete and (events or self._number):
+            out.append(
+                Problem(
+                    "expected a blank line after the last lines, found the end of input "
+                    "(lines without data are not an event; convert drops them)",
+                    offset=cut,
+                    severity="warning",
+                )
+            )
         self._events(events, out, at_end=True)
         if self._stopped:
             return out

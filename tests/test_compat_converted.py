@@ -16,6 +16,7 @@ batch of streams (the ``*_many`` runners) in module-scoped fixtures.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import itertools
 import json
 import re
@@ -468,6 +469,10 @@ def test_anthropic_0_3_11_reads_completions_output(
 # ---------------------------------------------------------------------------------------------
 # Today's SDK reads our messages output.
 
+# The docs sample has no id: Messages output gets "msg_" + a hash of its first event's data.
+_FIRST_DATA = COMPLETIONS_ERROR.split(b"\n\n")[0].split(b"data: ", 1)[1]
+ERROR_DOCS_ID = "msg_" + hashlib.sha256(_FIRST_DATA).hexdigest()[:24]
+
 MESSAGES_CASES: dict[str, tuple[bytes, Expected, list[str]]] = {
     "legacy_fixture": (
         LEGACY,
@@ -481,8 +486,18 @@ MESSAGES_CASES: dict[str, tuple[bytes, Expected, list[str]]] = {
     ),
     "completions_error_docs": (
         COMPLETIONS_ERROR,
-        Expected(" Hello", None, None, "claude-2.0", None, error=ERROR_PAYLOAD),
+        Expected(" Hello", None, None, "claude-2.0", ERROR_DOCS_ID, error=ERROR_PAYLOAD),
         [" Hello"],
+    ),
+    "completions_empty": (  # one empty text block, so get_final_text() works
+        completions_stream([]),
+        Expected("", "end_turn", None, "claude-2.1", COMPL_ID),
+        [],
+    ),
+    "legacy_empty": (
+        legacy_stream([], stop_reason="max_tokens", stop=None),
+        Expected("", "max_tokens", None, "claude-v1", LEGACY_LOG_ID),
+        [],
     ),
     "completions_max_tokens": (
         completions_stream([" The", " end"], stop_reason="max_tokens", stop=None),

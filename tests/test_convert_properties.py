@@ -563,8 +563,9 @@ def test_completion_dialects_to_messages_streams_each_event(
                 block_open = True
             expected.append("content_block_delta")
         if payload["stop_reason"] is not None:
-            if block_open:
-                expected.append("content_block_stop")
+            if not block_open:  # always the one text block, empty when no text came
+                expected.append("content_block_start")
+            expected.append("content_block_stop")
             expected.append("message_delta")
             if source == "completions":
                 expected.append("message_stop")

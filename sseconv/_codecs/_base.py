@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -39,7 +40,9 @@ __all__ = [
     "Mode",
     "Position",
     "TextProjection",
+    "at",
     "event_label",
+    "fallback_id",
     "optional_str",
     "text_delta",
 ]
@@ -105,6 +108,19 @@ class Decoder:
             extra = {k: v for k, v in payload.items() if k not in known}
         return values, extra
 
+    def skip_empty(self, extra: dict[str, Any], path: str) -> None:
+        """Count an event whose new text is empty (nothing to write), and its unknown fields,
+        which then have no place."""
+        self.report.skipped_empty_deltas += 1
+        self.unplaced(extra, path)
+
+    def unplaced(self, fields: dict[str, Any], path: str) -> None:
+        """Count fields that no model event carries (found at ``path`` of an input event), unless
+        the event is written verbatim (a same-dialect conversion)."""
+        if fields and self.report.target is not self.dialect:
+            for key in fields:
+                self.report.dropped_fields[f"{path}.{key}"] += 1
+
     def position(self, sse: ServerSentEvent, number: int) -> Position:
         return {"event_number": number, "offset": sse.offset}
 
@@ -155,6 +171,12 @@ def text_delta(text: str, index: int, extra: dict[str, Any], number: int, offset
     )
 
 
+def fallback_id(data: str) -> str:
+    """``msg_`` + a hash of an event's data: the id written for a source without one."""
+    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"msg_{digest[:24]}"
+
+
 def _shown(event: str | None) -> str:
     return "(data-only)" if event is None else repr(event)
 
@@ -178,9 +200,16 @@ class Encoder:
         pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
         clock: returns the time written into legacy ping timestamps (UTC).
         report: where drops are counted (a fresh :class:`Report` if not given).
+
+    Attributes:
+        ended: the output stream is complete (terminator, final event or error): every event
+            from now on is dropped and counted (see :meth:`seal`), so the output always
+            validates in its dialect.
     """
 
     dialect: ClassVar[Dialect]
+    #: the event names the dialect defines: an event passed through verbatim must not use one
+    names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -215,6 +244,7 @@ class Encoder:
             StreamError: self.stream_error,
             Unknown: self.unknown,
         }
+        self.ended = False
 
     def encode(self, event: ModelEvent) -> bytes:
         """Return the bytes for one model event (``b""`` when it writes nothing).
@@ -239,10 +269,84 @@ class Encoder:
         self.report.events_out += 1
         return b"".join(parts)
 
+    def can_carry(self, name: str | None, data: str) -> bool:
+        """Whether an event can be written verbatim now and read back as an unknown event of
+        this dialect: the output has not ended, the name is not one the dialect defines, and
+        the event does not plainly belong to another dialect."""
+        if self.ended or name in self.names:
+            return False
+        if data == "[DONE]" and name in (None, "done"):
+            return False  # read as a stray [DONE]
+        other = classify(ServerSentEvent(name, data))
+        return other is None or other is self.dialect
+
     def passthrough(self, event: Unknown) -> bytes:
-        self.report.passed_through[event_label(event.event)] += 1
+        """Write an unknown event verbatim where the output can carry it; otherwise drop and
+        count it (an error in strict mode)."""
+        name = event_label(event.event)
+        if not self.can_carry(event.event, event.data):
+            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} here")
+        self.report.passed_through[name] += 1
         self.report.events_out += 1
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
+
+    def seal(self, *allowed: type[ModelEvent]) -> None:
+        """The output reached a point after which its dialect allows only ``allowed`` events
+        (none: the output stream is complete): every other event is handed to
+        :meth:`after_end` from now on, which drops and counts it."""
+        if not allowed:
+            self.ended = True
+        for kind in self.handlers:
+            if kind not in allowed:
+                self.handlers[kind] = self.after_end
+
+    def after_end(self, event: ModelEvent) -> bytes:
+        """Drop and count an event that the output cannot carry any more (pings and stray
+        ``[DONE]`` lines are only counted; content is an error in strict mode)."""
+        kind = type(event)
+        if kind is Ping:
+            self.report.dropped["ping_after_end"] += 1
+            return b""
+        if kind is Done:
+            return self.done(event)  # type: ignore[arg-type]
+        if kind is StreamEnd:
+            return self.end_extras(event)  # type: ignore[arg-type]
+        if kind is StreamStop:
+            return self.later_stop(event)  # type: ignore[arg-type]
+        if kind is Unknown:
+            name = event_label(event.event)  # type: ignore[attr-defined]
+            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} after the end")
+        if kind is StreamError:
+            out = self.drop(event, "error_after_end", "an error after the final event")
+            self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
+            self.count_fields("error", event.outer)  # type: ignore[attr-defined]
+            return out
+        name = kind.__name__
+        return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
+
+    def later_stop(self, event: StreamStop) -> bytes:
+        """A stop after the final event was written (a later ``message_delta``)."""
+        return self.drop(event, "message_delta", "a second stop reason")
+
+    def end_extras(self, event: StreamEnd) -> bytes:
+        """Count the fields of a ``message_stop`` that has no place to go."""
+        self.count_fields("message_stop", event.extra)
+        return b""
+
+    def outside(
+        self, fields: dict[str, Any], known: tuple[str, ...], path: str = "error"
+    ) -> dict[str, Any]:
+        """``fields`` to write after the ``known`` keys of a payload: those that would repeat
+        a known key have no place (counted under ``path``)."""
+        if not fields or all(key not in fields for key in known):
+            return fields
+        self.count_fields(path, {k: v for k, v in fields.items() if k in known})
+        return {k: v for k, v in fields.items() if k not in known}
+
+    def count_fields(self, path: str, fields: dict[str, Any]) -> None:
+        """Count ``fields`` (found at ``path`` of an input event) as having no place."""
+        for key in fields:
+            self.report.dropped_fields[f"{path}.{key}"] += 1
 
     def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
         """Count ``kind`` as dropped, or raise in strict mode."""
@@ -302,9 +406,16 @@ class TextProjection(Encoder):
 
     Other blocks are dropped and counted by block type (once per block, their deltas with
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
-    usage is recorded in the report. Stop reasons are mapped from the Messages vocabulary:
+    usage is recorded in the report, other Messages fields without a place in
+    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary:
     ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
+    The final event is written when the first stop reason arrives; what the dialect does not
+    allow after it is dropped and counted (see :meth:`Encoder.seal`).
     """
+
+    #: the keys of the dialect's completion payload (extras must not repeat them)
+    keys: ClassVar[tuple[str, ...]] = ()
+    _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -312,14 +423,36 @@ class TextProjection(Encoder):
         self.id: str | None = None
         self.log_id: str | None = None
         self.model: str | None = None
+        self.stop: tuple[str | None, str | None] | None = None  # (stop_reason, stop) written
 
     def stream_start(self, event: StreamStart) -> bytes:
         self.id = event.id if event.id is not None else event.log_id
         self.log_id = event.log_id if event.log_id is not None else event.id
         self.model = event.model
-        self._note_usage(event.message.get("usage"))
         self.started()
-        return b""
+        message = event.message
+        if not message:
+            return b""
+        self._note_usage(message.get("usage"))
+        defaults = {"type": "message", "role": "assistant", "stop_reason": None}
+        self.count_fields(
+            "message_start.message",
+            {
+                k: v
+                for k, v in message.items()
+                if k not in ("id", "model", "content", "usage")
+                and (k not in self._MESSAGE_KNOWN or v != defaults.get(k))
+            },
+        )
+        out = []
+        content = message.get("content")
+        for index, block in enumerate(content if isinstance(content, list) else ()):
+            if not isinstance(block, dict):
+                self.count_fields("message_start.message", {"content": None})
+                continue
+            out.append(self._content(BlockStart(index=index, block=block, **at(event))))
+            self.block_stop(BlockStop(index=index))
+        return b"".join(out)
 
     def started(self) -> None:
         """Called when the ids and model are known."""
@@ -330,17 +463,17 @@ class TextProjection(Encoder):
             self.report.usage = {**(self.report.usage or {}), **usage}
 
     def block_start(self, event: BlockStart) -> bytes:
+        return self._content(event, "content_block_start.content_block")
+
+    def _content(self, event: BlockStart, path: str = "message_start.message.content") -> bytes:
         if event.block_type == "text":
-            text = event.block.get("text")
+            block = event.block
+            if block.keys() != {"type", "text"}:
+                extra = {k: v for k, v in block.items() if k not in ("type", "text")}
+                self.count_fields(path, extra)
+            text = block.get("text")
             if isinstance(text, str) and text:  # the API sends "", but text here is text
-                return self.text_delta(
-                    TextDelta(
-                        index=event.index,
-                        text=text,
-                        event_number=event.event_number,
-                        offset=event.offset,
-                    )
-                )
+                return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
         return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
@@ -351,17 +484,38 @@ class TextProjection(Encoder):
         return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
 
     def block_stop(self, event: BlockStop) -> bytes:
+        self.count_fields("content_block_stop", event.extra)
         self._dropped_blocks.discard(event.index)
         return b""
 
-    def stop_fields(self, event: StreamStop) -> tuple[str | None, str | None]:
-        """``(stop_reason, stop)`` in the completion vocabulary."""
+    def stop_fields(self, event: StreamStop) -> tuple[str | None, str | None] | None:
+        """``(stop_reason, stop)`` in the completion vocabulary, or ``None`` for a Messages
+        usage update without a stop reason (nothing to write). Notes usage and counts the
+        fields of a ``message_delta``'s ``delta`` that have no place."""
         self._note_usage(event.usage)
+        self.count_fields("message_delta.delta", event.details)
+        if event.stop_reason is None:
+            self.count_fields("message_delta", event.extra)
+            return None
         if event.stop_reason == "end_turn":
             return "stop_sequence", HUMAN_STOP
         return event.stop_reason, event.stop_sequence
 
-    @staticmethod
-    def extras(extra: dict[str, Any]) -> str:
-        """Unknown source fields, written after the known ones: ``,"k":v…``."""
+    def later_stop(self, event: StreamStop) -> bytes:
+        stop = self.stop_fields(event)
+        if stop is not None and stop != self.stop:
+            self.drop(event, "message_delta", "a second stop reason")
+        if stop is not None:  # (stop_fields counted them otherwise)
+            self.count_fields("message_delta", event.extra)
+        return b""
+
+    def extras(self, extra: dict[str, Any], path: str = "completion") -> str:
+        """Unknown source fields, written after the known ones: ``,"k":v…`` (a field that would
+        repeat a key of the payload is counted instead)."""
+        extra = self.outside(extra, self.keys, path)
         return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
+
+
+def at(event: ModelEvent) -> Position:
+    """The position of ``event``, for a model event made from it."""
+    return {"event_number": event.event_number, "offset": event.offset}

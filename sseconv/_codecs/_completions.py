@@ -32,7 +32,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, load_object, same_value, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, text_delta
+from ._base import Decoder, Position, TextProjection, fallback_id, text_delta
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
 
@@ -67,10 +67,12 @@ def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamE
             'expected an error event like {"type":"error","error":{"type":…,"message":…}}',
         )
     extra = {k: v for k, v in error.items() if k not in ("type", "message")}
+    outer = {k: v for k, v in payload.items() if k not in ("type", "error")}
     decoder.report.api_error = StreamError(
         type=error["type"],
         message=error.get("message", ""),
         extra=extra,
+        outer=outer,
         **decoder.position(sse, number),
     )
     return decoder.report.api_error
@@ -91,7 +93,8 @@ class CompletionsDecoder(Decoder):
 
     def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
         name = sse.event
-        if name is None and sse.data == "[DONE]":
+        if (name is None or name == "done") and sse.data == "[DONE]":
+            # a stray [DONE], or the trailer `event: done` some proxies add
             return [Done(**self.position(sse, number))]
         if self._ended:
             raise self.after_end(sse, number)
@@ -111,13 +114,20 @@ class CompletionsDecoder(Decoder):
         out: list[ModelEvent] = []
         if not self._started:
             self._started = True
+            missing = id_ is None and log_id is None
             out.append(
-                StreamStart(id=id_, model=model, log_id=log_id, **self.position(sse, number))
+                StreamStart(
+                    id=id_,
+                    model=model,
+                    log_id=log_id,
+                    fallback_id=fallback_id(sse.data) if missing else None,
+                    **self.position(sse, number),
+                )
             )
         if text:
             out.append(text_delta(text, 0, extra, number, sse.offset))
         elif stop_reason is None:
-            self.report.skipped_empty_deltas += 1
+            self.skip_empty(extra, "completion")
         if stop_reason is not None:
             pos: Position = self.position(sse, number)
             out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
@@ -167,9 +177,12 @@ class CompletionsDecoder(Decoder):
 
 class CompletionsEncoder(TextProjection):
     """Writes 2023-06-01 completion streams: one ``completion`` event per non-empty delta,
-    then the final ``{"completion": "", "stop_reason": …}`` event."""
+    then the final ``{"completion": "", "stop_reason": …}`` event, after which nothing is
+    written (pings, unknown events and a later error are dropped and counted)."""
 
     dialect = Dialect.COMPLETIONS
+    names = frozenset({"completion", "ping", "error"})
+    keys = KEYS
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -200,12 +213,20 @@ class CompletionsEncoder(TextProjection):
         return b"".join((self._head, encode_text(text), self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
-        stop_reason, stop = self.stop_fields(event)
-        middle = f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop)}{self._log}'
+        stop = self.stop_fields(event)
+        if stop is None:
+            return b""
+        self.stop = stop
+        self.seal()  # the final event: nothing follows it
+        stop_reason, stop_sequence = stop
+        middle = (
+            f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
+            f"{self._log}"
+        )
         return self._event(b"", to_bytes(middle), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
-        return b""
+        return self.end_extras(event)
 
     def ping(self, event: Ping) -> bytes:
         if self.pings == "drop":
@@ -213,8 +234,12 @@ class CompletionsEncoder(TextProjection):
         return self.frame("ping", PING_DATA)
 
     def stream_error(self, event: StreamError) -> bytes:
+        self.seal()  # after an error nothing follows
+        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
+        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
         error = {"type": event.type, "message": event.message, **event.extra}
-        return self.frame("error", dump({"type": "error", "error": error}))
+        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
+        return self.frame("error", dump(payload))
 
     def unknown(self, event: Unknown) -> bytes:
         return self.passthrough(event)

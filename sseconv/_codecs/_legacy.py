@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from .._dialect import Dialect
 from .._errors import RewrittenTextError
 from .._events import (
+    Done,
     ModelEvent,
     Ping,
     StreamEnd,
@@ -32,7 +33,7 @@ from .._events import (
 )
 from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, TextProjection, event_label, text_delta
+from ._base import Decoder, TextProjection, at, event_label, fallback_id, text_delta
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -111,17 +112,29 @@ class LegacyDecoder(Decoder):
             self._started = True
             out.append(
                 StreamStart(
-                    id=log_id, model=model, log_id=log_id, event_number=number, offset=sse.offset
+                    id=log_id,
+                    model=model,
+                    log_id=log_id,
+                    fallback_id=fallback_id(sse.data) if log_id is None else None,
+                    event_number=number,
+                    offset=sse.offset,
                 )
             )
         if delta:
             self._parts.append(delta)
             out.append(text_delta(delta, 0, extra, number, sse.offset))
         elif stop_reason is None and exception is None:
-            self.report.skipped_empty_deltas += 1
+            self.skip_empty(extra, "completion")
         if exception is not None:
             error_type, message = parse_exception(exception)
-            error = StreamError(type=error_type, message=message, **self.position(sse, number))
+            error = StreamError(
+                type=error_type,
+                message=message,
+                outer=extra if not delta else {},  # (with text, the text delta has them)
+                stop_reason=stop_reason,
+                stop_sequence=stop,
+                **self.position(sse, number),
+            )
             self.report.api_error = error
             out.append(error)
             self._state = _State.ERRORED
@@ -212,22 +225,27 @@ class LegacyEncoder(TextProjection):
     completion so far in each, ``data: [DONE]`` at the end.
 
     The accumulated text is kept JSON-escaped, so each event costs one copy of it and no
-    re-escaping (the output itself grows with the square of the length).
+    re-escaping (the output itself grows with the square of the length). After the final
+    event only pings and ``[DONE]`` are written; after ``[DONE]`` or an error, only what the
+    dialect allows there (pings after an error), the rest dropped and counted.
     """
 
     dialect = Dialect.LEGACY
+    keys = KEYS
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._text = bytearray()  # JSON string body of the completion so far
         self._tail = b""
-        self._errored = False
         self._head = b'data: {"completion":"'
         self.started()
 
     def started(self) -> None:
         self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
         self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
+
+    def can_carry(self, name: str | None, data: str) -> bool:
+        return False  # a legacy consumer crashes on any line it does not expect
 
     def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
         end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
@@ -237,14 +255,42 @@ class LegacyEncoder(TextProjection):
         self._text += encode_text(event.text)
         return self._event(self._tail, event.extra)
 
+    def write(
+        self,
+        stop: str | None,
+        stop_reason: str | None,
+        exception: str | None,
+        extra: dict[str, Any],
+    ) -> bytes:
+        """The event with the text so far and these fields (the final event, or the one with
+        the exception); a subclass may make something else of them."""
+        middle = to_bytes(
+            f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
+            f',"exception":{dump(exception)}'
+        )
+        return self._event(middle, extra)
+
     def stream_stop(self, event: StreamStop) -> bytes:
-        stop_reason, stop = self.stop_fields(event)
-        middle = f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
-        return self._event(to_bytes(middle + ',"exception":null'), event.extra)
+        stop = self.stop_fields(event)
+        if stop is None:
+            return b""
+        self.stop = stop
+        self.seal(Ping, StreamEnd, Done, Unknown)  # then only pings and [DONE] ...
+        self.handlers[StreamError] = self._error_after_stop
+        stop_reason, stop_sequence = stop
+        return self.write(stop_sequence, stop_reason, None, event.extra)
+
+    def _error_after_stop(self, event: StreamError) -> bytes:
+        """... and an error (which ends the input) has no place: counted, and the complete
+        message ends with its ``[DONE]``."""
+        self.after_end(event)
+        return self.stream_end(StreamEnd(**at(event)))
 
     def stream_end(self, event: StreamEnd) -> bytes:
-        if self._errored:
-            return b""
+        self.end_extras(event)
+        if self.stop is None:
+            return b""  # [DONE] only ends a stream whose final event was written
+        self.seal()
         return self.frame(None, "[DONE]")
 
     def ping(self, event: Ping) -> bytes:
@@ -256,10 +302,10 @@ class LegacyEncoder(TextProjection):
         return self.frame("ping", data)
 
     def stream_error(self, event: StreamError) -> bytes:
-        self._errored = True
-        exception = dump(f"{event.type}: {event.message}")
-        middle = f'","stop":null,"stop_reason":null{self._meta},"exception":{exception}'
-        return self._event(to_bytes(middle), {})
+        self.seal(Ping, Done, Unknown)  # no [DONE] after an error; pings may still come
+        self.count_fields("error.error", event.extra)
+        exception = f"{event.type}: {event.message}"
+        return self.write(event.stop_sequence, event.stop_reason, exception, event.outer)
 
     def unknown(self, event: Unknown) -> bytes:
         name = event_label(event.event)

@@ -10,6 +10,11 @@ Decoder states::
 
     START ──message_start──▶ OPEN ──message_delta──▶ STOPPED ──message_stop──▶ ENDED
       any state ──error──▶ ENDED
+
+The API sends one or more ``message_delta`` events, the first with the stop reason (it is
+null only in ``message_start``); ``message_stop`` before a ``message_delta`` that gave a stop
+reason is malformed (no dialect could write a finished stream from it). A ``message_delta``
+without a stop reason (a usage update) leaves the state where it was.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from .._detect import MESSAGES_EVENTS
 from .._dialect import Dialect
 from .._events import (
     BlockDelta,
@@ -68,8 +74,9 @@ _NEXT_STATE = {
     "content_block_delta": ((_State.OPEN,), _State.OPEN),
     "content_block_stop": ((_State.OPEN,), _State.OPEN),
     "message_delta": ((_State.OPEN, _State.STOPPED), _State.STOPPED),
-    "message_stop": ((_State.OPEN, _State.STOPPED), _State.ENDED),
+    "message_stop": ((_State.STOPPED,), _State.ENDED),
 }
+_DONE_NAMES = (None, "done")  # a stray [DONE], or the trailer `event: done` some proxies add
 
 
 class MessagesDecoder(Decoder):
@@ -91,7 +98,7 @@ class MessagesDecoder(Decoder):
             delta = self._text_delta(sse, number)
             if delta is not None:
                 return [delta]
-        if name is None and sse.data == "[DONE]":
+        if name in _DONE_NAMES and sse.data == "[DONE]":
             return [Done(**self.position(sse, number))]
         state = self._state
         if state is _State.ENDED:
@@ -108,7 +115,12 @@ class MessagesDecoder(Decoder):
             return [self.unknown(sse, number)]
         allowed, after = rule
         if state not in allowed:
-            expected = "message_start" if state is _State.START else "message_stop"
+            if state is _State.START:
+                expected = "message_start"
+            elif state is _State.OPEN:
+                expected = "a message_delta with the stop reason"
+            else:
+                expected = "message_stop"
             raise self.malformed(sse, number, f"expected {expected}, found {name}")
         payload = self.load(sse, number, f"a {name} event")
         if payload.get("type") != name:
@@ -116,6 +128,8 @@ class MessagesDecoder(Decoder):
                 sse, number, f"expected payload type {name!r}, found {payload.get('type')!r}"
             )
         event: ModelEvent | None = self._handlers[name](sse, number, payload)
+        if type(event) is StreamStop and event.stop_reason is None:
+            after = state  # a usage update: the stop reason is still to come
         self._state = after
         if after is _State.ENDED:
             self.finished = True
@@ -152,6 +166,11 @@ class MessagesDecoder(Decoder):
             raise self.malformed(sse, number, f"expected an object {key!r} in {sse.event}")
         return value
 
+    def _outer(self, payload: dict[str, Any], known: tuple[str, ...], path: str) -> None:
+        """Count the payload's fields beside ``known``: no model event carries them."""
+        if len(payload) > len(known):
+            self.unplaced({k: v for k, v in payload.items() if k not in known}, path)
+
     def _index(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> int:
         index = payload.get("index")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -162,6 +181,7 @@ class MessagesDecoder(Decoder):
         self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
         message = self._object(sse, number, payload, "message")
+        self._outer(payload, ("type", "message"), "message_start")
         id_, model = message.get("id"), message.get("model")
         return StreamStart(
             id=id_ if isinstance(id_, str) else None,
@@ -179,6 +199,7 @@ class MessagesDecoder(Decoder):
         if index in self._blocks:
             raise self.malformed(sse, number, f"expected a new block index, found {index} again")
         kind = block.get("type")
+        self._outer(payload, ("type", "index", "content_block"), "content_block_start")
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
         return BlockStart(index=index, block=block, event_number=number, offset=sse.offset)
 
@@ -191,13 +212,15 @@ class MessagesDecoder(Decoder):
             raise self.malformed(
                 sse, number, f"expected content_block_start for index {index} before its delta"
             )
+        self._outer(payload, ("type", "index", "delta"), "content_block_delta")
         if delta.get("type") == "text_delta":
             text = delta.get("text")
             if not isinstance(text, str):
                 raise self.malformed(sse, number, "expected a string 'text' in a text_delta")
             if self._blocks[index] == "text":
                 if not text:
-                    self.report.skipped_empty_deltas += 1
+                    extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
+                    self.skip_empty(extra, "content_block_delta.delta")
                     return None
                 return TextDelta(
                     extra={k: v for k, v in delta.items() if k not in ("type", "text")},
@@ -216,7 +239,8 @@ class MessagesDecoder(Decoder):
             raise self.malformed(
                 sse, number, f"expected content_block_start for index {index} before its stop"
             )
-        return BlockStop(index=index, event_number=number, offset=sse.offset)
+        extra = {k: v for k, v in payload.items() if k not in ("type", "index")}
+        return BlockStop(index=index, extra=extra, event_number=number, offset=sse.offset)
 
     def _message_delta(
         self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
@@ -235,6 +259,7 @@ class MessagesDecoder(Decoder):
             stop_sequence=stop_sequence,
             usage=usage if isinstance(usage, dict) else None,
             extra={k: v for k, v in payload.items() if k not in ("type", "delta", "usage")},
+            details={k: v for k, v in delta.items() if k not in ("stop_reason", "stop_sequence")},
             event_number=number,
             offset=sse.offset,
         )
@@ -242,34 +267,44 @@ class MessagesDecoder(Decoder):
     def _message_stop(
         self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
     ) -> ModelEvent:
-        return StreamEnd(event_number=number, offset=sse.offset)
+        extra = {k: v for k, v in payload.items() if k != "type"}
+        return StreamEnd(extra=extra, event_number=number, offset=sse.offset)
 
 
 class MessagesEncoder(Encoder):
     """Writes Messages streams that today's Anthropic SDK accepts.
 
-    From a completion source it synthesizes ``message_start`` (usage unknown, so zeros), one
-    text block opened by the first text, ``content_block_stop`` and ``message_delta`` when the
-    stop arrives (``stop_sequence`` with stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``),
-    and ``message_stop`` at the end. Events decoded from a Messages source are written back
-    with their payloads as decoded.
+    From a completion source it synthesizes ``message_start`` (usage unknown, so zeros; the id
+    from ``id``/``log_id``, else ``msg_`` + a hash of the first input event), one text block
+    (opened by the first text, or empty when the stream stops without text),
+    ``content_block_stop`` and ``message_delta`` when the stop arrives (``stop_sequence`` with
+    stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``), and ``message_stop`` at the end.
+    Events decoded from a Messages source are written back with their payloads as decoded.
+    Nothing is written after ``message_stop`` or an error (counted instead).
     """
 
     dialect = Dialect.MESSAGES
+    names = MESSAGES_EVENTS | {"ping", "error"}
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
-        self._errored = False
+        self._synthesized = True  # the stream comes from a completion source
 
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
+            self._synthesized = False
             message = event.message
         else:
+            id_ = event.id if event.id is not None else event.log_id
+            if id_ is None:
+                id_ = event.fallback_id
+            elif event.log_id is not None and event.log_id != id_:
+                self.count_fields("completion", {"log_id": None})
             message = {
-                "id": event.id if event.id is not None else event.log_id,
+                "id": id_,
                 "type": "message",
                 "role": "assistant",
                 "model": event.model,
@@ -283,6 +318,8 @@ class MessagesEncoder(Encoder):
     def block_start(self, event: BlockStart) -> bytes:
         self._open[event.index] = True
         self._next_index = max(self._next_index, event.index + 1)
+        if event.block_type == "text" and self._text_index is None:
+            self._text_index = event.index
         payload = {
             "type": "content_block_start",
             "index": event.index,
@@ -290,16 +327,27 @@ class MessagesEncoder(Encoder):
         }
         return self.frame("content_block_start", dump(payload))
 
+    def _text_block(self, index: int) -> bytes:
+        """Open the one text block of a synthesized stream (unless it is open)."""
+        if self._text_index is None:
+            self._text_index = max(index, self._next_index)
+        elif self._text_index in self._open:
+            return b""
+        block = {"type": "text", "text": ""}
+        return self.block_start(BlockStart(index=self._text_index, block=block))
+
     def text_delta(self, event: TextDelta) -> bytes:
         out = b""
         index = event.index
+        delta: dict[str, Any] = {"type": "text_delta", "text": event.text}
         if index not in self._open:
-            if self._text_index is None:
-                self._text_index = max(index, self._next_index)
-            index = self._text_index
-            if index not in self._open:
-                out = self.block_start(BlockStart(index=index, block={"type": "text", "text": ""}))
-        delta = {"type": "text_delta", "text": event.text}
+            out = self._text_block(index)
+            index = self._text_index  # type: ignore[assignment]
+        if event.extra:
+            if self._synthesized:  # fields of a completion payload: no place in a text_delta
+                self.count_fields("completion", event.extra)
+            else:
+                delta.update(event.extra)
         payload = {"type": "content_block_delta", "index": index, "delta": delta}
         return out + self.frame("content_block_delta", dump(payload))
 
@@ -309,28 +357,26 @@ class MessagesEncoder(Encoder):
 
     def block_stop(self, event: BlockStop) -> bytes:
         self._open.pop(event.index, None)
-        return self.frame(
-            "content_block_stop", dump({"type": "content_block_stop", "index": event.index})
-        )
+        payload = {"type": "content_block_stop", "index": event.index, **event.extra}
+        return self.frame("content_block_stop", dump(payload))
 
     def stream_stop(self, event: StreamStop) -> bytes:
-        out = b"".join(self.block_stop(BlockStop(index=index)) for index in list(self._open))
+        out = b""
+        if self._synthesized and self._text_index is None and event.stop_reason is not None:
+            out = self._text_block(0)  # always the one text block, empty when no text came
+        out += b"".join(self.block_stop(BlockStop(index=index)) for index in list(self._open))
         stop_reason, stop_sequence = event.stop_reason, event.stop_sequence
         if stop_reason == "stop_sequence" and stop_sequence in (None, HUMAN_STOP):
             stop_reason, stop_sequence = "end_turn", None
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
-        payload = {
-            "type": "message_delta",
-            "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence},
-            "usage": usage,
-            **event.extra,
-        }
+        delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
+        extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
+        payload = {"type": "message_delta", "delta": delta, "usage": usage, **extra}
         return out + self.frame("message_delta", dump(payload))
 
     def stream_end(self, event: StreamEnd) -> bytes:
-        if self._errored:
-            return b""  # after an error nothing follows
-        return self.frame("message_stop", '{"type":"message_stop"}')
+        self.seal()
+        return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
 
     def ping(self, event: Ping) -> bytes:
         if self.pings == "drop":
@@ -338,9 +384,12 @@ class MessagesEncoder(Encoder):
         return self.frame("ping", PING_DATA)
 
     def stream_error(self, event: StreamError) -> bytes:
-        self._errored = True
+        self.seal()  # after an error nothing follows
+        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
+        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
         error = {"type": event.type, "message": event.message, **event.extra}
-        return self.frame("error", dump({"type": "error", "error": error}))
+        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
+        return self.frame("error", dump(payload))
 
     def unknown(self, event: Unknown) -> bytes:
         return self.passthrough(event)
