@@ -7,6 +7,8 @@
   ``_iter_sse_lines`` (``SSELineDecoder``) and ``iter_sse``'s loop over ``SSEDecoder``.
   The content-type check and httpx's own byte plumbing are left out, which only flatters the peer.
 * :func:`anthropic_iter` is the Anthropic SDK's ``SSEDecoder.iter_bytes`` (what ``Stream`` uses).
+* :func:`openai_iter` is the OpenAI SDK's ``SSEDecoder.iter_bytes`` (what its ``Stream`` uses).
+* :func:`floor_iter` is the least a decoder can do: split on blank lines, one object per block.
 """
 
 from __future__ import annotations
@@ -19,8 +21,18 @@ from anthropic._streaming import SSEDecoder as AnthropicSSEDecoder
 from httpx_sse import ServerSentEvent as HttpxEvent
 from httpx_sse._decoders import SSEDecoder as HttpxSSEDecoder
 from httpx_sse._decoders import SSELineDecoder
+from openai._streaming import ServerSentEvent as OpenAIEvent
+from openai._streaming import SSEDecoder as OpenAISSEDecoder
 
-__all__ = ["AnthropicEvent", "HttpxEvent", "anthropic_iter", "httpx_sse_iter"]
+__all__ = [
+    "AnthropicEvent",
+    "HttpxEvent",
+    "OpenAIEvent",
+    "anthropic_iter",
+    "floor_iter",
+    "httpx_sse_iter",
+    "openai_iter",
+]
 
 
 def _iter_text(chunks: Iterable[bytes]) -> Iterator[str]:
@@ -58,3 +70,19 @@ def httpx_sse_iter(chunks: Iterable[bytes]) -> Iterator[HttpxEvent]:
 def anthropic_iter(chunks: Iterable[bytes]) -> Iterator[AnthropicEvent]:
     """The Anthropic SDK's ``SSEDecoder().iter_bytes(...)`` over raw byte chunks."""
     return AnthropicSSEDecoder().iter_bytes(iter(chunks))
+
+
+def openai_iter(chunks: Iterable[bytes]) -> Iterator[OpenAIEvent]:
+    """The OpenAI SDK's ``SSEDecoder().iter_bytes(...)`` over raw byte chunks."""
+    return OpenAISSEDecoder().iter_bytes(iter(chunks))
+
+
+def floor_iter(chunks: Iterable[bytes], blank: bytes) -> list[tuple[str]]:
+    """A pure-Python floor, not a decoder: the blocks between ``blank`` line ends, each decoded
+    into a one-element tuple (no fields, no line rules, no positions)."""
+    out: list[tuple[str]] = []
+    rest = b""
+    for chunk in chunks:
+        *blocks, rest = (rest + chunk).split(blank)
+        out += [(block.decode("utf-8", "replace"),) for block in blocks]
+    return out

@@ -108,9 +108,10 @@ def tokens(n: int, *, seed: int = 0, lo: int = 1, hi: int = 8) -> list[str]:
     return out
 
 
-def _dumps(obj: object) -> str:
-    # Compact, non-ASCII as raw UTF-8: what the API writes for completion payloads.
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+def _dumps(obj: object, spaced: bool = False) -> str:
+    # Compact, non-ASCII as raw UTF-8: what the API writes for completion payloads; or the
+    # default spacing of json.dumps (", " and ": "), as a proxy or a test might write them.
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ") if spaced else (",", ":"))
 
 
 def _ident(rng: random.Random, prefix: str, length: int) -> str:
@@ -124,6 +125,7 @@ def completions_stream(
     seed: int = 0,
     model: str = "claude-2.1",
     ping_every: int = 50,
+    spaced: bool = False,
 ) -> bytes:
     """A 2023-06-01 ``/v1/complete`` stream with ``n_tokens`` completion deltas (LF endings)."""
     rng = random.Random(f"completions:{seed}")
@@ -139,7 +141,7 @@ def completions_stream(
             "stop": None,
             "log_id": ident,
         }
-        parts.append("event: completion\ndata: " + _dumps(payload) + "\n\n")
+        parts.append("event: completion\ndata: " + _dumps(payload, spaced) + "\n\n")
         if ping_every and i % ping_every == ping_every // 2:
             parts.append('event: ping\ndata: {"type": "ping"}\n\n')
     final = {
@@ -151,7 +153,7 @@ def completions_stream(
         "stop": "\n\nHuman:",
         "log_id": ident,
     }
-    parts.append("event: completion\ndata: " + _dumps(final) + "\n\n")
+    parts.append("event: completion\ndata: " + _dumps(final, spaced) + "\n\n")
     return "".join(parts).encode("utf-8")
 
 
@@ -163,6 +165,7 @@ def legacy_stream(
     hi: int = 8,
     model: str = "claude-v1",
     ping_every: int = 50,
+    spaced: bool = False,
 ) -> bytes:
     """A 2023-01-01 stream: ``n_tokens`` data-only events with cumulative text, CRLF endings.
 
@@ -187,7 +190,7 @@ def legacy_stream(
             "model": model,
             "exception": None,
         }
-        return "data: " + _dumps(payload) + "\r\n\r\n"
+        return "data: " + _dumps(payload, spaced) + "\r\n\r\n"
 
     for i, tok in enumerate(tokens(n_tokens, seed=seed, lo=lo, hi=hi)):
         text += tok
@@ -213,14 +216,22 @@ def messages_stream(
     seed: int = 0,
     model: str = "claude-sonnet-4-20250514",
     ping_every: int = 50,
+    spaced: bool = False,
+    padding: bool = True,
 ) -> bytes:
-    """A ``/v1/messages`` stream with one text block of ``n_deltas`` ``text_delta`` events."""
+    """A ``/v1/messages`` stream with one text block of ``n_deltas`` ``text_delta`` events.
+
+    With ``padding``, each payload carries 0-16 spaces before its final ``}``, as the API's do.
+    """
     rng = random.Random(f"messages:{seed}")
     msg_id = _ident(rng, "msg_01", 22)
     parts: list[str] = []
 
     def event(name: str, payload: object) -> None:
-        parts.append(f"event: {name}\ndata: {_dumps(payload)}\n\n")
+        text = _dumps(payload, spaced)
+        if padding:
+            text = text[:-1] + " " * rng.randint(0, 16) + "}"
+        parts.append(f"event: {name}\ndata: {text}\n\n")
 
     event(
         "message_start",

@@ -1,19 +1,27 @@
-"""Conversion benchmark: sseconv.Converter vs the hand-written baseline (``baseline_convert.py``).
+"""Conversion benchmark: sseconv.Converter vs the hand-written converter (``baseline_convert.py``).
 
-On ~1,000-token streams fed in 1 KiB chunks, in one run:
-legacy->completions, completions->legacy, messages->completions, messages->legacy.
-For each: best time, input and output MB/s, and the speed ratio (baseline time / sseconv
-time; required >= 1.5x). Both outputs are parsed (with httpx-sse, independently of sseconv) and
-must agree with each other and with the generated text on the assembled completion text, the stop
-reason, the stop sequence and whether the stream was finished, so a fast but wrong conversion
-cannot pass.
+Every direction, same-dialect passthrough included, on streams shaped like real ones: legacy
+with CRLF, cumulative text and timestamp pings; completions with pings; Messages with pings and
+the API's padding (spaces before the final ``}``); token texts of 1-8 code points mixing words,
+punctuation, quotes, newlines and non-ASCII. For each direction, in one run:
 
-Linearity: completions->legacy output grows quadratically with the number of tokens (every legacy
-event repeats the whole text so far); sseconv's time per OUTPUT byte at 8,000 tokens divided by
-that at 1,000 tokens must be <= 1.3 (i.e. the cost is linear in what it writes).
+* bulk: the whole stream in 1 KiB reads; CPU time, best of interleaved rounds; sseconv's speed
+  divided by the baseline's (min-median-max over ``--runs``);
+* per event: one event per read, live-stream style; the time of each read from the moment it is
+  handed over until the next is asked for (both sides driven as iterators); p50 and p99 in µs,
+  and the baseline's p50 divided by sseconv's;
+* spacing: the same stream written with ``json.dumps``' default spacing (``", "``, ``": "``),
+  converted by sseconv in 1 KiB reads: its time divided by the compact stream's.
 
-Usage: ``python benchmarks/bench_convert.py [--quick] [--json] [--repeats N] [--budget S]``.
-The exit status is 0 whatever the ratios (this prints numbers; it is not a test).
+Both outputs are parsed (with httpx-sse, not with sseconv) and must give the generated text, the
+stop reason and a finished stream, or the case is ``BELOW TARGET`` whatever its speed.
+Targets: >= 1.5x the baseline in every direction, bulk and per event (p50); same-dialect
+passthrough >= 3x; spaced input <= 1.2x the time of compact input. Linearity: completions ->
+legacy output is quadratic in the tokens (each legacy event repeats the text so far); sseconv's
+time per output byte at 8,000 tokens / at 1,000 tokens must be <= 1.3.
+
+Usage: ``python benchmarks/bench_convert.py [--quick] [--json] [--runs N] [--repeats N]
+[--budget S]``. The exit status is 0 whatever the ratios (this prints numbers; it is not a test).
 """
 
 from __future__ import annotations
@@ -21,32 +29,67 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import statistics
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
-import baseline_convert
 from _common import MB, best_times, environment, format_table, json_safe, ratio_text, status
 from _peers import httpx_sse_iter
 from _streams import chunks, completions_stream, legacy_stream, messages_stream, tokens
+from baseline_convert import BASELINES, completions_to_legacy
 
 import sseconv
 
-DESCRIPTION = "Conversion benchmark: sseconv.Converter vs a hand-written httpx-sse + json baseline."
-SPEED_TARGET = 1.5
-LINEARITY_TARGET = 1.3
+DESCRIPTION = (
+    "Conversion benchmark: sseconv.Converter vs a hand-written httpx-sse + json converter."
+)
+SPEED_TARGET, PASSTHROUGH_TARGET, SPACING_TARGET, LINEARITY_TARGET = 1.5, 3.0, 1.2, 1.3
 CHUNK_SIZE = 1024
+DIALECTS = ("legacy", "completions", "messages")
+MAKERS: dict[str, Callable[..., bytes]] = {
+    "legacy": legacy_stream,
+    "completions": completions_stream,
+    "messages": messages_stream,
+}
+BLANK = {"legacy": b"\r\n\r\n", "completions": b"\n\n", "messages": b"\n\n"}
+Impl = Callable[[Iterable[bytes]], Iterator[bytes]]
 
-Baseline = Callable[[Iterable[bytes]], Iterator[bytes]]
 
-# (source dialect, target dialect, input generator, baseline function)
-CASES: list[tuple[str, str, Callable[[int], bytes], Baseline]] = [
-    ("legacy", "completions", legacy_stream, baseline_convert.legacy_to_completions),
-    ("completions", "legacy", completions_stream, baseline_convert.completions_to_legacy),
-    ("messages", "completions", messages_stream, baseline_convert.messages_to_completions),
-    ("messages", "legacy", messages_stream, baseline_convert.messages_to_legacy),
-]
+def sseconv_impl(source: str, to: str) -> Impl:
+    """sseconv as an iterator over output pieces, like the baseline."""
+
+    def run(data: Iterable[bytes]) -> Iterator[bytes]:
+        converter = sseconv.Converter(to, source=source)
+        for chunk in data:
+            out = converter.feed(chunk)
+            if out:
+                yield out
+        yield converter.close()
+
+    return run
+
+
+def drain(impl: Impl, data: list[bytes]) -> list[bytes]:
+    return list(impl(data))
+
+
+def per_read_ns(impl: Impl, data: list[bytes]) -> list[int]:
+    """The time of each read: from handing it over until the next read is asked for."""
+    stamps: list[int] = []
+
+    def source() -> Iterator[bytes]:
+        for chunk in data:
+            stamps.append(time.perf_counter_ns())
+            yield chunk
+        stamps.append(time.perf_counter_ns())
+
+    for _ in impl(source()):
+        pass
+    return [b - a for a, b in pairwise(stamps[1:])]
 
 
 @dataclass(frozen=True)
@@ -57,196 +100,124 @@ class Summary:
     stop_reason: str | None
     stop: str | None
     finished: bool
-    events: int
 
 
 def summarize(output: bytes, dialect: str) -> Summary:
-    """Parse converted output (completions or legacy dialect) and assemble its text."""
     parts: list[str] = []
-    text = ""
-    stop_reason: str | None = None
-    stop: str | None = None
+    stop_reason = stop = None
     finished = False
-    events = 0
     for sse in httpx_sse_iter([output]):
-        events += 1
-        if sse.event in ("ping", "error"):
+        if sse.event in ("ping", "error") or sse.event.startswith("content_block_s"):
             continue
         if sse.data == "[DONE]":
             finished = True
             continue
         obj = json.loads(sse.data)
-        if dialect == "legacy":
-            text = obj["completion"]
-        else:
-            parts.append(obj["completion"])
+        if dialect == "messages":
+            if sse.event == "content_block_delta":
+                parts.append(obj["delta"]["text"])
+            elif sse.event == "message_delta":
+                stop_reason, stop = obj["delta"]["stop_reason"], obj["delta"]["stop_sequence"]
+            finished = finished or sse.event == "message_stop"
+            continue
+        parts = [obj["completion"]] if dialect == "legacy" else [*parts, obj["completion"]]
         if obj.get("stop_reason") is not None:
             stop_reason, stop = obj["stop_reason"], obj.get("stop")
-            if dialect == "completions":
-                finished = True
-    if dialect == "completions":
-        text = "".join(parts)
-    return Summary(text, stop_reason, stop, finished, events)
+            finished = finished or dialect == "completions"
+    return Summary("".join(parts), stop_reason, stop, finished)
 
 
-def convert_sseconv(source: str, to: str, data: list[bytes]) -> list[bytes]:
-    converter = sseconv.Converter(to, source=source)
-    out = [converter.feed(chunk) for chunk in data]
-    out.append(converter.close())
-    return out
-
-
-def count_sseconv(source: str, to: str, data: list[bytes]) -> int:
-    """Like :func:`convert_sseconv` but only counts the output bytes (for huge outputs)."""
-    converter = sseconv.Converter(to, source=source)
-    size = 0
-    for chunk in data:
-        size += len(converter.feed(chunk))
-    return size + len(converter.close())
-
-
-def checked_count_sseconv(source: str, to: str, data: list[bytes]) -> tuple[int, bytes]:
-    """:func:`count_sseconv` that also returns the last few output pieces (for a check)."""
-    converter = sseconv.Converter(to, source=source)
-    size = 0
-    tail: list[bytes] = []
-    for chunk in [*data, None]:
-        piece = converter.close() if chunk is None else converter.feed(chunk)
-        size += len(piece)
-        if piece:
-            tail = [*tail[-2:], piece]
-    return size, b"".join(tail)
-
-
-def convert_baseline(func: Baseline, data: list[bytes]) -> list[bytes]:
-    return list(func(data))
-
-
-def count_baseline(func: Baseline, data: list[bytes]) -> int:
-    return sum(len(piece) for piece in func(data))
+def truth(n: int, to: str) -> Summary:
+    text = "".join(tokens(n))
+    if to == "messages":
+        return Summary(text, "end_turn", None, True)
+    return Summary(text, "stop_sequence", "\n\nHuman:", True)
 
 
 @dataclass
-class Row:
-    conversion: str
-    impl: str
+class Case:
+    source: str
+    to: str
     in_bytes: int
     out_bytes: int
-    seconds: float
-    in_mb_per_s: float
-    out_mb_per_s: float
-    speedup: float | None  # baseline time / sseconv time (on sseconv's row)
-    agrees: bool
-    error: str | None = None
+    sseconv_ms: float
+    baseline_ms: float
+    bulk_runs: list[float]  # baseline time / sseconv time, per run
+    sseconv_p50_us: float
+    sseconv_p99_us: float
+    baseline_p50_us: float
+    baseline_p99_us: float
+    spaced_runs: list[float]  # sseconv time on spaced input / on compact input, per run
+    correct: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.source}->{self.to}"
+
+    @property
+    def per_event(self) -> float:
+        return self.baseline_p50_us / self.sseconv_p50_us
 
 
-@dataclass
-class Requirement:
-    requirement: str
-    value: float | None
-    target: str
-    ok: bool
-    note: str = ""
-
-
-def _error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:200]
-
-
-def run_case(
-    source: str,
-    to: str,
-    make: Callable[[int], bytes],
-    baseline: Baseline,
-    *,
-    n: int,
-    max_rounds: int,
-    budget: float,
-) -> tuple[list[Row], Requirement]:
-    name = f"{source}->{to}"
-    raw = make(n)
-    data = chunks(raw, CHUNK_SIZE)
-    truth = Summary("".join(tokens(n)), "stop_sequence", "\n\nHuman:", True, 0)
-    outputs: dict[str, bytes] = {}
-    errors: dict[str, str] = {}
-    try:
-        outputs["sseconv"] = b"".join(convert_sseconv(source, to, data))
-    except Exception as exc:
-        errors["sseconv"] = _error(exc)
-    try:
-        outputs["baseline"] = b"".join(convert_baseline(baseline, data))
-    except Exception as exc:
-        errors["baseline"] = _error(exc)
-
-    agrees: dict[str, bool] = {}
-    notes: list[str] = []
-    for impl, output in outputs.items():
+def run_case(source: str, to: str, *, n: int, runs: int, max_rounds: int, budget: float) -> Case:
+    raw = MAKERS[source](n)
+    spaced = MAKERS[source](n, spaced=True)
+    reads, spaced_reads = chunks(raw, CHUNK_SIZE), chunks(spaced, CHUNK_SIZE)
+    ours, theirs = sseconv_impl(source, to), BASELINES[source, to]
+    notes = []
+    correct = True
+    outputs = {}
+    for label, impl, data in (
+        ("sseconv", ours, reads),
+        ("sseconv (spaced input)", ours, spaced_reads),
+        ("baseline", theirs, reads),
+    ):
         try:
-            got = summarize(output, to)
+            outputs[label] = b"".join(drain(impl, data))
+            got = summarize(outputs[label], to)
         except Exception as exc:
-            agrees[impl] = False
-            notes.append(f"{impl} output unparseable ({_error(exc)})")
+            correct = False
+            notes.append(f"{label}: {type(exc).__name__}: {exc}"[:160])
             continue
-        ok = (got.text, got.stop_reason, got.stop, got.finished) == (
-            truth.text,
-            truth.stop_reason,
-            truth.stop,
-            truth.finished,
-        )
-        agrees[impl] = ok
-        if not ok:
-            detail = (
-                "text differs"
-                if got.text != truth.text
-                else f"stop_reason={got.stop_reason!r} stop={got.stop!r} finished={got.finished}"
-            )
-            notes.append(f"{impl} output wrong ({detail})")
+        if got != truth(n, to):
+            correct = False
+            notes.append(f"{label} output wrong: {got.stop_reason!r} {got.finished}")
+    funcs: dict[str, Callable[[], object]] = {
+        "sseconv": functools.partial(drain, ours, reads),
+        "baseline": functools.partial(drain, theirs, reads),
+        "spaced": functools.partial(drain, ours, spaced_reads),
+    }
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(runs):
+        for name, seconds in best_times(funcs, max_rounds=max_rounds, budget=budget).items():
+            times[name].append(seconds)
+    events = [block + BLANK[source] for block in raw.split(BLANK[source])[:-1]]
+    samples: dict[str, list[int]] = {"sseconv": [], "baseline": []}
+    for _ in range(max(3, runs)):
+        for name, impl in (("sseconv", ours), ("baseline", theirs)):
+            samples[name] += per_read_ns(impl, events)
 
-    funcs: dict[str, Callable[[], object]] = {}
-    if "sseconv" in outputs:
-        funcs["sseconv"] = functools.partial(convert_sseconv, source, to, data)
-    if "baseline" in outputs:
-        funcs["baseline"] = functools.partial(convert_baseline, baseline, data)
-    times = best_times(funcs, max_rounds=max_rounds, budget=budget) if funcs else {}
+    def pct(name: str, q: float) -> float:
+        ordered = sorted(samples[name])
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
 
-    rows: list[Row] = []
-    for impl in ("sseconv", "baseline"):
-        seconds = times.get(impl, float("nan"))
-        out_bytes = len(outputs.get(impl, b""))
-        speedup = None
-        if impl == "sseconv" and "baseline" in times and "sseconv" in times:
-            speedup = times["baseline"] / times["sseconv"]
-        rows.append(
-            Row(
-                conversion=name,
-                impl=impl,
-                in_bytes=len(raw),
-                out_bytes=out_bytes,
-                seconds=seconds,
-                in_mb_per_s=len(raw) / MB / seconds,
-                out_mb_per_s=out_bytes / MB / seconds,
-                speedup=speedup,
-                agrees=agrees.get(impl, False),
-                error=errors.get(impl),
-            )
-        )
-    for impl, err in errors.items():
-        notes.append(f"{impl} raised {err}")
-    speedup = rows[0].speedup
-    ok = (
-        speedup is not None
-        and speedup >= SPEED_TARGET
-        and agrees.get("sseconv", False)
-        and agrees.get("baseline", False)
+    return Case(
+        source=source,
+        to=to,
+        in_bytes=len(raw),
+        out_bytes=len(outputs.get("sseconv", b"")),
+        sseconv_ms=statistics.median(times["sseconv"]) * 1e3,
+        baseline_ms=statistics.median(times["baseline"]) * 1e3,
+        bulk_runs=[b / s for b, s in zip(times["baseline"], times["sseconv"], strict=True)],
+        sseconv_p50_us=pct("sseconv", 0.5),
+        sseconv_p99_us=pct("sseconv", 0.99),
+        baseline_p50_us=pct("baseline", 0.5),
+        baseline_p99_us=pct("baseline", 0.99),
+        spaced_runs=[s / c for s, c in zip(times["spaced"], times["sseconv"], strict=True)],
+        correct=correct,
+        notes=notes,
     )
-    requirement = Requirement(
-        requirement=f"{name}: sseconv speed >= {SPEED_TARGET:g}x baseline, same text",
-        value=rows[0].speedup,
-        target=f">= {SPEED_TARGET:g}x",
-        ok=ok,
-        note="; ".join(notes),
-    )
-    return rows, requirement
 
 
 @dataclass
@@ -258,108 +229,113 @@ class LinearityPoint:
     ns_per_out_byte: float
 
 
+def count_bytes(impl: Impl, data: list[bytes]) -> int:
+    return sum(len(piece) for piece in impl(data))
+
+
 def run_linearity(
     small: int, large: int, *, max_rounds: int, budget: float
-) -> tuple[list[LinearityPoint], Requirement]:
-    points: list[LinearityPoint] = []
+) -> tuple[list[LinearityPoint], float | None]:
+    points = []
     per_byte: dict[tuple[str, int], float] = {}
-    notes: list[str] = []
-    correct = True
+    impls: dict[str, Impl] = {
+        "sseconv": sseconv_impl("completions", "legacy"),
+        "baseline": completions_to_legacy,
+    }
     for n in (small, large):
         data = chunks(completions_stream(n), CHUNK_SIZE)
-        sizes: dict[str, int] = {}
-        funcs: dict[str, Callable[[], object]] = {}
-        try:
-            sizes["sseconv"], tail = checked_count_sseconv("completions", "legacy", data)
-            funcs["sseconv"] = functools.partial(count_sseconv, "completions", "legacy", data)
-            got = summarize(tail, "legacy")
-            expected = ("".join(tokens(n)), "stop_sequence", True)
-            if (got.text, got.stop_reason, got.finished) != expected:
-                correct = False
-                notes.append(f"sseconv output wrong at {n} tokens (final event or [DONE])")
-        except Exception as exc:
-            correct = False
-            notes.append(f"sseconv raised {_error(exc)} at {n} tokens")
-        sizes["baseline"] = count_baseline(baseline_convert.completions_to_legacy, data)
-        funcs["baseline"] = functools.partial(
-            count_baseline, baseline_convert.completions_to_legacy, data
-        )
+        sizes = {name: count_bytes(impl, data) for name, impl in impls.items()}
+        funcs = {name: functools.partial(count_bytes, impl, data) for name, impl in impls.items()}
         times = best_times(funcs, max_rounds=max_rounds, budget=budget, min_rounds=2)
-        for impl, seconds in times.items():
-            ns = seconds / sizes[impl] * 1e9
-            per_byte[impl, n] = ns
-            points.append(LinearityPoint(impl, n, sizes[impl], seconds, ns))
-    value = None
-    if ("sseconv", small) in per_byte and ("sseconv", large) in per_byte:
-        value = per_byte["sseconv", large] / per_byte["sseconv", small]
-    requirement = Requirement(
-        requirement=f"completions->legacy (sseconv): time per output byte at {large:,} tokens "
-        f"/ at {small:,} tokens <= {LINEARITY_TARGET:g}",
-        value=value,
-        target=f"<= {LINEARITY_TARGET:g}",
-        ok=correct and value is not None and value <= LINEARITY_TARGET,
-        note="; ".join(notes),
-    )
-    return points, requirement
+        for name, seconds in times.items():
+            per_byte[name, n] = seconds / sizes[name] * 1e9
+            points.append(LinearityPoint(name, n, sizes[name], seconds, per_byte[name, n]))
+    return points, per_byte["sseconv", large] / per_byte["sseconv", small]
+
+
+def spread(values: list[float]) -> str:
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:.2f}x" if len(values) == 1 else f"{low:.2f}-{mid:.2f}-{high:.2f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--quick", action="store_true", help="small streams, few repeats")
     parser.add_argument("--json", action="store_true", help="print results as JSON only")
-    parser.add_argument("--repeats", type=int, help="maximum timing rounds per case")
-    parser.add_argument("--budget", type=float, help="seconds of timing per case")
+    parser.add_argument("--runs", type=int, help="measurements per case (min-median-max)")
+    parser.add_argument("--repeats", type=int, help="maximum timing rounds per measurement")
+    parser.add_argument("--budget", type=float, help="seconds of timing per measurement")
     args = parser.parse_args(argv)
 
     n = 200 if args.quick else 1000
     lin_small, lin_large = (250, 2000) if args.quick else (1000, 8000)
-    max_rounds = args.repeats or (3 if args.quick else 30)
-    budget = args.budget if args.budget is not None else (0.1 if args.quick else 1.5)
-    log: Callable[[str], None] = (lambda _msg: None) if args.json else print
+    runs = args.runs or (1 if args.quick else 3)
+    max_rounds = args.repeats or (3 if args.quick else 15)
+    budget = args.budget if args.budget is not None else (0.05 if args.quick else 0.3)
     env = environment()
-
-    if not hasattr(sseconv, "Converter"):
-        message = "sseconv.Converter is not available (yet); nothing to benchmark"
-        if args.json:
-            json.dump({"benchmark": "convert", "environment": env, "error": message}, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print(message)
-        return 0
-
+    log: Callable[[str], None] = (lambda _msg: None) if args.json else print
     log(
         "Conversion benchmark -- "
         + ", ".join(f"{k} {v}" for k, v in env.items())
-        + f"; {n} tokens, {CHUNK_SIZE} B chunks, best of up to {max_rounds} rounds, "
-        f"{budget:g} s per case, gc off while timing\n"
+        + f"; {n} tokens, CPU time, best of up to {max_rounds} interleaved rounds "
+        f"({budget:g} s), {runs} run(s) per case, gc off while timing\n"
     )
-    rows: list[Row] = []
-    requirements: list[Requirement] = []
-    for source, to, make, baseline in CASES:
-        case_rows, requirement = run_case(
-            source, to, make, baseline, n=n, max_rounds=max_rounds, budget=budget
+    cases = [
+        run_case(s, t, n=n, runs=runs, max_rounds=max_rounds, budget=budget)
+        for s in DIALECTS
+        for t in DIALECTS
+    ]
+    points, linearity = run_linearity(
+        lin_small, lin_large, max_rounds=max(2, max_rounds // 5), budget=budget
+    )
+
+    requirements: list[dict[str, Any]] = []
+    for case in cases:
+        target = PASSTHROUGH_TARGET if case.source == case.to else SPEED_TARGET
+        bulk = statistics.median(case.bulk_runs)
+        requirements.append(
+            {
+                "requirement": f"{case.name} bulk: >= {target:g}x baseline",
+                "value": bulk,
+                "shown": spread(case.bulk_runs),
+                "ok": bulk >= target and case.correct,
+            }
         )
-        rows += case_rows
-        requirements.append(requirement)
-    points, lin_requirement = run_linearity(
-        lin_small, lin_large, max_rounds=max(2, max_rounds // 10), budget=budget
+        requirements.append(
+            {
+                "requirement": f"{case.name} per event (p50): >= {target:g}x baseline",
+                "value": case.per_event,
+                "shown": ratio_text(case.per_event),
+                "ok": case.per_event >= target and case.correct,
+            }
+        )
+        spaced = statistics.median(case.spaced_runs)
+        requirements.append(
+            {
+                "requirement": f"{case.name} spaced input: <= {SPACING_TARGET:g}x compact time",
+                "value": spaced,
+                "shown": spread(case.spaced_runs),
+                "ok": spaced <= SPACING_TARGET and case.correct,
+            }
+        )
+    requirements.append(
+        {
+            "requirement": f"completions->legacy time per output byte, {lin_large:,} / "
+            f"{lin_small:,} tokens: <= {LINEARITY_TARGET:g}",
+            "value": linearity,
+            "shown": f"{linearity:.2f}" if linearity is not None else "n/a",
+            "ok": linearity is not None and linearity <= LINEARITY_TARGET,
+        }
     )
-    requirements.append(lin_requirement)
 
     if args.json:
-        out: dict[str, Any] = {
+        out = {
             "benchmark": "convert",
             "environment": env,
-            "settings": {
-                "tokens": n,
-                "chunk_size": CHUNK_SIZE,
-                "linearity_tokens": [lin_small, lin_large],
-                "max_rounds": max_rounds,
-                "budget_s": budget,
-            },
-            "results": [asdict(r) for r in rows],
+            "settings": {"tokens": n, "chunk_size": CHUNK_SIZE, "runs": runs},
+            "results": [{**asdict(c), "per_event": c.per_event} for c in cases],
             "linearity": [asdict(p) for p in points],
-            "requirements": [asdict(r) for r in requirements],
+            "requirements": requirements,
         }
         json.dump(json_safe(out), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
@@ -367,35 +343,23 @@ def main(argv: list[str] | None = None) -> int:
 
     table = [
         [
-            row.conversion,
-            row.impl,
-            f"{row.in_bytes / MB:.3f}",
-            f"{row.out_bytes / MB:.3f}",
-            f"{row.seconds * 1e3:.2f}",
-            f"{row.in_mb_per_s:.1f}",
-            f"{row.out_mb_per_s:.1f}",
-            "-" if row.speedup is None else ratio_text(row.speedup),
-            "ERROR" if row.error else ("yes" if row.agrees else "NO"),
+            case.name,
+            f"{case.in_bytes / MB:.3f}",
+            f"{case.out_bytes / MB:.3f}",
+            f"{case.sseconv_ms:.2f}",
+            f"{case.baseline_ms:.2f}",
+            spread(case.bulk_runs),
+            f"{case.sseconv_p50_us:.1f} / {case.sseconv_p99_us:.1f}",
+            f"{case.baseline_p50_us:.1f} / {case.baseline_p99_us:.1f}",
+            ratio_text(case.per_event),
+            spread(case.spaced_runs),
+            "yes" if case.correct else "NO",
         ]
-        for row in rows
+        for case in cases
     ]
-    print(
-        format_table(
-            [
-                "conversion",
-                "impl",
-                "in MB",
-                "out MB",
-                "best ms",
-                "in MB/s",
-                "out MB/s",
-                "speedup",
-                "text ok",
-            ],
-            table,
-            left=2,
-        )
-    )
+    headers = ["conversion", "in MB", "out MB", "sseconv ms", "baseline ms", "bulk speedup"]
+    headers += ["sseconv µs p50/p99", "baseline µs p50/p99", "per event", "spaced/compact", "ok"]
+    print(format_table(headers, table, left=1))
     print("\nLinearity, completions->legacy (time per output byte):")
     print(
         format_table(
@@ -413,20 +377,12 @@ def main(argv: list[str] | None = None) -> int:
             left=1,
         )
     )
-    baseline_ns = {p.tokens: p.ns_per_out_byte for p in points if p.impl == "baseline"}
-    if len(baseline_ns) == 2:
-        print(
-            f"(baseline, for reference: {baseline_ns[lin_large] / baseline_ns[lin_small]:.2f} "
-            f"at {lin_large:,} vs {lin_small:,} tokens)"
-        )
-
     print("\nRequirements:")
     for req in requirements:
-        value = "n/a" if req.value is None else f"{req.value:.2f}"
-        line = f"  {req.requirement}: {value}  {status(req.ok)}"
-        if req.note:
-            line += f"  ({req.note})"
-        print(line)
+        print(f"  {req['requirement']}: {req['shown']}  {status(req['ok'])}")
+    for case in cases:
+        for note in case.notes:
+            print(f"  NOTE {case.name}: {note}")
     return 0
 
 

@@ -23,6 +23,9 @@ Cases, all given the whole recording as one ``bytes``:
   legacy bytes and parsing them back (``Converter.feed(whole)``, ``SSEParser``,
   ``json.loads``: what ``legacy_completions`` did before, and what any adapter that converts
   then parses does).
+* ``hand-written``: the peer of the converter cases, ``baseline_convert.messages_to_legacy``
+  (httpx-sse's decoder and ``json.dumps`` per event, a generator yielding event by event),
+  given the same one chunk.
 
 The table gives each case's peak, its excess over the baseline (what converting costs) and
 that excess as a multiple of the largest legacy event (the bound the streaming forms aim for:
@@ -59,6 +62,7 @@ CASES = (
     "legacy_completions 64 KiB",
     "alegacy_completions",
     "dicts via legacy bytes",
+    "hand-written",
 )
 MIB = 1024 * 1024
 
@@ -113,6 +117,11 @@ def run_case(case: str, data: bytes) -> tuple[int, int]:
                 count(piece)
 
         asyncio.run(run())
+    elif case == "hand-written":
+        from baseline_convert import messages_to_legacy
+
+        for piece in messages_to_legacy([data]):
+            count(piece)
     elif case == "legacy_completions":
         for item in sseconv.legacy_completions(data):
             count(json.dumps(item).encode())

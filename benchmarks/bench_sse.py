@@ -1,19 +1,24 @@
-"""SSE wire-layer benchmark: sseconv.SSEParser vs httpx-sse vs the Anthropic SDK's decoder.
+"""SSE wire-layer benchmark: sseconv.SSEParser vs httpx-sse and the Anthropic and OpenAI SDKs.
 
-Same bytes, same process, peers side by side. Two streams:
+A matrix of stream shapes x read sizes, every decoder on the same bytes in the same process:
 
-* small named events: a 2023-06-01 completions stream, ~1,000 ``completion`` events (~200 KB);
-* large cumulative events: a 2023-01-01 legacy stream, ~1,000 events with cumulative text and
-  CRLF line endings (~6.6 MB);
+* shapes: small named events (a 2023-06-01 completions stream) with LF, CRLF and CR-only line
+  ends; with an ``id:`` line in every event; with a ``: keep-alive`` comment block between
+  events; with CRLF and every read cut between a CR and its LF; and large cumulative events (a
+  2023-01-01 legacy stream, CRLF);
+* reads: 1 KiB, 64 KiB, network-sized (seeded: mostly 1-2 KiB, one in six 1-64 bytes) and one
+  event per read.
 
-each fed in 1 KiB chunks and in seeded random-sized chunks (1..4096 bytes). Every decoder
-collects its events into a list. Before timing, the three decoders must agree on the number of
-events and on each event's name and data.
+Every decoder collects its events into a list; before timing, the decoders must agree on each
+event's name, data and id. A pure-Python floor (split on blank lines, one object per block, no
+field rules) shows how much room is left. Times are CPU times (``time.process_time``) of
+interleaved calls, the best of several rounds; each case is measured ``--runs`` times and the
+ratio is reported as min-median-max over the runs.
 
-Requirements reported against (ratio of sseconv's events/s to httpx-sse's):
-  >= 2x on the small-event stream, >= 1x on the large-event stream.
+Requirements (sseconv events/s divided by httpx-sse's, the median of the runs): >= 2x on
+every row, >= 2.5x on the LF and CRLF rows.
 
-Usage: ``python benchmarks/bench_sse.py [--quick] [--json] [--repeats N] [--budget S]``.
+Usage: ``python benchmarks/bench_sse.py [--quick] [--json] [--runs N] [--repeats N] [--budget S]``.
 The exit status is 0 whatever the ratios (this prints numbers; it is not a test).
 """
 
@@ -22,24 +27,22 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import random
+import statistics
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from _common import MB, best_times, environment, format_table, json_safe, ratio_text, status
-from _peers import anthropic_iter, httpx_sse_iter
-from _streams import chunks, completions_stream, large_legacy_stream, random_chunks
+from _common import MB, best_times, environment, format_table, json_safe
+from _peers import anthropic_iter, floor_iter, httpx_sse_iter, openai_iter
+from _streams import chunks, completions_stream, large_legacy_stream
 
 import sseconv
 
-DESCRIPTION = "SSE wire-layer benchmark: sseconv.SSEParser vs httpx-sse vs the Anthropic SDK."
-OURS = "sseconv"
-HTTPX = "httpx-sse"
-ANTHROPIC = "anthropic"
-
-# minimum ratio of sseconv's events/s to httpx-sse's, per stream
-TARGETS = {"small": 2.0, "large": 1.0}
+DESCRIPTION = "SSE wire-layer benchmark: sseconv vs httpx-sse, the Anthropic and OpenAI SDKs."
+OURS, HTTPX, FLOOR = "sseconv", "httpx-sse", "floor"
+TARGET, TARGET_SMALL = 2.0, 2.5  # x httpx-sse events/s; the second for the LF and CRLF rows
 
 
 def decode_sseconv(data: Iterable[bytes]) -> list[Any]:
@@ -51,205 +54,255 @@ def decode_sseconv(data: Iterable[bytes]) -> list[Any]:
     return events
 
 
-def decode_httpx_sse(data: Iterable[bytes]) -> list[Any]:
-    return list(httpx_sse_iter(data))
-
-
-def decode_anthropic(data: Iterable[bytes]) -> list[Any]:
-    return list(anthropic_iter(data))
-
-
 DECODERS: dict[str, Callable[[Iterable[bytes]], list[Any]]] = {
     OURS: decode_sseconv,
-    HTTPX: decode_httpx_sse,
-    ANTHROPIC: decode_anthropic,
+    HTTPX: lambda data: list(httpx_sse_iter(data)),
+    "anthropic": lambda data: list(anthropic_iter(data)),
+    "openai": lambda data: list(openai_iter(data)),
 }
 
 
-def normalized(name: str, events: list[Any]) -> list[tuple[str | None, str]]:
-    """(event name, data) pairs; httpx-sse reports a missing event line as ``"message"``."""
-    out: list[tuple[str | None, str]] = []
+@dataclass(frozen=True)
+class Shape:
+    key: str
+    label: str
+    data: bytes
+    blank: bytes  # the blank line that ends its events
+    split_crlf: bool = False  # move every cut between a CR and its LF
+
+    @property
+    def target(self) -> float:
+        return TARGET_SMALL if self.key in ("LF", "CRLF") else TARGET
+
+
+def shapes(n: int, n_large: int, seed: int) -> list[Shape]:
+    small = completions_stream(n, seed=seed)
+    events = [block + b"\n\n" for block in small.split(b"\n\n")[:-1]]
+    crlf = small.replace(b"\n", b"\r\n")
+    return [
+        Shape("LF", "small events, LF", small, b"\n\n"),
+        Shape("CRLF", "small events, CRLF", crlf, b"\r\n\r\n"),
+        Shape("CR", "small events, CR only", small.replace(b"\n", b"\r"), b"\r\r"),
+        Shape(
+            "id",
+            "an id: line in every event",
+            b"".join(b"id: %d\n" % i + e for i, e in enumerate(events)),
+            b"\n\n",
+        ),
+        Shape(
+            "comments",
+            "a : keep-alive block between events",
+            b": keep-alive\n\n".join(events),
+            b"\n\n",
+        ),
+        Shape("CRLF split", "CRLF, every read cut in a CRLF", crlf, b"\r\n\r\n", True),
+        Shape("large", "large cumulative events, CRLF", large_legacy_stream(n_large), b"\r\n\r\n"),
+    ]
+
+
+def network_reads(data: bytes, seed: int) -> list[bytes]:
+    """Seeded read sizes like a TCP stream's: mostly 1-2 KiB, one in six 1-64 bytes."""
+    rng = random.Random(f"network:{seed}")
+    out, pos = [], 0
+    while pos < len(data):
+        step = rng.randint(1, 64) if rng.random() < 1 / 6 else rng.randint(1024, 2048)
+        out.append(data[pos : pos + step])
+        pos += step
+    return out
+
+
+def event_reads(data: bytes, blank: bytes) -> list[bytes]:
+    return [block + blank for block in data.split(blank)[:-1]]
+
+
+def split_in_crlf(reads: list[bytes]) -> list[bytes]:
+    """The same bytes with each cut moved to the next CR-LF pair, between its CR and LF."""
+    data = b"".join(reads)
+    cuts: list[int] = []
+    at = 0
+    for read in reads[:-1]:
+        at += len(read)
+        cut = data.find(b"\r\n", max(at - 1, cuts[-1] if cuts else 0)) + 1
+        if cut > 0 and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+
+
+def readings(shape: Shape, seed: int) -> dict[str, list[bytes]]:
+    out = {
+        "1 KiB": chunks(shape.data, 1024),
+        "64 KiB": chunks(shape.data, 65536),
+        "network": network_reads(shape.data, seed),
+        "1 event": event_reads(shape.data, shape.blank),
+    }
+    if shape.split_crlf:
+        out = {name: split_in_crlf(reads) for name, reads in out.items()}
+    return out
+
+
+def fields(name: str, events: list[Any]) -> list[tuple[str | None, str, str | None]]:
+    """(event, data, id); httpx-sse reports a missing event line as "message", no id as ""."""
+    out = []
     for ev in events:
-        event: str | None = ev.event
-        if name == HTTPX and event == "message":
-            event = None  # the benchmark streams never name an event "message"
-        out.append((event, ev.data))
+        event = None if name == HTTPX and ev.event == "message" else ev.event
+        out.append((event, ev.data, ev.id or None))
     return out
 
 
 @dataclass
 class Row:
-    stream: str
-    chunking: str
+    shape: str
+    reads: str
     decoder: str
     events: int
     bytes: int
-    chunks: int
-    seconds: float
+    read_count: int
+    seconds: float  # the median over the runs of the best time of a run
     events_per_s: float
     mb_per_s: float
-    sseconv_ratio: float | None  # sseconv speed / this decoder's speed (None on sseconv's row)
+    ratio_runs: list[float]  # sseconv speed / this decoder's, per run (empty on sseconv's row)
     agrees: bool
 
 
-@dataclass
-class Requirement:
-    requirement: str
-    ratio: float
-    target: float
-    agrees: bool
-    ok: bool
+def run_case(
+    shape: Shape, reads: list[bytes], *, runs: int, max_rounds: int, budget: float
+) -> tuple[list[Row], str]:
+    """Time every decoder (and the floor) on ``reads``; check the decoders agree."""
+    results = {name: fields(name, decode(reads)) for name, decode in DECODERS.items()}
+    reference = results[OURS]
+    problems = [
+        f"{name}: {len(result)} events vs {len(reference)}, or different ones"
+        for name, result in results.items()
+        if result != reference
+    ]
+    funcs: dict[str, Callable[[], object]] = {
+        name: functools.partial(decode, reads) for name, decode in DECODERS.items()
+    }
+    funcs[FLOOR] = functools.partial(floor_iter, reads, shape.blank)
+    times: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(runs):
+        for name, seconds in best_times(funcs, max_rounds=max_rounds, budget=budget).items():
+            times[name].append(seconds)
+    count = len(reference)
+    rows = []
+    for name, measured in times.items():
+        seconds = statistics.median(measured)
+        ratios = [] if name == OURS else [t / o for t, o in zip(measured, times[OURS], strict=True)]
+        rows.append(
+            Row(
+                shape=shape.key,
+                reads="",
+                decoder=name,
+                events=count,
+                bytes=len(shape.data),
+                read_count=len(reads),
+                seconds=seconds,
+                events_per_s=count / seconds,
+                mb_per_s=len(shape.data) / MB / seconds,
+                ratio_runs=ratios,
+                agrees=name == FLOOR or results[name] == reference,
+            )
+        )
+    return rows, "; ".join(problems)
 
 
-def check_agreement(data: list[bytes]) -> tuple[dict[str, int], dict[str, bool], str]:
-    """Run each decoder once; compare with httpx-sse. Returns counts, agreement, a message."""
-    results = {name: normalized(name, dec(data)) for name, dec in DECODERS.items()}
-    reference = results[HTTPX]
-    agrees = {name: result == reference for name, result in results.items()}
-    messages = []
-    for name, result in results.items():
-        if result == reference:
-            continue
-        if len(result) != len(reference):
-            messages.append(f"{name}: {len(result)} events, httpx-sse {len(reference)}")
-            continue
-        first = next(i for i, (a, b) in enumerate(zip(result, reference, strict=False)) if a != b)
-        messages.append(f"{name}: event {first + 1} differs: {result[first]!r:.80}")
-    return {name: len(r) for name, r in results.items()}, agrees, "; ".join(messages)
+def spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:.2f}x" if len(values) == 1 else f"{low:.2f}-{mid:.2f}-{high:.2f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=DESCRIPTION)
-    parser.add_argument("--quick", action="store_true", help="small streams, few repeats")
+    parser.add_argument("--quick", action="store_true", help="small streams, few rounds")
     parser.add_argument("--json", action="store_true", help="print results as JSON only")
-    parser.add_argument("--repeats", type=int, help="maximum timing rounds per case")
-    parser.add_argument("--budget", type=float, help="seconds of timing per case")
-    parser.add_argument("--seed", type=int, default=0, help="stream and chunking seed")
+    parser.add_argument("--runs", type=int, help="measurements per case (min-median-max)")
+    parser.add_argument("--repeats", type=int, help="maximum timing rounds per measurement")
+    parser.add_argument("--budget", type=float, help="seconds of timing per measurement")
+    parser.add_argument("--seed", type=int, default=0, help="stream and read-size seed")
     args = parser.parse_args(argv)
 
-    n = 200 if args.quick else 1000
-    max_rounds = args.repeats or (3 if args.quick else 40)
-    budget = args.budget if args.budget is not None else (0.1 if args.quick else 2.0)
+    n, n_large = (200, 60) if args.quick else (1000, 300)
+    runs = args.runs or (1 if args.quick else 3)
+    max_rounds = args.repeats or (3 if args.quick else 15)
+    budget = args.budget if args.budget is not None else (0.05 if args.quick else 0.3)
     log: Callable[[str], None] = (lambda _msg: None) if args.json else print
-
-    streams = {
-        "small": ("small named events (completions)", completions_stream(n, seed=args.seed)),
-        "large": ("large cumulative events (legacy)", large_legacy_stream(n, seed=args.seed)),
-    }
-    chunkings: dict[str, Callable[[bytes], list[bytes]]] = {
-        "1KiB": lambda b: chunks(b, 1024),
-        "random": lambda b: random_chunks(b, args.seed + 1, 1, 4096),
-    }
-
     env = environment()
     log(
         "SSE decoding benchmark -- "
         + ", ".join(f"{k} {v}" for k, v in env.items())
-        + f"; best of up to {max_rounds} rounds, {budget:g} s per case, gc off while timing"
+        + f"; CPU time, best of up to {max_rounds} interleaved rounds ({budget:g} s), "
+        f"{runs} run(s) per case, gc off while timing\n"
     )
 
     rows: list[Row] = []
     problems: list[str] = []
-    for key, (label, raw) in streams.items():
-        for chunk_name, cut in chunkings.items():
-            data = cut(raw)
-            counts, agrees, message = check_agreement(data)
-            if message:
-                problems.append(f"{label}, {chunk_name}: {message}")
-            funcs = {name: functools.partial(dec, data) for name, dec in DECODERS.items()}
-            times = best_times(funcs, max_rounds=max_rounds, budget=budget)
-            for name in DECODERS:
-                seconds = times[name]
-                rows.append(
-                    Row(
-                        stream=key,
-                        chunking=chunk_name,
-                        decoder=name,
-                        events=counts[name],
-                        bytes=len(raw),
-                        chunks=len(data),
-                        seconds=seconds,
-                        events_per_s=counts[name] / seconds,
-                        mb_per_s=len(raw) / MB / seconds,
-                        sseconv_ratio=None if name == OURS else seconds / times[OURS],
-                        agrees=agrees[name],
-                    )
-                )
-
-    requirements: list[Requirement] = []
-    for row in rows:
-        if row.decoder != HTTPX or row.sseconv_ratio is None:
-            continue
-        ours = next(
-            r for r in rows if (r.stream, r.chunking, r.decoder) == (row.stream, row.chunking, OURS)
-        )
-        target = TARGETS[row.stream]
-        ok = ours.agrees and row.sseconv_ratio >= target
-        requirements.append(
-            Requirement(
-                requirement=f"{streams[row.stream][0]}, {row.chunking} chunks: "
-                f"sseconv events/s >= {target:g}x httpx-sse",
-                ratio=row.sseconv_ratio,
-                target=target,
-                agrees=ours.agrees,
-                ok=ok,
+    all_shapes = shapes(n, n_large, args.seed)
+    for shape in all_shapes:
+        for name, reads in readings(shape, args.seed).items():
+            case_rows, problem = run_case(
+                shape, reads, runs=runs, max_rounds=max_rounds, budget=budget
             )
-        )
+            for row in case_rows:
+                row.reads = name
+            rows += case_rows
+            if problem:
+                problems.append(f"{shape.key}, {name}: {problem}")
+
+    requirements: list[dict[str, Any]] = []
+    for row in rows:
+        if row.decoder == HTTPX:
+            target = next(s.target for s in all_shapes if s.key == row.shape)
+            ratio = statistics.median(row.ratio_runs)
+            requirements.append(
+                {
+                    "requirement": f"{row.shape}, {row.reads}: sseconv >= {target:g}x httpx-sse",
+                    "ratio": ratio,
+                    "runs": row.ratio_runs,
+                    "target": target,
+                    "ok": ratio >= target and row.agrees,
+                }
+            )
 
     if args.json:
         out = {
             "benchmark": "sse",
             "environment": env,
-            "settings": {"n": n, "max_rounds": max_rounds, "budget_s": budget, "seed": args.seed},
-            "streams": {k: {"label": v[0], "bytes": len(v[1])} for k, v in streams.items()},
+            "settings": {"n": n, "n_large": n_large, "runs": runs, "max_rounds": max_rounds},
+            "shapes": {s.key: {"label": s.label, "bytes": len(s.data)} for s in all_shapes},
             "results": [asdict(r) for r in rows],
-            "requirements": [asdict(r) for r in requirements],
+            "requirements": requirements,
             "problems": problems,
         }
         json.dump(json_safe(out), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
         return 0
 
-    log(
-        "streams: "
-        + "; ".join(f"{label} {len(raw) / MB:.2f} MB" for label, raw in streams.values())
-        + "\n"
-    )
+    log("; ".join(f"{s.key}: {s.label}, {len(s.data) / MB:.2f} MB" for s in all_shapes))
+    log("")
+    # one line per case: events/s of sseconv, then sseconv's speed-up over each peer and the floor
+    peers = [name for name in [*DECODERS, FLOOR] if name != OURS]
     table = []
     for row in rows:
-        table.append(
-            [
-                row.stream,
-                row.chunking,
-                row.decoder,
-                str(row.events),
-                f"{row.seconds * 1e3:.2f}",
-                f"{row.events_per_s:,.0f}",
-                f"{row.mb_per_s:.1f}",
-                "-" if row.sseconv_ratio is None else ratio_text(row.sseconv_ratio),
-                "yes" if row.agrees else "NO",
-            ]
-        )
+        if row.decoder != OURS:
+            continue
+        case = {r.decoder: r for r in rows if (r.shape, r.reads) == (row.shape, row.reads)}
+        cells = [row.shape, row.reads, f"{row.events_per_s:,.0f}", f"{row.mb_per_s:.1f}"]
+        cells += [spread(case[peer].ratio_runs) for peer in peers]
+        cells.append("yes" if all(r.agrees for r in case.values()) else "NO")
+        table.append(cells)
+    headers = ["shape", "reads", "sseconv ev/s", "MB/s"]
+    headers += [f"x {peer}" for peer in peers] + ["same events"]
+    log(format_table(headers, table, left=2))
     log(
-        format_table(
-            [
-                "stream",
-                "chunking",
-                "decoder",
-                "events",
-                "best ms",
-                "events/s",
-                "MB/s",
-                "sseconv speedup",
-                "same events",
-            ],
-            table,
-        )
+        "\n(x peer: sseconv's events/s divided by the peer's, min-median-max over the runs; "
+        "x floor below 1 means sseconv is slower than the floor by that factor)"
     )
-    log("\nRequirements (sseconv events/s divided by httpx-sse events/s):")
+    log("\nRequirements (sseconv events/s / httpx-sse events/s, median of the runs):")
     for req in requirements:
-        verdict = status(req.ok) if req.agrees else "BELOW TARGET (events differ)"
-        log(f"  {req.requirement}: {ratio_text(req.ratio)}  {verdict}")
+        verdict = "OK" if req["ok"] else "BELOW TARGET"
+        log(f"  {req['requirement']}: {spread(req['runs'])}  {verdict}")
     for problem in problems:
         log(f"  MISMATCH {problem}")
     return 0

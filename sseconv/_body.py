@@ -23,8 +23,12 @@ __all__ = [
 
 _BOM = b"\xef\xbb\xbf"
 _SPACE = b" \t\r\n\f\v"
-# A line the SSE standard gives a meaning to: a comment, or one of the four fields.
-_SSE_LINE = re.compile(rb"(?::|(?:data|event|id|retry)(?::|\r|\n|$))", re.MULTILINE)
+# A line the SSE standard gives a meaning to: a comment, or one of the four fields (a last line
+# cut inside a field's name too: an input cut after `even` is a cut stream, not another body).
+_SSE_LINE = re.compile(
+    rb"(?::|(?:data|event|id|retry)(?::|\r|\n|$)|(?:d(?:at?)?|e(?:v(?:en?)?)?|i|r(?:e(?:tr?)?)?)\Z)",
+    re.MULTILINE,
+)
 _LINE_START = re.compile(rb"(?:^|(?<=[\r\n]))")
 _PREVIEW = 40
 

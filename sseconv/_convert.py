@@ -273,8 +273,11 @@ class Converter(_Reader):
         target: the target dialect.
 
     Output is streamed: each output event is returned by the ``feed`` call that completes the
-    input event that causes it. When ``feed`` or ``close`` raises, the exception's ``output``
-    holds the bytes converted from the events before the bad one.
+    input event that causes it. ``feed`` returns all of a read's output as one ``bytes``;
+    :meth:`iter_feed` and :meth:`iter_close` yield it event by event instead (for one huge
+    read converted to ``legacy``, whose every event repeats the text so far). When a call
+    raises, the exception's ``output`` holds the bytes converted from the events before the
+    bad one (and not yet returned or yielded).
     """
 
     def __init__(

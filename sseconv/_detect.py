@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._dialect import Dialect
 from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
-from ._json import check_nesting, load_value
+from ._json import MAX_DEPTH, check_nesting, load_value
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
@@ -60,6 +60,17 @@ def classify(event: ServerSentEvent) -> Dialect | None:
     return None
 
 
+_TOO_DEEP = object()  # stands for the name of a data-only event too deep to read
+
+
+def _too_deep(data: str) -> bool:
+    try:
+        check_nesting(data, "a data-only event")
+    except MalformedEventError:
+        return True
+    return False
+
+
 class Detector:
     """Decides a stream's dialect from its first events (sans-IO; each event classified once).
 
@@ -85,7 +96,7 @@ class Detector:
         self._error_dialect = None
         if target is not None:
             self._error_dialect = Dialect.COMPLETIONS if target is Dialect.LEGACY else target
-        self._names: dict[str | None, None] = {}  # names of the pending events, in order
+        self._names: dict[object, None] = {}  # names of the pending events (and _TOO_DEEP)
 
     def add(self, event: ServerSentEvent) -> Dialect | None:
         """Read one more event; return the dialect if it decides (the event is then the last
@@ -93,25 +104,18 @@ class Detector:
 
         Raises:
             DetectionError: the event does not decide and ends beyond the limit.
-            MalformedEventError: a data-only JSON event nested deeper than the nesting rule
-                allows (see :mod:`sseconv._json`): what cannot be read cannot be passed on.
         """
         self.pending.append(event)
         found = classify(event)
-        if found is None:
-            if event.event == "error":
-                found = self._error_dialect
-            elif event.event is None and event.data[:1] == "{":
-                try:
-                    check_nesting(event.data, "a data-only event")
-                except MalformedEventError as exc:
-                    exc.event_number = len(self.pending)
-                    exc.offset = event.offset
-                    raise
+        if found is None and event.event == "error":
+            found = self._error_dialect
         if found is not None:
             self.dialect = found
             return found
-        self._names[event.event] = None
+        name: object = event.event
+        if name is None and event.data[:1] == "{" and _too_deep(event.data):
+            name = _TOO_DEEP  # (its decoder reports it, should a later event decide)
+        self._names[name] = None
         if event.end > self.limit:
             raise DetectionError(
                 f"expected an event that tells the dialect within the first {self.limit} "
@@ -132,7 +136,9 @@ class Detector:
 
     def _found(self) -> str:
         """What the pending events are, for a message."""
-        named = [repr(name) for name in sorted(name for name in self._names if name)]
+        named = [repr(name) for name in sorted(n for n in self._names if isinstance(n, str))]
+        if _TOO_DEEP in self._names:
+            named.append(f"data-only JSON nested deeper than {MAX_DEPTH} levels")
         if None in self._names:
             named.append(
                 "data-only events that are not legacy completions: an OpenAI-style stream?"

@@ -88,8 +88,14 @@ def check_nesting(text: str, what: str) -> None:
 
 def check_value_nesting(value: Any, what: str) -> None:
     """:func:`check_nesting` for a value already built by another parser (lists, tuples and
-    dicts count as levels); iterative, so any depth is measured without recursion."""
+    dicts count as levels); iterative, so any depth is measured without recursion.
+
+    A container shared by several parents (YAML anchors and aliases) is walked again only when
+    it is reached at a greater depth, so shared values cost at most ``MAX_DEPTH`` walks each and
+    a value that contains itself is found too deep instead of looping.
+    """
     stack = [(value, 1)]
+    deepest: dict[int, int] = {}  # id of a container -> the greatest depth it was walked at
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
@@ -102,6 +108,9 @@ def check_value_nesting(value: Any, what: str) -> None:
             raise MalformedEventError(
                 f"expected {what} nested at most {MAX_DEPTH} levels deep, found deeper nesting"
             )
+        if deepest.get(id(item), 0) >= depth:
+            continue
+        deepest[id(item)] = depth
         stack.extend((child, depth + 1) for child in children)
 
 

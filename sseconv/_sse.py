@@ -3,187 +3,74 @@
 :class:`SSEParser` follows the WHATWG "interpreting an event stream" rules. It splits lines on
 bytes (CRLF, LF or CR, never U+2028 or U+0085), decodes field values afterwards (invalid UTF-8
 becomes U+FFFD), strips one leading BOM, and dispatches each event from the ``feed`` call that
-completes its blank line. :func:`encode_sse` writes events back.
+completes its blank line. :func:`encode_sse` (in ``_sse_event``) writes events back.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from itertools import repeat
+from typing import Any
 
 from ._errors import EventTooLargeError
 from ._source import as_bytes
-
-if TYPE_CHECKING:
-    import httpx_sse
+from ._sse_event import ServerSentEvent, encode_sse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
-_LF = b"\n"
-_CRLF = b"\r\n"
-# Byte values for `in` tests: `13 in data` is a bare memchr, while `b"\r" in data` first tries
-# (and fails) to read its operand as an integer, which costs more than the search on 1 KiB.
-_CR_BYTE = ord("\r")
-_LF_BYTE = ord("\n")
-# A canonical event: an optional "event: x" line, one "data: y" line, a blank line.
-# (possessive repeats, where the re module has them, spare it the bookkeeping for backtracking)
-_ANY = "*+" if sys.version_info >= (3, 11) else "*"
-_ONE_LF = re.compile(f"(event: [^\\n]{_ANY}\\n|)data: ([^\\n]{_ANY})\\n\\n".encode())
-_ONE_CRLF = re.compile(
-    f"(event: [^\\r\\n]{_ANY}\\r\\n|)data: ([^\\r\\n]{_ANY})\\r\\n\\r\\n".encode()
-)
-_ACTS_AT_ONCE = re.compile(rb"\n(?:id|retry)")  # lines that must not wait for their block
-_SMALL_EVENT = 1024  # larger canonical events are parsed with find() instead
-_DEFER_LIMIT = 65536  # a pending block larger than this is parsed line by line
+_UNKNOWN = object()
 _new = tuple.__new__
+_ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-15:]}"
+def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
+    """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
+    character of a line, of a data value): an event ending with its only data line (groups 1-3:
+    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), any
+    other block or a lone blank line (4), or one byte where neither fits (5: a line end of
+    another kind, or an LF in a CRLF value)."""
+    head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
+    event = b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
+    return re.compile(
+        head + event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol)
+    )
 
 
-class ServerSentEvent(tuple):  # type: ignore[type-arg]
-    """One dispatched server-sent event.
-
-    Attributes:
-        event: the value of the block's last ``event:`` line, or ``None`` when the block had
-            none (a data-only event is not the same as one named ``message``).
-        data: the ``data:`` lines of the block joined with ``"\\n"``.
-        id: the last event ID in force at dispatch (what a browser reports as
-            ``lastEventId``); ``None`` while it is empty.
-        retry: the reconnection time set by a valid ``retry:`` line of this block, else ``None``.
-        offset: byte offset of the block's first line in the input (``-1`` if not parsed).
-        end: byte offset just past the blank line that dispatched it (``-1`` if not parsed).
-            An event whose blank line ends with a CR that is the last byte of a ``feed`` is
-            dispatched at once, so its ``end`` stops after that CR even when the next read
-            starts with the LF of a CRLF (that LF is then skipped).
-
-    Instances are immutable and cheap to make (one is made per event on the hot path); they
-    compare and hash by ``(event, data, id, retry)`` only, never by position.
-    """
-
-    __slots__ = ()
-
-    def __new__(
-        cls,
-        event: str | None,
-        data: str,
-        id: str | None = None,
-        retry: int | None = None,
-        *,
-        offset: int = -1,
-        end: int = -1,
-    ) -> ServerSentEvent:
-        return _new(cls, (event, data, id, retry, offset, end))
-
-    if TYPE_CHECKING:
-
-        @property
-        def event(self) -> str | None: ...
-        @property
-        def data(self) -> str: ...
-        @property
-        def id(self) -> str | None: ...
-        @property
-        def retry(self) -> int | None: ...
-        @property
-        def offset(self) -> int: ...
-        @property
-        def end(self) -> int: ...
-
-    else:  # C-level accessors: these are read on every event
-        event = property(itemgetter(0), doc="The event name, or None without an event line.")
-        data = property(itemgetter(1), doc="The data lines joined with newlines.")
-        id = property(itemgetter(2), doc="The last event ID in force at dispatch, or None.")
-        retry = property(itemgetter(3), doc="The retry value of this block, or None.")
-        offset = property(itemgetter(4), doc="Byte offset of the block's first line.")
-        end = property(itemgetter(5), doc="Byte offset just past the dispatching blank line.")
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ServerSentEvent):
-            return self[:4] == other[:4]
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        if isinstance(other, ServerSentEvent):
-            return self[:4] != other[:4]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self[:4])
-
-    def __repr__(self) -> str:
-        parts = [f"event={self.event!r}", f"data={_shorten(self.data)!r}"]
-        if self.id is not None:
-            parts.append(f"id={self.id!r}")
-        if self.retry is not None:
-            parts.append(f"retry={self.retry!r}")
-        return f"ServerSentEvent({', '.join(parts)})"
-
-    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        return (self[:4], {"offset": self.offset, "end": self.end})
-
-    def to_httpx_sse(self) -> httpx_sse.ServerSentEvent:
-        """Return the equivalent ``httpx_sse.ServerSentEvent``.
-
-        The mapping loses information: httpx-sse has no "no event line" state, so ``None``
-        becomes ``"message"``, and a missing id becomes ``""``.
-        """
-        import httpx_sse
-
-        return httpx_sse.ServerSentEvent(
-            event="message" if self.event is None else self.event,
-            data=self.data,
-            id="" if self.id is None else self.id,
-            retry=self.retry,
-        )
-
-    @classmethod
-    def from_httpx_sse(cls, event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
-        """Make a ServerSentEvent from an ``httpx_sse.ServerSentEvent``, field by field.
-
-        httpx-sse reports a missing event line as ``"message"``; that is kept as ``"message"``
-        (the information is already gone). An empty id becomes ``None``.
-        """
-        return cls(event.event, event.data, event.id or None, event.retry)
-
-
-def _crlf_only(data: bytes) -> bool:
-    """Whether every line end in ``data`` is CRLF (a CR at its very end is not)."""
-    count = 0
-    at = data.find(b"\r")
-    while at >= 0:
-        if data[at + 1 : at + 2] != b"\n":
-            return False
-        count += 1
-        at = data.find(b"\r", at + 2)
-    return count == data.count(b"\n")
-
-
-def _find_blank(buf: bytes, start: int, sep: bytes) -> int:
-    """Where the first ``sep + sep`` at or after ``start`` is, or -1; a line at a time with
-    single-byte searches, which beat a two-byte ``find`` on long lines."""
-    first = sep[:1]
-    blank = sep + sep
-    at = buf.find(first, start)
-    while at >= 0:
-        if buf.startswith(blank, at):
-            return at
-        at = buf.find(first, at + len(sep))
-    return -1
+# By line end: a blank line, how to split lines (None: on any line end), the block pattern and
+# a line (past the first) that acts at once and every time: id, retry.
+# A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
+# LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
+_MODES = {
+    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]"), re.compile(rb"\n(?:id|retry)")),
+    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]"), re.compile(rb"\r(?:id|retry)")),
+    b"\r\n": (
+        b"\r\n\r\n",
+        None,
+        _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
+        re.compile(rb"\n(?:id|retry)"),
+    ),
+}
 
 
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
+    One pass per read: the complete blocks go through one regular expression (for the read's
+    line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment lines;
+    any other block, any line end of another kind, and the complete lines of a block that a
+    read cuts are interpreted line by line (a cut block's lines are kept to be parsed with the
+    rest of it once, unless they act at once: ``id``, ``retry``).
+
     Args:
-        max_event_size: the largest event (sum of its data bytes) or line accepted, in bytes;
-            beyond it :class:`EventTooLargeError` is raised instead of growing memory.
+        max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
+            block (every line, ``data`` or not, comments included) without their line ends, so
+            the same whatever the chunking or the line ends. :class:`EventTooLargeError` is
+            raised once the complete lines of a block, or its pending line, pass it.
         dispatch_incomplete: at :meth:`close`, dispatch a final block that lacks its blank line
             (the standard discards it; recorded files often lack the final blank line).
 
@@ -198,35 +85,30 @@ class SSEParser:
     """
 
     def __init__(
-        self,
-        *,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
+        self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, dispatch_incomplete: bool = False
     ) -> None:
         self.max_event_size = max_event_size
         self.dispatch_incomplete = dispatch_incomplete
         self.last_event_id = ""
         self.retry: int | None = None
         self.events_dispatched = 0
-        self.incomplete = False
-        self.closed = False
-        self._buf = b""  # bytes after the last line end
-        self._pos = 0  # input offset of the first byte of _buf
-        self._bom_done = False
-        self._cr_pending = False  # the last line ended with CR: skip one LF that follows
-        self._start = -1  # offset of the current block's first line (-1: no block)
+        self.incomplete = self.closed = False
+        self._pos = 0  # the input offset of the first byte not parsed yet (of _tail, if any)
+        self._tail: list[bytes] = []  # bytes after the last line end (pieces, joined later)
+        self._tail_size = 0
+        self._kept = 0  # how many bytes of _tail are complete lines kept for their block
+        self._kept_eol = b""  # and the line end they were read with
+        self._bom: bytes | None = b""  # the first bytes while they may be a BOM, then None
+        self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
+        self._virtual = False  # and that LF was parsed already (see feed)
+        self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
+        # the block in progress: its first line's offset (-1: none), its fields, its size
+        self._start = -1
         self._event: str | None = None
         self._data: list[bytes] | None = None
-        self._size = 0
         self._block_retry: int | None = None
-        self._more: list[bytes] = []  # pieces of a pending line not yet joined to _buf
-        self._more_size = 0
-        # _head() results by line-end size - 1 (an empty head is the same bytes in LF and CRLF)
-        self._heads: tuple[dict[bytes, tuple[str | None, int]], ...] = ({}, {})
-        self._tail_sep = b""  # line end of the lines in a kept pending block
-        self._last_size = 0  # size of the last canonical event: picks the fast path
-        self._small = False  # the state is the one the fast path of feed() leaves
-        self._defer_limit = min(_DEFER_LIMIT, max_event_size)
+        self._size = 0
+        self._names: dict[bytes, str | None] = {b"": None}  # event names by the lines before data
 
     @property
     def block_offset(self) -> int | None:
@@ -239,419 +121,200 @@ class SSEParser:
         order.
 
         Raises:
-            EventTooLargeError: an event or a line exceeds ``max_event_size``.
+            EventTooLargeError: an event exceeds ``max_event_size``.
             UsageError: ``data`` is a ``str`` or not bytes-like.
         """
         if type(data) is not bytes:
             data = as_bytes(data)
-        if (self._small or self._small_ready()) and _CR_BYTE not in data:
-            # The common case, small events with LF line ends between blocks: every complete
-            # block up to the last blank line in one regular-expression pass, the rest kept.
-            stop = data.rfind(b"\n\n") + 2
-            if (
-                stop >= 2
-                and len(data) - stop <= self._defer_limit
-                # no line after the last blank line starts with "id" or "retry" (searched
-                # from the blank line's LF, so the first line counts too)
-                and _ACTS_AT_ONCE.search(data, stop - 1) is None
-            ):
-                kept = self._buf
-                buf = kept + data if kept else data
-                stop += len(kept)
-                out: list[ServerSentEvent] = []
-                try:
-                    if not self._run(buf, 0, stop, self._pos, out, _ONE_LF, 1):
-                        self._mixed(buf, 0, stop, self._pos, out, _ONE_LF, _LF)
-                except EventTooLargeError as exc:
-                    exc.events = out
-                    raise
-                self._buf = buf[stop:]
-                self._pos += stop
-                self._tail_sep = _LF  # (whether or not the kept bytes hold a line end yet)
-                self._small = self._last_size <= _SMALL_EVENT
-                return out
-        self._small = False
-        return self._feed(data)
-
-    def _small_ready(self) -> bool:
-        """Whether the fast path of :meth:`feed` may start: no block, line or CR pending, the
-        last canonical event small, and what is kept (if anything) ends its lines with LF."""
-        return (
-            self._start < 0
-            and not self._more
-            and not self._cr_pending
-            and self._last_size <= _SMALL_EVENT
-            and self._tail_sep != _CRLF
-            and self._bom_done
-        )
-
-    def _feed(self, data: bytes) -> list[ServerSentEvent]:
-        """The general path of :meth:`feed`: any line ends, any block, any chunking."""
-        if not data:
+        if self._edge and not (data := self._edge_bytes(data)):
             return []
-        if self._cr_pending:
-            self._cr_pending = False
-            if data[:1] == b"\n":
-                self._pos += 1
-                data = data[1:]
-                if not data:
-                    return []
-        has_cr = _CR_BYTE in data
-        if not has_cr and self._bom_done and _LF_BYTE not in data:
-            # No line end: only a pending line grows. Keep the pieces; join them once.
-            self._more.append(data)
-            self._more_size += len(data)
-            if len(self._buf) + self._more_size > self.max_event_size:
-                self._too_large(self._start if self._start >= 0 else self._pos)
-            return []
-        if self._more:
-            buf = b"".join([self._buf, *self._more, data])
-            self._more = []
-            self._more_size = 0
-        else:
-            buf = self._buf + data if self._buf else data
-        # The line ends of the new bytes choose the path (what is pending was checked before).
-        if not has_cr:
-            sep = _LF
-        elif _crlf_only(data):
-            sep = _CRLF
-        else:
-            sep = b""
-        if self._tail_sep and self._tail_sep != sep:
-            sep = b""
-        self._tail_sep = b""
+        lf = data.rfind(b"\n")
+        cr = data.rfind(b"\r")
         out: list[ServerSentEvent] = []
+        if lf < 0 and cr < 0:  # no line end: only the pending line grows
+            self._tail.append(data)
+            self._tail_size += len(data)
+            self._check_tail(out)
+            return out
+        complete = (lf if lf > cr else cr) + 1  # the end of the last complete line
+        buf, kept = data, self._kept
+        if self._tail:
+            buf = b"".join([*self._tail, data])
+            complete += self._tail_size
+            self._tail, self._tail_size, self._kept = [], 0, 0
+        eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
+        if kept and eol != self._kept_eol:
+            eol = b"\r\n"
+        blank, sep, _, _ = _MODES[eol]
+        self._edge = self._skip_lf = cr == len(data) - 1
+        # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
+        # (the event is due now), which the next read then skips or, if it lacks it, takes back.
+        virtual = self._skip_lf and eol == b"\r\n" and buf.endswith(b"\n\r")
+        if virtual:
+            buf += b"\n"
+            complete += 1
+        self._virtual = virtual
+        base, pos = self._pos, 0
         try:
-            if not self._bom_done:
-                if len(buf) < 3 and _BOM.startswith(buf):
-                    self._buf = buf
-                    return out
-                self._bom_done = True
-                if buf[:3] == _BOM:
-                    buf = buf[3:]
-                    self._pos += 3
-            if sep:
-                self._feed_uniform(buf, out, sep)
-            else:
-                self._feed_general(buf, out)
+            if self._start >= 0:  # the rest of the block in progress
+                if buf.startswith(eol):
+                    pos = len(eol)
+                else:
+                    at = buf.find(blank, 0, complete)
+                    pos = complete if at < 0 else at + len(blank)
+                self._lines(buf[:pos], base, sep, out)
+            stop = buf.rfind(blank, pos, complete)
+            if stop >= 0:  # whole blocks
+                stop += len(blank)
+                self._blocks(buf, pos, stop, eol, out)
+                pos = stop
+            if pos < complete:  # the complete lines of a block that goes on
+                if (
+                    (pos or not kept)
+                    and complete - pos <= self.max_event_size
+                    and _inert(buf, pos, complete, eol)
+                ):  # kept, to be parsed with the rest of the block (once)
+                    self._kept, self._kept_eol, complete = complete - pos, eol, pos
+                    self._edge = self._skip_lf = False
+                else:
+                    self._lines(buf[pos:complete], base + pos, sep, out)
+            self._pos = base + complete
+            if complete < len(buf):
+                self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
+                self._check_tail(out)
         except EventTooLargeError as exc:
             exc.events = out
             raise
+        if virtual and out and out[-1].end == self._pos:  # its end stops at the CR
+            out[-1] = ServerSentEvent(*out[-1][:4], offset=out[-1].offset, end=self._pos - 1)
+        self.events_dispatched += len(out)
         return out
 
-    def _feed_uniform(self, buf: bytes, out: list[ServerSentEvent], sep: bytes) -> None:
-        """Parse a buffer whose line ends are all ``sep`` (LF or CRLF).
+    def _edge_bytes(self, data: bytes) -> bytes:
+        """``data`` without a BOM that starts the input, or the LF of a CRLF cut by reads;
+        ``b""`` while the first bytes may still be a BOM."""
+        if self._bom is not None:
+            data = self._bom + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._bom = data
+                return b""
+            self._bom = None
+            if data.startswith(_BOM):
+                data = data[3:]
+                self._pos = 3
+        if self._skip_lf and data:
+            self._skip_lf = False
+            if data[0] == 10:
+                data = data[1:]
+                self._pos += not self._virtual
+            elif self._virtual:
+                self._pos -= 1
+        self._edge = self._skip_lf
+        return data
 
-        Complete blocks go fast when they are canonical (an optional ``event: x`` line and one
-        ``data: y`` line): small ones all at once with one regular expression, large ones one
-        by one with ``find``; any other block goes line by line. What follows the last blank
-        line is kept whole until its blank line comes (unless it is large, or has ``id`` or
-        ``retry`` lines, which act at once: then its complete lines are parsed now).
+    def _blocks(self, buf: bytes, pos: int, stop: int, eol: bytes, out: list[Any]) -> None:
+        """Dispatch the events of ``buf[pos:stop]``, whole blocks with line ends mostly ``eol``.
+
+        The lines before the data line of an event go through :meth:`_lines` the first time
+        they are seen; then their event name is remembered, unless an ``id`` or ``retry`` line
+        among them must act every time. A leading ``id: x`` line is read directly.
         """
-        size = len(sep)
-        blank = sep + sep
-        one = _ONE_LF if size == 1 else _ONE_CRLF
         base = self._pos
-        pos = 0
-        line_end = 0  # where the first line end after pos is, once known (-1: none)
-        while True:
-            if self._start < 0:
-                if buf.startswith(sep, pos):
-                    pos += size  # an empty line between blocks changes nothing
-                    continue
-                if self._last_size > _SMALL_EVENT:
-                    # Large events: single-byte searches (memchr) over their long lines.
-                    first = buf.find(sep[:1], pos)  # the end of the block's first line
-                    if first < 0:
-                        line_end = -1
-                        break
-                    found = _find_blank(buf, first, sep)
-                    if found < 0:
-                        break
-                    if self._single(buf, pos, first, found, sep, base, out):
-                        pos = found + 2 * size
-                        continue
-                else:
-                    stop = buf.rfind(blank, pos)
-                    if stop < 0:
-                        break
-                    stop += 2 * size
-                    if not self._run(buf, pos, stop, base, out, one, size):
-                        self._mixed(buf, pos, stop, base, out, one, sep)
-                    pos = stop
-                    break
-                end = buf.find(blank, pos) + 2 * size
-            elif buf.startswith(sep, pos):
-                end = pos + size
-            else:
-                end = buf.find(blank, pos)
-                if end < 0:
-                    break
-                end += 2 * size
-            self._flush(buf, pos, end, base, out, None, sep)
-            pos = end
-        # What is left holds no blank line; keep it whole or parse its complete lines.
-        if line_end >= 0:
-            line_end = buf.find(sep, pos)
-        if line_end < 0:
-            pass  # only part of a line: nothing to parse yet
-        elif (
-            self._start < 0
-            and len(buf) - pos <= _DEFER_LIMIT
-            and not buf.startswith((b"id", b"retry"), pos)
-            and _ACTS_AT_ONCE.search(buf, pos) is None
-        ):
-            self._tail_sep = sep
-        else:
-            end = buf.rfind(sep, pos) + size
-            if end >= size:
-                self._flush(buf, pos, end, base, out, None, sep)
-                pos = end
-        self._buf = rest = buf[pos:]
-        self._pos = base + pos
-        if len(rest) > self.max_event_size:
-            self._too_large(self._start if self._start >= 0 else self._pos)
-
-    def _single(
-        self,
-        buf: bytes,
-        pos: int,
-        first: int,
-        blank: int,
-        sep: bytes,
-        base: int,
-        out: list[ServerSentEvent],
-    ) -> bool:
-        """Dispatch the block from ``pos`` to the blank line at ``blank`` if it is canonical
-        (``first`` is the end of its first line)."""
-        name = None
-        head_end = pos
-        if first != blank:
-            if not buf.startswith(b"event: ", pos):
-                return False
-            name = buf[pos + 7 : first].decode("utf-8", "replace")
-            head_end = first + len(sep)
-            if buf.find(sep, head_end, blank) >= 0:
-                return False
-        if not buf.startswith(b"data: ", head_end):
-            return False
-        if blank - head_end - 5 > self.max_event_size:
-            self._too_large(base + pos)
-        value = buf[head_end + 6 : blank]
-        self._last_size = blank - pos
-        self.events_dispatched += 1
-        out.append(
-            _new(
-                ServerSentEvent,
-                (
-                    name,
-                    value.decode("utf-8", "replace"),
-                    self.last_event_id or None,
-                    None,
-                    base + pos,
-                    base + blank + 2 * len(sep),
-                ),
-            )
-        )
-        return True
-
-    def _run(
-        self,
-        buf: bytes,
-        pos: int,
-        stop: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes],
-        size: int,
-    ) -> bool:
-        """Dispatch the events of ``buf[pos:stop]`` (complete blocks; ``base`` is the input
-        offset of ``buf``) if every one is canonical; return whether it did.
-
-        The matches of ``one`` cover the region exactly when their lengths add up to its
-        length (matches neither overlap nor skip back), so nothing is checked twice.
-        """
-        heads = self._heads[size - 1]
+        start = base + pos  # the input offset of the current block
+        size = len(eol)
+        fixed = 6 + 2 * size  # the bytes of an event besides its lines before data and value
+        limit = self.max_event_size
+        check = stop - pos > limit  # (no block of a smaller region is too large)
+        lone = size == 2  # (only in a CRLF region may a value hold an LF)
+        names = self._names
         last_id = self.last_event_id or None
-        mark = len(out)
         append = out.append
-        pairs = one.findall(buf, pos, stop)
-        end = pos = base + pos
-        length = stop - pos + base
-        for head, value in pairs:
-            try:
-                name, fixed = heads[head]
-            except KeyError:
-                name, fixed = self._head(head, size)
-            try:
-                text = value.decode()
-            except UnicodeDecodeError:
-                text = value.decode("utf-8", "replace")
-            start = end
-            end += fixed + len(value)
-            append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
-        if end - pos != length:
-            del out[mark:]
-            return False
-        self._last_size = end - start
-        if length > self.max_event_size:
-            limit = self.max_event_size
-            for index, (_, value) in enumerate(pairs):
-                if len(value) + 1 > limit:
-                    offset = out[mark + index].offset
-                    del out[mark + index :]
-                    self.events_dispatched += index
-                    self._too_large(offset)
-        self.events_dispatched += len(pairs)
-        return True
-
-    def _mixed(
-        self,
-        buf: bytes,
-        pos: int,
-        stop: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes],
-        sep: bytes,
-    ) -> None:
-        """Dispatch the complete blocks of ``buf[pos:stop]`` when not all are canonical, in one
-        pass: runs of canonical blocks through :meth:`_run`, and the bytes before any other
-        match (with that match, which may end the same block) line by line.
-
-        (Trying :meth:`_run` again after each odd block would scan the rest of the region each
-        time: quadratic in the blocks of one read.)
-        """
-        run = pos  # the canonical blocks from run to pos are not dispatched yet
-        for match in one.finditer(buf, pos, stop):
-            start, end = match.span()
-            if start == pos:
-                pos = end
+        for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
+            if other:  # any other block: line by line, unless one blank line or one comment
+                idle = len(other) == size or (
+                    other[0] == 58 and other.find(eol) + 2 * size == len(other)
+                )
+                if check or not idle:
+                    self._lines(other, start, eol, out)
+                    last_id = self.last_event_id or None
+                start += len(other)
                 continue
-            self._flush(buf, run, pos, base, out, one, sep)
-            self._flush(buf, pos, end, base, out, None, sep)
-            pos = run = end
-        self._flush(buf, run, pos, base, out, one, sep)
-        self._flush(buf, pos, stop, base, out, None, sep)
-
-    def _flush(
-        self,
-        buf: bytes,
-        pos: int,
-        end: int,
-        base: int,
-        out: list[ServerSentEvent],
-        one: re.Pattern[bytes] | None,
-        sep: bytes,
-    ) -> None:
-        """Parse ``buf[pos:end]``, which ends with a line end: with :meth:`_run` when ``one`` is
-        given (the region holds canonical blocks), else line by line."""
-        if pos == end or (one is not None and self._run(buf, pos, end, base, out, one, len(sep))):
-            return
-        lines = buf[pos:end].split(sep)
-        lines.pop()
-        self._lines(lines, base + pos, out, len(sep))
-
-    def _head(self, head: bytes, size: int) -> tuple[str | None, int]:
-        """The event name of an ``event: x`` line (``b""``: none) and the bytes of a canonical
-        event besides its data value; remembered for the next events."""
-        found = (
-            head[7:-size].decode("utf-8", "replace") if head else None,
-            len(head) + 6 + 2 * size,
-        )
-        heads = self._heads[size - 1]
-        if len(heads) < 64:
-            heads[head] = found
-        return found
-
-    def _feed_general(self, buf: bytes, out: list[ServerSentEvent]) -> None:
-        parts = _EOL.split(buf)
-        rest = parts.pop()
-        pos = self._pos
-        lines = parts[0::2]
-        eols = parts[1::2]
-        if eols and not rest and eols[-1] == b"\r":
-            self._cr_pending = True
-        # Process line by line with each line's own terminator length.
-        for line, eol in zip(lines, eols, strict=True):
-            pos = self._lines((line,), pos, out, len(eol))
-        self._pos = pos
-        self._buf = rest
-        if len(rest) > self.max_event_size:
-            self._too_large(self._start if self._start >= 0 else pos)
-
-    def _lines(
-        self,
-        lines: list[bytes] | tuple[bytes, ...],
-        pos: int,
-        out: list[ServerSentEvent],
-        eol_len: int = 1,
-    ) -> int:
-        data = self._data
-        for line in lines:
-            if not line:
-                if data is not None:
-                    self.events_dispatched += 1
-                    text = (
-                        data[0].decode("utf-8", "replace")
-                        if len(data) == 1
-                        else b"\n".join(data).decode("utf-8", "replace")
-                    )
-                    out.append(
-                        _new(
-                            ServerSentEvent,
-                            (
-                                self._event,
-                                text,
-                                self.last_event_id or None,
-                                self._block_retry,
-                                self._start,
-                                pos + eol_len,
-                            ),
-                        )
-                    )
-                    data = self._data = None
-                    self._size = 0
-                self._start = -1
-                self._event = None
-                self._block_retry = None
-                pos += eol_len
-                continue
-            if self._start < 0:
-                self._start = pos
-            pos += len(line) + eol_len
-            if line[0] == 58:  # ":" comment
-                continue
-            colon = line.find(b":")
-            if colon < 0:
-                name = line
-                value = b""
+            if odd or (lone and 10 in value):  # another line end: the rest line by line
+                self._lines(buf[start - base : stop], start, None, out)
+                return
+            end = start + len(idline) + len(head) + len(value) + fixed
+            if check and end - start - size * (head.count(eol) + bool(idline) + 2) > limit:
+                self._too_large(start, out)  # (its lines without their line ends)
+            name = names.get(head, _UNKNOWN)
+            if name is _UNKNOWN:
+                self._lines(buf[start - base : end - base], start, eol, out)
+                last_id = self.last_event_id or None
+                if len(names) < 64 and _inert(head, 0, len(head), eol):
+                    names[head] = out[-1].event
             else:
-                name = line[:colon]
-                value = line[colon + 1 :]
-                if value[:1] == b" ":
-                    value = value[1:]
+                if idline:
+                    self._set_id(idline[4:-size])
+                    last_id = self.last_event_id or None
+                text = value.decode("utf-8", "replace")
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
+            start = end
+
+    def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
+        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end), split
+        on ``sep`` (``None``: on any line end)."""
+        if sep:
+            lines = chunk.split(sep)
+            lines.pop()
+            ends: Iterable[int] = repeat(len(sep))
+        else:
+            parts = _EOL.split(chunk)
+            lines, ends = parts[::2], map(len, parts[1::2])
+        start, event, data, retry = self._start, self._event, self._data, self._block_retry
+        size, limit = self._size, self.max_event_size
+        for line, eol in zip(lines, ends, strict=False):
+            if not line:  # a blank line: dispatch
+                pos += eol
+                if data is not None:
+                    text = b"\n".join(data).decode("utf-8", "replace")
+                    last_id = self.last_event_id or None
+                    out.append(_new(ServerSentEvent, (event, text, last_id, retry, start, pos)))
+                start, event, data, retry, size = -1, None, None, None, 0
+                continue
+            if start < 0:
+                start = pos
+            pos += len(line) + eol
+            size += len(line)
+            if size > limit:
+                self._too_large(start, out)
+            name, _, value = line.partition(b":")
+            if value and value[0] == 32:  # one space after the colon is not part of the value
+                value = value[1:]
             if name == b"data":
-                self._size += len(value) + 1
-                if self._size > self.max_event_size:
-                    self._too_large(self._start)
                 if data is None:
-                    data = self._data = [value]
+                    data = [value]
                 else:
                     data.append(value)
             elif name == b"event":
-                self._event = value.decode("utf-8", "replace")
+                event = value.decode("utf-8", "replace")
             elif name == b"id":
-                if b"\x00" not in value:
-                    self.last_event_id = value.decode("utf-8", "replace")
+                self._set_id(value)
             elif name == b"retry" and value.isdigit():
-                self.retry = self._block_retry = int(value)
-        return pos
+                self.retry = retry = int(value)
+        self._start, self._event, self._data, self._block_retry = start, event, data, retry
+        self._size = size
 
-    def _too_large(self, offset: int) -> None:
+    def _set_id(self, value: bytes) -> None:
+        if 0 not in value:  # an id with a NUL is ignored
+            self.last_event_id = value.decode("utf-8", "replace")
+
+    def _check_tail(self, out: list[ServerSentEvent]) -> None:
+        if self._tail_size - self._kept > self.max_event_size:  # the pending line
+            self._too_large(self._start if self._start >= 0 else self._pos, out)
+
+    def _too_large(self, offset: int, out: list[ServerSentEvent]) -> None:
         raise EventTooLargeError(
             f"expected an event of at most {self.max_event_size} bytes, found a larger one",
-            event_number=self.events_dispatched + 1,
+            event_number=self.events_dispatched + len(out) + 1,
             offset=offset,
         )
 
@@ -666,57 +329,27 @@ class SSEParser:
             return []
         self.closed = True
         out: list[ServerSentEvent] = []
-        if self._more:
-            self._buf = b"".join([self._buf, *self._more])
-            self._more = []
-        if self._buf:
-            if not self._bom_done and self._buf == _BOM[: len(self._buf)]:
-                self._buf = b""
-            else:
-                buf, self._buf = self._buf, b""
-                self._feed_general(buf, out)
-                buf, self._buf = self._buf, b""
-                if buf:
-                    self._pos = self._lines((buf,), self._pos, out, 0)
+        pending, kept, pos = (self._bom or b"") + b"".join(self._tail), self._kept, self._pos
+        self._bom = None  # (first bytes that were not a whole BOM: a line)
+        self._lines(pending[:kept], pos, None, out)  # lines kept for their block
+        if len(pending) > kept:  # a last line without its line end
+            self._lines(pending[kept:] + b"\n", pos + kept, b"\n", out)
         if self._data is not None:
             self.incomplete = True
-            if self.dispatch_incomplete:
-                self._lines((b"",), self._pos, out, 0)
+            if self.dispatch_incomplete:  # as if a blank line ended at the end of the input
+                self._lines(b"\n", pos + len(pending) - 1, b"\n", out)
+        self.events_dispatched += len(out)
         return out
 
 
-def encode_sse(event: ServerSentEvent, *, eol: str = "\n") -> bytes:
-    """Encode one event: ``event``, ``id``, ``retry`` lines, one ``data:`` line per line of data.
-
-    Args:
-        event: the event to write.
-        eol: ``"\\n"`` (default) or ``"\\r\\n"``.
-
-    Returns:
-        The wire bytes, ending with the blank line that dispatches the event.
-    """
-    if eol not in ("\n", "\r\n"):
-        from ._errors import UsageError
-
-        raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
-    parts = []
-    if event.event is not None:
-        parts.append(f"event: {event.event}")
-    if event.id is not None:
-        parts.append(f"id: {event.id}")
-    if event.retry is not None:
-        parts.append(f"retry: {event.retry}")
-    data = event.data
-    if "\n" in data:
-        parts.extend(f"data: {line}" for line in data.split("\n"))
-    else:
-        parts.append(f"data: {data}")
-    parts.append(eol)
-    try:
-        return eol.join(parts).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        from ._errors import UsageError
-
-        raise UsageError(
-            f"expected text encodable as UTF-8, found a lone surrogate at {exc.start}"
-        ) from None
+def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
+    """Whether the lines ``buf[pos:end]`` (with line ends ``eol``) hold no line that acts at
+    once and every time (``id``, ``retry``), no blank line and no line end of another kind."""
+    if buf.startswith((b"id", b"retry", b"\r", b"\n"), pos) or _MODES[eol][3].search(buf, pos, end):
+        return False
+    if len(eol) == 1:
+        return True
+    part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
+    crlf = part.count(b"\r\n")
+    cut = end == len(buf) and part.endswith(b"\r")
+    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + cut

@@ -73,7 +73,7 @@ from ._legacy_adapter import (
 )
 from ._report import Report
 from ._requests import UPSTREAM_VERSION, RequestError
-from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 from ._versions import dialect_for_version
 
 if TYPE_CHECKING:
@@ -92,7 +92,9 @@ __all__ = [
     "aconnect",
     "aiter_events",
     "connect",
+    "from_httpx_sse",
     "iter_events",
+    "to_httpx_sse",
 ]
 
 #: The response extension under which a converted response carries its :class:`Report`.
@@ -883,3 +885,29 @@ if TYPE_CHECKING:
 
     class _HTTPX2AsyncConvertingTransport(AsyncConvertingTransport, httpx2.AsyncBaseTransport):
         pass
+
+
+# -- httpx-sse events ------------------------------------------------------------------------------
+
+
+def to_httpx_sse(event: ServerSentEvent) -> httpx_sse.ServerSentEvent:
+    """The ``httpx_sse.ServerSentEvent`` equivalent to an sseconv event.
+
+    The mapping loses information: httpx-sse has no "no event line" state, so ``None``
+    becomes ``"message"``, and a missing id becomes ``""``.
+    """
+    return httpx_sse.ServerSentEvent(
+        event="message" if event.event is None else event.event,
+        data=event.data,
+        id="" if event.id is None else event.id,
+        retry=event.retry,
+    )
+
+
+def from_httpx_sse(event: httpx_sse.ServerSentEvent) -> ServerSentEvent:
+    """An sseconv event from an ``httpx_sse.ServerSentEvent``, field by field.
+
+    httpx-sse reports a missing event line as ``"message"``; that is kept as ``"message"``
+    (the information is already gone). An empty id becomes ``None``.
+    """
+    return ServerSentEvent(event.event, event.data, event.id or None, event.retry)

@@ -677,6 +677,13 @@ class Reference(NamedTuple):
     """The last event ID after the last complete line (an unterminated last line ignored)."""
     retry: int | None
     """The reconnection time after the last complete line."""
+    spans: list[tuple[int, int]]
+    """For each event dispatched by a blank line: the offset of its block's first line and the
+    offset just past its blank line's whole line end (a CRLF counted whole)."""
+    blocks: list[tuple[int, int, int]]
+    """For each block, dispatched or not, the last one maybe unterminated: the offset of its
+    first line, its size (the bytes of its lines without line ends) and the number of events
+    dispatched before it."""
 
 
 _LINE_END = re.compile(rb"[\r\n]")
@@ -695,6 +702,9 @@ def reference_parse(wire: bytes, *, dispatch_incomplete: bool = False) -> Refere
     retry: int | None = None
     events: list[Ev] = []
     ends: list[int] = []
+    spans: list[tuple[int, int]] = []
+    blocks: list[tuple[int, int, int]] = []
+    block_start = block_size = -1
 
     def field(line: str) -> None:
         nonlocal event, block_retry, last_id, retry
@@ -723,11 +733,18 @@ def reference_parse(wire: bytes, *, dispatch_incomplete: bool = False) -> Refere
         line = wire[pos:j].decode("utf-8", "replace")
         crlf = wire[j : j + 2] == b"\r\n"
         if line:
+            if block_start < 0:
+                block_start, block_size = pos, 0
+            block_size += j - pos
             field(line)
         else:
+            if block_start >= 0:
+                blocks.append((block_start, block_size, len(events)))
             if data:
                 events.append((event, "\n".join(data), last_id or None, block_retry))
                 ends.append(j + 1)
+                spans.append((block_start, j + (2 if crlf else 1)))
+            block_start = -1
             data.clear()
             event = None
             block_retry = None
@@ -737,7 +754,11 @@ def reference_parse(wire: bytes, *, dispatch_incomplete: bool = False) -> Refere
     pending = wire[pos:]
     if pending:
         field(pending.decode("utf-8", "replace"))
+        block_start, block_size = (pos, 0) if block_start < 0 else (block_start, block_size)
+        block_size += len(pending)
+    if block_start >= 0:
+        blocks.append((block_start, block_size, len(events)))
     incomplete = bool(data)
     if incomplete and dispatch_incomplete:
         events.append((event, "\n".join(data), last_id or None, block_retry))
-    return Reference(events, ends, incomplete, complete_last_id, complete_retry)
+    return Reference(events, ends, incomplete, complete_last_id, complete_retry, spans, blocks)

@@ -8,6 +8,7 @@ and from one that leaves sseconv only a few dozen frames of the recursion limit.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streams import (
     completions_event,
     completions_stream,
@@ -125,9 +128,7 @@ def test_converting_at_every_depth_around_the_limit(source: str, to: str, caller
                 at_depth(CALLERS[caller](), partial(convert, stream, to))
             exc = caught.value
             assert f"nested at most {MAX_DEPTH} levels deep, found {depth} levels" in exc.message
-            # (a data-only first event is read while the dialect is still undecided)
-            assert exc.dialect == (None if source == "legacy" else source)
-            assert exc.event_number == number
+            assert (exc.dialect, exc.event_number) == (source, number)
             assert exc.offset == offset_of(stream, number)
         assert sys.getrecursionlimit() == limit  # raised for the call at most, then restored
 
@@ -146,11 +147,12 @@ def test_reading_validating_and_detecting_at_every_depth(caller: str) -> None:
             return sseconv.validate(s, source="legacy")
 
         problems = at_depth(base, check)
+        detected = at_depth(base, partial(sseconv.validate, stream))  # the dialect detected
         found = at_depth(base, partial(sseconv.detect, first))
         if depth <= MAX_DEPTH:
             events = at_depth(base, read)
             assert type(events[-1]) is sseconv.StreamEnd and events[-1].event_number == 3
-            assert problems == []
+            assert problems == [] and detected == []
             assert found is sseconv.Dialect.LEGACY
         else:
             with pytest.raises(sseconv.MalformedEventError) as caught:
@@ -158,6 +160,7 @@ def test_reading_validating_and_detecting_at_every_depth(caller: str) -> None:
             assert caught.value.event_number == number
             assert [(p.event_number, p.offset) for p in problems] == [(1, 0)]
             assert f"found {depth} levels" in problems[0].message
+            assert detected == problems  # (the second event tells the dialect)
             assert found is None  # nothing readable tells the dialect
 
 
@@ -165,12 +168,45 @@ def test_a_nested_completion_value_is_named_in_the_error() -> None:
     """The legacy decoder quotes a 'completion' that is not a string: never deeper than the
     rule allows, so quoting it cannot recurse too far."""
     for depth in DEPTHS:
-        stream = sse(None, '{"completion":' + nested(depth) + "}")
+        event = sse(None, '{"completion":' + nested(depth) + "}")
+        converter = sseconv.Converter("completions", source="legacy")
         with pytest.raises(sseconv.MalformedEventError) as caught:
-            at_depth(sys.getrecursionlimit() - 60, partial(convert, stream, "completions"))
+            at_depth(sys.getrecursionlimit() - 60, partial(converter.feed, event))
         expected = "a string 'completion'" if depth <= MAX_DEPTH else f"found {depth} levels"
         assert expected in caught.value.message
-        assert caught.value.event_number == 1
+        assert (caught.value.dialect, caught.value.event_number) == ("legacy", 1)
+
+
+def test_a_data_only_event_too_deep_to_read_is_named_when_detection_fails() -> None:
+    """Too deep to read, a data-only event tells no dialect; if no other event does, the
+    detection error says why."""
+    for depth in (MAX_DEPTH + 1, 980):
+        event = sse(None, '{"completion":"a","x":' + nested(depth) + "}")
+        with pytest.raises(sseconv.DetectionError) as caught:
+            convert(event + sse(None, "[DONE]"), "completions")
+        assert caught.value.message == (
+            "expected an event that tells the dialect, found only data-only JSON nested deeper "
+            f"than {MAX_DEPTH} levels and data-only events that are not legacy completions: "
+            "an OpenAI-style stream?"
+        )
+        problems = sseconv.validate(event)
+        assert [p.message for p in problems] == [
+            "expected an event that tells the dialect, found only data-only JSON nested deeper "
+            f"than {MAX_DEPTH} levels"
+        ]
+        for mode in ("default", "lenient"):
+            converter = sseconv.Converter("messages", mode=mode)
+            with pytest.raises(sseconv.DetectionError):
+                converter.feed(event)
+                converter.close()
+
+
+def test_lenient_mode_counts_an_event_too_deep_to_read() -> None:
+    stream, _ = legacy_with(MAX_DEPTH + 1)
+    converter = sseconv.Converter("completions", mode="lenient")
+    out = converter.feed(stream) + converter.close()
+    assert converter.report.malformed == 1 and converter.report.finished
+    assert b'"completion":"Hi there"' in out or b'"completion":" there"' in out
 
 
 def test_the_audit_reproduction_through_the_command() -> None:
@@ -229,6 +265,19 @@ def test_values_from_other_parsers() -> None:
     check_value_nesting("[[[[not a structure", "a body")
 
 
+def test_values_with_shared_and_cyclic_parts() -> None:
+    """What a YAML parser builds from anchors: shared sub-values (a "billion laughs" shape)
+    are walked a bounded number of times; a value that contains itself is too deep."""
+    shared: Any = ["leaf"]
+    for _ in range(40):  # 2**40 paths, 40 containers
+        shared = [shared, shared]
+    check_value_nesting(shared, "a body")
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(sseconv.MalformedEventError, match="nested at most 64"):
+        check_value_nesting({"a": looped}, "a body")
+
+
 def test_stack_room_near_the_limit() -> None:
     """What the rule lets through can be written back and compared from any caller."""
     value = load_object('{"x":' + nested(MAX_DEPTH) + "}", "a value")
@@ -242,3 +291,46 @@ def test_stack_room_near_the_limit() -> None:
         True,
     )
     assert at_depth(base, lambda: dump(value)).startswith('{"x":[[')
+
+
+_PIECES = ['{"completion":', '"a"', "[", "]", "{", "}", '"x":', ",", '"\\"[', "}}", "]]", " "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.sampled_from([None, "completion", "message_delta", "ping", "error"])),
+    bodies=st.lists(
+        st.tuples(st.lists(st.sampled_from(_PIECES), max_size=12), st.integers(0, 150)),
+        min_size=1,
+        max_size=6,
+    ),
+    caller=st.sampled_from(list(CALLERS)),
+    mode=st.sampled_from(["strict", "default", "lenient"]),
+)
+def test_any_nesting_gives_output_or_our_error(
+    names: list[str | None], bodies: list[tuple[list[str], int]], caller: str, mode: str
+) -> None:
+    """Events whose data mixes JSON fragments with runs of brackets up to 150 deep, under any
+    name: every entry point gives its result or an SSEConvError, from any caller depth."""
+    stream = b""
+    for index, (parts, depth) in enumerate(bodies):
+        name = names[index] if index < len(names) else None
+        data = "".join(parts[:6]) + "[" * depth + "]" * depth + "".join(parts[6:])
+        stream += sse(name, data)
+    base = CALLERS[caller]()
+
+    def run_all() -> None:
+        for to in ("legacy", "completions", "messages"):
+            with contextlib.suppress(sseconv.SSEConvError):
+                convert_in(stream, to, mode)
+        with contextlib.suppress(sseconv.SSEConvError):
+            list(sseconv.parse_events(stream, mode=mode))
+        sseconv.validate(stream)
+        sseconv.detect(stream)
+
+    at_depth(base, run_all)
+
+
+def convert_in(stream: bytes, to: str, mode: str) -> bytes:
+    converter = sseconv.Converter(to, mode=mode)  # type: ignore[arg-type]
+    return converter.feed(stream) + converter.close()

@@ -84,8 +84,22 @@ def test_the_same_however_it_is_read(body: bytes, cuts: list[int]) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"\n\n", b" \r\n\t", b"\xef\xbb\xbf", b": keep-alive\n\n", b"event: ping\n", b"data: x"],
-    ids=["empty", "blank", "spaces", "bom", "comment", "event-line", "cut-data"],
+    [
+        b"",
+        b"\n\n",
+        b" \r\n\t",
+        b"\xef\xbb\xbf",
+        b": keep-alive\n\n",
+        b"event: ping\n",
+        b"data: x",
+        b"even",
+        b"d",
+        b": c\n\nretr",
+    ],
+    ids=[
+        *("empty", "blank", "spaces", "bom", "comment", "event-line", "cut-data"),
+        *("cut-in-event", "cut-in-data", "cut-in-retry"),
+    ],
 )
 def test_blank_input_or_sse_lines_stay_an_unfinished_stream(body: bytes) -> None:
     converter = sseconv.Converter("legacy")

@@ -8,7 +8,7 @@ import httpx
 import httpx_sse
 import pytest
 
-from sseconv import ServerSentEvent, SSEParser, encode_sse
+from sseconv import ServerSentEvent, SSEParser, UsageError, encode_sse
 
 
 class EncodeCase(NamedTuple):
@@ -152,3 +152,39 @@ def test_to_httpx_sse_matches_httpx_sse_own_parsing() -> None:
     ours = [httpx_fields(e.to_httpx_sse()) for e in SSEParser().feed(wire)]
     assert ours == theirs
     assert len(ours) == 3
+
+
+# --- what cannot round-trip is refused ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("event", "found"),
+    [
+        (ServerSentEvent("a\nb", "x"), "event"),
+        (ServerSentEvent("a\rb", "x"), "event"),
+        (ServerSentEvent(None, "x", "1\n2"), "id"),
+        (ServerSentEvent(None, "x", "1\r"), "id"),
+        (ServerSentEvent(None, "x", "a\x00b"), "id"),
+        (ServerSentEvent(None, "a\rb"), "data"),
+        (ServerSentEvent(None, "a\r\nb"), "data"),
+        (ServerSentEvent(None, "x", None, -1), "retry"),
+        (ServerSentEvent(None, "x", None, True), "retry"),
+        (ServerSentEvent(None, "x", None, 1.5), "retry"),  # type: ignore[arg-type]
+        (ServerSentEvent(None, "x", None, "10"), "retry"),  # type: ignore[arg-type]
+        (ServerSentEvent(None, b"x"), "data"),  # type: ignore[arg-type]
+        (ServerSentEvent(1, "x"), "event"),  # type: ignore[arg-type]
+        (ServerSentEvent(None, "\ud800"), "surrogate"),
+    ],
+)
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_what_would_parse_back_as_something_else_is_refused(
+    event: ServerSentEvent, found: str, eol: str
+) -> None:
+    with pytest.raises(UsageError, match=found):
+        encode_sse(event, eol=eol)
+
+
+@pytest.mark.parametrize("eol", ["", "\r", "\n\n", None])
+def test_only_lf_or_crlf_line_ends(eol: str) -> None:
+    with pytest.raises(UsageError, match="eol"):
+        encode_sse(ServerSentEvent(None, "x"), eol=eol)

@@ -214,3 +214,40 @@ def test_parse_then_encode_gives_the_same_bytes(
         parsed += parser.feed(wire[a:b])
     parsed += parser.close()
     assert b"".join(encode_sse(e, eol=eol) for e in parsed) == wire
+
+
+# Any text at all, line ends, NUL and lone surrogates included.
+any_text = st.text(st.characters(), max_size=20) | st.sampled_from(["\r", "\n", "\r\n", "\x00"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.none() | any_text,
+    any_text,
+    st.none() | any_text,
+    st.none() | st.integers(-(10**6), 10**12),
+    eols,
+)
+def test_encode_sse_refuses_or_round_trips(
+    name: str | None, data: str, event_id: str | None, retry: int | None, eol: str
+) -> None:
+    """``parse(encode(e)) == e`` for every event encode_sse accepts (an empty id, a reset of
+    the last event id, comes back as None); anything else is a UsageError."""
+    event = ServerSentEvent(name, data, event_id, retry)
+    try:
+        wire = encode_sse(event, eol=eol)
+    except SSEConvError as exc:
+        assert type(exc).__name__ == "UsageError"
+        return
+    expected = ServerSentEvent(name, data, event_id or None, retry)
+    parser = SSEParser()
+    assert parser.feed(wire) + parser.close() == [expected]
+
+
+@settings(max_examples=400, deadline=None)
+@given(streams)
+def test_encode_sse_accepts_every_event_the_parser_produces(wire: bytes) -> None:
+    parser = SSEParser(dispatch_incomplete=True)
+    for event in parser.feed(wire) + parser.close():
+        again = SSEParser()
+        assert again.feed(encode_sse(event)) + again.close() == [event]

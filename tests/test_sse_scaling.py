@@ -1,8 +1,9 @@
 """The parser's work grows linearly with its input, whatever mix of blocks one read holds.
 
-Measured in bytes handed to the block regular expressions (a count, not a time): runs of
-canonical blocks are matched with one regex pass, and a block that is not canonical (an ``id``
-line, a comment) must not make the parser scan the rest of the read again for every block.
+Measured in bytes handed to the parser's regular expressions (a count, not a time): the blocks
+of a read are matched with one regex pass, and a block that is not canonical (an ``id`` line, a
+comment) or a line end of another kind must not make the parser scan the rest of the read again
+for every block.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sseconv import _sse
 
 
 class CountingPattern:
-    """Wraps a compiled pattern; adds up the bytes each findall/finditer call may scan."""
+    """Wraps a compiled pattern; adds up the bytes each findall/finditer/split call may scan."""
 
     def __init__(self, pattern: re.Pattern[bytes]) -> None:
         self.pattern = pattern
@@ -34,6 +35,10 @@ class CountingPattern:
         self._count(string, pos, min(endpos, len(string)))
         return self.pattern.finditer(string, pos, endpos)
 
+    def split(self, string: bytes) -> list[bytes]:
+        self._count(string)
+        return self.pattern.split(string)
+
 
 def stream(kind: str, n: int, eol: bytes) -> bytes:
     blocks = []
@@ -47,20 +52,26 @@ def stream(kind: str, n: int, eol: bytes) -> bytes:
             block = odd + b"event: completion\ndata: token %d\n\n" % i
         else:
             block = b"event: completion\ndata: token %d\n\n" % i
-        blocks.append(block.replace(b"\n", eol))
+        block = block.replace(b"\n", eol)
+        if kind == "every-tenth-mixed" and i % 10 == 0:
+            block = block.replace(eol, b"\n" if eol != b"\n" else b"\r", 1)  # another line end
+        blocks.append(block)
     return b"".join(blocks)
 
 
-@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
-@pytest.mark.parametrize("kind", ["ids", "comments", "every-tenth-odd", "canonical"])
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize(
+    "kind", ["ids", "comments", "every-tenth-odd", "every-tenth-mixed", "canonical"]
+)
 @pytest.mark.parametrize("read", [None, 65536], ids=["whole", "64KiB"])
 def test_regex_work_is_linear_in_the_input(
     monkeypatch: pytest.MonkeyPatch, kind: str, eol: bytes, read: int | None
 ) -> None:
-    counters = {}
-    for name in ("_ONE_LF", "_ONE_CRLF"):
-        counters[name] = CountingPattern(getattr(_sse, name))
-        monkeypatch.setattr(_sse, name, counters[name])
+    counters = {key: CountingPattern(mode[2]) for key, mode in _sse._MODES.items()}
+    modes = {key: (*mode[:2], counters[key], *mode[3:]) for key, mode in _sse._MODES.items()}
+    monkeypatch.setattr(_sse, "_MODES", modes)
+    counters[b"any"] = CountingPattern(_sse._EOL)
+    monkeypatch.setattr(_sse, "_EOL", counters[b"any"])
     data = stream(kind, 5000, eol)
     parser = sseconv.SSEParser()
     size = read or len(data)
@@ -71,6 +82,7 @@ def test_regex_work_is_linear_in_the_input(
     assert len(events) == 5000
     assert events[-1].data == "token 4999"
     scanned = sum(c.scanned for c in counters.values())
-    # A few passes at most (the one-regex try, one mixed pass, the canonical runs once more);
-    # rescanning the rest of the read after each odd block would be thousands of times this.
+    # A few passes at most (the block pass, and once more line by line after a line end of
+    # another kind); rescanning the rest of the read after each odd block would be thousands
+    # of times this.
     assert scanned <= 5 * len(data), (scanned, len(data))

@@ -1,0 +1,183 @@
+"""The parser gives the same events, positions and size verdicts however its input is read.
+
+Seeded random streams (every line ending, mixed ones too, ids, comments, retries, blank lines,
+BOMs, long lines) are parsed whole, in random reads and byte by byte, and compared with the
+reference model of ``sse_cases``: the events, their ``offset`` and ``end``, and for any
+``max_event_size`` whether and where :class:`EventTooLargeError` is raised. The size of an event
+is the bytes of its block's lines without their line ends (see ``SSEParser``).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from sse_cases import reference_parse
+
+from sseconv import EventTooLargeError, ServerSentEvent, SSEParser
+
+LINES = [
+    b"data: x",
+    b"data:",
+    b"data",
+    b"data: " + "é…😀".encode(),
+    b"event: completion",
+    b"event:",
+    b"id: 7",
+    b"id",
+    b"id: a\x00b",
+    b"retry: 10",
+    b"retry: x",
+    b": keep-alive",
+    b":",
+    b"other: y",
+    b"data: " + b"z" * 70,
+    b"\xff\xfe",
+]
+EOLS = [b"\n", b"\r\n", b"\r"]
+
+
+def random_stream(rng: random.Random) -> bytes:
+    mixed = rng.random() < 0.3
+    eol = rng.choice(EOLS)
+    out = [b"\xef\xbb\xbf"] if rng.random() < 0.1 else []
+    for _ in range(rng.randint(0, 12)):
+        for _ in range(rng.randint(0, 4)):
+            out.append(rng.choice(LINES) + (rng.choice(EOLS) if mixed else eol))
+        out.append(rng.choice(EOLS) if mixed else eol)  # a blank line (or a second one)
+    if rng.random() < 0.3:  # cut anywhere
+        return b"".join(out)[: rng.randint(0, len(b"".join(out)))]
+    return b"".join(out)
+
+
+def random_reads(rng: random.Random, data: bytes) -> list[bytes]:
+    cuts = sorted({rng.randint(0, len(data)) for _ in range(rng.randint(0, 8))})
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+
+
+def parse(reads: list[bytes], **options: Any) -> tuple[list[ServerSentEvent], Any]:
+    """All events, and how it ended: ``("ok", incomplete)`` or the error's type and place."""
+    parser = SSEParser(**options)
+    events: list[ServerSentEvent] = []
+    try:
+        for read in reads:
+            events += parser.feed(read)
+        events += parser.close()
+    except EventTooLargeError as exc:
+        return events + exc.events, ("too large", exc.offset, exc.event_number)
+    return events, ("ok", parser.incomplete)
+
+
+def fields(events: list[ServerSentEvent]) -> list[tuple[Any, ...]]:
+    return [(e.event, e.data, e.id, e.retry) for e in events]
+
+
+def reads_ending_after_a_cr(reads: list[bytes]) -> set[int]:
+    """The input offsets where a read ends with a CR (the next read may start with its LF)."""
+    at, ends = 0, set()
+    for read in reads:
+        at += len(read)
+        if read.endswith(b"\r"):
+            ends.add(at)
+    return ends
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_event_comes_from_the_read_that_completes_it(seed: int) -> None:
+    rng = random.Random(f"timing:{seed}")
+    for _ in range(400):
+        data = random_stream(rng)
+        ref = reference_parse(data)
+        parser = SSEParser()
+        got: list[ServerSentEvent] = []
+        fed = 0
+        for read in random_reads(rng, data):
+            got += parser.feed(read)
+            fed += len(read)
+            due = sum(1 for end in ref.dispatch_ends if end <= fed)
+            assert fields(got) == ref.events[:due], (data, fed)
+
+
+def test_a_lone_cr_blank_line_in_a_crlf_read_dispatches_at_once() -> None:
+    parser = SSEParser()
+    assert fields(parser.feed(b"data: a\r\n\rdata: b")) == [(None, "a", None, None)]
+    assert fields(parser.feed(b"\r\n\r\n")) == [(None, "b", None, None)]
+    parser = SSEParser()
+    assert parser.feed(b": c\r\n\rdata: " + b"x" * 20) == []  # (the comment block ended)
+    with pytest.raises(EventTooLargeError) as info:
+        SSEParser(max_event_size=10).feed(b": c\r\n\rdata: " + b"x" * 20)
+    assert info.value.offset == 6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_events_and_positions_do_not_depend_on_the_reads(seed: int) -> None:
+    rng = random.Random(f"positions:{seed}")
+    for _ in range(500):
+        data = random_stream(rng)
+        ref = reference_parse(data)
+        whole, _ = parse([data])
+        assert fields(whole) == ref.events, data
+        assert [(e.offset, e.end) for e in whole] == ref.spans, data
+        for reads in (random_reads(rng, data), [data[i : i + 1] for i in range(len(data))]):
+            events, ended = parse(reads)
+            assert (fields(events), ended) == (ref.events, ("ok", ref.incomplete)), reads
+            cr_ends = reads_ending_after_a_cr(reads)
+            for event, (offset, end) in zip(events, ref.spans, strict=True):
+                # an event dispatched by a CR that ends a read stops there (its LF comes later)
+                assert event.offset == offset, reads
+                assert event.end == end or (event.end == end - 1 and event.end in cr_ends), reads
+
+
+def expected_verdict(data: bytes, limit: int) -> tuple[int, Any]:
+    """How many events come before the first block larger than ``limit``, and the verdict."""
+    ref = reference_parse(data)
+    for start, size, before in ref.blocks:
+        if size > limit:
+            return before, ("too large", start, before + 1)
+    return len(ref.events), ("ok", ref.incomplete)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_size_limit_gives_the_same_verdict_for_every_reading(seed: int) -> None:
+    rng = random.Random(f"limits:{seed}")
+    for _ in range(400):
+        data = random_stream(rng)
+        limit = rng.randint(0, 90)
+        count, verdict = expected_verdict(data, limit)
+        ref = reference_parse(data)
+        for reads in ([data], random_reads(rng, data), [data[i : i + 1] for i in range(len(data))]):
+            events, ended = parse(reads, max_event_size=limit)
+            assert (fields(events), ended) == (ref.events[:count], verdict), (limit, reads)
+
+
+@pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("split", [False, True], ids=["whole", "bytewise"])
+def test_an_event_of_exactly_the_limit_passes_one_byte_more_does_not(
+    eol: bytes, split: bool
+) -> None:
+    # every line counts, comments and ids too; line ends do not
+    lines = [b": c", b"id: 1", b"event: e", b"data: " + b"x" * 40, b"data: y"]
+    size = sum(map(len, lines))
+    wire = eol.join([*lines, b"", b""])
+    reads = [wire[i : i + 1] for i in range(len(wire))] if split else [wire]
+    assert fields(parse(reads, max_event_size=size)[0]) == [("e", "x" * 40 + "\ny", "1", None)]
+    assert parse(reads, max_event_size=size - 1) == ([], ("too large", 0, 1))
+
+
+def test_the_limit_applies_to_blocks_without_data() -> None:
+    wire = b": " + b"c" * 98 + b"\n\ndata: x\n\n"
+    assert parse([wire], max_event_size=99) == ([], ("too large", 0, 1))
+    assert fields(parse([wire], max_event_size=100)[0]) == [(None, "x", None, None)]
+
+
+def test_a_read_larger_than_the_limit_finds_the_one_event_over_it() -> None:
+    small = b"event: completion\ndata: " + b"x" * 50 + b"\n\n"
+    big = b"id: 7\nevent: completion\ndata: " + b"y" * 90 + b"\n\n"
+    wire = small * 20 + big + small
+    events, ended = parse([wire], max_event_size=100)
+    assert (len(events), ended) == (20, ("too large", 20 * len(small), 21))
+    # 96 bytes of data line, 5 of id line, 17 of event line: 118 bytes of lines
+    events, ended = parse([wire], max_event_size=118)
+    assert (len(events), ended) == (22, ("ok", False))
+    assert parse([wire], max_event_size=117)[1] == ("too large", 20 * len(small), 21)
