@@ -2,6 +2,9 @@
 
 Commands: ``convert`` (a :class:`Converter` per input), ``detect``, ``text`` (an
 :class:`EventReader`) and ``validate`` (a :class:`Validator`, which collects every problem).
+Each command is registered by one function listed in :data:`COMMANDS`; the library modules it
+needs are imported when it runs, so ``sseconv --version`` and ``--help`` load no event model.
+
 Input is read from the raw file descriptor with ``os.read`` in chunks of up to
 :data:`CHUNK_SIZE` bytes; a read returns what is available, so a live stream is never held
 back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
@@ -11,11 +14,22 @@ when the output is much larger than the input (completions to legacy), a read is
 converter in smaller pieces, each written at once, so that about :data:`OUTPUT_TARGET` bytes
 of output (or the events of one piece, if larger) are held at a time.
 
+The end of a file: a recording whose last event lacks its blank line (an editor or
+``end-of-file-fixer`` leaves one line end) is taken whole when its last line is complete, with a
+warning: the command adds the missing line end. That holds for paths and for a stdin that is a
+regular file; a pipe keeps the standard's rule (the last block is discarded) unless
+``--keep-last``. A last line without its line end is a cut event and is never taken.
+
+Diagnostics go to file descriptor 2 only, never to the output: standard descriptors that are
+closed at start are opened on ``/dev/null`` (0 and 1 in the wrong direction, so that using them
+fails with a clear message), so no file opened later takes their place.
+
 Exit status: 0 success; 1 an input is bad or incomplete (after everything convertible was
 written), or an input or output failed; 2 a usage error (argparse's own, an unknown dialect, an
-input that cannot be opened); 130 interrupted (Ctrl-C); 141 (128 + SIGPIPE, what a shell reports
-for a filter killed by a broken pipe) when the reader of the output went away, as with
-``| head``: the rest of the output is discarded quietly, without a traceback.
+input that cannot be opened: the other inputs are still processed, as ``cat`` and ``grep`` do);
+130 interrupted (Ctrl-C); 141 (128 + SIGPIPE, what a shell reports for a filter killed by a
+broken pipe) when the reader of the output went away, as with ``| head``: the rest of the output
+is discarded quietly, without a traceback. With several inputs, the status is the highest.
 """
 
 from __future__ import annotations
@@ -23,30 +37,28 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import dataclasses
+import datetime
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import __version__
-from ._body import BODY_LIMIT, api_answer, is_not_event_stream, not_event_stream
-from ._convert import Converter, EventReader
-from ._detect import classify
 from ._dialect import Dialect
-from ._errors import EventTooLargeError, SSEConvError, UsageError
-from ._events import ModelEvent, TextDelta
-from ._gateway_cli import add_serve_command
-from ._report import Report
-from ._sse import ServerSentEvent, SSEParser
-from ._validate import Problem, Validator
+from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
+from ._version import __version__
 
-__all__ = ["CHUNK_SIZE", "main"]
+if TYPE_CHECKING:
+    from ._events import ModelEvent
+    from ._report import Report
+    from ._validate import Problem, Validator
+
+__all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
 MIN_STEP = 512  # the least input fed at once
+DETECT_LIMIT = 64 * 1024  # as sseconv.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -60,7 +72,8 @@ INCOMPLETE = "expected the stream to finish, found the end of input"
 
 
 class _Failure(Exception):
-    """Ends the command with ``status`` after printing ``sseconv: <message>`` on stderr."""
+    """Ends the command (or, raised for one input, that input) with ``status`` after printing
+    ``sseconv: <message>`` on stderr."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -68,8 +81,24 @@ class _Failure(Exception):
         self.message = message
 
 
-def _say(line: str) -> None:
-    print(f"sseconv: {line}", file=sys.stderr, flush=True)
+class _Stderr:
+    """Diagnostics: errors always, warnings unless ``quiet``; written to fd 2 (never fd 1)."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    def error(self, line: str) -> None:
+        self._write(f"sseconv: {line}\n")
+
+    def warning(self, name: str, message: str) -> None:
+        if not self.quiet:
+            self._write(f"sseconv: {name}: warning: {message}\n")
+
+    @staticmethod
+    def _write(text: str) -> None:
+        data = text.encode("utf-8", "backslashreplace")
+        with contextlib.suppress(OSError):  # stderr gone: nothing else to tell
+            os.write(_fd(sys.stderr, 2), data)
 
 
 def _where(event_number: int | None, offset: int | None) -> str:
@@ -87,11 +116,33 @@ def _located(name: str, event_number: int | None, offset: int | None, message: s
     return f"{name}: {where}: {message}" if where else f"{name}: {message}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 # -- input and output ------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _Input:
+def _open_standard_fds() -> None:
+    """Open /dev/null on any of fds 0, 1, 2 that is closed (as gnulib's ``stdopen``).
+
+    Otherwise the next file opened (an input, ``-o``) would take the closed descriptor's
+    number, and diagnostics or output would land in it. 0 and 1 are opened in the direction
+    they are not used in, so reading or writing them fails with a clear message; 2 is opened
+    for writing, so diagnostics go nowhere, as the caller asked by closing it.
+    """
+    for fd, flags in ((0, os.O_WRONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                opened = os.open(os.devnull, flags)
+                if opened != fd:
+                    os.dup2(opened, fd)
+                    os.close(opened)
+
+
+class _Input(NamedTuple):
     """One input: a path, or ``-`` for stdin; ``name`` is what messages call it."""
 
     path: str
@@ -106,59 +157,108 @@ class _Input:
 
 
 def _inputs(paths: Sequence[str]) -> list[_Input]:
-    """Check every input before anything is read or written (a usage error otherwise)."""
+    """The inputs (stdin when none is given); stdin only once (a usage error otherwise).
+
+    Inputs are opened one at a time when they are read: one that cannot be opened is reported
+    and the others are still processed.
+    """
     inputs = [_Input(path) for path in paths or [STDIN]]
     if sum(inp.is_stdin for inp in inputs) > 1:
         raise _Failure(EXIT_USAGE, "stdin ('-') can be read only once")
-    for inp in inputs:
-        if inp.is_stdin:
-            continue
-        try:
-            mode = os.stat(inp.path).st_mode
-        except OSError as exc:
-            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: {exc.strerror}") from None
-        if stat.S_ISDIR(mode):
-            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: Is a directory")
-        if not os.access(inp.path, os.R_OK):
-            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: Permission denied")
     return inputs
 
 
+def _each(inputs: Sequence[_Input], stderr: _Stderr, handle: Callable[[_Input], int]) -> int:
+    """Run ``handle`` on each input; one that fails (cannot be opened or read) is reported and
+    the next one is processed. The status is the highest of all."""
+    status = EXIT_OK
+    for inp in inputs:
+        try:
+            status = max(status, handle(inp))
+        except _Failure as exc:
+            stderr.error(exc.message)
+            status = max(status, exc.status)
+    return status
+
+
+class _Stream:
+    """An open input: its chunks (each ``os.read`` returns what is available, up to
+    CHUNK_SIZE), how many bytes were read, and how the input ended."""
+
+    def __init__(self, inp: _Input, fd: int, regular: bool) -> None:
+        self.name = inp.name
+        self.fd = fd
+        self.regular = regular  # a regular file (a path, or stdin redirected from a file)
+        self.size = 0
+        self._tail = b""  # the last few bytes read
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = os.read
+        while True:
+            try:
+                data = read(self.fd, CHUNK_SIZE)
+            except OSError as exc:
+                raise _Failure(
+                    EXIT_BAD_INPUT, f"{self.name}: cannot read: {exc.strerror}"
+                ) from None
+            if not data:
+                return
+            self.size += len(data)
+            self._tail = (self._tail + data[-4:])[-4:]
+            yield data
+
+    @property
+    def last_line_cut(self) -> bool:
+        """Whether the input ends with a line that has no line end (a cut event)."""
+        return self.size > 0 and self._tail[-1:] not in (b"\n", b"\r")
+
+    def missing_blank_line(self) -> bytes:
+        """The line end that would end the last block: ``b""`` when the input ends with a
+        blank line already, or with a cut line (which is never completed)."""
+        tail = self._tail
+        for eol in (b"\r\n", b"\n", b"\r"):
+            if tail.endswith(eol):
+                rest = tail[: -len(eol)]
+                if rest.endswith((b"\n", b"\r")) or self.size == len(eol):
+                    return b""  # a blank line (or nothing but one line end)
+                return eol
+        return b""
+
+
 @contextlib.contextmanager
-def _reading(inp: _Input) -> Iterator[Iterator[bytes]]:
-    """The input's chunks: each ``os.read`` returns what is available, up to CHUNK_SIZE."""
+def _reading(inp: _Input) -> Iterator[_Stream]:
+    """Open one input (a :class:`_Failure` with status 2 when it cannot be opened)."""
     if inp.is_stdin:
-        yield _chunks(inp, _fd(sys.stdin, 0))
+        fd = _fd(sys.stdin, 0)
+        yield _Stream(inp, fd, _is_regular(fd))
         return
     try:
         fd = os.open(inp.path, os.O_RDONLY)
     except OSError as exc:
         raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: {exc.strerror}") from None
     try:
-        yield _chunks(inp, fd)
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: Is a directory")
+        yield _Stream(inp, fd, stat.S_ISREG(mode))
     finally:
         os.close(fd)
 
 
+def _is_regular(fd: int) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
 def _fd(stream: Any, default: int) -> int:
-    """The file descriptor of ``sys.stdin``/``sys.stdout`` (``default`` if replaced by an
-    object without one)."""
+    """The file descriptor of ``sys.stdin``/``sys.stdout``/``sys.stderr`` (``default`` if
+    it is ``None`` or replaced by an object without one)."""
     try:
         return int(stream.fileno())
     except (AttributeError, OSError, ValueError):
         return default
-
-
-def _chunks(inp: _Input, fd: int) -> Iterator[bytes]:
-    read = os.read
-    while True:
-        try:
-            data = read(fd, CHUNK_SIZE)
-        except OSError as exc:
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
-        if not data:
-            return
-        yield data
 
 
 class _Output:
@@ -237,7 +337,107 @@ def _utf8(text: str) -> bytes:
         )
 
 
+# -- the end of a recording (shared by convert, text and validate) ----------------------------
+
+_ADDED_BLANK_LINE = "no blank line after the last event; taken, as its last line is complete"
+
+
+def _completion(stream: _Stream, keep_last: bool) -> bytes:
+    """What to feed after the input so that a last event whose last line is complete is
+    taken: for regular files always, for pipes with ``--keep-last``."""
+    return stream.missing_blank_line() if stream.regular or keep_last else b""
+
+
+def _incomplete_hint(stream: _Stream) -> str:
+    """Why a last event that lacks its blank line was not taken."""
+    if stream.last_line_cut:
+        return "its last line has no line end: a cut event"
+    return "--keep-last takes it: its last line is complete"
+
+
 # -- convert ---------------------------------------------------------------------------------
+
+
+def _parse_time(value: str) -> datetime.datetime:
+    """A UTC time from ``@SECONDS``/``SECONDS`` (Unix time) or an ISO 8601 date-time (UTC
+    unless it names an offset; a trailing ``Z`` is accepted)."""
+    text = value.strip()
+    try:
+        if text.lstrip("@").isdigit():
+            return datetime.datetime.fromtimestamp(int(text.lstrip("@")), datetime.timezone.utc)
+        moment = datetime.datetime.fromisoformat(text.removesuffix("Z").removesuffix("z"))
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(
+            f"expected a time as @SECONDS (Unix time) or ISO 8601 "
+            f"(2023-04-28T21:18:31Z), found {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def _clock_option(value: str) -> datetime.datetime | str:
+    """``--clock``: ``now`` (the wall clock) or a fixed time."""
+    if value == "now":
+        return value
+    try:
+        return _parse_time(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected now or {exc.message.removeprefix('expected ')}"
+        ) from None
+
+
+def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
+    """The time written into the legacy pings that ``convert`` synthesizes.
+
+    Pings of a legacy source keep their own timestamps (they pass through). Otherwise:
+    ``--clock`` (``now``: the wall clock), else ``SOURCE_DATE_EPOCH`` (the reproducible-builds
+    convention, https://reproducible-builds.org/specs/source-date-epoch/), else the wall clock.
+    A fixed time is written into every such ping.
+    """
+    option: datetime.datetime | str | None = getattr(args, "clock", None)
+    if isinstance(option, datetime.datetime):
+        fixed = option
+    elif option == "now":
+        return None
+    else:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch is None:
+            return None
+        try:
+            if not epoch.isascii() or not epoch.isdigit():
+                raise UsageError(epoch)
+            fixed = _parse_time(epoch)
+        except UsageError:
+            raise _Failure(
+                EXIT_USAGE,
+                f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}",
+            ) from None
+    return lambda: fixed
+
+
+def _max_event_size(args: argparse.Namespace) -> int:
+    from ._sse import DEFAULT_MAX_EVENT_SIZE  # (the parser's regexes: not for --help)
+
+    return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
+
+
+def _converter_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The library's keyword arguments for the command's options: the one place where the CLI
+    spellings (README "Options in both spellings") become the library's."""
+    options: dict[str, Any] = {
+        "source": args.source,
+        "mode": args.mode,
+        "max_event_size": _max_event_size(args),
+    }
+    if "eol" in args:
+        options["eol"] = _EOLS[args.eol]
+        options["pings"] = "drop" if args.drop_pings else "keep"
+        options["clock"] = _clock(args)
+    # --keep-last is not dispatch_incomplete: the command completes a last event whose last
+    # line is complete itself (see _completion) and never takes a cut line.
+    return options
 
 
 def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
@@ -246,12 +446,16 @@ def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
     dropped = report.dropped.copy()
     if drop_pings:
         del dropped["ping"]
+    import dataclasses
+
     return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
 
 
 def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     """Where and what the API error that ended a stream was (``None``: there was none),
     told in the same words as an error answer instead of a stream."""
+    from ._body import api_answer
+
     error = report.api_error
     if error is None:
         return None
@@ -260,12 +464,12 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
 
 
 def _finish(
-    name: str,
+    stream: _Stream,
     report: Report,
     error: SSEConvError | None,
-    fed: int,
+    args: argparse.Namespace,
     *,
-    drop_pings: bool = False,
+    taken: bool,
     api_error_fails: bool = False,
 ) -> int:
     """Print the warnings and the error line (if any) of one input; return its status.
@@ -274,41 +478,44 @@ def _finish(
     error line and status 1 when ``api_error_fails`` (``text``, ``convert
     --fail-on-api-error``).
     """
-    for warning in _warnings(report, drop_pings=drop_pings):
-        _say(f"{name}: warning: {warning}")
+    stderr: _Stderr = args.stderr
+    name = stream.name
+    if taken and not args.keep_last:  # a last event taken without being asked: say so
+        stderr.warning(name, _ADDED_BLANK_LINE)
+    for warning in _warnings(report, drop_pings=getattr(args, "drop_pings", False)):
+        stderr.warning(name, warning)
     api_error = _api_error(report) if error is None else None
-    if api_error is not None and not api_error_fails:
-        _say(_located(f"{name}: warning", *api_error))
-    if error is not None:
-        _say(_located(name, error.event_number, error.offset, error.message))
-        return EXIT_BAD_INPUT
-    if api_error is not None and api_error_fails:
-        _say(_located(name, *api_error))
-        return EXIT_BAD_INPUT
-    if not report.finished:
-        inside = " inside an event" if report.incomplete_block else ""
+    if api_error is not None:
+        if not api_error_fails:
+            event_number, offset, message = api_error
+            where = _where(event_number, offset)
+            stderr.warning(name, f"{where}: {message}" if where else message)
+        else:
+            stderr.error(_located(name, *api_error))
+            return EXIT_BAD_INPUT
+    if error is None and report.finished:
+        return EXIT_OK
+    if error is None or isinstance(error, IncompleteStreamError):
         # as the library's IncompleteStreamError (strict mode) says it: the missing event
-        _say(_located(name, report.events_in + 1, fed, INCOMPLETE + inside))
-        return EXIT_BAD_INPUT
-    return EXIT_OK
+        message = INCOMPLETE
+        if report.incomplete_block:
+            message += f" inside an event ({_incomplete_hint(stream)})"
+        stderr.error(_located(name, report.events_in + 1, stream.size, message))
+    else:
+        stderr.error(_located(name, error.event_number, error.offset, error.message))
+    return EXIT_BAD_INPUT
 
 
 def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
-    converter = Converter(
-        args.to,
-        source=args.source,
-        mode=args.mode,
-        eol=_EOLS[args.eol],
-        pings="drop" if args.drop_pings else "keep",
-        dispatch_incomplete=args.keep_last,
-    )
-    fed = 0
+    from ._convert import Converter
+
+    converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
     step = CHUNK_SIZE
-    with _reading(inp) as chunks:
+    taken = False
+    with _reading(inp) as stream:
         try:
-            for chunk in chunks:
-                fed += len(chunk)
+            for chunk in stream:
                 start = 0
                 while start < len(chunk):  # in pieces when the output is large: see _next_step
                     piece = (
@@ -319,20 +526,23 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
                     if output:
                         out.write(output)
                     step = _next_step(step, len(output))
-            output = converter.close()
+            before = converter.report.events_in
+            output = converter.feed(_completion(stream, args.keep_last))
+            taken = converter.report.events_in > before
+            output += converter.close()
             if output:
                 out.write(output)
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-    return _finish(
-        inp.name,
-        converter.report,
-        error,
-        fed,
-        drop_pings=args.drop_pings,
-        api_error_fails=args.fail_on_api_error,
-    )
+        return _finish(
+            stream,
+            converter.report,
+            error,
+            args,
+            taken=taken,
+            api_error_fails=args.fail_on_api_error,
+        )
 
 
 def _next_step(step: int, output_size: int) -> int:
@@ -353,32 +563,36 @@ def _next_step(step: int, output_size: int) -> int:
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
-    status = EXIT_OK
+    _clock(args)  # a malformed SOURCE_DATE_EPOCH is a usage error before anything is read
     with _writing(args.output, inputs) as out:
-        for inp in inputs:
-            status = max(status, _convert_one(inp, out, args))
-    return status
+        return _each(inputs, args.stderr, lambda inp: _convert_one(inp, out, args))
 
 
 # -- text ------------------------------------------------------------------------------------
 
 
 def _text(events: list[ModelEvent]) -> str:
+    from ._events import TextDelta
+
     return "".join([e.text for e in events if type(e) is TextDelta])
 
 
 def _cmd_text(args: argparse.Namespace) -> int:
+    from ._convert import EventReader
+
     (inp,) = _inputs([args.input])
-    reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
-    fed = 0
+    reader = EventReader(**_converter_options(args))
     error: SSEConvError | None = None
-    with _writing(None) as out, _reading(inp) as chunks:
+    taken = False
+    with _writing(None) as out, _reading(inp) as stream:
         text = _TextWriter(out)
         try:
-            for chunk in chunks:
-                fed += len(chunk)
+            for chunk in stream:
                 text.write(_text(reader.feed(chunk)))
-            text.write(_text(reader.close()))
+            before = reader.report.events_in
+            events = reader.feed(_completion(stream, args.keep_last))
+            taken = reader.report.events_in > before
+            text.write(_text(events + reader.close()))
         except SSEConvError as exc:
             text.write(_text(exc.events))  # decoded before the failure
             error = exc
@@ -387,77 +601,123 @@ def _cmd_text(args: argparse.Namespace) -> int:
         failed = error is not None or reader.report.api_error is not None
         if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-    return _finish(inp.name, reader.report, error, fed, api_error_fails=True)
+        return _finish(stream, reader.report, error, args, taken=taken, api_error_fails=True)
 
 
 # -- detect ----------------------------------------------------------------------------------
 
 
-def _cmd_detect(args: argparse.Namespace) -> int:
-    (inp,) = _inputs([args.input])
+def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
+    from ._detect import classify
+    from ._errors import EventTooLargeError
+    from ._sse import ServerSentEvent, SSEParser
+
+    def first(events: list[ServerSentEvent]) -> Dialect | None:
+        for event in events:
+            found = classify(event)
+            if found is not None:
+                return found
+        return None
+
     parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
     found: Dialect | None = None
     head = bytearray()  # the first bytes, to tell a body that is not a stream
-    with _reading(inp) as chunks:
+    with _reading(inp) as stream:
         try:
-            for chunk in chunks:
+            for chunk in stream:
                 head += chunk[: BODY_LIMIT - len(head)]
-                found = _first_dialect(parser.feed(chunk))
-                if found is not None:
-                    break  # no need to read on
+                found = first(parser.feed(chunk))
+                if found is not None or stream.size > DETECT_LIMIT:
+                    break  # no need (or no use) to read on
             else:
-                found = _first_dialect(parser.close())
+                found = first(parser.close())
         except EventTooLargeError as exc:
-            found = _first_dialect(exc.events)
+            found = first(exc.events)
             if found is None:
                 raise _Failure(
                     EXIT_BAD_INPUT, _located(inp.name, exc.event_number, exc.offset, exc.message)
                 ) from None
-    if found is None:
-        n = parser.events_dispatched
-        if not n and is_not_event_stream(head):
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {not_event_stream(bytes(head)).message}")
-        raise _Failure(
-            EXIT_BAD_INPUT,
-            f"{inp.name}: cannot tell the dialect: "
-            + (f"none of its {n} event(s) decides it" if n else "it holds no event"),
-        )
-    with _writing(None) as out:
-        out.write(f"{found.value}\n".encode())
+        if found is None:
+            n = parser.events_dispatched
+            if not n and _is_not_event_stream(head):
+                raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {_not_event_stream(bytes(head))}")
+            if stream.size > DETECT_LIMIT:
+                why = f"no event decides it within the first {DETECT_LIMIT} bytes"
+            else:
+                why = f"none of its {n} event(s) decides it" if n else "it holds no event"
+            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}")
+    out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
 
 
-def _first_dialect(events: list[ServerSentEvent]) -> Dialect | None:
-    for event in events:
-        found = classify(event)
-        if found is not None:
-            return found
-    return None
+def _is_not_event_stream(head: bytearray) -> bool:
+    from ._body import is_not_event_stream
+
+    return is_not_event_stream(head)
+
+
+def _not_event_stream(head: bytes) -> str:
+    from ._body import not_event_stream
+
+    return not_event_stream(head).message
+
+
+def _cmd_detect(args: argparse.Namespace) -> int:
+    inputs = _inputs(args.inputs)
+    names = (len(inputs) > 1 or args.with_filename) and not args.no_filename
+    with _writing(None) as out:
+        return _each(inputs, args.stderr, lambda inp: _detect_one(inp, out, names))
 
 
 # -- validate --------------------------------------------------------------------------------
 
 
+def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
+    from ._validate import Validator
+
+    # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
+    validator = Validator(args.source, max_event_size=_max_event_size(args))
+    counts: collections.Counter[str] = collections.Counter()
+    with _reading(inp) as stream:
+        for chunk in stream:
+            _print_problems(out, inp.name, validator.feed(chunk), counts)
+        before = validator.events
+        problems = validator.feed(_completion(stream, args.keep_last))
+        if validator.events > before:  # the last event, taken
+            problems.insert(0, _added_blank_line(stream))
+        problems += validator.close()
+        _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
+    out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
+    return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
+
+
+def _added_blank_line(stream: _Stream) -> Problem:
+    from ._validate import Problem
+
+    return Problem(
+        "expected a blank line after the last event, found the end of input (the event is "
+        "taken: its last line is complete)",
+        None,
+        stream.size,
+        severity="warning",
+    )
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     inputs = _inputs(args.inputs)
-    status = EXIT_OK
     with _writing(None) as out:
-        for inp in inputs:
-            validator = Validator(args.source, dispatch_incomplete=args.keep_last)
-            counts: collections.Counter[str] = collections.Counter()
-            with _reading(inp) as chunks:
-                for chunk in chunks:
-                    _print_problems(out, inp.name, validator.feed(chunk), counts)
-            _print_problems(out, inp.name, validator.close(), counts)
-            out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
-            if counts["error"]:
-                status = EXIT_BAD_INPUT
-    return status
+        return _each(inputs, args.stderr, lambda inp: _validate_one(inp, out, args))
 
 
 def _print_problems(
-    out: _Output, name: str, problems: list[Problem], counts: collections.Counter[str]
+    out: _Output,
+    name: str,
+    problems: list[Problem],
+    counts: collections.Counter[str],
+    incomplete_hint: str = "--keep-last takes it",
 ) -> None:
+    """Print problems as ``NAME: event N, byte B: message`` lines and count them by severity;
+    ``incomplete_hint`` says what became of a last event without its blank line."""
     if not problems:
         return
     lines = []
@@ -465,7 +725,7 @@ def _print_problems(
         counts[p.severity] += 1
         message = f"warning: {p.message}" if p.severity == "warning" else p.message
         if p.hint == "dispatch_incomplete":
-            message = message.removesuffix(")") + "; --keep-last keeps it)"
+            message = f"{message.removesuffix(')')}; {incomplete_hint})"
         elif p.hint == "source":
             message += " (give --from)"
         lines.append(f"{_located(name, p.event_number, p.offset, message)}\n")
@@ -483,10 +743,6 @@ def _summary(name: str, validator: Validator, counts: collections.Counter[str]) 
         parts.append(f"ended by an API error: {api_error.type}: {api_error.message}")
     verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
     return f"{name}: {verdict} ({', '.join(parts)})"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -510,15 +766,25 @@ exit status:
   0    success
   1    an input is bad or incomplete (one line on stderr says which file, event and byte),
        after everything convertible was written; or an input or output failed
-  2    usage error: a bad option, an unknown dialect, an input that cannot be opened
+  2    usage error: a bad option, an unknown dialect, an input that cannot be opened (the
+       other inputs are still processed)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (a broken pipe, as with `| head`): the rest of
        the output is discarded quietly, like a filter killed by SIGPIPE
+With several inputs, the status is the highest of theirs.
 
+Errors and warnings go to stderr only ("sseconv: FILE: ..."); -q silences the warnings.
 Run `sseconv COMMAND --help` for the options of each command.
 """
 
-_CONVERT_EPILOG = """\
+_END_OF_FILE = """\
+A file (a path, or stdin redirected from a file) whose last event lacks its blank line is
+taken whole when its last line is complete (what editors leave), with a warning; from a pipe
+that needs --keep-last. A last line without its line end is a cut event, never taken.
+"""
+
+_CONVERT_EPILOG = (
+    """\
 examples:
   sseconv convert --to completions examples/legacy.sse
       a 2023-01-01 recording as a 2023-06-01 stream, on stdout
@@ -528,21 +794,31 @@ examples:
       a Messages stream from stdin for a 2023-01-01 client
   sseconv convert --to legacy --strict a.sse b.sse
       two recordings one after the other; fail on anything legacy cannot carry
+  SOURCE_DATE_EPOCH=0 sseconv convert --to legacy -q recording.sse > golden.sse
+      the same bytes on every run (fixed ping times), warnings silenced
   curl -sN ... | sseconv convert --to legacy
       a live stream: each event is written as soon as it arrives
 
 Each input is converted on its own (its dialect detected unless --from), one after another,
 into the one output. Warnings (dropped content, removed [DONE], ...) go to stderr as
-"sseconv: FILE: warning: ...". A bad or cut input gives one line
+"sseconv: FILE: warning: ..." (-q silences them). A bad or cut input gives one line
 "sseconv: FILE: event N, byte B: what was expected, what was found" after everything
 convertible was written, status 1, and the next input is converted. Input that is no event
 stream at all gives "sseconv: FILE: the API answered TYPE: MESSAGE" (an API error answer) or
 "sseconv: FILE: not a server-sent event stream; ...". A stream that an API error ended is
 converted (the error in the target's form) with a warning; --fail-on-api-error makes it
 status 1.
-"""
 
-_TEXT_EPILOG = """\
+Ping times: converting to legacy writes a timestamp into each ping. Pings of a legacy input
+keep theirs; other pings get the --clock time, else SOURCE_DATE_EPOCH (Unix seconds, the
+reproducible-builds convention), else the current time (UTC).
+
+"""
+    + _END_OF_FILE
+)
+
+_TEXT_EPILOG = (
+    """\
 examples:
   sseconv text examples/legacy.sse
       prints " Hello! My name is Claude." and a newline
@@ -554,19 +830,26 @@ stream, the text blocks of a Messages stream (thinking, tool use, ... are not te
 It is written as it arrives. A stream that an API error ended has no answer: the text
 before the error is written, then "sseconv: FILE: event N, byte B: the API answered
 TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
-"""
 
-_DETECT_EPILOG = """\
+"""
+    + _END_OF_FILE
+)
+
+_DETECT_EPILOG = f"""\
 examples:
   sseconv detect examples/legacy.sse      # prints: legacy
+  sseconv detect recordings/*.sse         # prints one "FILE: DIALECT" line per file
   head -c 2000 recording.sse | sseconv detect
 
 Prints legacy, completions or messages, told from the framing and payload shape of the
 first event that decides (a leading ping decides nothing), never from the text. Stops
-reading as soon as it knows. Status 1 when no event decides.
+reading as soon as it knows, and after {DETECT_LIMIT} bytes (as convert does: an endless
+stream of pings decides nothing). With several inputs each line starts with the file's name
+(as file(1) and grep do; -H and -b choose). Status 1 when no event decides, for any input.
 """
 
-_VALIDATE_EPILOG = """\
+_VALIDATE_EPILOG = (
+    """\
 examples:
   sseconv validate examples/legacy.sse
       prints "examples/legacy.sse: ok (legacy, 6 events)"
@@ -578,10 +861,12 @@ then one summary line per file ("FILE: ok (DIALECT, N events)" or
 grammar and the events before it (a malformed event does not stop the check), a last
 event without its blank line, a stream that did not finish. A [DONE] in a completions
 or Messages stream is a warning. Status 1 when any file has a problem.
+
 """
+    + _END_OF_FILE
+)
 
 
-_ONE_INPUT = "the stream to read; - is stdin (the default)"
 _EOLS = {None: None, "lf": "\n", "crlf": "\r\n"}
 
 
@@ -592,8 +877,45 @@ def _dialect(value: str) -> Dialect:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _size(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes, found {value!r}")
+    return int(value)
+
+
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
+
+
+def _quiet_option(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="do not print warnings (errors are still printed)",
+    )
+
+
+_COMMON = argparse.ArgumentParser(add_help=False)
+# SUPPRESS: `sseconv -q convert` keeps the main parser's value
+_quiet_option(_COMMON, argparse.SUPPRESS)
+
+
+def add_command(
+    commands: Any, name: str, *, help: str, description: str, epilog: str
+) -> argparse.ArgumentParser:
+    """Register a subcommand (with the options every command has: -q). Its parser's
+    ``run`` default is called with the parsed arguments, which hold ``stderr``."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=_formatter,
+        parents=[_COMMON],
+    )
+    return parser
 
 
 def _source_options(parser: argparse.ArgumentParser) -> None:
@@ -607,8 +929,14 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-last",
         action="store_true",
-        help="also take a last event that lacks its final blank line (recordings often do; "
-        "the standard discards it)",
+        help="also from a pipe, take a last event that lacks its final blank line when its "
+        "last line is complete (always done for files; the standard discards it)",
+    )
+    parser.add_argument(
+        "--max-event-size",
+        type=_size,
+        metavar="BYTES",
+        help="the largest event accepted (default: 16 MiB, the library's)",
     )
 
 
@@ -633,23 +961,13 @@ def _mode_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sseconv",
-        description="Translate Anthropic streaming responses (server-sent events) between the "
-        "legacy (2023-01-01), completions (2023-06-01) and messages dialects.",
-        epilog=_MAIN_EPILOG,
-        formatter_class=_formatter,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    convert = commands.add_parser(
+def _add_convert(commands: Any) -> None:
+    convert = add_command(
+        commands,
         "convert",
         help="convert streams to another dialect",
         description="Convert recorded or live streams to another dialect, event by event.",
         epilog=_CONVERT_EPILOG,
-        formatter_class=_formatter,
     )
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
@@ -672,6 +990,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "legacy exception; it is converted either way) instead of warning",
     )
     convert.add_argument(
+        "--clock",
+        type=_clock_option,
+        metavar="TIME",
+        help="the time written into the legacy pings made from other dialects' pings: now, "
+        "@SECONDS (Unix time) or ISO 8601 such as 2023-04-28T21:18:31Z (default: "
+        "SOURCE_DATE_EPOCH if set, else now)",
+    )
+    convert.add_argument(
         "inputs",
         nargs="*",
         metavar="INPUT",
@@ -682,22 +1008,41 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     convert.set_defaults(run=_cmd_convert)
 
-    detect = commands.add_parser(
+
+def _add_detect(commands: Any) -> None:
+    detect = add_command(
+        commands,
         "detect",
-        help="print the dialect of a stream",
-        description="Print the dialect of a stream: legacy, completions or messages.",
+        help="print the dialect of streams",
+        description="Print the dialect of each stream: legacy, completions or messages.",
         epilog=_DETECT_EPILOG,
-        formatter_class=_formatter,
     )
-    detect.add_argument("input", nargs="?", default=STDIN, metavar="INPUT", help=_ONE_INPUT)
+    names = detect.add_mutually_exclusive_group()
+    names.add_argument(
+        "-H",
+        "--with-filename",
+        action="store_true",
+        help="start each line with the file's name, also for one input",
+    )
+    names.add_argument(
+        "-b",
+        "--no-filename",
+        action="store_true",
+        help="print the dialect alone, also for several inputs",
+    )
+    detect.add_argument(
+        "inputs", nargs="*", metavar="INPUT", help="the streams; - is stdin (the default)"
+    )
     detect.set_defaults(run=_cmd_detect)
 
-    text = commands.add_parser(
+
+def _add_text(commands: Any) -> None:
+    text = add_command(
+        commands,
         "text",
         help="print the assembled completion text",
         description="Print the completion text of a stream, assembled from its deltas.",
         epilog=_TEXT_EPILOG,
-        formatter_class=_formatter,
     )
     _source_options(text)
     text.add_argument(
@@ -711,49 +1056,106 @@ def _build_parser() -> argparse.ArgumentParser:
     text.add_argument(
         "-n", "--no-newline", action="store_true", help="do not end the text with a newline"
     )
-    text.add_argument("input", nargs="?", default=STDIN, metavar="INPUT", help=_ONE_INPUT)
+    text.add_argument(
+        "input",
+        nargs="?",
+        default=STDIN,
+        metavar="INPUT",
+        help="the stream to read; - is stdin (the default)",
+    )
     text.set_defaults(run=_cmd_text)
 
-    validate = commands.add_parser(
+
+def _add_validate(commands: Any) -> None:
+    validate = add_command(
+        commands,
         "validate",
         help="check recordings against their dialect's grammar",
         description="Check recordings against their dialect's grammar; print every problem "
         "with its position.",
         epilog=_VALIDATE_EPILOG,
-        formatter_class=_formatter,
     )
     _source_options(validate)
     validate.add_argument(
         "inputs", nargs="*", metavar="INPUT", help="files to check; - is stdin (the default)"
     )
-    validate.set_defaults(run=_cmd_validate)
+    validate.set_defaults(run=_cmd_validate, mode="default")
 
-    add_serve_command(commands, _formatter)
+
+def _add_serve(commands: Any) -> None:
+    from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
+
+    add_serve_command(commands, add=add_command)
+
+
+# Each function registers one subcommand (see add_command); the help lists them in this order.
+COMMANDS: list[Callable[[Any], None]] = [
+    _add_convert,
+    _add_detect,
+    _add_text,
+    _add_validate,
+    _add_serve,
+]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sseconv",
+        description="Translate Anthropic streaming responses (server-sent events) between the "
+        "legacy (2023-01-01), completions (2023-06-01) and messages dialects.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _quiet_option(parser, False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(commands)
     return parser
+
+
+def _discard_stdout() -> None:
+    """Python flushes stdout at exit; point it at /dev/null so that this cannot fail (see the
+    ``signal`` module docs on SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, _fd(sys.stdout, 1))
+        os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (see the module docstring)."""
+    _open_standard_fds()
+    for name, fd in (("stdout", 1), ("stderr", 2)):  # None when closed at start
+        if getattr(sys, name) is None:  # argparse writes to them: give it the /dev/null above
+            setattr(sys, name, open(fd, "w", closefd=False))  # noqa: SIM115 (as long as sys)
+    stderr = _Stderr()
     try:
         try:
             try:
                 args = _build_parser().parse_args(argv)
             except SystemExit as exc:  # --help, --version (0), usage errors (2)
                 return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+            stderr.quiet = args.quiet
+            args.stderr = stderr
             run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
         finally:
-            if sys.stdout is not None:
-                sys.stdout.flush()  # what argparse printed; raises if the pipe is broken
+            with contextlib.suppress(ValueError):  # what argparse printed
+                try:
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:
+                    stderr.error(f"<stdout>: cannot write: {exc.strerror}")
+                    _discard_stdout()  # so that the flush at exit cannot fail again
+                    return EXIT_BAD_INPUT
     except _Failure as exc:
-        _say(exc.message)
+        stderr.error(exc.message)
         return exc.status
     except BrokenPipeError:
-        # The reader went away: discard the rest quietly. Python flushes stdout at exit; point
-        # it at /dev/null so that this cannot fail again (see the `signal` module docs).
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, _fd(sys.stdout, 1))
+        # The reader went away: discard the rest quietly.
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -10,8 +10,6 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Iterable
 
-from ._requests import error_body
-
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_BODY_SIZE",
@@ -58,6 +56,9 @@ class GatewayError(Exception):
         self.message = message
 
     def body(self) -> bytes:
+        # imported here: `sseconv --help` registers `serve` without loading the codecs
+        from ._requests import error_body
+
         return error_body(self.kind, self.message)
 
 

@@ -11,9 +11,15 @@ directory without it (an interrupted build) is deleted and rebuilt. An ``fcntl``
 environment keeps parallel pytest workers from building the same one at once.
 
 Packages come from PyPI only (``https://pypi.org/simple``, or ``SSECONV_COMPAT_INDEX_URL``):
-the user's and the machine's pip configuration (extra indexes, find-links) is ignored so the
-environments resolve to the same files everywhere. Installs use ``--no-deps`` with every
-transitive dependency pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
+the user's and the machine's pip configuration (extra indexes, find-links, ``PIP_*``
+variables other than the certificate, proxy, timeout and retry settings) is ignored on
+purpose, so the environments resolve to the same files everywhere and never pick up a
+package rebuilt on a local index. Installs use ``--no-deps`` with every transitive dependency
+pinned and ``--only-binary=:all:``, then ``pip check`` verifies the set.
+
+Failures: an index that cannot be reached is one line (:class:`CompatEnvError`) before pip
+runs; a pin without a wheel for the running Python is :class:`WheelsUnavailable`, which the
+runners turn into a skip naming the pin (the only reason a compat test skips).
 """
 
 from __future__ import annotations
@@ -22,12 +28,16 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 __all__ = [
+    "BEFORE_3_11",
     "REQUIREMENTS",
     "CompatEnvError",
     "WheelsUnavailable",
@@ -118,6 +128,15 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# What the pins need on Pythons before 3.11 only: anyio's dependency on the ExceptionGroup
+# backport (the version of each client's release date). Kept apart so that the environments
+# of 3.11 and later keep their fingerprints.
+BEFORE_3_11: dict[str, tuple[str, ...]] = {
+    "anthropic-0.2.10": ("exceptiongroup==1.1.1",),
+    "anthropic-0.3.11": ("exceptiongroup==1.1.3",),
+    "anthropic-0.3.11-sseconv": ("exceptiongroup==1.2.1",),
+}
+
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 _MARKER = ".sseconv-compat-complete"
 _LAYOUT_VERSION = "1"  # bump to force every cached environment to be rebuilt
@@ -129,8 +148,11 @@ class CompatEnvError(RuntimeError):
 
 
 class WheelsUnavailable(CompatEnvError):
-    """A pinned wheel does not exist for the running Python (the pins are CPython 3.11 wheels);
-    tests needing that environment skip with this reason."""
+    """A pinned wheel does not exist for the running Python on the index; tests needing that
+    environment skip with this reason (the only reason a compat test skips)."""
+
+
+_NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
 
 
 def cache_root() -> Path:
@@ -147,10 +169,13 @@ def _index_url() -> str:
 
 def _requirements(name: str) -> tuple[str, ...]:
     try:
-        return REQUIREMENTS[name]
+        pins = REQUIREMENTS[name]
     except KeyError:
         known = ", ".join(sorted(REQUIREMENTS))
         raise CompatEnvError(f"unknown client environment {name!r} (known: {known})") from None
+    if sys.version_info < (3, 11):
+        pins += BEFORE_3_11.get(name, ())
+    return pins
 
 
 def _fingerprint(name: str) -> dict[str, object]:
@@ -193,11 +218,42 @@ def _run(cmd: list[str], what: str) -> None:
         cmd, env=_pip_env(), capture_output=True, text=True, timeout=900, check=False
     )
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        output = proc.stdout + proc.stderr
+        missing = _NO_MATCH.search(output)
+        if missing is not None:
+            python = f"{sys.implementation.name} {sys.version.split()[0]}"
+            raise WheelsUnavailable(
+                f"{what}: {missing.group(1)} has no wheel for {python} on {_index_url()}"
+            )
+        tail = "\n".join(output.splitlines()[-30:])
         raise CompatEnvError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
 
 
+def _check_index(name: str) -> None:
+    """Fail in one line, before pip retries for minutes, when the index cannot be reached."""
+    url = _index_url()
+    probe = url.rstrip("/") + "/pip/"
+    try:
+        if urllib.parse.urlsplit(url).scheme == "file":
+            if not Path(urllib.request.url2pathname(urllib.parse.urlsplit(probe).path)).is_dir():
+                raise OSError("no such directory")
+        else:
+            proxy = os.environ.get("PIP_PROXY")
+            handlers = (
+                [urllib.request.ProxyHandler({"http": proxy, "https": proxy})] if proxy else []
+            )
+            with urllib.request.build_opener(*handlers).open(probe, timeout=20) as response:
+                response.read(1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise CompatEnvError(
+            f"cannot reach the package index {url} ({reason}) to build the {name} client "
+            "environment; set SSECONV_COMPAT_INDEX_URL to a reachable PyPI mirror"
+        ) from None
+
+
 def _build(name: str, venv: Path) -> None:
+    _check_index(name)
     if venv.exists():
         shutil.rmtree(venv)
     # `-m venv` run from inside a virtualenv bases the new one on the underlying interpreter.
@@ -239,20 +295,7 @@ def client_python(name: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not _is_complete(venv):  # another worker may have finished it meanwhile
-                try:
-                    _build(name, venv)
-                except CompatEnvError as exc:
-                    if sys.version_info[:2] != (3, 11):
-                        kind = (
-                            WheelsUnavailable
-                            if "No matching distribution found" in str(exc)
-                            else CompatEnvError
-                        )
-                        raise kind(
-                            f"{exc}\n(the pins are wheels for CPython 3.11; "
-                            f"this is {sys.version.split()[0]})"
-                        ) from exc
-                    raise
+                _build(name, venv)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return _python_in(venv)
