@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._codecs._completions import CompletionsDecoder, decode_error
 from ._errors import BODY_LIMIT, APIError, InputError, NotEventStreamError
-from ._json import load_object
-from ._sse import ServerSentEvent
 
 __all__ = [
     "BODY_LIMIT",
@@ -74,6 +71,11 @@ def not_event_stream(
     saying ``the API answered TYPE: MESSAGE``; anything else a :class:`NotEventStreamError`
     saying ``reason`` (default: ``not a server-sent event stream``) and how the body starts.
     """
+    # (imported here: the command line imports this module and starts without the model)
+    from ._codecs._completions import CompletionsDecoder, decode_error
+    from ._json import load_object
+    from ._sse import ServerSentEvent
+
     head = body[:BODY_LIMIT]
     known = {
         "status_code": status_code,
