@@ -15,6 +15,7 @@ from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError, VersionError
+from ._headers import HOP_BY_HOP
 from ._report import Report
 from ._requests import UPSTREAM_VERSION, RequestError, complete_to_messages, error_body
 from ._responses import convert_message
@@ -23,21 +24,7 @@ from ._versions import dialect_for_version
 __all__ = ["CompleteExchange"]
 
 #: Request headers never copied upstream: recomputed for the new body, or per connection.
-_NOT_FORWARDED = frozenset(
-    (
-        "content-length",
-        "host",
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-connection",
-        "proxy-authorization",
-        "proxy-authenticate",
-    )
-)
+_NOT_FORWARDED = HOP_BY_HOP | {"content-length", "host"}
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

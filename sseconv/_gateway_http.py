@@ -10,6 +10,8 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Iterable
 
+from ._headers import HOP_BY_HOP as _HOP_BY_HOP
+
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_BODY_SIZE",
@@ -29,21 +31,8 @@ DEFAULT_TIMEOUT = 600.0  # seconds without a byte from upstream (the SDKs' defau
 DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to connect to upstream
 HEALTH_PATH = "/healthz"
 
-#: Headers that describe one connection, not the message (RFC 9110 §7.6.1; ``proxy-*`` and
-#: ``keep-alive`` from RFC 2616 §13.5.1): never passed across the gateway, in either direction.
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-    }
-)
+#: :data:`sseconv._headers.HOP_BY_HOP` as the ASGI server's byte strings.
+HOP_BY_HOP = frozenset(name.encode() for name in _HOP_BY_HOP)
 
 
 class GatewayError(Exception):
