@@ -43,8 +43,9 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
+
+from .server import LoopbackServer
 
 __all__ = ["SAMPLING_REFUSED_FROM", "FakeMessagesAPI", "RecordedCall", "Reply"]
 
@@ -287,7 +288,7 @@ def _sse(payload: dict[str, Any]) -> bytes:
 
 
 @dataclass
-class FakeMessagesAPI:
+class FakeMessagesAPI(LoopbackServer):
     """The fake API server; a context manager (started on enter, stopped on exit)."""
 
     host: str = "127.0.0.1"
@@ -440,34 +441,7 @@ class FakeMessagesAPI:
                 self.wfile.flush()
                 self.close_connection = True
 
-        httpd = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, args=(0.02,), name="fake-messages", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> FakeMessagesAPI:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self._serve(Handler, "fake-messages")
 
 
 def _error_event() -> bytes:

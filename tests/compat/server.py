@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["RecordedRequest", "SSEServer", "StreamSpec", "serve_streams", "split_chunks"]
 
@@ -66,8 +66,54 @@ class RecordedRequest:
         return {"method": self.method, "path": self.path, "headers": self.headers, "json": parsed}
 
 
+_S = TypeVar("_S", bound="LoopbackServer")
+
+
+class LoopbackServer:
+    """A threaded HTTP server on loopback, in a daemon thread; a context manager (started on
+    enter, stopped on exit). Subclasses (dataclasses) declare ``host``, ``_httpd`` and
+    ``_thread`` and start with :meth:`_serve`."""
+
+    host: str
+    _httpd: http.server.ThreadingHTTPServer | None
+    _thread: threading.Thread | None
+
+    def start(self: _S) -> _S:
+        raise NotImplementedError
+
+    def _serve(self: _S, handler: type[http.server.BaseHTTPRequestHandler], name: str) -> _S:
+        httpd = http.server.ThreadingHTTPServer((self.host, 0), handler)
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.02,), name=name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
 @dataclass
-class SSEServer:
+class SSEServer(LoopbackServer):
     specs: Sequence[StreamSpec]
     host: str = "127.0.0.1"
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -130,34 +176,7 @@ class SSEServer:
                 self.wfile.flush()
                 self.close_connection = True
 
-        httpd = http.server.ThreadingHTTPServer((self.host, 0), Handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, args=(0.02,), name="sse-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> SSEServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return self._serve(Handler, "sse-server")
 
 
 @contextmanager
