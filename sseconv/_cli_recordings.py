@@ -352,12 +352,11 @@ Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
 
 def add_replay_command(
     commands: Any,
-    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
     *,
-    add: Callable[..., argparse.ArgumentParser] | None = None,
+    add: Callable[..., argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
-    """Register ``sseconv replay`` on the command parser (``add``, when given, makes the
-    subparser: a command line's own helper adding its common options; as for ``serve``)."""
+    """Register ``sseconv replay`` on the command parser (``add`` makes the subparser: the
+    command line's own helper adding its common options; as for ``serve``)."""
     from ._serving import LOOPBACK
 
     texts = {
@@ -366,12 +365,7 @@ def add_replay_command(
         "HAR file) as a live text/event-stream response, with the pacing asked for.",
         "epilog": _REPLAY_EPILOG,
     }
-    if add is not None:
-        replay = add(commands, "replay", **texts)
-    else:
-        replay = commands.add_parser(
-            "replay", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
-        )
+    replay = add(commands, "replay", **texts)
     replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
     replay.add_argument(
         "--index",

@@ -139,15 +139,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def add_serve_command(
     commands: Any,
-    formatter: Callable[[str], argparse.HelpFormatter] | None = None,
     *,
-    add: Callable[..., argparse.ArgumentParser] | None = None,
+    add: Callable[..., argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
     """Register ``serve`` on the subcommands of the ``sseconv`` parser.
 
-    ``add``, when given, makes the subparser: ``add(commands, "serve", help=...,
-    description=..., epilog=...)`` (a command line's own helper, adding its common options);
-    else ``commands.add_parser`` does, with ``formatter``.
+    ``add`` makes the subparser: ``add(commands, "serve", help=..., description=...,
+    epilog=...)`` (the command line's own helper, adding its common options).
     """
     texts = {
         "help": "run the translating gateway (needs the serve extra)",
@@ -155,12 +153,7 @@ def add_serve_command(
         "(/v1/messages); forward everything else unchanged.",
         "epilog": _EPILOG,
     }
-    if add is not None:
-        serve = add(commands, "serve", **texts)
-    else:
-        serve = commands.add_parser(
-            "serve", formatter_class=formatter or argparse.RawDescriptionHelpFormatter, **texts
-        )
+    serve = add(commands, "serve", **texts)
     serve.add_argument(
         "--upstream", required=True, metavar="URL", help="the API: https://api.anthropic.com"
     )
