@@ -3,19 +3,22 @@
 The public names are imported on first use (PEP 562 ``__getattr__``): ``import sseconv``,
 ``sseconv --version`` and ``sseconv --help`` do not load pydantic and the event model.
 ``from sseconv import Converter`` and ``sseconv.Converter`` work as with eager imports.
+
+Public submodules: :mod:`sseconv.events` (the model-event classes) and :mod:`sseconv.errors`
+(the exceptions), both also importable from here; :mod:`sseconv.types` (names for annotations,
+the limits); the adapters :mod:`sseconv.httpx`, :mod:`sseconv.legacy_client`,
+:mod:`sseconv.translate`; :mod:`sseconv.recordings`, :mod:`sseconv.replay`, :mod:`sseconv.serve`.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_names
 from ._version import __version__
 
-if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __getattr__
-    from ._codecs import Decoder, Encoder, Mode
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES
     from ._convert import (
-        DETECT_LIMIT,
         AsyncConversion,
         Conversion,
         Converter,
@@ -27,10 +30,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __ge
         encoder_for,
         parse_events,
     )
-    from ._detect import detect
+    from ._detect import Detector, detect
     from ._dialect import Dialect
-    from ._errors import (
-        BODY_LIMIT,
+    from ._legacy_adapter import alegacy_completions, legacy_completions
+    from ._report import Report
+    from ._sse import ServerSentEvent, SSEParser, encode_sse
+    from ._validate import Problem, Validator, validate
+    from ._versions import dialect_for_version
+    from .errors import (
         APIError,
         DetectionError,
         EventAfterEndError,
@@ -45,7 +52,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __ge
         UsageError,
         VersionError,
     )
-    from ._events import (
+    from .events import (
         BlockDelta,
         BlockStart,
         BlockStop,
@@ -59,102 +66,80 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __ge
         TextDelta,
         Unknown,
     )
-    from ._legacy_adapter import (
-        AsyncLegacyCompletions,
-        LegacyCompletions,
-        alegacy_completions,
-        legacy_completions,
-    )
-    from ._report import Report
-    from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
-    from ._validate import Problem, Validator, validate
-    from ._versions import dialect_for_version
 
 # Where each public name lives (one line per name; a test checks this table against the
-# imports above and __all__). Add a new public name in all three places.
+# imports above and __all__). Add a new public name in all three places. The model-event
+# classes live in sseconv.events, the exceptions in sseconv.errors, the names for annotations
+# and the limits in sseconv.types.
 _HOMES: dict[str, str] = {
     "aconvert": "_convert",
     "alegacy_completions": "_legacy_adapter",
     "aparse_events": "_convert",
-    "APIError": "_errors",
+    "APIError": "errors",
     "AsyncConversion": "_convert",
-    "AsyncLegacyCompletions": "_legacy_adapter",
-    "BlockDelta": "_events",
-    "BlockStart": "_events",
-    "BlockStop": "_events",
-    "BODY_LIMIT": "_errors",
+    "BlockDelta": "events",
+    "BlockStart": "events",
+    "BlockStop": "events",
     "Conversion": "_convert",
     "convert": "_convert",
     "Converter": "_convert",
-    "Decoder": "_codecs",
-    "DEFAULT_MAX_EVENT_SIZE": "_sse",
     "detect": "_detect",
-    "DETECT_LIMIT": "_convert",
-    "DetectionError": "_errors",
+    "Detector": "_detect",
+    "DetectionError": "errors",
     "Dialect": "_dialect",
     "dialect_for_version": "_versions",
-    "Done": "_events",
+    "Done": "events",
     "encode_events": "_convert",
     "encode_sse": "_sse",
-    "Encoder": "_codecs",
     "encoder_for": "_convert",
-    "EventAfterEndError": "_errors",
+    "EventAfterEndError": "errors",
     "EventReader": "_convert",
-    "EventTooLargeError": "_errors",
-    "IncompleteStreamError": "_errors",
-    "InputError": "_errors",
+    "EventTooLargeError": "errors",
+    "IncompleteStreamError": "errors",
+    "InputError": "errors",
     "legacy_completions": "_legacy_adapter",
-    "LegacyCompletions": "_legacy_adapter",
-    "MalformedEventError": "_errors",
-    "Mode": "_codecs",
-    "ModelEvent": "_events",
-    "NotEventStreamError": "_errors",
+    "MalformedEventError": "errors",
+    "ModelEvent": "events",
+    "NotEventStreamError": "errors",
     "parse_events": "_convert",
-    "Ping": "_events",
+    "Ping": "events",
     "Problem": "_validate",
     "Report": "_report",
-    "RewrittenTextError": "_errors",
+    "RewrittenTextError": "errors",
     "ServerSentEvent": "_sse",
-    "SSEConvError": "_errors",
+    "SSEConvError": "errors",
     "SSEParser": "_sse",
-    "StreamEnd": "_events",
-    "StreamError": "_events",
-    "StreamStart": "_events",
-    "StreamStop": "_events",
-    "TextDelta": "_events",
-    "Unknown": "_events",
-    "UnrepresentableError": "_errors",
-    "UsageError": "_errors",
+    "StreamEnd": "events",
+    "StreamError": "events",
+    "StreamStart": "events",
+    "StreamStop": "events",
+    "TextDelta": "events",
+    "Unknown": "events",
+    "UnrepresentableError": "errors",
+    "UsageError": "errors",
     "validate": "_validate",
     "Validator": "_validate",
-    "VersionError": "_errors",
+    "VersionError": "errors",
 }
 
 __all__ = [
-    "BODY_LIMIT",
-    "DEFAULT_MAX_EVENT_SIZE",
-    "DETECT_LIMIT",
     "APIError",
     "AsyncConversion",
-    "AsyncLegacyCompletions",
     "BlockDelta",
     "BlockStart",
     "BlockStop",
     "Conversion",
     "Converter",
-    "Decoder",
     "DetectionError",
+    "Detector",
     "Dialect",
     "Done",
-    "Encoder",
     "EventAfterEndError",
     "EventReader",
     "EventTooLargeError",
     "IncompleteStreamError",
     "InputError",
-    "LegacyCompletions",
     "MalformedEventError",
-    "Mode",
     "ModelEvent",
     "NotEventStreamError",
     "Ping",
@@ -191,16 +176,4 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any attribute
-
-    def __getattr__(name: str) -> Any:
-        """Import a public name from its module on first use, then keep it in the namespace."""
-        home = _HOMES.get(name)
-        if home is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f".{home}", __name__), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    __getattr__, __dir__ = lazy_names(globals(), _HOMES)

@@ -59,7 +59,7 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
 MIN_STEP = 512  # the least input fed at once
-DETECT_LIMIT = 64 * 1024  # as sseconv.DETECT_LIMIT (a test checks): `detect` reads no further
+DETECT_LIMIT = 64 * 1024  # as sseconv.types.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 

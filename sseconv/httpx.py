@@ -241,7 +241,7 @@ def iter_events(
     Raises:
         NotEventStreamError: the response's status is not 2xx or its content-type is not
             ``text/event-stream`` (raised at once, after reading the first
-            :data:`~sseconv.BODY_LIMIT` bytes of its body into ``exc.body``; ``exc.response``
+            :data:`~sseconv.types.BODY_LIMIT` bytes of its body into ``exc.body``; ``exc.response``
             is the response); :class:`~sseconv.APIError` for the API's error answer. Also, at
             the end, for a body in which no line is an SSE line (e.g. JSON sent as
             ``text/event-stream``), and for a body that cannot be decoded.

@@ -19,6 +19,7 @@ from streams import json_event as sse
 from streams import short_completion as completion
 
 import sseconv
+import sseconv.types
 from sseconv import Converter
 from sseconv._cli import DETECT_LIMIT, main
 
@@ -348,7 +349,7 @@ def test_detect_gives_up_on_an_endless_stream_of_pings() -> None:
         f"sseconv: <stdin>: cannot tell the dialect: no event decides it within the first "
         f"{DETECT_LIMIT} bytes"
     ]
-    assert DETECT_LIMIT == sseconv.DETECT_LIMIT  # the limit convert applies
+    assert DETECT_LIMIT == sseconv.types.DETECT_LIMIT  # the limit convert applies
 
 
 # -- one table of both spellings (item 9) ------------------------------------------------------
@@ -399,7 +400,7 @@ def test_both_spellings_give_the_same_bytes(args: list[str], options: dict[str, 
 
 
 def test_max_event_size() -> None:
-    assert sseconv.DEFAULT_MAX_EVENT_SIZE == 16 * 2**20  # what --help says
+    assert sseconv.types.DEFAULT_MAX_EVENT_SIZE == 16 * 2**20  # what --help says
     big = completion(" " + "x" * 2000) + completion("", "stop_sequence")
     small = run("convert", "--to", "legacy", "--max-event-size", "1000", stdin=big)
     assert small.returncode == 1

@@ -48,6 +48,7 @@ from streams import (
 )
 
 import sseconv
+import sseconv.types
 from sseconv import (
     Converter,
     EventAfterEndError,
@@ -520,7 +521,7 @@ def test_oversize_many_data_lines() -> None:
 
 
 def test_default_max_event_size() -> None:
-    assert sseconv.DEFAULT_MAX_EVENT_SIZE == 16 * 1024 * 1024
+    assert sseconv.types.DEFAULT_MAX_EVENT_SIZE == 16 * 1024 * 1024
 
 
 # -- unknown dialect names and wrong sources ---------------------------------------------------

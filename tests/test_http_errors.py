@@ -22,6 +22,7 @@ import pytest
 import requests
 
 import sseconv
+import sseconv.types
 from sseconv.httpx import ConversionTransportError, ConvertingTransport, aconnect, connect
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -180,7 +181,7 @@ def test_the_body_kept_is_bounded(serve: Any) -> None:
         pytest.raises(sseconv.NotEventStreamError) as info,
     ):
         sseconv.legacy_completions(response)
-    assert info.value.body == big[: sseconv.BODY_LIMIT]
+    assert info.value.body == big[: sseconv.types.BODY_LIMIT]
 
 
 @pytest.mark.anyio
@@ -383,7 +384,7 @@ def test_requests_error_answer_body_is_bounded(serve: Any) -> None:
         pytest.raises(sseconv.NotEventStreamError) as info,
     ):
         sseconv.legacy_completions(response)
-    assert info.value.body == big[: sseconv.BODY_LIMIT]
+    assert info.value.body == big[: sseconv.types.BODY_LIMIT]
     assert info.value.status_code == 503
 
 

@@ -22,6 +22,7 @@ from streams import completions_event, completions_stream, messages_events, text
 from test_convert_properties import cut_points, cuts_to_chunks, streams
 
 import sseconv
+import sseconv.types
 from sseconv._codecs._legacy import LegacyEncoder
 from sseconv._legacy_adapter import (
     NotEventStreamError,
@@ -293,7 +294,7 @@ def test_dicts_equal_the_parsed_legacy_conversion(source: str, data: st.DataObje
     output, and the reports agree."""
     stream = data.draw(streams(source))
     chunks = cuts_to_chunks(stream, data.draw(cut_points(stream)))
-    mode: sseconv.Mode = data.draw(st.sampled_from(["default", "lenient"]))
+    mode: sseconv.types.Mode = data.draw(st.sampled_from(["default", "lenient"]))
     pings: Literal["keep", "drop"] = data.draw(st.sampled_from(["keep", "drop"]))
     converter = sseconv.Converter("legacy", mode=mode, pings=pings, clock=_clock)
     output = b"".join(converter.feed(chunk) for chunk in chunks) + converter.close()

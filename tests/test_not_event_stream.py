@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sseconv
+import sseconv.types
 
 AUTH = b'{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}'
 OLD_FORM = b'{"error": {"type": "overloaded_error", "message": "Overloaded"}}\r\n'
@@ -23,7 +24,7 @@ HTML = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></htm
 BINARY = bytes(range(256))
 JSONL = b'{"completion": " Hi", "stop": null}\n{"completion": " Hi!", "stop": null}\n'
 NOT_STREAMS = [AUTH, OLD_FORM, TODAY, HTML, BINARY, JSONL]
-MODES: list[sseconv.Mode] = ["strict", "default", "lenient"]
+MODES: list[sseconv.types.Mode] = ["strict", "default", "lenient"]
 
 
 def close_converter(chunks: list[bytes], **options: object) -> bytes:
@@ -34,7 +35,7 @@ def close_converter(chunks: list[bytes], **options: object) -> bytes:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("body", NOT_STREAMS, ids=["auth", "old", "today", "html", "bin", "jsonl"])
-def test_every_reader_raises_at_the_end(body: bytes, mode: sseconv.Mode) -> None:
+def test_every_reader_raises_at_the_end(body: bytes, mode: sseconv.types.Mode) -> None:
     api = body in (AUTH, OLD_FORM, TODAY)
     expected = sseconv.APIError if api else sseconv.NotEventStreamError
     converter = sseconv.Converter("completions", mode=mode)
@@ -130,7 +131,7 @@ def test_a_long_line_without_sse_is_named_before_the_size_limit() -> None:
 
 
 def test_the_body_kept_is_bounded() -> None:
-    body = b"<html>" + b"y" * (3 * sseconv.BODY_LIMIT)
+    body = b"<html>" + b"y" * (3 * sseconv.types.BODY_LIMIT)
     with pytest.raises(sseconv.NotEventStreamError) as info:
         close_converter([body[i : i + 1000] for i in range(0, len(body), 1000)])
-    assert info.value.body == body[: sseconv.BODY_LIMIT]
+    assert info.value.body == body[: sseconv.types.BODY_LIMIT]

@@ -4,7 +4,6 @@ starts without loading pydantic and the event model."""
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import os
 import re
@@ -152,29 +151,6 @@ def test_import_sseconv_loads_the_model_on_first_use() -> None:
     assert out.splitlines() == ["False", "True True", "[]"]
     with pytest.raises(AttributeError, match="has no attribute 'Convertr'"):
         sseconv.Convertr  # type: ignore[attr-defined]  # noqa: B018
-
-
-def test_every_public_name_has_one_home() -> None:
-    """``_HOMES`` (run time), the ``TYPE_CHECKING`` imports (type checkers) and ``__all__``
-    name the same things: a name added in one place only fails here."""
-    tree = ast.parse((ROOT / "sseconv" / "__init__.py").read_text())
-    typed: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for item in node.body:
-                assert isinstance(item, ast.ImportFrom)
-                typed.update({alias.name: str(item.module) for alias in item.names})
-    eager = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom)
-        and node.module not in ("__future__", "typing", "_version")
-    ]
-    assert not eager, "import public names through _HOMES (lazily), not at the top"
-    assert typed == sseconv._HOMES
-    assert set(sseconv.__all__) == set(typed) | {"__version__"}
-    for name in sseconv.__all__:
-        assert getattr(sseconv, name) is not None
 
 
 # -- the Makefile -------------------------------------------------------------------------------

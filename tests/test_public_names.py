@@ -1,0 +1,185 @@
+"""The public surface: what ``sseconv`` and its public submodules export, and where each name
+lives. The top level keeps to the names users call (at most 24, not counting ``__version__``,
+the model-event classes of ``sseconv.events`` and the exceptions of ``sseconv.errors``)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import sseconv
+import sseconv._codecs
+import sseconv._errors
+import sseconv._events
+import sseconv.errors
+import sseconv.events
+import sseconv.types
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_MODULES = sorted(
+    f"sseconv.{info.name}"
+    for info in pkgutil.iter_modules(sseconv.__path__)
+    if not info.name.startswith("_")
+)
+# Names that left the top level (0.1.0 was not released with them there) and where they went.
+MOVED = {
+    "Encoder": "sseconv.types",
+    "Mode": "sseconv.types",
+    "LegacyCompletions": "sseconv.types",
+    "AsyncLegacyCompletions": "sseconv.types",
+    "DETECT_LIMIT": "sseconv.types",
+    "DEFAULT_MAX_EVENT_SIZE": "sseconv.types",
+    "BODY_LIMIT": "sseconv.types",
+    "Decoder": None,  # no public function takes or returns one
+}
+
+
+def api_names() -> set[str]:
+    """The top-level names that count: neither the version nor an event or exception class."""
+    return (
+        set(sseconv.__all__)
+        - {"__version__"}
+        - set(sseconv.events.__all__)
+        - set(sseconv.errors.__all__)
+    )
+
+
+def test_the_top_level_has_at_most_24_names_besides_events_and_errors() -> None:
+    assert len(api_names()) <= 24, sorted(api_names())
+    assert len(sseconv.__all__) == len(set(sseconv.__all__))
+
+
+def test_the_event_and_exception_classes_are_at_home_and_at_the_top() -> None:
+    for module in (sseconv.events, sseconv.errors):
+        assert set(module.__all__) <= set(sseconv.__all__)
+        for name in module.__all__:
+            assert getattr(sseconv, name) is getattr(module, name)
+    # what is not counted really is an event or an exception class, and none is left out
+    events = {getattr(sseconv.events, name) for name in sseconv.events.__all__}
+    errors = {getattr(sseconv.errors, name) for name in sseconv.errors.__all__}
+    assert all(issubclass(cls, sseconv.events.ModelEvent) for cls in events)
+    assert all(issubclass(cls, sseconv.errors.SSEConvError) for cls in errors)
+    defined_events = {
+        value
+        for value in vars(sseconv._events).values()
+        if isinstance(value, type) and issubclass(value, sseconv._events.ModelEvent)
+    }
+    defined_errors = {
+        value
+        for value in vars(sseconv._errors).values()
+        if isinstance(value, type) and issubclass(value, sseconv._errors.SSEConvError)
+    }
+    assert events == defined_events
+    assert errors == defined_errors
+
+
+@pytest.mark.parametrize("name", sorted(MOVED))
+def test_moved_names_are_gone_from_the_top_level(name: str) -> None:
+    assert name not in sseconv.__all__
+    with pytest.raises(AttributeError, match=f"has no attribute '{name}'"):
+        getattr(sseconv, name)
+    home = MOVED[name]
+    if home is None:
+        assert not [m for m in PUBLIC_MODULES if name in importlib.import_module(m).__all__]
+    else:
+        assert name in importlib.import_module(home).__all__
+
+
+def test_the_types_are_the_library_s_own() -> None:
+    from sseconv._codecs import Encoder, Mode
+    from sseconv._legacy_adapter import AsyncLegacyCompletions, LegacyCompletions
+
+    assert sseconv.types.Mode is Mode
+    assert sseconv.types.Encoder is Encoder
+    assert sseconv.types.LegacyCompletions is LegacyCompletions
+    assert sseconv.types.AsyncLegacyCompletions is AsyncLegacyCompletions
+    assert isinstance(sseconv.encoder_for("legacy"), sseconv.types.Encoder)
+    with open("examples/legacy.sse", "rb") as f:
+        assert isinstance(sseconv.legacy_completions(f), sseconv.types.LegacyCompletions)
+    assert sseconv.types.DETECT_LIMIT == 64 * 1024
+    assert sseconv.types.DEFAULT_MAX_EVENT_SIZE == 16 * 1024 * 1024
+    assert sseconv.types.BODY_LIMIT == 16 * 1024
+
+
+def test_the_public_modules_are_the_documented_ones() -> None:
+    assert PUBLIC_MODULES == [
+        "sseconv.errors",
+        "sseconv.events",
+        "sseconv.httpx",
+        "sseconv.legacy_client",
+        "sseconv.recordings",
+        "sseconv.replay",
+        "sseconv.serve",
+        "sseconv.translate",
+        "sseconv.types",
+    ]
+    readme = (ROOT / "README.md").read_text()
+    reference = readme.split("\n## API reference\n", 1)[1].split("\n## ", 1)[0]
+    for module in PUBLIC_MODULES:
+        assert f"`{module}`" in reference, module
+
+
+@pytest.mark.parametrize("name", ["sseconv", *PUBLIC_MODULES])
+def test_every_name_in_a_public_module_s_all_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    names = module.__all__
+    assert len(names) == len(set(names)), name
+    for attribute in names:
+        assert getattr(module, attribute) is not None, attribute
+    namespace: dict[str, object] = {}
+    exec(f"from {name} import *", namespace)  # the star import sees exactly __all__
+    assert set(namespace) - {"__builtins__"} == set(names)
+
+
+def typed_imports(module: ModuleType) -> tuple[dict[str, str], list[str]]:
+    """The ``TYPE_CHECKING`` imports of a lazy module (name -> module) and the modules it
+    imports from eagerly."""
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text())
+    typed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for item in node.body:
+                assert isinstance(item, ast.ImportFrom)
+                typed.update({alias.name: str(item.module) for alias in item.names})
+    eager = [str(node.module) for node in tree.body if isinstance(node, ast.ImportFrom)]
+    return typed, eager
+
+
+@pytest.mark.parametrize("module", [sseconv, sseconv.types], ids=lambda m: m.__name__)
+def test_every_lazy_name_has_one_home(module: ModuleType) -> None:
+    """``_HOMES`` (run time), the ``TYPE_CHECKING`` imports (type checkers) and ``__all__``
+    name the same things: a name added in one place only fails here."""
+    typed, eager = typed_imports(module)
+    assert set(eager) <= {"__future__", "typing", "_lazy", "_version"}, (
+        "import public names through _HOMES (lazily), not at the top"
+    )
+    assert typed == module._HOMES
+    assert set(module.__all__) == set(typed) | ({"__version__"} if module is sseconv else set())
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match=f"module '{module.__name__}' has no attribute 'X'"):
+        module.X  # noqa: B018
+
+
+def test_the_lazy_modules_load_neither_pydantic_nor_httpx() -> None:
+    code = (
+        "import sys, sseconv, sseconv.types\n"
+        "from sseconv.types import BODY_LIMIT, DEFAULT_MAX_EVENT_SIZE\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'httpx'}))\n"
+        "from sseconv.types import Encoder\n"
+        "print('pydantic' in sys.modules, 'httpx' in sys.modules)\n"
+        "from sseconv.types import LegacyCompletions\n"
+        "print(LegacyCompletions is sseconv.types.LegacyCompletions)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "True False", "True"]
