@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES
     from ._detect import Detector, detect
     from ._dialect import Dialect
     from ._legacy_adapter import alegacy_completions, legacy_completions
+    from ._options import Options
     from ._report import Report
     from ._sse import ServerSentEvent, SSEParser, encode_sse
     from ._validate import Problem, Validator, validate
@@ -101,6 +102,7 @@ _HOMES: dict[str, str] = {
     "MalformedEventError": "errors",
     "ModelEvent": "events",
     "NotEventStreamError": "errors",
+    "Options": "_options",
     "parse_events": "_convert",
     "Ping": "events",
     "Problem": "_validate",
@@ -142,6 +144,7 @@ __all__ = [
     "MalformedEventError",
     "ModelEvent",
     "NotEventStreamError",
+    "Options",
     "Ping",
     "Problem",
     "Report",

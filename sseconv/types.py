@@ -1,8 +1,11 @@
 """Names for annotations and limits: what a program needs to write sseconv's types down.
 
-``Mode`` (``"strict" | "default" | "lenient"``), the ``Encoder`` that
-:func:`sseconv.encoder_for` returns, the iterators :func:`sseconv.legacy_completions` and
-:func:`sseconv.alegacy_completions` return, and the default limits. Like :mod:`sseconv`, this
+The option types (``Mode``: ``"strict" | "default" | "lenient"``, ``Pings``, ``Eol``,
+``Clock``) and the ``TypedDict`` classes of the keyword options (``ReadOptions``,
+``EncodeOptions``, ``ConvertOptions``: ``**options: Unpack[ConvertOptions]`` in a function
+that passes them on), the ``Encoder`` that :func:`sseconv.encoder_for` returns, the iterators
+:func:`sseconv.legacy_completions` and :func:`sseconv.alegacy_completions` return, and the
+default limits. Like :mod:`sseconv`, this
 module imports each name on first use: importing it loads neither pydantic nor httpx.
 """
 
@@ -13,21 +16,36 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_names
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES
-    from ._codecs import Encoder, Mode
-    from ._detect import DETECT_LIMIT
+    from ._codecs import Encoder
     from ._errors import BODY_LIMIT
     from ._legacy_adapter import AsyncLegacyCompletions, LegacyCompletions
-    from ._sse import DEFAULT_MAX_EVENT_SIZE
+    from ._options import (
+        DEFAULT_MAX_EVENT_SIZE,
+        DETECT_LIMIT,
+        Clock,
+        ConvertOptions,
+        EncodeOptions,
+        Eol,
+        Mode,
+        Pings,
+        ReadOptions,
+    )
 
 # Where each name lives (a test checks this table against the imports above and __all__).
 _HOMES: dict[str, str] = {
     "AsyncLegacyCompletions": "_legacy_adapter",
     "BODY_LIMIT": "_errors",
-    "DEFAULT_MAX_EVENT_SIZE": "_sse",
-    "DETECT_LIMIT": "_detect",
+    "Clock": "_options",
+    "ConvertOptions": "_options",
+    "DEFAULT_MAX_EVENT_SIZE": "_options",
+    "DETECT_LIMIT": "_options",
+    "EncodeOptions": "_options",
     "Encoder": "_codecs",
+    "Eol": "_options",
     "LegacyCompletions": "_legacy_adapter",
-    "Mode": "_codecs",
+    "Mode": "_options",
+    "Pings": "_options",
+    "ReadOptions": "_options",
 }
 
 __all__ = [
@@ -35,9 +53,15 @@ __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
     "AsyncLegacyCompletions",
+    "Clock",
+    "ConvertOptions",
+    "EncodeOptions",
     "Encoder",
+    "Eol",
     "LegacyCompletions",
     "Mode",
+    "Pings",
+    "ReadOptions",
 ]
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any attribute

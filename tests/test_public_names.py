@@ -7,8 +7,10 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +20,7 @@ import sseconv
 import sseconv._codecs
 import sseconv._errors
 import sseconv._events
+import sseconv._options
 import sseconv.errors
 import sseconv.events
 import sseconv.types
@@ -93,10 +96,14 @@ def test_moved_names_are_gone_from_the_top_level(name: str) -> None:
 
 
 def test_the_types_are_the_library_s_own() -> None:
-    from sseconv._codecs import Encoder, Mode
+    from sseconv._codecs import Encoder
     from sseconv._legacy_adapter import AsyncLegacyCompletions, LegacyCompletions
+    from sseconv._options import ConvertOptions, Mode
 
     assert sseconv.types.Mode is Mode
+    assert sseconv.Options is sseconv._options.Options
+    assert sseconv.types.ConvertOptions is ConvertOptions
+    assert set(typing.get_args(sseconv.types.Mode)) == {"strict", "default", "lenient"}
     assert sseconv.types.Encoder is Encoder
     assert sseconv.types.LegacyCompletions is LegacyCompletions
     assert sseconv.types.AsyncLegacyCompletions is AsyncLegacyCompletions
@@ -124,6 +131,8 @@ def test_the_public_modules_are_the_documented_ones() -> None:
     reference = readme.split("\n## API reference\n", 1)[1].split("\n## ", 1)[0]
     for module in PUBLIC_MODULES:
         assert f"`{module}`" in reference, module
+    table = [line for line in reference.splitlines() if line.startswith("| ")][1:]
+    assert set(re.findall(r"`(\w+)`", "\n".join(table))) == api_names()
 
 
 @pytest.mark.parametrize("name", ["sseconv", *PUBLIC_MODULES])
@@ -171,7 +180,7 @@ def test_every_lazy_name_has_one_home(module: ModuleType) -> None:
 def test_the_lazy_modules_load_neither_pydantic_nor_httpx() -> None:
     code = (
         "import sys, sseconv, sseconv.types\n"
-        "from sseconv.types import BODY_LIMIT, DEFAULT_MAX_EVENT_SIZE\n"
+        "from sseconv.types import Mode, ConvertOptions, BODY_LIMIT, DETECT_LIMIT\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'httpx'}))\n"
         "from sseconv.types import Encoder\n"
         "print('pydantic' in sys.modules, 'httpx' in sys.modules)\n"
