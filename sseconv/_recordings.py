@@ -34,18 +34,21 @@ import json
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
 from ._json import load_value, with_stack_room
+from ._options import ConvertOptions, options_from
 from ._recording_files import styled_like
 from ._report import Report
 from ._requests import complete_to_messages, messages_to_complete
 from ._versions import dialect_for_version
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from 3.11; for type checkers only
 
 __all__ = [
     "RecordingConversion",
@@ -592,44 +595,38 @@ def convert_document(
     document: Any,
     to: Dialect | str,
     *,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    eol: str | None = None,
-    pings: Literal["keep", "drop"] = "keep",
-    dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,
+    **options: Unpack[ConvertOptions],
 ) -> RecordingConversion:
     """Convert every stream of a parsed cassette or HAR document to dialect ``to``.
 
-    Each ``text/event-stream`` body goes through a :class:`~sseconv.Converter` (``source``,
-    ``mode``, ``eol``, ``pings`` and ``dispatch_incomplete`` as there) and is stored back in its
+    Each ``text/event-stream`` body goes through a :class:`~sseconv.Converter` with
+    ``options`` (those of :class:`~sseconv.Options`; ``clock`` defaults to the time the response
+    was recorded, its ``Date`` header) and is stored back in its
     own form and content encoding; ``content-length`` and the HAR sizes are recomputed; the
     request is translated (endpoint, JSON body through :mod:`sseconv.translate` with ``models``,
     and an ``anthropic-version`` header that would not serve the new dialect). Every other
     interaction, and every other field, is left as it was. The input is not changed.
 
     Raises:
+        UsageError: an unknown option or a wrong value (before anything is read).
         RecordingError: a stream did not convert (``failures`` lists every one, each with its
             interaction index and URI), unless ``mode="lenient"``: then such streams are left
             as they were and listed in the result's ``skipped``. A cut stream is a failure too,
             except in lenient mode, where it is converted and stays visibly cut.
     """
     target = Dialect.parse(to) if isinstance(to, str) else to
-    from_ = Dialect.parse(source) if isinstance(source, str) else source
-    Converter(target, source=from_, mode=mode, eol=eol, pings=pings)  # bad options: UsageError
+    lenient = options_from(options).mode == "lenient"  # checked before anything is read
     container_kind(document)
     new = with_stack_room(copy.deepcopy, document)
     result = RecordingConversion(new)
     exchanges = _exchanges(new)
     result.interactions = len(exchanges)
-    options = {"source": from_, "mode": mode, "eol": eol, "pings": pings}
     for ex in exchanges:
-        if not _is_event_stream(ex.content_type):
-            continue
-        outcome = _convert_exchange(ex, target, options, dispatch_incomplete, models)
-        result.streams.append(outcome)
+        if _is_event_stream(ex.content_type):
+            result.streams.append(_convert_exchange(ex, target, options, lenient, models))
     failures = result.skipped
-    if failures and mode != "lenient":
+    if failures and not lenient:
         first = failures[0]
         assert first.error is not None
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
@@ -663,20 +660,19 @@ def _restore(new: Any, old: Any, index: int) -> None:
 def _convert_exchange(
     ex: _Exchange,
     target: Dialect,
-    options: dict[str, Any],
-    dispatch_incomplete: bool,
+    options: ConvertOptions,
+    lenient: bool,
     models: Mapping[str, str] | None,
 ) -> StreamResult:
     converter: Converter | None = None
     try:
         stream = _stream_of(ex)
         assert stream is not None
-        converter = Converter(
-            target, dispatch_incomplete=dispatch_incomplete, clock=_clock(ex), **options
-        )
+        recorded: ConvertOptions = {"clock": _clock(ex)}  # the caller's clock wins
+        converter = Converter(target, **(recorded | options))
         output = converter.feed(stream.body) + converter.close()
         report = converter.report
-        if not report.finished and options["mode"] != "lenient":
+        if not report.finished and not lenient:
             raise IncompleteStreamError(
                 INCOMPLETE + (" inside an event" if report.incomplete_block else ""),
                 dialect=report.source.value if report.source else None,

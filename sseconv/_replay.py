@@ -19,6 +19,7 @@ from typing import Any
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
+from ._options import ConvertOptions
 from ._sse import SSEParser
 
 __all__ = ["ReplayApp", "ReplayStream", "even_pacing", "recorded_pacing", "split_events"]
@@ -85,7 +86,8 @@ class ReplayStream:
 class ReplayApp:
     """An ASGI app serving recorded streams; each request gets the next one.
 
-    ``to`` converts each event as it is sent (``None``: the recorded bytes). Any method and
+    ``to`` converts each event as it is sent (``None``: the recorded bytes), with
+    ``converter_options`` (each stream's ``source`` in place of theirs). Any method and
     path are answered (the request body is read and ignored) with ``200`` and
     ``content-type: text/event-stream; charset=utf-8``; a client that goes away stops its
     replay.
@@ -93,7 +95,7 @@ class ReplayApp:
 
     streams: Sequence[ReplayStream]
     to: Dialect | None = None
-    converter_options: dict[str, Any] = field(default_factory=dict)
+    converter_options: ConvertOptions = field(default_factory=lambda: ConvertOptions())
     served: int = 0
 
     def __post_init__(self) -> None:
@@ -131,20 +133,23 @@ class ReplayApp:
         finally:
             watcher.cancel()
 
+    def converter(self, stream: ReplayStream) -> Converter | None:
+        """A fresh converter for a replay of ``stream`` (``None`` when not converting)."""
+        if self.to is None:
+            return None
+        return Converter(self.to, **(self.converter_options | {"source": stream.source}))
+
     async def _replay(self, stream: ReplayStream, send: Any, gone: asyncio.Event) -> None:
-        converter = (
-            Converter(self.to, source=stream.source, **self.converter_options)
-            if self.to is not None
-            else None
-        )
+        converter = self.converter(stream)
         for number, (piece, delay) in enumerate(zip(stream.pieces, stream.delays, strict=True)):
             if delay > 0:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(gone.wait(), delay)
             if gone.is_set():
                 return
+            failed = False
             if converter is None:
-                out = [piece]
+                data = piece
             else:
                 try:
                     data = converter.feed(piece)
@@ -152,13 +157,11 @@ class ReplayApp:
                         data += converter.close()
                 except SSEConvError as exc:
                     _log.warning("%s: %s; the replay stops here", stream.label, exc)
-                    data = exc.output
-                    for event in split_events(data):
-                        await send({"type": "http.response.body", "body": event, "more_body": True})
-                    return
-                out = split_events(data)
-            for event in out:
+                    data, failed = exc.output, True
+            for event in [data] if converter is None else split_events(data):
                 await send({"type": "http.response.body", "body": event, "more_body": True})
+            if failed:
+                return
 
 
 async def _watch(receive: Any, gone: asyncio.Event) -> None:

@@ -24,9 +24,8 @@ import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ._codecs import Mode
 from ._dialect import Dialect
 from ._json import MAX_DEPTH
 from ._recording_files import (
@@ -45,6 +44,11 @@ from ._recordings import (
     convert_document,
     streams,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from 3.11; for type checkers only
+
+    from ._options import ConvertOptions
 
 __all__ = [
     "MAX_DEPTH",
@@ -113,30 +117,17 @@ def convert_file(
     to: Dialect | str,
     *,
     output: str | os.PathLike[str] | None = None,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    eol: str | None = None,
-    pings: Literal["keep", "drop"] = "keep",
-    dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,
+    **options: Unpack[ConvertOptions],
 ) -> RecordingConversion:
     """Convert the streams of the cassette or HAR file at ``path`` (see
-    :func:`convert_document`) and write the result to ``output`` (default: ``path`` itself),
-    in the same syntax and compression. The file is replaced atomically and keeps its
-    permissions; nothing is written if a stream did not convert (``RecordingError``), unless
-    ``mode="lenient"``.
+    :func:`convert_document`, which takes the same ``models`` and ``options``) and write the
+    result to ``output`` (default: ``path`` itself), in the same syntax and compression. The
+    file is replaced atomically and keeps its permissions; nothing is written if a stream did
+    not convert (``RecordingError``), unless ``mode="lenient"``.
     """
     recording = read(path)
-    result = convert_document(
-        recording.document,
-        to,
-        source=source,
-        mode=mode,
-        eol=eol,
-        pings=pings,
-        dispatch_incomplete=dispatch_incomplete,
-        models=models,
-    )
+    result = convert_document(recording.document, to, models=models, **options)
     data = dataclasses.replace(recording, document=result.document).dumps()
     write_atomically(output if output is not None else path, data)
     return result

@@ -17,14 +17,20 @@ needs the ``serve`` extra (uvicorn).
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from ._detect import detect
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
+from ._options import options_from
 from ._recording_sniff import sniff
 from ._replay import ReplayApp, ReplayStream, even_pacing, recorded_pacing, split_events
 from .recordings import RecordingError, loads
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from 3.11; for type checkers only
+
+    from ._options import ConvertOptions
 
 __all__ = [
     "ReplayApp",
@@ -92,23 +98,24 @@ def app(
     delay: float = 0.0,
     real_time: bool = False,
     to: Dialect | str | None = None,
-    source: Dialect | str | None = None,
-    pings: Literal["keep", "drop"] = "keep",
+    **options: Unpack[ConvertOptions],
 ) -> ReplayApp:
     """A :class:`ReplayApp` for the streams of ``path`` (see :func:`streams_from`), converted
-    to ``to`` as they are sent when given. Each stream is converted once here first, so that
-    one that does not convert is an error now rather than a cut replay."""
+    to ``to`` as they are sent when given, with ``options`` (those of
+    :class:`~sseconv.Options`; ``source`` is the recording's dialect, detected when not given).
+    Each stream is converted once here first, so that one that does not convert is an error now
+    rather than a cut replay."""
+    source = options_from(options).source  # a wrong option: UsageError before anything is read
     streams = streams_from(path, index=index, delay=delay, real_time=real_time, source=source)
     target = Dialect.parse(to) if isinstance(to, str) else to
-    options: dict[str, object] = {"pings": pings}
-    if target is not None:
-        from ._convert import Converter
-
-        for stream in streams:
-            converter = Converter(target, source=stream.source, pings=pings)
-            try:
-                converter.feed(b"".join(stream.pieces))
-                converter.close()
-            except SSEConvError as exc:
-                raise RecordingError(f"{stream.label}: does not convert: {exc}") from exc
-    return ReplayApp(streams, target, dict(options))
+    replay_app = ReplayApp(streams, target, options)
+    for stream in streams:
+        converter = replay_app.converter(stream)
+        if converter is None:
+            break
+        try:
+            converter.feed(b"".join(stream.pieces))
+            converter.close()
+        except SSEConvError as exc:
+            raise RecordingError(f"{stream.label}: does not convert: {exc}") from exc
+    return replay_app

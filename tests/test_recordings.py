@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime
 import gzip
 import json
 import sys
@@ -355,6 +356,27 @@ def test_legacy_pings_get_the_recorded_date() -> None:
     body = first.document["interactions"][0]["response"]["content"]
     assert "event: ping\ndata: 2023-08-28 14:02:11.000000\n" in body
     assert second.document == first.document
+
+
+def test_every_option_of_the_converter_applies_and_is_checked_first() -> None:
+    recording = _read("completions-vcrpy5-httpx.yaml")  # date: Mon, 28 Aug 2023 14:02:11 GMT
+    with pytest.raises(sseconv.UsageError, match="unknown option 'mdoe'; did you mean 'mode'"):
+        recordings.convert_document(recording.document, "legacy", mdoe="strict")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="expected max_event_size a positive int"):
+        recordings.convert_document("not a recording", "legacy", max_event_size=-1)
+    when = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    result = recordings.convert_document(
+        recording.document, "legacy", eol="\r\n", clock=lambda: when
+    )
+    body = result.document["interactions"][0]["response"]["content"]
+    # the caller's clock wins over the recorded date
+    assert "event: ping\r\ndata: 2030-01-02 03:04:05.000000\r\n\r\n" in body
+    assert "\n\n" not in body.replace("\r\n", "")
+    dropped = recordings.convert_document(recording.document, "legacy", pings="drop")
+    assert "event: ping" not in dropped.document["interactions"][0]["response"]["content"]
+    with pytest.raises(RecordingError) as info:
+        recordings.convert_document(recording.document, "legacy", max_event_size=16)
+    assert [type(f.error).__name__ for f in info.value.failures] == ["EventTooLargeError"]
 
 
 # -- failures ----------------------------------------------------------------------------------

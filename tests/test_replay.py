@@ -109,6 +109,18 @@ def _ping_line(body: bytes) -> bytes:
     return body[start : body.index(b"\n\n", start)]
 
 
+def test_the_converter_options_apply_to_the_replay() -> None:
+    with pytest.raises(sseconv.UsageError, match="unknown option 'ping'; did you mean 'pings'"):
+        replay.app(MESSAGES_PATH, to="legacy", ping="drop")  # type: ignore[call-arg]
+    app = replay.app(MESSAGES_PATH, to="legacy", eol="\r\n", pings="drop", mode="strict")
+    with serving(app) as server, httpx.Client(timeout=30) as client:
+        body = client.get(server.url).content
+    assert body.endswith(b"data: [DONE]\r\n\r\n")
+    assert b"\n\n" not in body.replace(b"\r\n", b"")
+    assert b"event: ping" not in body
+    assert list(sseconv.legacy_completions(body))[-1]["completion"] == "Hello there!"
+
+
 def test_a_stream_that_does_not_convert_is_refused_up_front(tmp_path: Path) -> None:
     path = tmp_path / "bad.sse"
     path.write_bytes(b'data: {"completion":"a","stop_reason":null}\n\ndata: {"completion":"b"}\n\n')
