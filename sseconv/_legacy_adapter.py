@@ -47,16 +47,14 @@ source) itself avoids all of this.
 from __future__ import annotations
 
 from collections.abc import (
-    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Generator,
     Iterable,
     Iterator,
 )
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
-from ._client_responses import Response, note_response, response_of
+from ._client_responses import note_response, response_of
 from ._codecs import Mode
 from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import DETECT_LIMIT, _Reader
@@ -70,6 +68,7 @@ from ._errors import (
     UsageError,
 )
 from ._events import ModelEvent, TextDelta
+from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
 from ._report import Report
 from ._source import achunks as source_achunks
@@ -194,18 +193,8 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     if _is_source(stream):
         return source_achunks(stream)  # type: ignore[arg-type]
     if isinstance(stream, AsyncIterable):
-        return _aencode(stream)
-    return _aiter(map(_encode_item, stream))  # type: ignore[arg-type]
-
-
-async def _aiter(chunks: Iterable[bytes]) -> AsyncGenerator[bytes, None]:
-    for chunk in chunks:
-        yield chunk
-
-
-async def _aencode(items: AsyncIterable[Any]) -> AsyncGenerator[bytes, None]:
-    async for item in items:
-        yield _encode_item(item)
+        return amap(_encode_item, stream)
+    return aiterate(map(_encode_item, stream))  # type: ignore[arg-type]
 
 
 # -- legacy dicts ------------------------------------------------------------------------------
@@ -299,10 +288,12 @@ class _LegacyReader(_Reader):
 
 
 class _Pipeline:
-    """What the sync and async iterators share: bytes in, dicts out, one event at a time."""
+    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out, one
+    input event at a time."""
 
     def __init__(
         self,
+        stream: Stream,
         source: Dialect | str | None,
         mode: Mode,
         pings: Literal["keep", "drop"],
@@ -310,7 +301,6 @@ class _Pipeline:
         max_event_size: int,
         dispatch_incomplete: bool,
         detect_limit: int,
-        response: Response | None,
     ) -> None:
         self.reader = _LegacyReader(
             Dialect.LEGACY, source, mode, max_event_size, dispatch_incomplete, detect_limit
@@ -318,7 +308,7 @@ class _Pipeline:
         self.encoder = _LegacyDicts(
             mode=self.reader.mode, pings=pings, clock=clock, report=self.reader.report
         )
-        self.response = response
+        self.response = response_of(stream)
 
     def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
@@ -336,7 +326,7 @@ class _Pipeline:
             yield from dicts(sse, decoded)
 
 
-class LegacyCompletions(Iterator[dict[str, Any]]):
+class LegacyCompletions(Items[dict[str, Any]]):
     """The iterator :func:`legacy_completions` returns.
 
     Attributes:
@@ -349,47 +339,17 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
     def __init__(self, chunks: Iterable[bytes], pipeline: _Pipeline) -> None:
         self.report: Report = pipeline.reader.report
         self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    def _run(chunks: Iterable[bytes], pipeline: _Pipeline) -> Generator[dict[str, Any], None, None]:
-        for chunk in chunks:
-            yield from pipeline.feed(chunk)
-        yield from pipeline.feed(None)
-
-    def __next__(self) -> dict[str, Any]:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop reading (closes the chunk iterator where it is a generator)."""
-        self._gen.close()
+        super().__init__(chunks, pipeline.feed)
 
 
-class AsyncLegacyCompletions(AsyncIterator[dict[str, Any]]):
+class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
     for :class:`LegacyCompletions`."""
 
-    def __init__(self, chunks: AsyncIterator[bytes], pipeline: _Pipeline) -> None:
+    def __init__(self, chunks: AsyncIterable[bytes], pipeline: _Pipeline) -> None:
         self.report: Report = pipeline.reader.report
         self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    async def _run(
-        chunks: AsyncIterator[bytes], pipeline: _Pipeline
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        async for chunk in chunks:
-            for item in pipeline.feed(chunk):
-                yield item
-        for item in pipeline.feed(None):
-            yield item
-
-    async def __anext__(self) -> dict[str, Any]:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading."""
-        await self._gen.aclose()
+        super().__init__(chunks, pipeline.feed)
 
 
 def legacy_completions(
@@ -435,14 +395,7 @@ def legacy_completions(
             raised as ``ApiException("post request failed with status code: 429", body)``).
     """
     pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
+        stream, source, mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit
     )
     return LegacyCompletions(byte_chunks(stream), pipeline)
 
@@ -463,13 +416,6 @@ def alegacy_completions(
     async or sync streams (an ``httpx.AsyncClient`` or ``aiohttp`` response, async byte
     chunks, …). A response is checked when the first dict is asked for."""
     pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
+        stream, source, mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit
     )
     return AsyncLegacyCompletions(abyte_chunks(stream), pipeline)
