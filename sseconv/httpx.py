@@ -593,7 +593,7 @@ class _Converting:
                 request.content,
                 models=self._models,
                 upstream_version=self._upstream_version or UPSTREAM_VERSION,
-                mode=self._options.get("mode", "default"),
+                **{k: v for k, v in self._options.items() if k not in ("source", "detect_limit")},
             )
         except RequestError as exc:
             answer = flavor.module.Response(
@@ -619,8 +619,7 @@ class _Converting:
         the caller closes it if this raises)."""
         flavor = _flavor_of(request) or self._flavor
         if _is_event_stream(response.headers):
-            options = {k: v for k, v in self._options.items() if k != "source"}
-            converter = exchange.converter(**options)
+            converter = exchange.converter()
             try:
                 decoder, wrap = self._decoding(response, request, flavor)
             except SSEConvError as exc:
