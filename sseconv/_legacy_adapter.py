@@ -47,19 +47,16 @@ source) itself avoids all of this.
 from __future__ import annotations
 
 from collections.abc import (
-    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Generator,
     Iterable,
     Iterator,
 )
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ._client_responses import Response, note_response, response_of
-from ._codecs import Mode
+from ._client_responses import note_response, response_of
 from ._codecs._legacy import KEYS, LegacyEncoder
-from ._convert import DETECT_LIMIT, _Reader
+from ._convert import _Reader
 from ._dialect import Dialect
 from ._errors import (
     APIError,
@@ -70,21 +67,22 @@ from ._errors import (
     UsageError,
 )
 from ._events import ModelEvent, TextDelta
+from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
-from ._report import Report
+from ._options import Clock, Options, Pings, ReadOptions, options_from
 from ._source import achunks as source_achunks
 from ._source import as_bytes
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, encode_sse
+from ._sse import ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
-    import datetime
-    from collections.abc import Callable
+    from typing_extensions import Unpack
 
 __all__ = [
     "APIError",
     "AsyncLegacyCompletions",
     "LegacyCompletions",
+    "LegacyOptions",
     "NotEventStreamError",
     "Stream",
     "alegacy_completions",
@@ -194,18 +192,8 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     if _is_source(stream):
         return source_achunks(stream)  # type: ignore[arg-type]
     if isinstance(stream, AsyncIterable):
-        return _aencode(stream)
-    return _aiter(map(_encode_item, stream))  # type: ignore[arg-type]
-
-
-async def _aiter(chunks: Iterable[bytes]) -> AsyncGenerator[bytes, None]:
-    for chunk in chunks:
-        yield chunk
-
-
-async def _aencode(items: AsyncIterable[Any]) -> AsyncGenerator[bytes, None]:
-    async for item in items:
-        yield _encode_item(item)
+        return amap(_encode_item, stream)
+    return aiterate(map(_encode_item, stream))  # type: ignore[arg-type]
 
 
 # -- legacy dicts ------------------------------------------------------------------------------
@@ -298,45 +286,50 @@ class _LegacyReader(_Reader):
         out.append((sse if self.source is Dialect.LEGACY else None, self._decode(sse, number)))
 
 
-class _Pipeline:
-    """What the sync and async iterators share: bytes in, dicts out, one event at a time."""
+class LegacyOptions(ReadOptions, total=False):
+    """The options of :func:`legacy_completions` and :func:`alegacy_completions`: those of a
+    reader, plus ``pings`` and ``clock`` (see :class:`~sseconv.Options`)."""
 
-    def __init__(
-        self,
-        source: Dialect | str | None,
-        mode: Mode,
-        pings: Literal["keep", "drop"],
-        clock: Callable[[], datetime.datetime] | None,
-        max_event_size: int,
-        dispatch_incomplete: bool,
-        detect_limit: int,
-        response: Response | None,
-    ) -> None:
+    pings: Pings
+    clock: Clock | None
+
+
+class _Pipeline:
+    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out, one
+    input event at a time."""
+
+    def __init__(self, stream: Stream, options: Options) -> None:
         self.reader = _LegacyReader(
-            Dialect.LEGACY, source, mode, max_event_size, dispatch_incomplete, detect_limit
+            Dialect.LEGACY,
+            options.source,
+            options.mode,
+            options.max_event_size,
+            options.dispatch_incomplete,
+            options.detect_limit,
         )
+        self.report = self.reader.report
         self.encoder = _LegacyDicts(
-            mode=self.reader.mode, pings=pings, clock=clock, report=self.reader.report
+            mode=options.mode, pings=options.pings, clock=options.clock, report=self.report
         )
-        self.response = response
+        self.view = response_of(stream)
+        self.response = self.view.obj if self.view else None
 
     def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
-        reader, dicts = self.reader, self.encoder.dicts
+        error = None
         try:
-            items = reader.close() if data is None else reader.feed(data)
+            items = self.reader.close() if data is None else self.reader.feed(data)
         except SSEConvError as exc:
-            items, exc.events = exc.events, []
-            note_response(exc, self.response)
-            for sse, decoded in items:
-                yield from dicts(sse, decoded)
-            raise
+            items, exc.events, error = exc.events, [], exc
+            note_response(exc, self.view)
         for sse, decoded in items:
-            yield from dicts(sse, decoded)
+            yield from self.encoder.dicts(sse, decoded)
+        if error is not None:
+            raise error
 
 
-class LegacyCompletions(Iterator[dict[str, Any]]):
+class LegacyCompletions(Items[dict[str, Any]]):
     """The iterator :func:`legacy_completions` returns.
 
     Attributes:
@@ -346,64 +339,23 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
         response: the response read, when the stream is one (or an event source's).
     """
 
-    def __init__(self, chunks: Iterable[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.reader.report
-        self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    def _run(chunks: Iterable[bytes], pipeline: _Pipeline) -> Generator[dict[str, Any], None, None]:
-        for chunk in chunks:
-            yield from pipeline.feed(chunk)
-        yield from pipeline.feed(None)
-
-    def __next__(self) -> dict[str, Any]:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop reading (closes the chunk iterator where it is a generator)."""
-        self._gen.close()
+    def __init__(self, stream: Stream, options: Options) -> None:
+        pipeline = _Pipeline(stream, options)
+        self.report, self.response = pipeline.report, pipeline.response
+        super().__init__(byte_chunks(stream), pipeline.feed)
 
 
-class AsyncLegacyCompletions(AsyncIterator[dict[str, Any]]):
+class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
     for :class:`LegacyCompletions`."""
 
-    def __init__(self, chunks: AsyncIterator[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.reader.report
-        self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    async def _run(
-        chunks: AsyncIterator[bytes], pipeline: _Pipeline
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        async for chunk in chunks:
-            for item in pipeline.feed(chunk):
-                yield item
-        for item in pipeline.feed(None):
-            yield item
-
-    async def __anext__(self) -> dict[str, Any]:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading."""
-        await self._gen.aclose()
+    def __init__(self, stream: Stream, options: Options) -> None:
+        pipeline = _Pipeline(stream, options)
+        self.report, self.response = pipeline.report, pipeline.response
+        super().__init__(abyte_chunks(stream), pipeline.feed)
 
 
-def legacy_completions(
-    stream: Stream,
-    /,
-    *,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    pings: Literal["keep", "drop"] = "keep",
-    clock: Callable[[], datetime.datetime] | None = None,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    dispatch_incomplete: bool = False,
-    detect_limit: int = DETECT_LIMIT,
-) -> LegacyCompletions:
+def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:
     """Yield the dicts a 2023-01-01 client's ``completion_stream()`` yielded, from a stream in
     any dialect.
 
@@ -418,15 +370,17 @@ def legacy_completions(
         stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
             server-sent events (see the module docstring); synchronous only (use
             :func:`alegacy_completions` for async).
-        source: the stream's dialect, or ``None`` to detect it.
-        mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit: as for
-            :class:`sseconv.Converter`. Pings never reach the dicts (an old client skipped
-            them); they only matter for the report.
+        options: :class:`LegacyOptions`: ``source`` (``None``: detected), ``mode``,
+            ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
+            ``detect_limit``, as for :class:`sseconv.Converter`. Pings never reach the dicts
+            (an old client skipped them); they only matter for the report.
 
     Returns:
         An iterator of dicts whose ``report`` tells what the conversion did.
 
     Raises:
+        UsageError: an unknown option (``eol`` too: dicts have no line endings) or a wrong
+            value, at once.
         SSEConvError: bad input, with its position in the input (the dicts converted before
             the bad event are yielded first). :class:`NotEventStreamError` for a response
             with an error status or another content-type (at once), or input without any SSE
@@ -434,42 +388,13 @@ def legacy_completions(
             ``status_code``, ``error_type`` and ``error_message`` (what anthropic 0.2.10
             raised as ``ApiException("post request failed with status code: 429", body)``).
     """
-    pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
-    )
-    return LegacyCompletions(byte_chunks(stream), pipeline)
+    return LegacyCompletions(stream, options_from(options, LegacyOptions))
 
 
 def alegacy_completions(
-    stream: Stream,
-    /,
-    *,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    pings: Literal["keep", "drop"] = "keep",
-    clock: Callable[[], datetime.datetime] | None = None,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    dispatch_incomplete: bool = False,
-    detect_limit: int = DETECT_LIMIT,
+    stream: Stream, /, **options: Unpack[LegacyOptions]
 ) -> AsyncLegacyCompletions:
     """Async twin of :func:`legacy_completions` (for ``acompletion_stream()`` code): takes
     async or sync streams (an ``httpx.AsyncClient`` or ``aiohttp`` response, async byte
     chunks, …). A response is checked when the first dict is asked for."""
-    pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
-    )
-    return AsyncLegacyCompletions(abyte_chunks(stream), pipeline)
+    return AsyncLegacyCompletions(stream, options_from(options, LegacyOptions))

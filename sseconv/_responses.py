@@ -12,10 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import MalformedEventError
+from ._options import Mode
 from ._report import Report
 from ._sse import ServerSentEvent, encode_sse
 

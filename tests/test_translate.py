@@ -508,20 +508,22 @@ def test_exchange_upstream_version_is_configurable() -> None:
     assert ex.upstream_headers({})["anthropic-version"] == "2026-10-21"
 
 
+STREAM = (
+    b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_9",'
+    b'"type":"message","role":"assistant","model":"m","content":[]}}\n\n'
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+    b'"content_block":{"type":"text","text":""}}\n\n'
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+    b'"delta":{"type":"text_delta","text":"Hi"}}\n\n'
+    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
+    b'"max_tokens","stop_sequence":null}}\n\n'
+    b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+)
+
+
 def test_exchange_converts_a_stream_to_the_client_dialect() -> None:
-    data = (
-        b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_9",'
-        b'"type":"message","role":"assistant","model":"m","content":[]}}\n\n'
-        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
-        b'"content_block":{"type":"text","text":""}}\n\n'
-        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
-        b'"delta":{"type":"text_delta","text":"Hi"}}\n\n'
-        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
-        b'"max_tokens","stop_sequence":null}}\n\n'
-        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
-    )
     converter = exchange("2023-01-01", stream=True).converter()
-    out = converter.feed(data) + converter.close()
+    out = converter.feed(STREAM) + converter.close()
     lines = [line for line in out.decode().split("\n") if line]
     assert lines[-1] == "data: [DONE]"
     assert json.loads(lines[-2][len("data: ") :])["stop_reason"] == "max_tokens"
@@ -542,6 +544,38 @@ def test_exchange_response_for_success_and_errors() -> None:
     assert status == 502 and json.loads(body)["type"] == "error"
     status, body = ex.response(200, "application/json", b'{"content": 5}')
     assert status == 502 and json.loads(body)["error"]["type"] == "api_error"
+
+
+def test_exchange_options_reach_the_stream_and_the_whole_answer() -> None:
+    body = json.dumps(request(f"{HUMAN} Hi{AI}", stream=True)).encode()
+    headers = {"anthropic-version": "2023-06-01"}
+    ex = CompleteExchange.from_request(headers, body, eol="\r\n", pings="drop", mode="strict")
+    assert ex.options.source is sseconv.Dialect.MESSAGES
+    converter = ex.converter()
+    ping = b'event: ping\ndata: {"type":"ping"}\n\n'
+    out = converter.feed(ping + STREAM) + converter.close()
+    assert converter.report.dropped["ping"] == 1
+    assert out.endswith(
+        b'"stop_reason":"max_tokens","model":"m","stop":null,"log_id":"msg_9"}\r\n\r\n'
+    )
+    assert b"\n" not in out.replace(b"\r\n", b"")
+    thinking = message(content=[{"type": "thinking", "thinking": "hmm", "signature": "s"}])
+    status, answer = ex.response(200, "application/json", json.dumps(thinking).encode())
+    assert status == 502 and b"thinking" in answer  # strict: no place for it, not dropped
+
+
+def test_exchange_options_are_typed_and_checked_at_once() -> None:
+    # Each ignore would be reported as unused (mypy --strict) if the call type-checked.
+    body = json.dumps(request(f"{HUMAN} Hi{AI}")).encode()
+    headers = {"anthropic-version": "2023-06-01"}
+    with pytest.raises(sseconv.UsageError, match="did you mean 'mode'"):
+        CompleteExchange.from_request(headers, body, mdoe="strict")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="pings"):
+        CompleteExchange.from_request(headers, body, pings=False)  # type: ignore[arg-type]
+    with pytest.raises(sseconv.UsageError, match="'source' does not apply here"):
+        CompleteExchange.from_request(headers, body, source="legacy")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="max_event_size"):
+        CompleteExchange.from_request(headers, body, max_event_size=0)
 
 
 # -- any input: a result or a RequestError, nothing else ------------------------------------
