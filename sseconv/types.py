@@ -2,11 +2,11 @@
 
 The option types (``Mode``: ``"strict" | "default" | "lenient"``, ``Pings``, ``Eol``,
 ``Clock``) and the ``TypedDict`` classes of the keyword options (``ReadOptions``,
-``EncodeOptions``, ``ConvertOptions``: ``**options: Unpack[ConvertOptions]`` in a function
-that passes them on), the ``Encoder`` that :func:`sseconv.encoder_for` returns, the iterators
-:func:`sseconv.legacy_completions` and :func:`sseconv.alegacy_completions` return, and the
-default limits. Like :mod:`sseconv`, this
-module imports each name on first use: importing it loads neither pydantic nor httpx.
+``EncodeOptions``, ``ConvertOptions``, ``LegacyOptions``: ``**options: Unpack[ConvertOptions]``
+in a function that passes them on), the ``Encoder`` that :func:`sseconv.encoder_for` returns,
+the iterators :func:`sseconv.legacy_completions` and :func:`sseconv.alegacy_completions`
+return, and the default limits. Like :mod:`sseconv`, this module imports each name on first
+use: importing it loads neither pydantic nor httpx.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ._lazy import lazy_names
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES
     from ._codecs import Encoder
     from ._errors import BODY_LIMIT
-    from ._legacy_adapter import AsyncLegacyCompletions, LegacyCompletions
+    from ._legacy_adapter import AsyncLegacyCompletions, LegacyCompletions, LegacyOptions
     from ._options import (
         DEFAULT_MAX_EVENT_SIZE,
         DETECT_LIMIT,
@@ -43,6 +43,7 @@ _HOMES: dict[str, str] = {
     "Encoder": "_codecs",
     "Eol": "_options",
     "LegacyCompletions": "_legacy_adapter",
+    "LegacyOptions": "_legacy_adapter",
     "Mode": "_options",
     "Pings": "_options",
     "ReadOptions": "_options",
@@ -59,6 +60,7 @@ __all__ = [
     "Encoder",
     "Eol",
     "LegacyCompletions",
+    "LegacyOptions",
     "Mode",
     "Pings",
     "ReadOptions",

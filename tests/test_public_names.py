@@ -120,6 +120,7 @@ def test_the_public_modules_are_the_documented_ones() -> None:
         "sseconv.errors",
         "sseconv.events",
         "sseconv.httpx",
+        "sseconv.httpx2",
         "sseconv.legacy_client",
         "sseconv.recordings",
         "sseconv.replay",
