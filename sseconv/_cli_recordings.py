@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import json
 import os
 import stat
@@ -210,17 +211,22 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
 
 
 def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
+    from ._cli import _converter_options  # the one place where the CLI's spellings are mapped
     from .recordings import convert_document
 
+    options = _converter_options(args)
+    # Legacy pings get the time the response was recorded unless --clock says otherwise
+    # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
+    if args.clock is None:
+        del options["clock"]
+    elif options["clock"] is None:
+        options["clock"] = lambda: datetime.datetime.now(datetime.timezone.utc)
     return convert_document(
         recording.document,
         args.to,
-        source=args.source,
-        mode=args.mode,
-        eol={None: None, "lf": "\n", "crlf": "\r\n"}[args.eol],
-        pings="drop" if args.drop_pings else "keep",
-        dispatch_incomplete=args.keep_last,
         models=_models(args.model) if args.model else None,
+        dispatch_incomplete=args.keep_last,
+        **options,
     )
 
 
@@ -271,6 +277,7 @@ def detect_one(inp: _Input, out: _Output) -> int:
 
 def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
+    from ._cli import _converter_options
     from ._convert import EventReader
     from ._events import TextDelta
 
@@ -280,7 +287,7 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
         raise _no_streams(inp, recording)
     status = EXIT_OK
     for stream in found:
-        reader = EventReader(source=args.source, mode=args.mode, dispatch_incomplete=args.keep_last)
+        reader = EventReader(**_converter_options(args), dispatch_incomplete=args.keep_last)
         error: SSEConvError | None = None
         try:
             events = reader.feed(stream.body) + reader.close()
@@ -301,7 +308,7 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
 def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
     per stream, as for a ``.sse`` file."""
-    from ._cli import _Failure, _print_problems, _summary  # the same lines as for a .sse file
+    from ._cli import _Failure, _max_event_size, _print_problems, _summary  # as for a .sse file
     from ._validate import Validator
 
     try:
@@ -319,7 +326,9 @@ def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     status = EXIT_OK
     for stream in found:
         label = _label(inp, stream.index)
-        validator = Validator(args.source, dispatch_incomplete=args.keep_last)
+        validator = Validator(
+            args.source, max_event_size=_max_event_size(args), dispatch_incomplete=args.keep_last
+        )
         counts: collections.Counter[str] = collections.Counter()
         _print_problems(out, label, validator.feed(stream.body), counts)
         _print_problems(out, label, validator.close(), counts)

@@ -601,8 +601,8 @@ def convert_document(
     """Convert every stream of a parsed cassette or HAR document to dialect ``to``.
 
     Each ``text/event-stream`` body goes through a :class:`~sseconv.Converter` with
-    ``options`` (those of :class:`~sseconv.Options`; ``clock`` defaults to the time the response
-    was recorded, its ``Date`` header) and is stored back in its
+    ``options`` (those of :class:`~sseconv.Options`; without a ``clock``, legacy pings get the
+    time the response was recorded, its ``Date`` header) and is stored back in its
     own form and content encoding; ``content-length`` and the HAR sizes are recomputed; the
     request is translated (endpoint, JSON body through :mod:`sseconv.translate` with ``models``,
     and an ``anthropic-version`` header that would not serve the new dialect). Every other
@@ -668,8 +668,8 @@ def _convert_exchange(
     try:
         stream = _stream_of(ex)
         assert stream is not None
-        recorded: ConvertOptions = {"clock": _clock(ex)}  # the caller's clock wins
-        converter = Converter(target, **(recorded | options))
+        recorded: ConvertOptions = {"clock": options.get("clock") or _clock(ex)}
+        converter = Converter(target, **(options | recorded))
         output = converter.feed(stream.body) + converter.close()
         report = converter.report
         if not report.finished and not lenient:

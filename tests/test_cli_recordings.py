@@ -3,6 +3,7 @@ subprocess. Expected output is built from the fixtures' own content."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from streams import read_fixture
 
@@ -288,3 +290,32 @@ def test_a_pipe_is_read_as_a_stream_even_if_it_holds_a_cassette() -> None:
     assert result.returncode == 1  # read as a stream (which it is not): no "#N" lines
     assert b"not a server-sent event stream" in result.stderr
     assert result.stdout == b""
+
+
+def test_clock_and_max_event_size_apply_to_recordings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading and converting options mean the same for a recording as for a stream; legacy
+    pings get the recorded date unless --clock says otherwise (SOURCE_DATE_EPOCH does not)."""
+    source = RECORDINGS / "completions-vcrpy5-httpx.yaml"  # date: Mon, 28 Aug 2023 14:02:11 GMT
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+
+    def ping_time(*options: str) -> str:
+        out = tmp_path / "out.yaml"
+        result = run("convert", "--to", "legacy", *options, source, "-o", out)
+        assert result.returncode == 0, result.stderr
+        (stream,) = recordings.read(out).streams()
+        body = stream.body.decode()
+        return body.split("event: ping\ndata: ", 1)[1].split("\n", 1)[0]
+
+    assert ping_time() == "2023-08-28 14:02:11.000000"
+    assert ping_time("--clock", "2030-01-02T03:04:05Z") == "2030-01-02 03:04:05.000000"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert ping_time("--clock", "now")[:10] in {
+        f"{day:%Y-%m-%d}" for day in (now, now + datetime.timedelta(minutes=5))
+    }
+    for command in (["convert", "--to", "legacy"], ["text"], ["validate"]):
+        result = run(*command, "--max-event-size", "16", source)
+        assert result.returncode == 1, command
+        said = (result.stdout + result.stderr).decode()  # validate's problems go to stdout
+        assert "event 1, byte 0: expected an event of at most 16 bytes" in said, command
