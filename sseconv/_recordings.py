@@ -405,25 +405,31 @@ def container_kind(document: Any) -> str:
     )
 
 
-def _pairs(document: Any) -> list[tuple[Any, Any]]:
-    """The (request, response) mappings of a cassette, in order."""
+def _lists(document: Any) -> list[list[Any]]:
+    """The lists holding a document's interactions, index for index: the HAR entries, a
+    cassette's interactions, or its requests and its responses (vcrpy's dict form)."""
     if isinstance(document, list):
-        return [(item["request"], item["response"]) for item in document]
+        return [document]
+    if container_kind(document) == "har":
+        return [document["log"]["entries"]]
     if "requests" in document and "interactions" not in document:
-        return list(zip(document["requests"], document["responses"], strict=True))
+        return [document["requests"], document["responses"]]
     items = document.get("interactions")
-    if items is None:
-        items = document["http_interactions"]
-    return [
-        (item.get("request"), item.get("response")) if isinstance(item, dict) else (None, None)
-        for item in items
-    ]
+    return [document["http_interactions"] if items is None else items]
 
 
 def _exchanges(document: Any) -> list[_Exchange]:
+    lists = _lists(document)
     if container_kind(document) == "har":
-        return [_har_exchange(i, entry) for i, entry in enumerate(document["log"]["entries"])]
-    return [_cassette_exchange(i, req, resp) for i, (req, resp) in enumerate(_pairs(document))]
+        return [_har_exchange(i, entry) for i, entry in enumerate(lists[0])]
+    if len(lists) == 2:
+        pairs = list(zip(*lists, strict=True))
+    else:
+        pairs = [
+            (item.get("request"), item.get("response")) if isinstance(item, dict) else (None, None)
+            for item in lists[0]
+        ]
+    return [_cassette_exchange(i, request, response) for i, (request, response) in enumerate(pairs)]
 
 
 def _need_mapping(value: Any, what: str, index: int) -> MutableMapping[str, Any]:
@@ -645,16 +651,8 @@ def convert_document(
 def _restore(new: Any, old: Any, index: int) -> None:
     """Put interaction ``index`` of ``old`` back into ``new`` (a failed conversion may have
     changed part of it)."""
-    if isinstance(new, list):
-        new[index] = with_stack_room(copy.deepcopy, old[index])
-    elif "log" in new and isinstance(new["log"], dict) and "entries" in new["log"]:
-        new["log"]["entries"][index] = with_stack_room(copy.deepcopy, old["log"]["entries"][index])
-    elif "requests" in new and "interactions" not in new:
-        new["requests"][index] = with_stack_room(copy.deepcopy, old["requests"][index])
-        new["responses"][index] = with_stack_room(copy.deepcopy, old["responses"][index])
-    else:
-        key = "interactions" if "interactions" in new else "http_interactions"
-        new[key][index] = with_stack_room(copy.deepcopy, old[key][index])
+    for new_list, old_list in zip(_lists(new), _lists(old), strict=True):
+        new_list[index] = with_stack_room(copy.deepcopy, old_list[index])
 
 
 def _convert_exchange(

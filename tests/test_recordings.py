@@ -447,6 +447,34 @@ def test_lenient_skips_and_counts_and_leaves_the_stream_as_it_was() -> None:
     assert result.document["interactions"][0] != broken["interactions"][0]
 
 
+def test_lenient_restores_a_failed_interaction_in_every_layout() -> None:
+    """The interaction that did not convert (its request was changed before its body failed to
+    translate) is put back as it was, whatever the layout holding it: a cassette's
+    interactions, vcrpy's requests and responses, a list, HAR entries."""
+    cassette = _cassette(GOOD, GOOD)
+    cassette["interactions"][1]["request"]["body"] = "not json"
+    items = cassette["interactions"]
+    har = recordings.read(RECORDINGS / "mixed.har").document
+    (stream,) = [e for e in har["log"]["entries"] if "event-stream" in str(e["response"])][:1]
+    stream["request"]["postData"]["text"] = "not json"
+    split = {
+        "requests": [item["request"] for item in items],
+        "responses": [item["response"] for item in items],
+    }
+    layouts: list[tuple[Any, str, Callable[[Any], list[Any]]]] = [
+        (cassette, "messages", lambda d: d["interactions"]),
+        (split, "messages", lambda d: list(zip(d["requests"], d["responses"], strict=True))),
+        (copy.deepcopy(items), "messages", lambda d: d),
+        (har, "legacy", lambda d: d["log"]["entries"]),
+    ]
+    for document, target, interactions in layouts:
+        result = recordings.convert_document(document, target, mode="lenient")
+        (skipped,) = result.skipped
+        assert "request body" in str(skipped.error)
+        assert interactions(result.document)[skipped.index] == interactions(document)[skipped.index]
+        assert result.document != document  # the others converted
+
+
 def test_a_cut_stream_is_a_failure_unless_lenient() -> None:
     with pytest.raises(RecordingError, match=r"interaction 0 .*expected the stream to finish"):
         recordings.convert_document(_cassette(CUT), "messages")
