@@ -19,6 +19,7 @@ import stat
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import _cli  # (which imports this module: its names are looked up when called)
 from ._dialect import Dialect
 from ._errors import SSEConvError
 from ._recording_sniff import sniff
@@ -32,23 +33,10 @@ __all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "v
 
 SNIFF_SIZE = 4096  # the bytes looked at to tell a recording from a stream
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 1
-EXIT_USAGE = 2
-
-
-def _failure(status: int, message: str) -> Exception:
-    """The command line's own failure (``sseconv: <message>`` on stderr, then ``status``)."""
-    from ._cli import _Failure
-
-    return _Failure(status, message)
-
 
 def _say(line: str) -> None:
     """One diagnostic line, on fd 2 only (never into the output: see ``_cli._Stderr``)."""
-    from ._cli import _Stderr
-
-    _Stderr().error(line)
+    _cli._Stderr().error(line)
 
 
 def is_recording(inp: _Input) -> bool:
@@ -73,11 +61,13 @@ def _load(inp: _Input) -> Recording:
         with open(inp.path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}") from None
+        raise _cli._Failure(
+            _cli.EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}"
+        ) from None
     try:
         return loads(data)
     except SSEConvError as exc:
-        raise _failure(EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
+        raise _cli._Failure(_cli.EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
 
 
 def _label(inp: _Input, index: int) -> str:
@@ -85,18 +75,14 @@ def _label(inp: _Input, index: int) -> str:
 
 
 def _no_streams(inp: _Input, recording: Recording) -> Exception:
-    return _failure(
-        EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
+    return _cli._Failure(
+        _cli.EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
     )
 
 
 def _located(name: str, exc: SSEConvError) -> str:
-    where = []
-    if exc.event_number is not None:
-        where.append(f"event {exc.event_number}")
-    if exc.offset is not None:
-        where.append(f"byte {exc.offset}")
-    return f"{name}: {', '.join(where)}: {exc.message}" if where else f"{name}: {exc.message}"
+    """``NAME: event N, byte B: message``, as the command line writes every position."""
+    return _cli._located(name, exc.event_number, exc.offset, exc.message)
 
 
 # -- convert -----------------------------------------------------------------------------------
@@ -126,26 +112,24 @@ def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | N
     recordings = [inp for inp in inputs if is_recording(inp)]
     if args.in_place:
         if args.output is not None:
-            raise _failure(EXIT_USAGE, "--in-place and -o/--output do not go together")
+            raise _cli._Failure(_cli.EXIT_USAGE, "--in-place and -o/--output do not go together")
         for inp in inputs:
             if inp not in recordings:
-                raise _failure(
-                    EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
+                raise _cli._Failure(
+                    _cli.EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
                 )
     elif len(inputs) > 1:
-        raise _failure(
-            EXIT_USAGE,
+        raise _cli._Failure(
+            _cli.EXIT_USAGE,
             f"{recordings[0].name}: a cassette or HAR file is converted on its own "
             "(give one input, or --in-place)",
         )
-    from ._cli import _Failure
-
-    status = EXIT_OK
+    status = _cli.EXIT_OK
     for inp in inputs:
         try:
             status = max(status, _convert_one(args, inp, out))
-        except _Failure as exc:
-            if exc.status == EXIT_USAGE:
+        except _cli._Failure as exc:
+            if exc.status == _cli.EXIT_USAGE:
                 raise
             _say(exc.message)
             status = max(status, exc.status)
@@ -172,7 +156,7 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
                 f"{inp.name}: nothing written: {len(exc.failures)} of {total} stream(s) did not "
                 "convert (--lenient leaves them as they are)"
             )
-        return EXIT_BAD_INPUT
+        return _cli.EXIT_BAD_INPUT
     for stream in result.streams:
         if stream.error is not None:
             _say(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
@@ -195,26 +179,27 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
         try:
             write_atomically(target, data)
         except OSError as exc:
-            raise _failure(EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}") from None
+            raise _cli._Failure(
+                _cli.EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}"
+            ) from None
     converted = [s for s in result.streams if s.converted]
     translated = sum(s.request_translated for s in converted)
     others = result.interactions - len(result.streams)
     parts = [
-        f"converted {_plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
-        f" ({_plural(translated, 'request')} translated)"
+        f"converted {_cli._plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
+        f" ({_cli._plural(translated, 'request')} translated)"
     ]
     if result.skipped:
         parts.append(f"skipped {len(result.skipped)}")
-    parts.append(f"{_plural(others, 'other interaction')} unchanged")
+    parts.append(f"{_cli._plural(others, 'other interaction')} unchanged")
     _say(f"{inp.name}: {', '.join(parts)}")
-    return EXIT_OK
+    return _cli.EXIT_OK
 
 
 def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
-    from ._cli import _converter_options  # the one place where the CLI's spellings are mapped
     from .recordings import convert_document
 
-    options = _converter_options(args)
+    options = _cli._converter_options(args)  # the one place where CLI spellings are mapped
     # Legacy pings get the time the response was recorded unless --clock says otherwise
     # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
     if args.clock is None:
@@ -237,7 +222,7 @@ def _models(pairs: Sequence[str]) -> dict[str, str]:
     try:
         return parse(pairs)
     except UsageError as exc:
-        raise _failure(EXIT_USAGE, exc.message) from None
+        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
 
 
 def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
@@ -245,10 +230,6 @@ def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
     if drop_pings:
         lines = [line for line in lines if not line.endswith("(as asked)")]
     return lines
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- detect, text, validate --------------------------------------------------------------------
@@ -262,13 +243,13 @@ def detect_one(inp: _Input, out: _Output) -> int:
     found = recording.streams()
     if not found:
         raise _no_streams(inp, recording)
-    status = EXIT_OK
+    status = _cli.EXIT_OK
     lines = []
     for stream in found:
         dialect = detect(stream.body)
         if dialect is None:
             lines.append(f"{_label(inp, stream.index)}: unknown (no event tells the dialect)\n")
-            status = EXIT_BAD_INPUT
+            status = _cli.EXIT_BAD_INPUT
         else:
             lines.append(f"{_label(inp, stream.index)}: {dialect.value}\n")
     out.write("".join(lines).encode())
@@ -277,7 +258,6 @@ def detect_one(inp: _Input, out: _Output) -> int:
 
 def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
-    from ._cli import _converter_options
     from ._convert import EventReader
     from ._events import TextDelta
 
@@ -285,9 +265,9 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     found = recording.streams()
     if not found:
         raise _no_streams(inp, recording)
-    status = EXIT_OK
+    status = _cli.EXIT_OK
     for stream in found:
-        reader = EventReader(**_converter_options(args), dispatch_incomplete=args.keep_last)
+        reader = EventReader(**_cli._converter_options(args), dispatch_incomplete=args.keep_last)
         error: SSEConvError | None = None
         try:
             events = reader.feed(stream.body) + reader.close()
@@ -298,43 +278,44 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
         out.write(f"{label}: {json.dumps(text, ensure_ascii=False)}\n".encode("utf-8", "replace"))
         if error is not None:
             _say(_located(label, error))
-            status = EXIT_BAD_INPUT
+            status = _cli.EXIT_BAD_INPUT
         elif not reader.report.finished:
             _say(f"{label}: warning: {reader.report.warnings()[0]}")
-            status = EXIT_BAD_INPUT
+            status = _cli.EXIT_BAD_INPUT
     return status
 
 
 def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
     """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
     per stream, as for a ``.sse`` file."""
-    from ._cli import _Failure, _max_event_size, _print_problems, _summary  # as for a .sse file
     from ._validate import Validator
 
     try:
         recording = _load(inp)
         found = recording.streams()
-    except _Failure as exc:
+    except _cli._Failure as exc:
         out.write(f"{exc.message}\n".encode())
-        return EXIT_BAD_INPUT
+        return _cli.EXIT_BAD_INPUT
     except SSEConvError as exc:
         out.write(f"{inp.name}: {exc.message}\n".encode())
-        return EXIT_BAD_INPUT
+        return _cli.EXIT_BAD_INPUT
     if not found:
         out.write(f"{inp.name}: holds no text/event-stream response ({recording.kind})\n".encode())
-        return EXIT_BAD_INPUT
-    status = EXIT_OK
+        return _cli.EXIT_BAD_INPUT
+    status = _cli.EXIT_OK
     for stream in found:
         label = _label(inp, stream.index)
         validator = Validator(
-            args.source, max_event_size=_max_event_size(args), dispatch_incomplete=args.keep_last
+            args.source,
+            max_event_size=_cli._max_event_size(args),
+            dispatch_incomplete=args.keep_last,
         )
         counts: collections.Counter[str] = collections.Counter()
-        _print_problems(out, label, validator.feed(stream.body), counts)
-        _print_problems(out, label, validator.close(), counts)
-        out.write(f"{_summary(label, validator, counts)}\n".encode())
+        _cli._print_problems(out, label, validator.feed(stream.body), counts)
+        _cli._print_problems(out, label, validator.close(), counts)
+        out.write(f"{_cli._summary(label, validator, counts)}\n".encode())
         if counts["error"]:
-            status = EXIT_BAD_INPUT
+            status = _cli.EXIT_BAD_INPUT
     return status
 
 
@@ -445,11 +426,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             pings="drop" if args.drop_pings else "keep",
         )
     except UsageError as exc:
-        raise _failure(EXIT_USAGE, exc.message) from None
+        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
     except SSEConvError as exc:
-        raise _failure(EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
+        raise _cli._Failure(_cli.EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
     except OSError as exc:
-        raise _failure(EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}") from None
+        raise _cli._Failure(
+            _cli.EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}"
+        ) from None
     if not is_loopback(args.host):
         _say(
             f"warning: listening on {args.host}, not loopback: anyone who can reach it can read "
@@ -458,19 +441,18 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     try:
         sock = bind(args.host, args.port)
     except UsageError as exc:
-        raise _failure(EXIT_USAGE, exc.message) from None
+        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
     pace = "as recorded" if args.real_time else f"{args.delay:g} s between events"
     for stream in app.streams:
         dialect = stream.source.value if stream.source is not None else "unknown dialect"
         converted = f" as {app.to.value}" if app.to is not None else ""
-        _say(
-            f"{stream.label}: {dialect}{converted}, {_plural(len(stream.pieces), 'event')}, {pace}"
-        )
+        events = _cli._plural(len(stream.pieces), "event")
+        _say(f"{stream.label}: {dialect}{converted}, {events}, {pace}")
     _say(f"replaying on {url_of(sock)}/ (Ctrl-C stops)")
     try:
         run(app, sock, log_level="warning")
     except UsageError as exc:
-        raise _failure(EXIT_USAGE, exc.message) from None
+        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
     finally:
         sock.close()
-    return EXIT_OK
+    return _cli.EXIT_OK
