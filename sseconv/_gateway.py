@@ -90,19 +90,28 @@ class GatewayOptions:
     health_path: str = HEALTH_PATH
 
     def __post_init__(self) -> None:
+        # every wrong type or value is a UsageError naming the field (bool is not a number)
         object.__setattr__(self, "upstream", _check_upstream(self.upstream))
-        object.__setattr__(self, "models", dict(self.models))
-        if self.max_body_size < 0:
-            raise UsageError(f"expected a body size limit >= 0, found {self.max_body_size}")
+        models = self.models
+        if not isinstance(models, Mapping) or not all(
+            isinstance(old, str) and isinstance(new, str) for old, new in models.items()
+        ):
+            raise UsageError(f"expected models a mapping of model names to names, found {models!r}")
+        object.__setattr__(self, "models", dict(models))
+        if type(self.max_body_size) is not int or self.max_body_size < 0:
+            raise UsageError(f"expected a body size limit >= 0, found {self.max_body_size!r}")
         for name in ("timeout", "connect_timeout"):
-            if not getattr(self, name) > 0:
-                raise UsageError(f"expected a {name} > 0 seconds, found {getattr(self, name)}")
+            value = getattr(self, name)
+            if type(value) not in (int, float) or not value > 0:
+                raise UsageError(f"expected a {name} > 0 seconds, found {value!r}")
         if self.upstream_version is not None:
             try:
+                if not isinstance(self.upstream_version, str):
+                    raise UsageError(f"found {self.upstream_version!r}")
                 check_upstream_version(self.upstream_version)
             except SSEConvError as exc:
                 raise UsageError(f"expected an upstream version: {exc.message}") from None
-        if not self.health_path.startswith("/"):
+        if not isinstance(self.health_path, str) or not self.health_path.startswith("/"):
             raise UsageError(f"expected a health path starting with /, found {self.health_path!r}")
 
     def to_json(self) -> str:
@@ -117,6 +126,8 @@ class GatewayOptions:
 
 
 def _check_upstream(url: str) -> str:
+    if not isinstance(url, str):
+        raise UsageError(f"expected an upstream URL, found {type(url).__name__}")
     shown = re.sub(r"//[^/?#@]*@", "//***@", url)  # never echo credentials
     try:
         parsed = httpx.URL(url)

@@ -69,10 +69,10 @@ def run_gateway(
 
     if log_level not in _LOG_LEVELS:
         raise UsageError(f"expected a log level of {', '.join(_LOG_LEVELS)}, found {log_level!r}")
-    if workers < 1:
-        raise UsageError(f"expected at least 1 worker, found {workers}")
-    if not shutdown_timeout >= 0:
-        raise UsageError(f"expected a shutdown timeout >= 0 seconds, found {shutdown_timeout}")
+    if type(workers) is not int or workers < 1:
+        raise UsageError(f"expected at least 1 worker, found {workers!r}")
+    if type(shutdown_timeout) not in (int, float) or not shutdown_timeout >= 0:
+        raise UsageError(f"expected a shutdown timeout >= 0 seconds, found {shutdown_timeout!r}")
     config = log_config(log_level)
     logging.config.dictConfig(config)
     if not is_loopback(host):

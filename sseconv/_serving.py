@@ -69,7 +69,11 @@ def is_loopback(host: str) -> bool:
 
 def bind(host: str = LOOPBACK, port: int = 0) -> socket.socket:
     """A listening TCP socket on ``host:port`` (port 0: any free port); ``UsageError`` if the
-    address cannot be bound."""
+    address cannot be bound (or is not a host name and a port number)."""
+    if not isinstance(host, str):
+        raise UsageError(f"expected a host name or address, found {host!r}")
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise UsageError(f"expected a port number from 0 to 65535, found {port!r}")
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when the

@@ -12,7 +12,7 @@ import pytest
 import sseconv
 from sseconv._gateway_http import forwarded_headers, header, target_problem
 from sseconv._serving import bind, is_loopback
-from sseconv.serve import ENVIRONMENT_VARIABLE, GatewayOptions, from_environment
+from sseconv.serve import ENVIRONMENT_VARIABLE, GatewayOptions, from_environment, run_gateway
 
 
 @pytest.mark.parametrize(
@@ -90,11 +90,26 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         {"upstream_version": "yesterday"},
         {"upstream_version": "2023-01-01"},  # /v1/messages never accepted it
         {"health_path": "healthz"},
+        # wrong types are usage errors too, never a TypeError from a comparison
+        {"max_body_size": "big"},
+        {"max_body_size": True},
+        {"max_body_size": 1.5},
+        {"timeout": "soon"},
+        {"timeout": True},
+        {"connect_timeout": None},
+        {"models": 5},
+        {"models": {"claude-2": 1}},
+        {"upstream_version": 20230601},
+        {"health_path": None},
+        {"upstream": 5},
+        {"upstream": None},
     ],
 )
 def test_bad_options(overrides: dict[str, object]) -> None:
-    with pytest.raises(sseconv.UsageError):
-        GatewayOptions("http://127.0.0.1:9", **overrides)  # type: ignore[arg-type]
+    arguments = {"upstream": "http://127.0.0.1:9", **overrides}
+    with pytest.raises(sseconv.UsageError) as info:
+        GatewayOptions(**arguments)  # type: ignore[arg-type]
+    assert info.value.message.startswith("expected ")
 
 
 @pytest.mark.parametrize(
@@ -120,6 +135,11 @@ def test_bind_errors_are_usage_errors() -> None:
         taken.listen()
         with pytest.raises(sseconv.UsageError, match="cannot listen on"):
             bind("192.0.2.1", port)  # an address this machine does not have
+    for host, port in [("127.0.0.1", 70000), ("127.0.0.1", -1), ("127.0.0.1", "80"), (None, 0)]:
+        with pytest.raises(sseconv.UsageError, match=r"^expected a (port number|host name)"):
+            bind(host, port)  # type: ignore[arg-type]
+    with pytest.raises(sseconv.UsageError, match="port number"):
+        bind("127.0.0.1", True)
 
 
 def test_bound_sockets_say_tcp() -> None:
@@ -157,3 +177,20 @@ def test_serve_command_through_a_command_line_helper() -> None:
         1,
     )
     assert callable(args.run)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"workers": 0},
+        {"workers": "2"},
+        {"workers": True},
+        {"shutdown_timeout": -1},
+        {"shutdown_timeout": "soon"},
+        {"log_level": "loud"},
+    ],
+)
+def test_run_gateway_refuses_bad_arguments_before_serving(arguments: dict[str, object]) -> None:
+    options = GatewayOptions("http://127.0.0.1:9")
+    with pytest.raises(sseconv.UsageError, match=r"^expected "):
+        run_gateway(options, port=0, **arguments)  # type: ignore[arg-type]
