@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,8 +49,8 @@ def split_events(data: bytes) -> list[bytes]:
 
 def even_pacing(count: int, delay: float) -> list[float]:
     """``delay`` seconds before every event but the first."""
-    if delay < 0:
-        raise UsageError(f"expected a delay of 0 seconds or more, found {delay}")
+    if type(delay) not in (int, float) or not 0 <= delay < math.inf:
+        raise UsageError(f"expected a delay of 0 seconds or more, found {delay!r}")
     return [0.0] + [delay] * max(0, count - 1)
 
 

@@ -58,6 +58,10 @@ def streams_from(
     HAR entry's ``timings``: ``wait`` before the first event, ``receive`` spread over the
     events by size); a stream without timings is a :class:`UsageError` then.
     """
+    if index is not None and (type(index) is not int or index < 0):
+        raise UsageError(f"expected an interaction index (an int from 0), found {index!r}")
+    if type(real_time) is not bool:
+        raise UsageError(f"expected real_time True or False, found {real_time!r}")
     name = os.fspath(path)
     with open(path, "rb") as f:
         data = f.read()

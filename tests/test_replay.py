@@ -44,6 +44,24 @@ def test_pacing() -> None:
         replay.even_pacing(3, -1)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"delay": -1}, "expected a delay of 0 seconds or more, found -1"),
+        ({"delay": "0.5"}, "expected a delay of 0 seconds or more, found '0.5'"),
+        ({"delay": float("nan")}, "expected a delay of 0 seconds or more, found nan"),
+        ({"delay": True}, "expected a delay of 0 seconds or more, found True"),
+        ({"index": "1"}, "expected an interaction index (an int from 0), found '1'"),
+        ({"index": -1}, "expected an interaction index (an int from 0), found -1"),
+        ({"real_time": "yes"}, "expected real_time True or False, found 'yes'"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(arguments: dict[str, object], message: str) -> None:
+    with pytest.raises(sseconv.UsageError) as info:
+        replay.app(FIXTURES / "recordings" / "mixed.har", **arguments)  # type: ignore[arg-type]
+    assert info.value.message == message
+
+
 def test_real_time_pacing_comes_from_the_har_timings() -> None:
     (stream, _) = replay.streams_from(FIXTURES / "recordings" / "mixed.har", real_time=True)
     assert stream.label.endswith("mixed.har#1")
