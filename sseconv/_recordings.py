@@ -615,14 +615,20 @@ def convert_document(
     interaction, and every other field, is left as it was. The input is not changed.
 
     Raises:
-        UsageError: an unknown option or a wrong value (before anything is read).
+        UsageError: an unknown option, a wrong value or ``models`` that is not a mapping of
+            names to names (before anything is read).
         RecordingError: a stream did not convert (``failures`` lists every one, each with its
             interaction index and URI), unless ``mode="lenient"``: then such streams are left
             as they were and listed in the result's ``skipped``. A cut stream is a failure too,
             except in lenient mode, where it is converted and stays visibly cut.
     """
-    target = Dialect.parse(to) if isinstance(to, str) else to
+    target = Dialect.parse(to)
     lenient = options_from(options).mode == "lenient"  # checked before anything is read
+    if models is not None and not (
+        isinstance(models, Mapping)
+        and all(isinstance(old, str) and isinstance(new, str) for old, new in models.items())
+    ):
+        raise UsageError(f"expected models a mapping of model names to names, found {models!r}")
     container_kind(document)
     new = with_stack_room(copy.deepcopy, document)
     result = RecordingConversion(new)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._dialect import Dialect
+from ._errors import UsageError
 from ._json import MAX_DEPTH
 from ._recording_files import (
     Document,
@@ -95,10 +96,14 @@ def loads(data: bytes) -> Recording:
     content.
 
     Raises:
+        UsageError: ``data`` is not bytes-like.
         RecordingFileError: not YAML/JSON, nested deeper than :data:`MAX_DEPTH`, or a YAML tag
             that would build an object (only plain data is ever constructed).
         RecordingError: valid YAML/JSON that is not a cassette or a HAR file.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        hint = " (encode it, or use read() for a file name)" if isinstance(data, str) else ""
+        raise UsageError(f"expected the bytes of a recording, found {type(data).__name__}{hint}")
     document = load_document(bytes(data))
     kind = container_kind(document.value)
     return Recording(

@@ -379,6 +379,17 @@ def test_every_option_of_the_converter_applies_and_is_checked_first() -> None:
     assert [type(f.error).__name__ for f in info.value.failures] == ["EventTooLargeError"]
 
 
+def test_bad_arguments_are_usage_errors_before_anything_is_read() -> None:
+    document = _read("messages-vcrpy.yaml").document
+    for to, models in [(5, None), ("legacy", 5), ("completions", {"claude-2": 1})]:
+        with pytest.raises(sseconv.UsageError, match=r"^expected "):
+            recordings.convert_document(document, to, models=models)  # type: ignore[arg-type]
+    with pytest.raises(sseconv.UsageError, match=r"found str \(encode it"):
+        recordings.loads("interactions: []")  # type: ignore[arg-type]
+    with pytest.raises(sseconv.UsageError, match="found int"):
+        recordings.loads(5)  # type: ignore[arg-type]
+
+
 # -- failures ----------------------------------------------------------------------------------
 
 
