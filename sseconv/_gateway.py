@@ -42,6 +42,7 @@ from ._gateway_http import (
     header,
     target_problem,
 )
+from ._options import unknown_option
 from ._serving import Message, Receive, Scope, Send
 from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
 
@@ -203,6 +204,11 @@ class Gateway:
         transport: httpx.AsyncBaseTransport | None = None,
         **overrides: Any,
     ) -> None:
+        names = [field.name for field in dataclasses.fields(GatewayOptions)]
+        names = names[1:] if isinstance(options, str) else names  # (the upstream is given)
+        for name in overrides:
+            if name not in names:  # a misspelt field: UsageError with the closest name
+                raise unknown_option(name, names)
         if isinstance(options, str):
             options = GatewayOptions(options, **overrides)
         elif overrides:

@@ -12,7 +12,13 @@ import pytest
 import sseconv
 from sseconv._gateway_http import forwarded_headers, header, target_problem
 from sseconv._serving import bind, is_loopback
-from sseconv.serve import ENVIRONMENT_VARIABLE, GatewayOptions, from_environment, run_gateway
+from sseconv.serve import (
+    ENVIRONMENT_VARIABLE,
+    Gateway,
+    GatewayOptions,
+    from_environment,
+    run_gateway,
+)
 
 
 @pytest.mark.parametrize(
@@ -194,3 +200,12 @@ def test_run_gateway_refuses_bad_arguments_before_serving(arguments: dict[str, o
     options = GatewayOptions("http://127.0.0.1:9")
     with pytest.raises(sseconv.UsageError, match=r"^expected "):
         run_gateway(options, port=0, **arguments)  # type: ignore[arg-type]
+
+
+def test_a_misspelt_gateway_option_names_the_closest_one() -> None:
+    with pytest.raises(sseconv.UsageError, match="unknown option 'timout'; did you mean 'timeout'"):
+        Gateway("http://127.0.0.1:9", timout=5)
+    with pytest.raises(sseconv.UsageError, match="unknown option 'upstream'"):
+        Gateway("http://127.0.0.1:9", upstream="http://127.0.0.1:8")  # given twice
+    app = Gateway(GatewayOptions("http://127.0.0.1:9"), upstream="http://127.0.0.1:8", timeout=5)
+    assert (app.options.upstream, app.options.timeout) == ("http://127.0.0.1:8", 5)
