@@ -60,27 +60,20 @@ def test_the_top_level_has_at_most_24_names_besides_events_and_errors() -> None:
 
 
 def test_the_event_and_exception_classes_are_at_home_and_at_the_top() -> None:
-    for module in (sseconv.events, sseconv.errors):
-        assert set(module.__all__) <= set(sseconv.__all__)
-        for name in module.__all__:
-            assert getattr(sseconv, name) is getattr(module, name)
     # what is not counted really is an event or an exception class, and none is left out
-    events = {getattr(sseconv.events, name) for name in sseconv.events.__all__}
-    errors = {getattr(sseconv.errors, name) for name in sseconv.errors.__all__}
-    assert all(issubclass(cls, sseconv.events.ModelEvent) for cls in events)
-    assert all(issubclass(cls, sseconv.errors.SSEConvError) for cls in errors)
-    defined_events = {
-        value
-        for value in vars(sseconv._events).values()
-        if isinstance(value, type) and issubclass(value, sseconv._events.ModelEvent)
-    }
-    defined_errors = {
-        value
-        for value in vars(sseconv._errors).values()
-        if isinstance(value, type) and issubclass(value, sseconv._errors.SSEConvError)
-    }
-    assert events == defined_events
-    assert errors == defined_errors
+    for public, private, base in [
+        (sseconv.events, sseconv._events, sseconv._events.ModelEvent),
+        (sseconv.errors, sseconv._errors, sseconv._errors.SSEConvError),
+    ]:
+        assert set(public.__all__) <= set(sseconv.__all__)
+        assert all(getattr(sseconv, name) is getattr(public, name) for name in public.__all__)
+        exported = {getattr(public, name) for name in public.__all__}
+        defined = {
+            value
+            for value in vars(private).values()
+            if isinstance(value, type) and issubclass(value, base)
+        }
+        assert exported == defined
 
 
 @pytest.mark.parametrize("name", sorted(MOVED))
