@@ -186,7 +186,7 @@ class SSEParser:
             exc.events = out
             raise
         if virtual and out and out[-1].end == self._pos:  # its end stops at the CR
-            out[-1] = ServerSentEvent(*out[-1][:4], offset=out[-1].offset, end=self._pos - 1)
+            out[-1] = _new(ServerSentEvent, (*out[-1][:5], self._pos - 1, out[-1][6]))
         self.events_dispatched += len(out)
         return out
 
@@ -228,6 +228,7 @@ class SSEParser:
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
+        n = self.events_dispatched + 1  # the number of out[0]
         append = out.append
         for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
             if other:  # any other block: line by line, unless one blank line or one comment
@@ -256,7 +257,7 @@ class SSEParser:
                     self._set_id(idline[4:-size])
                     last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
-                append(_new(ServerSentEvent, (name, text, last_id, None, start, end)))
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n + len(out))))
             start = end
 
     def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
@@ -277,7 +278,8 @@ class SSEParser:
                 if data is not None:
                     text = b"\n".join(data).decode("utf-8", "replace")
                     last_id = self.last_event_id or None
-                    out.append(_new(ServerSentEvent, (event, text, last_id, retry, start, pos)))
+                    n = self.events_dispatched + len(out) + 1
+                    out.append(_new(ServerSentEvent, (event, text, last_id, retry, start, pos, n)))
                 start, event, data, retry, size = -1, None, None, None, 0
                 continue
             if start < 0:
