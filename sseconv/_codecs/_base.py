@@ -32,9 +32,9 @@ from .._events import (
 from .._json import dump, load_object, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
+from ._stop import to_completion
 
 __all__ = [
-    "HUMAN_STOP",
     "Decoder",
     "Encoder",
     "Mode",
@@ -49,7 +49,6 @@ __all__ = [
 
 Mode = Literal["strict", "default", "lenient"]
 MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
-HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
 
@@ -407,8 +406,8 @@ class TextProjection(Encoder):
     Other blocks are dropped and counted by block type (once per block, their deltas with
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
     usage is recorded in the report, other Messages fields without a place in
-    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary:
-    ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
+    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary
+    (:func:`._stop.to_completion`).
     The final event is written when the first stop reason arrives; what the dialect does not
     allow after it is dropped and counted (see :meth:`Encoder.seal`).
     """
@@ -497,9 +496,7 @@ class TextProjection(Encoder):
         if event.stop_reason is None:
             self.count_fields("message_delta", event.extra)
             return None
-        if event.stop_reason == "end_turn":
-            return "stop_sequence", HUMAN_STOP
-        return event.stop_reason, event.stop_sequence
+        return to_completion(event.stop_reason, event.stop_sequence)
 
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
