@@ -36,16 +36,14 @@ from .._events import (
     ModelEvent,
     Ping,
     StreamEnd,
-    StreamError,
     StreamStart,
     StreamStop,
     TextDelta,
-    Unknown,
 )
 from .._json import dump, encode_text, to_bytes
 from .._sse import ServerSentEvent
 from ._base import Decoder, Encoder, text_delta
-from ._completions import PING_DATA, decode_error
+from ._completions import decode_error
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -391,19 +389,3 @@ class MessagesEncoder(Encoder):
     def stream_end(self, event: StreamEnd) -> bytes:
         self.seal()
         return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
-
-    def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
-        return self.frame("ping", PING_DATA)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self.seal()  # after an error nothing follows
-        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
-        error = {"type": event.type, "message": event.message, **event.extra}
-        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
-        return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)
