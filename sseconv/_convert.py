@@ -28,6 +28,7 @@ from ._detect import DETECT_LIMIT, Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import Done, ModelEvent, Ping, Unknown
+from ._options import EncodeOptions, options_from
 from ._policy import Policy
 from ._report import Report
 from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
@@ -259,9 +260,7 @@ class Converter:
         self.target = target = Dialect.parse(to)
         self.report = Report(target=target)
         self._policy = policy = Policy(self.report, mode, pings)
-        self._encoder = ENCODERS[target](
-            eol=eol or "\n", mode=mode, pings=pings, clock=clock, report=self.report
-        )
+        self._encoder = ENCODERS[target](policy, eol=eol or "\n", clock=clock)
         self._in = Reading(
             policy,
             source,
@@ -646,7 +645,11 @@ def encoder_for(to: Dialect | str, **options: Any) -> Encoder:
 
     Options: ``eol``, ``mode``, ``pings``, ``clock``, ``report`` (see :class:`Converter`).
     """
-    return ENCODERS[Dialect.parse(to)](**options)
+    target = Dialect.parse(to)
+    report = options.pop("report", None)
+    opts = options_from(options, EncodeOptions)
+    policy = Policy(report if report is not None else Report(target=target), opts.mode, opts.pings)
+    return ENCODERS[target](policy, eol=opts.eol or "\n", clock=opts.clock)
 
 
 def encode_events(events: Iterable[ModelEvent], to: Dialect | str, **options: Any) -> bytes:

@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sseconv
-from sseconv import BlockStart, StreamStart, StreamStop, TextDelta
+from sseconv import BlockStart, Ping, StreamStart, StreamStop, TextDelta
 from sseconv._codecs._stop import HUMAN_STOP, to_completion, to_messages
 from sseconv._json import dump, to_bytes
+
+PING = '{"type": "ping"}'
 
 # Characters JSON and the line-splitting clients care about, mixed with any code point
 # (lone surrogates included).
@@ -108,3 +110,30 @@ def test_a_completion_stop_without_a_sequence_is_a_turn_end() -> None:
         "messages",
     )
     assert b'"delta":{"stop_reason":"end_turn","stop_sequence":null}' in out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"mode": "loose"}, {"eol": "\r"}, {"eol": "lf"}, {"pings": "keep-all"}, {"mdoe": "strict"}],
+)
+def test_encoder_for_refuses_bad_options(options: dict[str, Any]) -> None:
+    with pytest.raises(sseconv.UsageError):
+        sseconv.encoder_for("messages", **options)
+
+
+def test_encoder_counts_in_the_report_given() -> None:
+    report = sseconv.Report(target=sseconv.Dialect.COMPLETIONS)
+    encoder = sseconv.encoder_for("completions", report=report, pings="drop")
+    assert encoder.encode(Ping(data=PING)) == b""
+    assert encoder.encode(TextDelta(text="hi")) != b""
+    assert report.dropped["ping"] == 1
+    assert report.events_out == 1
+
+
+def test_strict_encoder_refuses_what_it_cannot_carry() -> None:
+    encoder = sseconv.encoder_for("completions", mode="strict")
+    with pytest.raises(sseconv.UnrepresentableError):
+        encoder.encode(BlockStart(index=1, block={"type": "tool_use"}, event_number=3))
+    lenient = sseconv.encoder_for("completions")
+    assert lenient.encode(BlockStart(index=1, block={"type": "tool_use"})) == b""
+    assert lenient.report.dropped["tool_use"] == 1

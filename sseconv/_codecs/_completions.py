@@ -182,10 +182,6 @@ class CompletionsEncoder(TextProjection):
     names = frozenset({"completion", "ping", "error"})
     keys = KEYS
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.started()
-
     def started(self) -> None:
         eol = self.eol
         self._head = to_bytes(
@@ -199,14 +195,14 @@ class CompletionsEncoder(TextProjection):
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
         eol = self.eol
         end = f"{self.extras(extra)}}}{eol}{eol}" if extra else "}" + eol * 2
-        self.report.events_out += 1
+        self.policy.wrote()
         return b"".join((self._head, text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
         text = event.text
         if event.extra:
             return self._event(encode_text(text), self._mid, event.extra)
-        self.report.events_out += 1
+        self.policy.wrote()
         if text.isascii():  # the common case of encode_text, inline
             return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
         return b"".join((self._head, encode_text(text), self._mid_end))

@@ -41,6 +41,8 @@ from .._events import (
     TextDelta,
 )
 from .._json import dump, encode_text, to_bytes
+from .._options import Clock
+from .._policy import Policy
 from .._sse import ServerSentEvent
 from ._base import Decoder, Encoder, text_delta
 from ._completions import decode_error
@@ -286,8 +288,10 @@ class MessagesEncoder(Encoder):
     dialect = Dialect.MESSAGES
     names = MESSAGES_EVENTS | {"ping", "error"}
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: str = "\n", clock: Clock | None = None
+    ) -> None:
+        super().__init__(policy, eol=eol, clock=clock)
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
@@ -359,7 +363,7 @@ class MessagesEncoder(Encoder):
                 f'{{"type":"content_block_delta","index":{index},'
                 f'"delta":{{"type":"text_delta","text":"'
             )
-        self.report.events_out += 1
+        self.policy.wrote()
         text = event.text
         if text.isascii():  # the common case of encode_text, inline
             return out + b"".join((head, encode_basestring(text)[1:-1].encode(), self._delta_end))
