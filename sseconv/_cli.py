@@ -460,8 +460,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = error.offset if error.offset >= 0 else None
-    return error.event_number or None, offset, api_answer(error.type, error.message)
+    return error.event_number, error.offset, api_answer(error.type, error.message)
 
 
 def _finish(

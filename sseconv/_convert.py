@@ -239,7 +239,7 @@ class _Reader:
         """Decode, or in lenient mode return the error (to be counted by the caller)."""
         assert self._decoder is not None
         try:
-            return self._decoder.decode(sse, number)
+            return self._decoder.decode(sse)
         except InputError as exc:
             if self.mode != "lenient":
                 raise
@@ -459,7 +459,7 @@ class Converter(_Reader):
             self._passthrough(sse, self._decode(sse, number), out)
             return
         try:
-            decoded = self._decoder.decode(sse, number)  # type: ignore[union-attr]
+            decoded = self._decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
             if self.mode != "lenient":
                 raise

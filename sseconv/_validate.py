@@ -195,7 +195,7 @@ class Validator(_Reader):
         decoder = self._decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, number)
+            decoded = decoder.decode(sse)
         except InputError as exc:
             out.append(_problem(exc))
             return
