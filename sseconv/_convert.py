@@ -488,6 +488,7 @@ class Converter(_Reader):
                 keep = False
             else:
                 self.report.passed_through[event_label(sse.event)] += 1
+        assert sse.end is not None  # (a parsed event)
         span = self._span_to(sse.end, keep=keep)
         if keep:
             self.report.events_out += 1

@@ -116,7 +116,7 @@ class Detector:
         if name is None and event.data[:1] == "{" and _too_deep(event.data):
             name = _TOO_DEEP  # (its decoder reports it, should a later event decide)
         self._names[name] = None
-        if event.end > self.limit:
+        if event.end is not None and event.end > self.limit:
             raise DetectionError(
                 f"expected an event that tells the dialect within the first {self.limit} "
                 f"bytes, found only {self._found()}",

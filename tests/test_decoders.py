@@ -40,13 +40,14 @@ def event(name: str | None, data: Any, *, number: int = NUMBER) -> ServerSentEve
 
 
 def legacy(text: str, **fields: Any) -> ServerSentEvent:
-    payload = {"completion": text, "stop": None, "stop_reason": None, "truncated": False}
+    payload: dict[str, Any] = {"completion": text, "stop": None, "stop_reason": None}
+    payload["truncated"] = False
     payload.update(log_id="log1", model="claude-v1", exception=None)
     return event(None, {**payload, **fields})
 
 
 def completion(text: str, stop_reason: str | None = None) -> ServerSentEvent:
-    payload = {"type": "completion", "id": "compl_1", "completion": text}
+    payload: dict[str, Any] = {"type": "completion", "id": "compl_1", "completion": text}
     payload.update(stop_reason=stop_reason, model="claude-2", stop=None, log_id="compl_1")
     return event("completion", payload)
 
@@ -114,7 +115,11 @@ MESSAGES_PATHS = {
 TEXT_DELTA = {"type": "text_delta", "text": " Hi"}
 MESSAGES_SAMPLES: list[tuple[ServerSentEvent, str, str | None]] = [
     (messages("message_start", message=MESSAGE), "message_start", None),
-    (messages("content_block_start", index=1, content_block=TEXT_BLOCK), "content_block_start", None),
+    (
+        messages("content_block_start", index=1, content_block=TEXT_BLOCK),
+        "content_block_start",
+        None,
+    ),
     (messages("content_block_delta", index=0, delta=TEXT_DELTA), "content_block_delta", None),
     (
         messages("content_block_delta", index=0, delta={"type": "input_json_delta"}),
@@ -262,9 +267,9 @@ def streams(draw: st.DrawFn, dialect: Dialect) -> list[ServerSentEvent]:
     ]
 
 
-def outcome(call: Any) -> tuple[str, Any]:
+def outcome(call: Any, sse: ServerSentEvent) -> tuple[str, Any]:
     try:
-        return "ok", call()
+        return "ok", call(sse)
     except InputError as exc:
         return "error", (type(exc), exc.message, exc.dialect, exc.event_number, exc.offset)
 
@@ -281,15 +286,15 @@ def test_a_decoder_that_raised_is_unchanged_and_check_agrees_with_decode(
         checking = DECODERS[dialect](Report(target=target))
         for sse in events:
             before = snapshot(decoding)
-            decoded = outcome(lambda sse=sse: decoding.decode(sse))
-            checked = outcome(lambda sse=sse: checking.check(sse))
+            decoded = outcome(decoding.decode, sse)
+            checked = outcome(checking.check, sse)
             if decoded[0] == "error":
                 assert snapshot(decoding) == before, sse
                 assert checked == decoded, sse
             else:
-                events_made = decoded[1]
-                assert checked == ("ok", type(events_made[0]) if events_made else None), sse
-                assert all((e.event_number, e.offset) == (sse.number, sse.offset) for e in events_made)
+                made = decoded[1]
+                assert checked == ("ok", type(made[0]) if made else None), sse
+                assert all((e.event_number, e.offset) == (sse.number, sse.offset) for e in made)
             assert snapshot(checking) == snapshot(decoding), sse
 
 
