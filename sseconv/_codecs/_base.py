@@ -34,9 +34,9 @@ from .._events import (
 from .._json import dump, load_object, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
+from ._stop import to_completion
 
 __all__ = [
-    "HUMAN_STOP",
     "Decoder",
     "Encoder",
     "Handled",
@@ -53,7 +53,6 @@ __all__ = [
 
 Mode = Literal["strict", "default", "lenient"]
 MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
-HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
 
@@ -292,8 +291,32 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+#: What a ``ping`` event carries in the completions and Messages dialects.
+PING_DATA = '{"type": "ping"}'
+
+#: The method of :class:`Encoder` that writes each type of model event.
+_WRITERS: dict[type[ModelEvent], str] = {
+    StreamStart: "stream_start",
+    BlockStart: "block_start",
+    TextDelta: "text_delta",
+    BlockDelta: "block_delta",
+    BlockStop: "block_stop",
+    StreamStop: "stream_stop",
+    StreamEnd: "stream_end",
+    Done: "done",
+    Ping: "ping",
+    StreamError: "stream_error",
+    Unknown: "unknown",
+}
+
+
 class Encoder:
     """Turns model events into one dialect's bytes.
+
+    Each dialect defines a method per model event type (``stream_start``, ``block_start``,
+    ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
+    it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
+    maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
 
     Args:
         eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"``.
@@ -334,17 +357,7 @@ class Encoder:
         self.clock = clock or _utc_now
         self.report = report if report is not None else Report(target=self.dialect)
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
-            StreamStart: self.stream_start,
-            BlockStart: self.block_start,
-            TextDelta: self.text_delta,
-            BlockDelta: self.block_delta,
-            BlockStop: self.block_stop,
-            StreamStop: self.stream_stop,
-            StreamEnd: self.stream_end,
-            Done: self.done,
-            Ping: self.ping,
-            StreamError: self.stream_error,
-            Unknown: self.unknown,
+            kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
         self.ended = False
 
@@ -356,6 +369,25 @@ class Encoder:
         """
         return self.handlers[type(event)](event)
 
+    # -- what most dialects write alike ---------------------------------------------------
+
+    def ping(self, event: Ping) -> bytes:
+        if self.pings == "drop":
+            return self.drop_ping()
+        return self.frame("ping", PING_DATA)
+
+    def stream_error(self, event: StreamError) -> bytes:
+        """An ``error`` event; nothing follows it."""
+        self.seal()
+        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
+        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
+        error = {"type": event.type, "message": event.message, **event.extra}
+        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
+        return self.frame("error", dump(payload))
+
+    def unknown(self, event: Unknown) -> bytes:
+        return self.passthrough(event)
+
     # -- helpers --------------------------------------------------------------------------
 
     def frame(self, name: str | None, data: str) -> bytes:
@@ -365,11 +397,6 @@ class Encoder:
         if name is None:
             return to_bytes(f"data: {data}{eol}{eol}")
         return to_bytes(f"event: {name}{eol}data: {data}{eol}{eol}")
-
-    def frame_bytes(self, parts: list[bytes | bytearray]) -> bytes:
-        """One event from pre-built bytes (counted)."""
-        self.report.events_out += 1
-        return b"".join(parts)
 
     def can_carry(self, name: str | None, data: str) -> bool:
         """Whether an event can be written verbatim now and read back as an unknown event of
@@ -394,23 +421,21 @@ class Encoder:
 
     def seal(self, *allowed: type[ModelEvent]) -> None:
         """The output reached a point after which its dialect allows only ``allowed`` events
-        (none: the output stream is complete): every other event is handed to
-        :meth:`after_end` from now on, which drops and counts it."""
+        (none: the output stream is complete): every other event (a stray ``[DONE]`` is always
+        only counted) is handed to :meth:`after_end` from now on, which drops and counts it."""
         if not allowed:
             self.ended = True
         for kind in self.handlers:
-            if kind not in allowed:
+            if kind not in allowed and kind is not Done:
                 self.handlers[kind] = self.after_end
 
     def after_end(self, event: ModelEvent) -> bytes:
-        """Drop and count an event that the output cannot carry any more (pings and stray
-        ``[DONE]`` lines are only counted; content is an error in strict mode)."""
+        """Drop and count an event that the output cannot carry any more (pings are only
+        counted; content is an error in strict mode)."""
         kind = type(event)
         if kind is Ping:
             self.report.dropped["ping_after_end"] += 1
             return b""
-        if kind is Done:
-            return self.done(event)  # type: ignore[arg-type]
         if kind is StreamEnd:
             return self.end_extras(event)  # type: ignore[arg-type]
         if kind is StreamStop:
@@ -470,38 +495,6 @@ class Encoder:
         self.report.removed_done += 1
         return b""
 
-    # -- per event (each dialect overrides what it writes) --------------------------------
-
-    def stream_start(self, event: StreamStart) -> bytes:
-        raise NotImplementedError
-
-    def block_start(self, event: BlockStart) -> bytes:
-        raise NotImplementedError
-
-    def text_delta(self, event: TextDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_delta(self, event: BlockDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_stop(self, event: BlockStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_stop(self, event: StreamStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_end(self, event: StreamEnd) -> bytes:
-        raise NotImplementedError
-
-    def ping(self, event: Ping) -> bytes:
-        raise NotImplementedError
-
-    def stream_error(self, event: StreamError) -> bytes:
-        raise NotImplementedError
-
-    def unknown(self, event: Unknown) -> bytes:
-        raise NotImplementedError
-
 
 class TextProjection(Encoder):
     """Shared by the two completion dialects: only the text of ``text`` blocks has a place.
@@ -509,8 +502,8 @@ class TextProjection(Encoder):
     Other blocks are dropped and counted by block type (once per block, their deltas with
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
     usage is recorded in the report, other Messages fields without a place in
-    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary:
-    ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
+    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary
+    (:func:`._stop.to_completion`).
     The final event is written when the first stop reason arrives; what the dialect does not
     allow after it is dropped and counted (see :meth:`Encoder.seal`).
     """
@@ -564,6 +557,9 @@ class TextProjection(Encoder):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
 
+    def text_delta(self, event: TextDelta) -> bytes:
+        raise NotImplementedError  # each dialect writes text its own way
+
     def block_start(self, event: BlockStart) -> bytes:
         return self._content(event, "content_block_start.content_block")
 
@@ -599,9 +595,7 @@ class TextProjection(Encoder):
         if event.stop_reason is None:
             self.count_fields("message_delta", event.extra)
             return None
-        if event.stop_reason == "end_turn":
-            return "stop_sequence", HUMAN_STOP
-        return event.stop_reason, event.stop_sequence
+        return to_completion(event.stop_reason, event.stop_sequence)
 
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)

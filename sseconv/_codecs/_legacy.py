@@ -232,24 +232,28 @@ class LegacyEncoder(TextProjection):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._text = bytearray()  # JSON string body of the completion so far
-        self._tail = b""
         self._head = b'data: {"completion":"'
         self.started()
 
     def started(self) -> None:
         self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
         self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
+        self._tail_end = self._tail + to_bytes("}" + self.eol * 2)
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
 
     def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
         end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
-        return self.frame_bytes([self._head, self._text, middle, to_bytes(end)])
+        self.report.events_out += 1
+        return b"".join((self._head, self._text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._text += encode_text(event.text)
-        return self._event(self._tail, event.extra)
+        if event.extra:
+            return self._event(self._tail, event.extra)
+        self.report.events_out += 1
+        return b"".join((self._head, self._text, self._tail_end))
 
     def write(
         self,
