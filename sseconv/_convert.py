@@ -203,7 +203,7 @@ class Reading:
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
         try:
-            return self.decoder.decode(sse, sse.number)  # type: ignore[union-attr,arg-type]
+            return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
             if not self.policy.lenient:
                 raise
@@ -382,7 +382,7 @@ class Converter:
             while queue and total < size:
                 sse = take()
                 try:
-                    decoded = decode(sse, sse.number)  # type: ignore[arg-type]
+                    decoded = decode(sse)
                 except InputError as exc:
                     self._rejected(sse, exc, out)
                 else:

@@ -220,7 +220,7 @@ class Validator:
         decoder = self._in.decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, sse.number)  # type: ignore[arg-type]
+            decoded = decoder.decode(sse)
         except InputError as exc:
             self._out.append(_problem(exc))
             return
