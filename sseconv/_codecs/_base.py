@@ -316,9 +316,9 @@ class Encoder:
     Each dialect defines a method per model event type (``stream_start``, ``block_start``,
     ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
     it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
-    maps each type to its method, and :meth:`seal`
-    re-routes what may not follow the end. What to drop, and how strictly, is the policy's
-    decision, as is the counting of what is written and dropped.
+    maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    What to drop, and how strictly, is the policy's decision, as is the counting of what is
+    written and dropped.
 
     Args:
         policy: the conversion's :class:`Policy` (mode, pings, and the :class:`Report` counted
@@ -480,9 +480,9 @@ class TextProjection(Encoder):
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
     usage is recorded in the report, other Messages fields without a place in
     ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary
-    (:func:`._stop.to_completion`).
-    The final event is written when the first stop reason arrives; what the dialect does not
-    allow after it is dropped and counted (see :meth:`Encoder.seal`).
+    (:func:`._stop.to_completion`). The final event is written when the first stop reason
+    arrives; what the dialect does not allow after it is dropped and counted (see
+    :meth:`Encoder.seal`).
     """
 
     #: the keys of the dialect's completion payload (extras must not repeat them)
