@@ -8,7 +8,6 @@ each compose one and decide what becomes of each event.
 
 from __future__ import annotations
 
-import datetime
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -19,24 +18,27 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
-from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
+from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
 from ._codecs._base import event_label
-from ._detect import DETECT_LIMIT, Detector
+from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import Done, ModelEvent, Ping, Unknown
+from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
 from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
+from ._sse import ServerSentEvent, SSEParser, encode_sse
 from ._verbatim import VerbatimWriter
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
-    "DETECT_LIMIT",
     "AsyncConversion",
     "Conversion",
     "Converter",
@@ -64,26 +66,28 @@ class Reading:
     it are taken.
 
     Args:
-        policy: the mode and the report (``policy.report``) of the pipeline.
-        source: the source dialect, or ``None`` to detect it with ``detector``.
+        options: ``source`` (``None``: detect it with ``detector``), ``max_event_size``,
+            ``dispatch_incomplete`` (unless given here) and ``mode``.
+        report: where what is read is counted.
     """
 
     def __init__(
         self,
-        policy: Policy,
-        source: Dialect | str | None,
+        options: Options,
+        report: Report,
         detector: Detector,
         *,
-        max_event_size: int,
-        dispatch_incomplete: bool,
+        dispatch_incomplete: bool | None = None,
     ) -> None:
-        self.policy = policy
-        self.report = policy.report
+        self.policy = Policy(report, options.mode, options.pings)
+        self.report = report
         self.source: Dialect | None = None
         self.decoder: Decoder | None = None
         self.detector = detector
+        if dispatch_incomplete is None:
+            dispatch_incomplete = options.dispatch_incomplete
         self.parser = SSEParser(
-            max_event_size=max_event_size, dispatch_incomplete=dispatch_incomplete
+            max_event_size=options.max_event_size, dispatch_incomplete=dispatch_incomplete
         )
         self.queue: deque[ServerSentEvent] = deque()
         self.deferred: SSEConvError | None = None  # the parser's error, after its events
@@ -93,8 +97,8 @@ class Reading:
         # The first input bytes, kept while no event is dispatched: at the end, an input
         # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
         self._head: bytearray | None = bytearray()
-        if source is not None:
-            self._use(Dialect.parse(source))
+        if options.source is not None:
+            self._use(options.source)
 
     def _use(self, source: Dialect) -> None:
         self.source = self.report.source = source
@@ -234,6 +238,7 @@ class Converter:
         report: the :class:`Report` of what was done so far.
         source: the source dialect (``None`` until detected).
         target: the target dialect.
+        options: the :class:`Options` in force.
 
     Output is streamed: each output event is returned by the ``feed`` call that completes the
     input event that causes it. ``feed`` returns all of a read's output as one ``bytes``;
@@ -243,34 +248,21 @@ class Converter:
     bad one (and not yet returned or yielded).
     """
 
-    def __init__(
-        self,
-        to: Dialect | str,
-        *,
-        source: Dialect | str | None = None,
-        mode: Mode = "default",
-        eol: str | None = None,
-        pings: Literal["keep", "drop"] = "keep",
-        clock: Callable[[], datetime.datetime] | None = None,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
-        detect_limit: int = DETECT_LIMIT,
-    ) -> None:
+    def __init__(self, to: Dialect | str, **options: Unpack[ConvertOptions]) -> None:
         self.target = target = Dialect.parse(to)
+        self.options = settings = options_from(options)
         self.report = Report(target=target)
-        self._policy = policy = Policy(self.report, mode, pings)
+        self._in = Reading(settings, self.report, Detector(settings.detect_limit, target))
+        self._policy = self._in.policy
         self._encoder = ENCODERS[target](
-            eol=eol or "\n", mode=mode, pings=pings, clock=clock, report=self.report
-        )
-        self._in = Reading(
-            policy,
-            source,
-            Detector(detect_limit, target),
-            max_event_size=max_event_size,
-            dispatch_incomplete=dispatch_incomplete,
+            eol=settings.eol or "\n",
+            mode=settings.mode,
+            pings=settings.pings,
+            clock=settings.clock,
+            report=self.report,
         )
         same = self._in.source in (None, target)
-        self._writer: VerbatimWriter | None = VerbatimWriter(eol) if same else None
+        self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
 
     @property
     def source(self) -> Dialect | None:
@@ -456,25 +448,13 @@ class EventReader:
     Attributes:
         report: the :class:`Report` of what was read (``report.target`` is ``None``).
         source: the dialect read (``None`` until detected).
+        options: the :class:`Options` in force.
     """
 
-    def __init__(
-        self,
-        *,
-        source: Dialect | str | None = None,
-        mode: Mode = "default",
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
-        detect_limit: int = DETECT_LIMIT,
-    ) -> None:
+    def __init__(self, **options: Unpack[ReadOptions]) -> None:
+        self.options = settings = options_from(options, ReadOptions)
         self.report = Report()
-        self._in = Reading(
-            Policy(self.report, mode),
-            source,
-            Detector(detect_limit, errors=True),
-            max_event_size=max_event_size,
-            dispatch_incomplete=dispatch_incomplete,
-        )
+        self._in = Reading(settings, self.report, Detector(settings.detect_limit, errors=True))
         self._out: list[ModelEvent] = []
 
     @property
@@ -595,13 +575,7 @@ class AsyncConversion(_Iteration[bytes], AsyncIterator[bytes]):
         await self._gen.aclose()
 
 
-def convert(
-    chunks: Source,
-    to: Dialect | str,
-    *,
-    source: Dialect | str | None = None,
-    **options: Any,
-) -> Conversion:
+def convert(chunks: Source, to: Dialect | str, **options: Unpack[ConvertOptions]) -> Conversion:
     """Convert a stream, yielding output as soon as it is complete.
 
     ``chunks`` is the input: bytes-like (a whole recording), an iterable of bytes-like chunks
@@ -609,47 +583,51 @@ def convert(
     of :class:`Converter`. The returned iterator's ``report`` attribute is the conversion's
     :class:`Report` (complete once the iterator is exhausted).
     """
-    return Conversion(chunks, Converter(to, source=source, **options))
+    return Conversion(chunks, Converter(to, **options))
 
 
 def aconvert(
-    chunks: AsyncSource,
-    to: Dialect | str,
-    *,
-    source: Dialect | str | None = None,
-    **options: Any,
+    chunks: AsyncSource, to: Dialect | str, **options: Unpack[ConvertOptions]
 ) -> AsyncConversion:
     """Async twin of :func:`convert`; ``chunks`` may also be an async iterable of chunks or
     an async file (``aiofiles``)."""
-    return AsyncConversion(chunks, Converter(to, source=source, **options))
+    return AsyncConversion(chunks, Converter(to, **options))
 
 
-def parse_events(
-    chunks: Source, *, source: Dialect | str | None = None, **options: Any
-) -> Iterator[ModelEvent]:
+def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[ModelEvent]:
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
-    reader = EventReader(source=source, **options)
+    reader = EventReader(**options)
     return _Iteration(reader.feed, reader.close)._sync(source_chunks(chunks))
 
 
-def aparse_events(
-    chunks: AsyncSource, *, source: Dialect | str | None = None, **options: Any
-) -> AsyncIterator[ModelEvent]:
+def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
-    reader = EventReader(source=source, **options)
+    reader = EventReader(**options)
     return _Iteration(reader.feed, reader.close)._async(achunks(chunks))
 
 
-def encoder_for(to: Dialect | str, **options: Any) -> Encoder:
+def encoder_for(
+    to: Dialect | str, *, report: Report | None = None, **options: Unpack[EncodeOptions]
+) -> Encoder:
     """A fresh encoder from model events to bytes of dialect ``to``.
 
-    Options: ``eol``, ``mode``, ``pings``, ``clock``, ``report`` (see :class:`Converter`).
+    Options: ``eol``, ``mode``, ``pings``, ``clock`` (see :class:`Options`); ``report``: where
+    drops are counted (a fresh :class:`Report` if not given).
     """
-    return ENCODERS[Dialect.parse(to)](**options)
+    settings = options_from(options, EncodeOptions)
+    return ENCODERS[Dialect.parse(to)](
+        eol=settings.eol or "\n",
+        mode=settings.mode,
+        pings=settings.pings,
+        clock=settings.clock,
+        report=report,
+    )
 
 
-def encode_events(events: Iterable[ModelEvent], to: Dialect | str, **options: Any) -> bytes:
+def encode_events(
+    events: Iterable[ModelEvent], to: Dialect | str, **options: Unpack[EncodeOptions]
+) -> bytes:
     """Encode a whole sequence of model events in dialect ``to``."""
     encoder = encoder_for(to, **options)
     return b"".join(encoder.encode(event) for event in events)
