@@ -52,6 +52,7 @@ __all__ = [
     "parse_events",
 ]
 
+_SPECIAL = frozenset({Done, Ping, Unknown})  # what a same-dialect conversion may leave out
 # The iterators yield when this much output has gathered (or at the end of a chunk's events),
 # so one huge chunk never makes more than this plus one event's output at a time.
 _PIECE_SIZE = 64 * 1024
@@ -206,7 +207,7 @@ class Reading:
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
         try:
-            return self.decoder.decode(sse, sse.number)  # type: ignore[union-attr,arg-type]
+            return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
             if not self.policy.lenient:
                 raise
@@ -375,7 +376,7 @@ class Converter:
             while queue and total < size:
                 sse = take()
                 try:
-                    decoded = decode(sse, sse.number)  # type: ignore[arg-type]
+                    decoded = decode(sse)
                 except InputError as exc:
                     self._rejected(sse, exc, out)
                 else:
@@ -398,18 +399,22 @@ class Converter:
     def _passthrough(self, out: list[bytes], size: int) -> None:
         reading, policy, writer = self._in, self._policy, self._writer
         assert writer is not None
-        queue, decode = reading.queue, reading.decode
+        queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
+        lenient = policy.lenient
         total = 0
         sse = None
         try:
             while queue and total < size:
                 sse = queue.popleft()
-                decoded = decode(sse)
-                if isinstance(decoded, InputError):
+                try:
+                    kind = check(sse)
+                except InputError as exc:
+                    if not lenient:
+                        raise
                     # What its own dialect's decoder rejects is invalid in the output too.
-                    keep = policy.rejected(decoded)
+                    keep = policy.rejected(exc)
                 else:
-                    keep = not decoded or self._keep(decoded[0], sse)
+                    keep = kind is None or kind not in _SPECIAL or self._keep(kind, sse)
                 span = writer.take(sse.end, keep=keep)  # type: ignore[arg-type]
                 if keep:
                     policy.wrote()
@@ -420,19 +425,18 @@ class Converter:
             if sse is not None:
                 self.report.events_in = sse.number  # type: ignore[assignment]
 
-    def _keep(self, first: ModelEvent, sse: ServerSentEvent) -> bool:
-        """Whether an event of the target's own dialect is written back."""
-        kind = type(first)
+    def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
+        """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""
         if kind is Done:
             self._policy.done()
             return False
         if kind is Ping:
             return self._policy.ping()
-        if kind is Unknown:
-            if self.target is Dialect.LEGACY:
-                self._encoder.encode(first)  # counts the drop, or raises in strict mode
-                return False
-            self._policy.passed(event_label(sse.event))
+        if self.target is Dialect.LEGACY:  # an unknown event: counted, or strict mode raises
+            where = {"event_number": sse.number, "offset": sse.offset}
+            self._encoder.encode(Unknown(event=sse.event, data=sse.data, **where))
+            return False
+        self._policy.passed(event_label(sse.event))
         return True
 
 

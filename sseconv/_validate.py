@@ -220,11 +220,11 @@ class Validator:
         decoder = self._in.decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, sse.number)  # type: ignore[arg-type]
+            kind = decoder.check(sse)
         except InputError as exc:
             self._out.append(_problem(exc))
             return
-        if decoded and type(decoded[0]) is Done:
+        if kind is Done:
             self._out.append(
                 Problem(
                     f"[DONE] is not part of the {decoder.dialect} dialect "
