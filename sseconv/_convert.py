@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
     AsyncIterator,
     Callable,
-    Generator,
     Iterable,
     Iterator,
 )
@@ -30,7 +27,7 @@ from ._events import Done, ModelEvent, Ping, Unknown
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
-from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
+from ._source import AsyncSource, BytesLike, Source, achunks, apump, as_bytes, pump
 from ._source import chunks as source_chunks
 from ._sse import ServerSentEvent, SSEParser, encode_sse
 from ._verbatim import VerbatimWriter
@@ -219,21 +216,9 @@ class Converter:
 
     Args:
         to: the target dialect (a :class:`Dialect`, name or alias).
-        source: the source dialect; ``None`` detects it from the first events that tell (the
-            converter buffers until then, and raises :class:`DetectionError` if
-            ``detect_limit`` bytes pass without one).
-        mode: ``"strict"`` (anything that cannot be represented exactly, and an unfinished
-            input, is an error), ``"default"`` (unrepresentable content is dropped and counted;
-            malformed input is an error) or ``"lenient"`` (malformed events are passed through
-            where the target can carry them, otherwise dropped, and counted).
-        eol: line ending of the output: ``"\\n"`` or ``"\\r\\n"``. By default synthesized events
-            use ``"\\n"`` and events passed through keep their own.
-        pings: ``"keep"`` or ``"drop"`` (dropped pings are counted).
-        clock: the time written into synthesized legacy pings (UTC ``datetime``).
-        max_event_size: the largest event accepted, in bytes.
-        dispatch_incomplete: convert a final event that lacks its blank line (recorded files
-            often do) instead of discarding it.
-        detect_limit: how many bytes to read at most while detecting the source dialect.
+        options: any of :class:`Options` (``source``, ``mode``, ``eol``, ``pings``,
+            ``clock``, ``max_event_size``, ``dispatch_incomplete``, ``detect_limit``). Without
+            ``source`` the converter buffers until an event tells the dialect.
 
     Attributes:
         report: the :class:`Report` of what was done so far.
@@ -502,48 +487,34 @@ class EventReader:
             self._out += decoded
 
 
-class _Iteration(Generic[T]):
-    """What :class:`Conversion` and :class:`AsyncConversion` (and the model-event iterators)
-    share: a pipeline's ``feed`` for each chunk, then its ``close``; ``report`` tells what it
-    did (complete once exhausted)."""
+class _Stage(Generic[T]):
+    """A pipeline driven by :func:`pump`/:func:`apump` (an error is raised as it is: it
+    carries what was made before it)."""
 
-    def __init__(
-        self, feed: Callable[[bytes], Iterable[T]], close: Callable[[], Iterable[T]]
-    ) -> None:
-        self._feed, self._close = feed, close
+    def __init__(self, step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]):
+        self.step, self.finish = step, finish
 
-    def _sync(self, chunks: Iterable[bytes]) -> Generator[T, None, None]:
-        feed = self._feed
-        for chunk in chunks:
-            yield from feed(chunk)
-        yield from self._close()
-
-    async def _async(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[T, None]:
-        feed = self._feed
-        async for chunk in chunks:
-            for item in feed(chunk):
-                yield item
-        for item in self._close():
-            yield item
+    def failed(self, exc: SSEConvError) -> tuple[Iterable[T], BaseException]:
+        return (), exc
 
 
-def _conversion_steps(
-    converter: Converter,
-) -> tuple[Callable[[bytes], Iterator[bytes]], Callable[[], Iterator[bytes]]]:
-    def feed(chunk: bytes) -> Iterator[bytes]:
+def _conversion(converter: Converter) -> _Stage[bytes]:
+    """Output in pieces of about 64 KiB (see :class:`Conversion`)."""
+
+    def step(chunk: bytes) -> Iterator[bytes]:
         converter._accept(chunk)
         return converter._pieces(_PIECE_SIZE)
 
-    def close() -> Iterator[bytes]:
+    def finish() -> Iterator[bytes]:
         yield from converter._pieces(_PIECE_SIZE)
         output = converter.close()
         if output:
             yield output
 
-    return feed, close
+    return _Stage(step, finish)
 
 
-class Conversion(_Iteration[bytes], Iterator[bytes]):
+class Conversion(Iterator[bytes]):
     """The iterator returned by :func:`convert`; ``report`` tells what the conversion did.
 
     Each piece it yields is the output of whole input events: everything a read completes,
@@ -552,24 +523,22 @@ class Conversion(_Iteration[bytes], Iterator[bytes]):
     """
 
     def __init__(self, source: Source, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._sync(source_chunks(source))
+        self._gen = pump(source_chunks(source), _conversion(converter))
 
     def __next__(self) -> bytes:
         return next(self._gen)
 
 
-class AsyncConversion(_Iteration[bytes], AsyncIterator[bytes]):
+class AsyncConversion(AsyncIterator[bytes]):
     """The async iterator returned by :func:`aconvert`; ``report`` tells what it did (pieces
     as for :class:`Conversion`)."""
 
     def __init__(self, source: AsyncSource, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._async(achunks(source))
+        self._gen = apump(achunks(source), _conversion(converter))
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -602,13 +571,13 @@ def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[Mod
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
     reader = EventReader(**options)
-    return _Iteration(reader.feed, reader.close)._sync(source_chunks(chunks))
+    return pump(source_chunks(chunks), _Stage(reader.feed, reader.close))
 
 
 def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
     reader = EventReader(**options)
-    return _Iteration(reader.feed, reader.close)._async(achunks(chunks))
+    return apump(achunks(chunks), _Stage(reader.feed, reader.close))
 
 
 def encoder_for(
