@@ -72,7 +72,7 @@ from ._errors import (
 )
 from ._events import ModelEvent, TextDelta
 from ._json import load_object
-from ._options import Clock
+from ._options import Clock, Options
 from ._policy import Policy
 from ._report import Report
 from ._source import achunks as source_achunks
@@ -301,13 +301,16 @@ class _Pipeline:
         response: Response | None,
     ) -> None:
         self.report = Report(target=Dialect.LEGACY)
-        self.reading = Reading(
-            Policy(self.report, mode, pings),
-            source,
-            Detector(detect_limit, Dialect.LEGACY),
+        options = Options(
+            source,  # type: ignore[arg-type]
+            mode,
+            pings=pings,
+            clock=clock,
             max_event_size=max_event_size,
             dispatch_incomplete=dispatch_incomplete,
+            detect_limit=detect_limit,
         )
+        self.reading = Reading(options, self.report, Detector(detect_limit, Dialect.LEGACY))
         self.encoder = _LegacyDicts(self.reading.policy, clock=clock)
         self.response = response
         self._items: list[_Read] = []

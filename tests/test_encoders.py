@@ -13,6 +13,7 @@ import sseconv
 from sseconv import BlockStart, Ping, StreamStart, StreamStop, TextDelta
 from sseconv._codecs._stop import HUMAN_STOP, to_completion, to_messages
 from sseconv._json import dump, to_bytes
+from sseconv._options import Eol
 
 PING = '{"type": "ping"}'
 
@@ -51,7 +52,7 @@ def general_delta(eol: str, index: int, text: str, extra: dict[str, Any]) -> byt
     synthesized=st.booleans(),
 )
 def test_messages_text_delta_bytes_equal_the_general_path(
-    texts: list[str], eol: str, index: int, extra: dict[str, Any], synthesized: bool
+    texts: list[str], eol: Eol, index: int, extra: dict[str, Any], synthesized: bool
 ) -> None:
     encoder = sseconv.encoder_for("messages", eol=eol)
     message = {} if synthesized else {"id": "msg_1", "model": "m", "content": []}
@@ -68,7 +69,7 @@ def test_messages_text_delta_bytes_equal_the_general_path(
 
 
 @given(text=TEXTS, eol=st.sampled_from(["\n", "\r\n"]))
-def test_messages_text_delta_opens_the_text_block(text: str, eol: str) -> None:
+def test_messages_text_delta_opens_the_text_block(text: str, eol: Eol) -> None:
     """A completion source's first text opens the one text block, then the delta follows."""
     encoder = sseconv.encoder_for("messages", eol=eol)
     encoder.encode(StreamStart(id="cmpl_1", model="m"))

@@ -14,7 +14,6 @@ from .._errors import (
     EventAfterEndError,
     InputError,
     MalformedEventError,
-    UsageError,
 )
 from .._events import (
     BlockDelta,
@@ -31,7 +30,7 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
-from .._options import MODES, Clock, Mode
+from .._options import MODES, Clock, Eol, Mode
 from .._policy import Policy, is_stray_done
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
@@ -323,7 +322,7 @@ class Encoder:
     Args:
         policy: the conversion's :class:`Policy` (mode, pings, and the :class:`Report` counted
             in); a fresh default one when not given.
-        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"``.
+        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"`` (checked by :class:`Options`).
         clock: returns the time written into legacy ping timestamps (UTC).
 
     Attributes:
@@ -337,10 +336,8 @@ class Encoder:
     names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
-        self, policy: Policy | None = None, *, eol: str = "\n", clock: Clock | None = None
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
-        if eol not in ("\n", "\r\n"):
-            raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
         self.policy = policy if policy is not None else Policy(Report(target=self.dialect))
         self.report = self.policy.report
         self.eol = eol
@@ -490,7 +487,7 @@ class TextProjection(Encoder):
     _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
 
     def __init__(
-        self, policy: Policy | None = None, *, eol: str = "\n", clock: Clock | None = None
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
         super().__init__(policy, eol=eol, clock=clock)
         self._dropped_blocks: set[int] = set()

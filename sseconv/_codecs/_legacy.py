@@ -33,7 +33,7 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, encode_text, to_bytes
-from .._options import Clock
+from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
@@ -233,7 +233,7 @@ class LegacyEncoder(TextProjection):
     _head = b'data: {"completion":"'
 
     def __init__(
-        self, policy: Policy | None = None, *, eol: str = "\n", clock: Clock | None = None
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
         self._text = bytearray()  # JSON string body of the completion so far
         super().__init__(policy, eol=eol, clock=clock)

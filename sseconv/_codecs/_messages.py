@@ -42,7 +42,7 @@ from .._events import (
     TextDelta,
 )
 from .._json import dump, encode_text, to_bytes
-from .._options import Clock
+from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
@@ -276,7 +276,7 @@ class MessagesEncoder(Encoder):
     names = MESSAGES_EVENTS | {"ping", "error"}
 
     def __init__(
-        self, policy: Policy | None = None, *, eol: str = "\n", clock: Clock | None = None
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
         super().__init__(policy, eol=eol, clock=clock)
         self._open: dict[int, bool] = {}
