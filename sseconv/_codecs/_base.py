@@ -30,19 +30,17 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
-from .._options import MODES, Clock, Eol, Mode
+from .._options import Clock, Eol
 from .._policy import Policy, is_stray_done
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
 from ._stop import to_completion
 
 __all__ = [
-    "MODES",
     "Decoder",
     "Encoder",
     "Handled",
     "Handlers",
-    "Mode",
     "Position",
     "Step",
     "TextProjection",

@@ -266,8 +266,8 @@ class MessagesEncoder(Encoder):
     From a completion source it synthesizes ``message_start`` (usage unknown, so zeros; the id
     from ``id``/``log_id``, else ``msg_`` + a hash of the first input event), one text block
     (opened by the first text, or empty when the stream stops without text),
-    ``content_block_stop`` and ``message_delta`` when the stop arrives (``stop_sequence`` with
-    stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``), and ``message_stop`` at the end.
+    ``content_block_stop`` and ``message_delta`` when the stop arrives (its stop reason mapped by
+    :func:`._stop.to_messages`), and ``message_stop`` at the end.
     Events decoded from a Messages source are written back with their payloads as decoded.
     Nothing is written after ``message_stop`` or an error (counted instead).
     """
