@@ -428,10 +428,10 @@ class EventReader:
     """Sans-IO reader of model events: ``feed(bytes) -> list[ModelEvent]``, ``close()``.
 
     Args:
-        source: the dialect to read, or ``None`` to detect it.
-        mode: ``"strict"`` also raises for an unfinished stream at ``close()``; ``"lenient"``
-            skips malformed events (counted in ``report.malformed``) instead of raising.
-        max_event_size, dispatch_incomplete, detect_limit: as for :class:`Converter`.
+        options: ``source`` (``None``: detect it), ``mode`` (``"strict"`` also raises for an
+            unfinished stream at ``close()``; ``"lenient"`` skips malformed events, counted,
+            instead of raising), ``max_event_size``, ``dispatch_incomplete``,
+            ``detect_limit``: see :class:`Options`.
 
     Attributes:
         report: the :class:`Report` of what was read (``report.target`` is ``None``).
