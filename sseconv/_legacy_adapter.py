@@ -72,7 +72,8 @@ from ._errors import (
 )
 from ._events import ModelEvent, TextDelta
 from ._json import load_object
-from ._options import Options
+from ._options import Clock, Options
+from ._policy import Policy
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
@@ -225,8 +226,8 @@ class _LegacyDicts(LegacyEncoder):
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, policy: Policy, *, clock: Clock | None = None) -> None:
+        super().__init__(policy, clock=clock)
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
@@ -242,7 +243,7 @@ class _LegacyDicts(LegacyEncoder):
         if extra:
             made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
-        self.report.events_out += 1
+        self.policy.wrote()
         return b""
 
     def text_delta(self, event: TextDelta) -> bytes:
@@ -310,7 +311,7 @@ class _Pipeline:
             detect_limit=detect_limit,
         )
         self.reading = Reading(options, self.report, Detector(detect_limit, Dialect.LEGACY))
-        self.encoder = _LegacyDicts(mode=mode, pings=pings, clock=clock, report=self.report)
+        self.encoder = _LegacyDicts(self.reading.policy, clock=clock)
         self.response = response
         self._items: list[_Read] = []
 
