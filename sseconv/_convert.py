@@ -207,9 +207,7 @@ class Reading:
         try:
             return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
-            if not self.policy.lenient:
-                raise
-            return exc
+            return self.policy.tolerate(exc)
 
 
 class Converter:
@@ -373,8 +371,8 @@ class Converter:
 
     def _rejected(self, sse: ServerSentEvent, error: InputError, out: list[bytes]) -> None:
         # Written verbatim only where the output reads it as an unknown event of its own.
-        carry = self._policy.lenient and self._encoder.can_carry(sse.event, sse.data)
-        if self._policy.rejected(error, carry=carry):
+        self._policy.tolerate(error)
+        if self._policy.rejected(error, carry=self._encoder.can_carry(sse.event, sse.data)):
             self._policy.wrote()
             out.append(encode_sse(sse, eol=self._encoder.eol))
 
