@@ -105,10 +105,8 @@ class Reading:
 
     def read(self, data: BytesLike) -> bytes:
         """Parse one read into the queue; return it as ``bytes``."""
-        if self.closed:
-            raise UsageError("expected no input after close()")
-        if self.failed is not None:
-            raise UsageError(f"expected no input after the failure: {self.failed}")
+        if self.closed or self.failed is not None:
+            self._refuse()
         if type(data) is not bytes:
             data = as_bytes(data)
         if self.deferred is not None:  # the parser failed: what follows is not read
@@ -127,6 +125,11 @@ class Reading:
             self.deferred = self.not_event_stream() or exc
             self.queue.extend(exc.sse_events)
         return data
+
+    def _refuse(self) -> None:
+        if self.closed:
+            raise UsageError("expected no input after close()")
+        raise UsageError(f"expected no input after the failure: {self.failed}")
 
     def ready(self) -> bool:
         """Whether queued events can be decoded now; when none can and the parser failed,
@@ -257,10 +260,15 @@ class Converter:
             SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
             UsageError: ``data`` is a ``str`` or not bytes-like.
         """
-        self._accept(data)
+        reading = self._in
+        data = reading.read(data)
+        if self._writer is not None:
+            self._writer.add(data)
+        if not reading.queue and reading.deferred is None:
+            return b""  # (no event completed: the usual case for a large event)
         out: list[bytes] = []
         try:
-            while self._in.ready():
+            while reading.ready():
                 self._convert(out, _ALL)
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
@@ -351,6 +359,7 @@ class Converter:
         take, decode = queue.popleft, reading.decoder.decode  # type: ignore[union-attr]
         handlers = self._encoder.handlers
         done = total = 0
+        limited = size < _ALL  # (else no need to measure the output)
         sse = None
         try:
             while queue and total < size:
@@ -362,9 +371,9 @@ class Converter:
                 else:
                     for event in decoded:
                         out.append(handlers[type(event)](event))
-                while done < len(out):
-                    total += len(out[done])
-                    done += 1
+                if limited:
+                    total += sum(map(len, out[done:]))
+                    done = len(out)
         finally:
             if sse is not None:
                 report.events_in = sse.number  # type: ignore[assignment]
