@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
-from ._codecs._base import event_label
 from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
-from ._events import Done, ModelEvent, Ping, Unknown
+from ._events import ModelEvent
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
@@ -49,8 +48,6 @@ __all__ = [
     "parse_events",
 ]
 
-# what a same-dialect conversion may leave out (None: the event makes no model event)
-_SPECIAL = frozenset({Done, Ping, Unknown})
 # The iterators yield when this much output has gathered (or at the end of a chunk's events),
 # so one huge chunk never makes more than this plus one event's output at a time.
 _PIECE_SIZE = 64 * 1024
@@ -245,8 +242,10 @@ class Converter:
         self._encoder = ENCODERS[target](
             self._policy, eol=settings.eol or "\n", clock=settings.clock
         )
-        same = self._in.source in (None, target)
-        self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
+        self._writer: VerbatimWriter | None = None
+        if self._in.source in (None, target):
+            unknown = self._encoder.unknown if target is Dialect.LEGACY else None
+            self._writer = VerbatimWriter(self._policy, settings.eol, unknown)
 
     @property
     def source(self) -> Dialect | None:
@@ -352,7 +351,7 @@ class Converter:
         """Convert queued events into ``out`` until it holds ``size`` bytes or more."""
         reading = self._in
         if reading.source is self.target:
-            self._passthrough(out, size)
+            self._writer.write(reading, out, size)  # type: ignore[union-attr]
             return
         self._writer = None  # (another dialect: nothing is written verbatim)
         queue, report = reading.queue, self.report
@@ -384,47 +383,6 @@ class Converter:
         if self._policy.rejected(error, carry=self._encoder.can_carry(sse.event, sse.data)):
             self._policy.wrote()
             out.append(encode_sse(sse, eol=self._encoder.eol))
-
-    def _passthrough(self, out: list[bytes], size: int) -> None:
-        reading, policy, writer = self._in, self._policy, self._writer
-        assert writer is not None
-        queue, check, take = reading.queue, reading.decoder.check, writer.take  # type: ignore[union-attr]
-        total = kept = 0
-        sse = None
-        try:
-            while queue and total < size:
-                sse = queue.popleft()
-                try:
-                    kind = check(sse)
-                except InputError as exc:
-                    # What its own dialect's decoder rejects is invalid in the output too.
-                    keep = policy.rejected(exc)
-                else:
-                    keep = kind not in _SPECIAL or self._keep(kind, sse)
-                span = take(sse.end, keep=keep)  # type: ignore[arg-type]
-                if keep:
-                    kept += 1
-                if span:
-                    out.append(span)
-                    total += len(span)
-        finally:
-            policy.wrote(kept)
-            if sse is not None:
-                self.report.events_in = sse.number  # type: ignore[assignment]
-
-    def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
-        """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""
-        if kind is Done:
-            self._policy.done()
-            return False
-        if kind is Ping:
-            return self._policy.ping()
-        if self.target is Dialect.LEGACY:  # an unknown event: counted, or strict mode raises
-            where = {"event_number": sse.number, "offset": sse.offset}
-            self._encoder.encode(Unknown(event=sse.event, data=sse.data, **where))
-            return False
-        self._policy.passed(event_label(sse.event))
-        return True
 
 
 class EventReader:
