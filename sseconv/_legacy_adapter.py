@@ -64,7 +64,6 @@ from ._detect import DETECT_LIMIT, Detector
 from ._dialect import Dialect
 from ._errors import (
     APIError,
-    EventAfterEndError,
     InputError,
     NotEventStreamError,
     SSEConvError,
@@ -253,16 +252,11 @@ class _LegacyDicts(LegacyEncoder):
     def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
         """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
         the JSON of its own completion events, as a same-dialect conversion passes them)."""
-        report = self.report
         if isinstance(decoded, InputError):  # lenient mode: a legacy consumer cannot take it
-            if isinstance(decoded, EventAfterEndError):
-                report.after_end += 1
-            else:
-                report.malformed += 1
-                report.malformed_dropped += 1
+            self.policy.rejected(decoded)
             return []
         if sse is not None and sse.event is None:
-            report.events_out += 1
+            self.policy.wrote()
             if sse.data == "[DONE]":
                 return []
             try:
