@@ -43,6 +43,7 @@ __all__ = [
     "Handlers",
     "Mode",
     "Position",
+    "State",
     "Step",
     "TextProjection",
     "at",
@@ -66,6 +67,12 @@ _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
 }
 
 
+class State(Enum):
+    """Base of the decoders' state enums."""
+
+    __hash__ = object.__hash__  # (members are singletons; the C-level hash, on the hot path)
+
+
 class Decoder:
     """Turns one dialect's SSE events into model events: one explicit state machine per dialect.
 
@@ -84,7 +91,7 @@ class Decoder:
     """
 
     dialect: ClassVar[Dialect]
-    start: ClassVar[Enum]
+    start: ClassVar[State]
     #: (state, input) -> state after it; any other pair is refused
     table: ClassVar[Mapping[tuple[Any, str], Any]]
     #: input -> handler(decoder, sse)
@@ -159,7 +166,7 @@ class Decoder:
     # -- handlers every dialect has ---------------------------------------------------------
 
     def ping(self, sse: ServerSentEvent) -> Handled:
-        return [(Ping, {"data": sse.data, **self.position(sse)})], None
+        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
 
     def done(self, sse: ServerSentEvent) -> Handled:
         return [(Done, self.position(sse))], None

@@ -16,7 +16,6 @@ event (``other``))::
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, ClassVar, NamedTuple
 
@@ -35,7 +34,17 @@ from .._events import (
 from .._json import dump, encode_text, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, Step, TextProjection, at, event_label, fallback_id
+from ._base import (
+    Decoder,
+    Handled,
+    Handlers,
+    State,
+    Step,
+    TextProjection,
+    at,
+    event_label,
+    fallback_id,
+)
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -64,7 +73,7 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     STOPPED = "stopped"
@@ -115,7 +124,7 @@ class LegacyDecoder(Decoder):
     def _completion(self, sse: ServerSentEvent) -> Handled:
         fields, delta = self._read(sse)
         stop_reason, stop, exception, log_id, model, extra = fields
-        position = self.position(sse)
+        position = {"event_number": sse.number, "offset": sse.offset}
         steps: list[Step] = []
         if self.state is _START:
             start = {"id": log_id, "model": model, "log_id": log_id}
