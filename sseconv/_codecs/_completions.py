@@ -23,7 +23,6 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
-    ModelEvent,
     StreamEnd,
     StreamStart,
     StreamStop,
@@ -83,12 +82,14 @@ class CompletionsDecoder(Decoder):
         self._tail = ""  # ... the JSON after it ...
         self._fields: _Fields | None = None  # ... and what it says
 
-    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
-        if sse.event == "completion" and self.state is _OPEN:
-            text, fields = self._read(sse)  # (reading again below changes nothing)
-            if text and fields.stop_reason is None:
-                return TextDelta  # (the common case, as the general way finds it, sooner)
-        return super().check(sse)
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        if sse.event != "completion" or self.state is not _OPEN:
+            return None
+        text, fields = self._read(sse)  # (reading it again the general way changes nothing)
+        if not text or fields.stop_reason is not None:
+            return None
+        position = {"event_number": sse.number, "offset": sse.offset}
+        return {"index": 0, "text": text, "extra": fields.extra, **position}
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)

@@ -35,7 +35,6 @@ from .._events import (
     BlockDelta,
     BlockStart,
     BlockStop,
-    ModelEvent,
     StreamEnd,
     StreamStart,
     StreamStop,
@@ -126,15 +125,11 @@ class MessagesDecoder(Decoder):
             )
         return payload
 
-    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
-        if sse.event == "content_block_delta" and self.state is _OPEN and self._text(sse):
-            return TextDelta  # (the common case, as the general way finds it, sooner)
-        return super().check(sse)
-
-    def _text(self, sse: ServerSentEvent) -> tuple[int, str] | None:
-        """The index and text of the common case, a text delta of an open text block with the
-        keys in the server's order (any spacing), read without building the payload; ``None``
-        sends anything else the general way."""
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """A text delta of an open text block with the keys in the server's order (any
+        spacing), read without building the payload."""
+        if sse.event != "content_block_delta" or self.state is not _OPEN:
+            return None
         data = sse.data
         for plain_text, head in _FORMS:
             plain = plain_text.fullmatch(data)
@@ -155,7 +150,8 @@ class MessagesDecoder(Decoder):
             return None
         if not text or self._blocks.get(index) != "text":
             return None
-        return index, text
+        position = {"event_number": sse.number, "offset": sse.offset}
+        return {"index": index, "text": text, "extra": {}, **position}
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
@@ -198,10 +194,6 @@ class MessagesDecoder(Decoder):
         return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
     def _content_block_delta(self, sse: ServerSentEvent) -> Handled:
-        fast = self._text(sse)
-        if fast is not None:
-            position = {"event_number": sse.number, "offset": sse.offset}
-            return [(TextDelta, {"index": fast[0], "text": fast[1], "extra": {}, **position})], None
         payload = self._payload(sse)
         index = self._index(sse, payload)
         delta = self._object(sse, payload, "delta")
