@@ -35,6 +35,7 @@ from sseconv._codecs._completions import CompletionsDecoder
 from sseconv._codecs._legacy import LegacyDecoder
 from sseconv._codecs._messages import MessagesDecoder
 from sseconv._dialect import Dialect
+from sseconv._events import TextDelta
 from sseconv._report import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -443,3 +444,24 @@ def test_spaced_input_decodes_like_compact_input_on_the_fast_path(
     assert spaced_loads == compact_loads  # the same paths: the fast ones where compact has them
     texts = [e.event_number for e in compact if type(e).__name__ == "TextDelta"]
     assert len(set(texts) - set(compact_loads)) >= len(texts) - 2  # (a first and a last one)
+
+
+ODD_SPACING = [
+    ' {\n "type" :"content_block_delta" ,"index":\t0, "delta" : '
+    '{"type":"text_delta","text": "%s" } }',
+    '{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "%s"}}  ',
+    '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"%s"}\r\n}',
+]
+
+
+@pytest.mark.parametrize("layout", ODD_SPACING)
+@pytest.mark.parametrize("text", [" plain", ' \\"escaped\\n\\u00e9'])
+def test_text_deltas_in_any_spacing_are_read_without_loading_the_payload(
+    layout: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoder = reach(MessagesDecoder, "OPEN")
+    monkeypatch.setattr(Decoder, "load", None)  # (any call fails)
+    sse = event("content_block_delta", layout % text)
+    (delta,) = decoder.decode(sse)
+    assert delta == TextDelta(text=json.loads(f'"{text}"'), event_number=NUMBER, offset=OFFSET)
+    assert decoder.check(sse) is TextDelta

@@ -42,6 +42,7 @@ __all__ = [
     "Handled",
     "Handlers",
     "Position",
+    "State",
     "Step",
     "TextProjection",
     "at",
@@ -61,6 +62,13 @@ Handlers = Mapping[str, Callable[[Any, ServerSentEvent], Handled]]
 _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
     kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
 }
+_TEXT_DELTA = _MAKE[TextDelta]
+
+
+class State(Enum):
+    """Base of the decoders' state enums."""
+
+    __hash__ = object.__hash__  # (members are singletons; the C-level hash, on the hot path)
 
 
 class Decoder:
@@ -81,7 +89,7 @@ class Decoder:
     """
 
     dialect: ClassVar[Dialect]
-    start: ClassVar[Enum]
+    start: ClassVar[State]
     #: (state, input) -> state after it; any other pair is refused
     table: ClassVar[Mapping[tuple[Any, str], Any]]
     #: input -> handler(decoder, sse)
@@ -107,6 +115,9 @@ class Decoder:
             InputError: the event is malformed or not allowed here; the error carries the
                 dialect, event number and byte offset, and the decoder's state is unchanged.
         """
+        text = self.text(sse)
+        if text is not None:
+            return [_TEXT_DELTA(text)]
         return [_MAKE[kind](fields) for kind, fields in self.step(sse)]
 
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
@@ -118,8 +129,16 @@ class Decoder:
         Raises:
             InputError: exactly where :meth:`decode` raises it.
         """
+        if self.text(sse) is not None:
+            return TextDelta
         steps = self.step(sse)
         return steps[0][0] if steps else None
+
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """The common case the quick way: the fields of the one :class:`TextDelta` that
+        :meth:`step` would make of ``sse``, when it would change nothing else (a text event of an
+        open stream); ``None`` sends the event through the state table."""
+        return None
 
     def step(self, sse: ServerSentEvent) -> list[Step]:
         """Take one event through the state table; the model events to make."""
@@ -156,7 +175,7 @@ class Decoder:
     # -- handlers every dialect has ---------------------------------------------------------
 
     def ping(self, sse: ServerSentEvent) -> Handled:
-        return [(Ping, {"data": sse.data, **self.position(sse)})], None
+        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
 
     def done(self, sse: ServerSentEvent) -> Handled:
         return [(Done, self.position(sse))], None

@@ -17,7 +17,6 @@ other event (``other``), and the stop reason of a completion (``stop``))::
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any, ClassVar, NamedTuple
@@ -32,7 +31,7 @@ from .._events import (
 from .._json import dump, encode_text, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, Step, TextProjection, fallback_id
+from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
@@ -49,7 +48,7 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     ENDED = "ended"
@@ -83,10 +82,19 @@ class CompletionsDecoder(Decoder):
         self._tail = ""  # ... the JSON after it ...
         self._fields: _Fields | None = None  # ... and what it says
 
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        if sse.event != "completion" or self.state is not _OPEN:
+            return None
+        text, fields = self._read(sse)  # (reading it again the general way changes nothing)
+        if not text or fields.stop_reason is not None:
+            return None
+        position = {"event_number": sse.number, "offset": sse.offset}
+        return {"index": 0, "text": text, "extra": fields.extra, **position}
+
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)
         stop_reason, stop, id_, log_id, model, extra = fields
-        position = self.position(sse)
+        position = {"event_number": sse.number, "offset": sse.offset}
         steps: list[Step] = []
         if self.state is _START:
             missing = id_ is None and log_id is None

@@ -24,7 +24,6 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any, ClassVar
@@ -46,23 +45,31 @@ from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers
+from ._base import Decoder, Encoder, Handled, Handlers, State
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
 
 
 _W = r"[ \t\n\r]*"  # JSON whitespace (json.dumps writes ", " and ": " by default)
-_TEXT_DELTA = re.compile(
-    rf'{_W}\{{{_W}"type"{_W}:{_W}"content_block_delta"{_W},{_W}"index"{_W}:{_W}'
-    rf'(0|[1-9][0-9]{{0,8}}){_W},{_W}"delta"{_W}:{_W}\{{{_W}"type"{_W}:{_W}"text_delta"{_W},'
-    rf'{_W}"text"{_W}:{_W}"'
+# The head of a text delta in the server's key order (``~``: where JSON allows whitespace),
+# in three spacings tried in turn: compact (the server's), json.dumps' default, any (the slowest).
+_HEAD = (
+    r'~\{~"type"~:~"content_block_delta"~,~"index"~:~(0|[1-9][0-9]{0,8})~,~"delta"~:~\{~"type"~:~'
+    r'"text_delta"~,~"text"~:~"'
 )
-_PLAIN_TEXT_DELTA = re.compile(_TEXT_DELTA.pattern + rf'([^"\\\x00-\x1f]*)"{_W}\}}{_W}\}}{_W}')
+_FORMS = [  # (a text with nothing escaped, to the end; the head)
+    (re.compile(head + rf'([^"\\\x00-\x1f]*)"{_W}\}}{_W}\}}{_W}'), re.compile(head))
+    for head in (
+        _HEAD.replace("~", ""),
+        _HEAD.replace("~:~", ": ").replace("~,~", ", ").replace("~", ""),
+        _HEAD.replace("~", _W),
+    )
+]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     STOPPED = "stopped"
@@ -120,30 +127,33 @@ class MessagesDecoder(Decoder):
             )
         return payload
 
-    def _text_delta(self, sse: ServerSentEvent) -> Handled | None:
-        """The common case, a text delta of an open text block with the keys in the server's
-        order (any spacing), read without building the payload; ``None`` sends anything else
-        the general way."""
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """A text delta of an open text block with the keys in the server's order (any
+        spacing), read without building the payload."""
+        if sse.event != "content_block_delta" or self.state is not _OPEN:
+            return None
         data = sse.data
-        plain = _PLAIN_TEXT_DELTA.fullmatch(data)  # a text with nothing escaped
-        if plain is not None:
-            index = int(plain.group(1))
-            text = plain.group(2)
+        for plain_text, head in _FORMS:
+            plain = plain_text.fullmatch(data)
+            if plain is not None:
+                index, text = int(plain.group(1)), plain.group(2)
+                break
+            match = head.match(data)
+            if match is not None:
+                index = int(match.group(1))
+                try:
+                    text, end = scanstring(data, match.end())
+                except ValueError:
+                    return None
+                if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
+                    return None
+                break
         else:
-            match = _TEXT_DELTA.match(data)
-            if match is None:
-                return None
-            index = int(match.group(1))
-            try:
-                text, end = scanstring(data, match.end())
-            except ValueError:
-                return None
-            if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
-                return None
+            return None
         if not text or self._blocks.get(index) != "text":
             return None
         position = {"event_number": sse.number, "offset": sse.offset}
-        return [(TextDelta, {"index": index, "text": text, "extra": {}, **position})], None
+        return {"index": index, "text": text, "extra": {}, **position}
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
@@ -186,9 +196,6 @@ class MessagesDecoder(Decoder):
         return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
     def _content_block_delta(self, sse: ServerSentEvent) -> Handled:
-        fast = self._text_delta(sse)
-        if fast is not None:
-            return fast
         payload = self._payload(sse)
         index = self._index(sse, payload)
         delta = self._object(sse, payload, "delta")
