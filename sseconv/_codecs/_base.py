@@ -403,9 +403,7 @@ class Encoder:
         """Whether an event can be written verbatim now and read back as an unknown event of
         this dialect: the output has not ended, the name is not one the dialect defines, and
         the event does not plainly belong to another dialect."""
-        if self.ended or name in self.names:
-            return False
-        if is_stray_done(name, data):
+        if self.ended or name in self.names or is_stray_done(name, data):
             return False
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
