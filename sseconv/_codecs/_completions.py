@@ -28,7 +28,7 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, encode_text, load_object, same_value, to_bytes
+from .._json import dump, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
 from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id
@@ -175,11 +175,11 @@ class CompletionsEncoder(TextProjection):
     def started(self) -> None:
         eol = self.eol
         self._head = to_bytes(
-            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":"'
+            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":'
         )
         self._meta = f',"model":{dump(self.model)}'
         self._log = f',"log_id":{dump(self.log_id)}'
-        self._mid = to_bytes(f'","stop_reason":null{self._meta},"stop":null{self._log}')
+        self._mid = to_bytes(f',"stop_reason":null{self._meta},"stop":null{self._log}')
         self._mid_end = self._mid + to_bytes("}" + eol * 2)
 
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
@@ -189,13 +189,12 @@ class CompletionsEncoder(TextProjection):
         return b"".join((self._head, text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
-        text = event.text
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
         if event.extra:
-            return self._event(encode_text(text), self._mid, event.extra)
+            return self._event(data, self._mid, event.extra)
         self.policy.wrote()
-        if text.isascii():  # the common case of encode_text, inline
-            return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
-        return b"".join((self._head, encode_text(text), self._mid_end))
+        return b"".join((self._head, data, self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -205,10 +204,10 @@ class CompletionsEncoder(TextProjection):
         self.seal()  # the final event: nothing follows it
         stop_reason, stop_sequence = stop
         middle = (
-            f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
+            f',"stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
             f"{self._log}"
         )
-        return self._event(b"", to_bytes(middle), event.extra)
+        return self._event(b'""', to_bytes(middle), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)

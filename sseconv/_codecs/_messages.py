@@ -40,7 +40,7 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, encode_text, to_bytes
+from .._json import dump, to_bytes
 from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
@@ -291,7 +291,7 @@ class MessagesEncoder(Encoder):
         self._text_index: int | None = None
         self._synthesized = True  # the stream comes from a completion source
         self._delta_heads: dict[int, bytes] = {}  # index -> a text delta's bytes up to the text
-        self._delta_end = to_bytes('"}}' + self.eol * 2)
+        self._delta_end = to_bytes("}}" + self.eol * 2)
 
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
@@ -355,13 +355,12 @@ class MessagesEncoder(Encoder):
             head = self._delta_heads[index] = to_bytes(
                 f"event: content_block_delta{self.eol}data: "
                 f'{{"type":"content_block_delta","index":{index},'
-                f'"delta":{{"type":"text_delta","text":"'
+                f'"delta":{{"type":"text_delta","text":'
             )
         self.policy.wrote()
-        text = event.text
-        if text.isascii():  # the common case of encode_text, inline
-            return out + b"".join((head, encode_basestring(text)[1:-1].encode(), self._delta_end))
-        return out + b"".join((head, encode_text(text), self._delta_end))
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
+        return out + b"".join((head, data, self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
