@@ -166,3 +166,19 @@ def test_completion_text_deltas_bytes_equal_the_general_path(
         payload = {"completion": so_far, "stop": None, "stop_reason": None, "truncated": False}
         payload.update(log_id=ident, model=model, exception=None)
         assert legacy.encode(TextDelta(text=text)) == to_bytes(f"data: {dump(payload)}{eol}{eol}")
+
+
+REASONS = st.sampled_from(["end_turn", "stop_sequence", "max_tokens", "tool_use", "refusal"])
+SEQUENCES = st.one_of(st.none(), st.just(HUMAN_STOP), st.text(max_size=8))
+
+
+@given(reason=REASONS, sequence=SEQUENCES)
+def test_stop_reasons_round_trip(reason: str, sequence: str | None) -> None:
+    """A turn's end survives both ways; every other pair passes unchanged."""
+    there = to_completion(reason, sequence)
+    back = to_messages(*there)
+    if reason == "end_turn" or (reason == "stop_sequence" and sequence in (None, HUMAN_STOP)):
+        assert back == ("end_turn", None)
+        assert to_completion("end_turn", back[1]) == ("stop_sequence", HUMAN_STOP)
+    else:
+        assert there == back == (reason, sequence)
