@@ -17,7 +17,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from ._body import Head
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
 from ._detect import Detector
 from ._dialect import Dialect
@@ -90,9 +90,7 @@ class Reading:
         self.failed: SSEConvError | None = None
         self.closed = False
         self.fed = 0
-        # The first input bytes, kept while no event is dispatched: at the end, an input
-        # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
-        self._head: bytearray | None = bytearray()
+        self._head = Head()  # (an API error body, HTML, ...: not a stream)
         if options.source is not None:
             self._use(options.source)
 
@@ -109,12 +107,7 @@ class Reading:
         if self.deferred is not None:  # the parser failed: what follows is not read
             return data
         self.fed += len(data)
-        head = self._head
-        if head is not None:
-            if self.parser.events_dispatched:
-                self._head = None
-            elif len(head) < BODY_LIMIT:
-                head += data[: BODY_LIMIT - len(head)]
+        self._head.add(data, self.parser.events_dispatched)
         try:
             self.queue.extend(self.parser.feed(data))
         except EventTooLargeError as exc:
@@ -180,12 +173,8 @@ class Reading:
             )
 
     def not_event_stream(self) -> InputError | None:
-        """The error for an input in which no event was dispatched and no line is an SSE
-        line, but which holds something (``None`` otherwise: blank input is unfinished)."""
-        head = self._head
-        if head is None or self.parser.events_dispatched or not is_not_event_stream(head):
-            return None
-        return not_event_stream(bytes(head))
+        """The error for an input in which no line is an SSE line (see :class:`Head`)."""
+        return self._head.error(self.parser.events_dispatched)
 
     def fail(self, exc: SSEConvError) -> SSEConvError:
         """Note the failure (no input is taken after it) and its dialect."""
