@@ -130,14 +130,9 @@ class Reading:
         """
         queue = self.queue
         if self.decoder is None and queue:
-            detector = self.detector
-            while queue:
-                found = detector.add(queue.popleft())
-                if found is not None:
-                    queue.extendleft(reversed(detector.pending))
-                    detector.pending = []
-                    self._use(found)
-                    break
+            found = self.detector.hold(queue)
+            if found is not None:
+                self._use(found)
         if queue:
             return True
         if self.deferred is not None:

@@ -8,6 +8,8 @@ counting an event still in progress, so the verdict is the same however the inpu
 
 from __future__ import annotations
 
+from collections import deque
+
 from ._body import Head
 from ._dialect import Dialect
 from ._errors import DetectionError, EventTooLargeError, InputError, MalformedEventError
@@ -128,6 +130,16 @@ class Detector:
         """:meth:`add` each event until one decides; return the dialect, or ``None``."""
         for event in events:
             if (found := self.add(event)) is not None:
+                return found
+        return None
+
+    def hold(self, queue: deque[ServerSentEvent]) -> Dialect | None:
+        """Take events off the front of ``queue`` until one decides; then put them all back
+        (in order, to be decoded) and return the dialect. Until then they are held."""
+        while queue:
+            if (found := self.add(queue.popleft())) is not None:
+                queue.extendleft(reversed(self.pending))
+                self.pending = []
                 return found
         return None
 
