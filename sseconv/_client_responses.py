@@ -119,11 +119,8 @@ class ContentDecoder:
 
     def __init__(self, header: str | None, info: dict[str, Any] | None = None) -> None:
         self._info = info or {}
-        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
         self._steps: list[_Zlib | _Brotli] = []
-        for coding in reversed(codings):
-            if coding == "identity":
-                continue
+        for coding in reversed(_codings(header)):
             factory = _DECODERS.get(coding)
             if factory is None:
                 raise NotEventStreamError(
@@ -156,9 +153,15 @@ class ContentDecoder:
         return data
 
 
+def _codings(header: str | None) -> list[str]:
+    """The codings of a ``content-encoding`` value, in the order applied (``identity``
+    left out)."""
+    codings = (coding.strip().lower() for coding in (header or "").split(","))
+    return [coding for coding in codings if coding and coding != "identity"]
+
+
 def _decodable(header: str | None) -> bool:
-    codings = (c.strip().lower() for c in (header or "").split(","))
-    return all(c in DECODABLE for c in codings if c)
+    return all(coding in DECODABLE for coding in _codings(header))
 
 
 def accept_encoding(value: str | None) -> str:

@@ -408,6 +408,14 @@ def test_non_stream_message_that_is_not_one_is_an_error() -> None:
         message_to_completion({"id": "x", "content": "text"}, "legacy")
 
 
+@pytest.mark.parametrize("to", ["legacy", "completions"])
+def test_non_stream_message_with_nothing_to_answer_is_an_error_even_lenient(to: str) -> None:
+    unfinished = message(content=[], stop_reason=None)
+    with pytest.raises(sseconv.MalformedEventError, match="stop reason"):
+        convert_message(unfinished, to, mode="lenient")
+    assert convert_message(message(), to, mode="lenient")[0]["completion"] == "Hello world"
+
+
 def test_error_body_has_the_api_shape() -> None:
     assert error_body("overloaded_error", "Overloaded") == (
         b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
