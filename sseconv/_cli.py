@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
-from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
+from ._errors import IncompleteStreamError, SSEConvError, UsageError
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -460,7 +460,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = error.offset if error.offset >= 0 else None
+    offset = None if error.offset == -1 else error.offset
     return error.event_number or None, offset, api_answer(error.type, error.message)
 
 
@@ -617,58 +617,24 @@ def _cmd_text(args: argparse.Namespace) -> int:
 def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
     if _recording_cli.is_recording(inp):
         return _recording_cli.detect_one(inp, out)
-    from ._detect import classify
-    from ._errors import EventTooLargeError
-    from ._sse import ServerSentEvent, SSEParser
+    from ._detect import identify
+    from ._errors import DetectionError, InputError
 
-    def first(events: list[ServerSentEvent]) -> Dialect | None:
-        for event in events:
-            found = classify(event)
-            if found is not None:
-                return found
-        return None
-
-    parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
-    found: Dialect | None = None
-    head = bytearray()  # the first bytes, to tell a body that is not a stream
     with _reading(inp) as stream:
-        try:
-            for chunk in stream:
-                head += chunk[: BODY_LIMIT - len(head)]
-                found = first(parser.feed(chunk))
-                if found is not None or stream.size > DETECT_LIMIT:
-                    break  # no need (or no use) to read on
-            else:
-                found = first(parser.close())
-        except EventTooLargeError as exc:
-            found = first(exc.events)
-            if found is None:
-                raise _Failure(
-                    EXIT_BAD_INPUT, _located(inp.name, exc.event_number, exc.offset, exc.message)
-                ) from None
-        if found is None:
-            n = parser.events_dispatched
-            if not n and _is_not_event_stream(head):
-                raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {_not_event_stream(bytes(head))}")
-            if stream.size > DETECT_LIMIT:
-                why = f"no event decides it within the first {DETECT_LIMIT} bytes"
+        try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
+            found = identify(stream, limit=DETECT_LIMIT)
+        except DetectionError as exc:
+            n = exc.event_number
+            if exc.limit is not None:
+                why = f"no event decides it within the first {exc.limit} bytes"
             else:
                 why = f"none of its {n} event(s) decides it" if n else "it holds no event"
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}")
+            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}") from None
+        except InputError as exc:  # too large, or not a stream at all
+            message = _located(inp.name, exc.event_number, exc.offset, exc.message)
+            raise _Failure(EXIT_BAD_INPUT, message) from None
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
-
-
-def _is_not_event_stream(head: bytearray) -> bool:
-    from ._body import is_not_event_stream
-
-    return is_not_event_stream(head)
-
-
-def _not_event_stream(head: bytes) -> str:
-    from ._body import not_event_stream
-
-    return not_event_stream(head).message
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:

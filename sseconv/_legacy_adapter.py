@@ -56,7 +56,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ._client_responses import note_response, response_of
 from ._codecs._legacy import KEYS, LegacyEncoder
-from ._convert import _Reader
+from ._convert import Reading
+from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import (
     APIError,
@@ -70,6 +71,8 @@ from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
+from ._policy import Policy
+from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
 from ._source import chunks as source_chunks
@@ -263,27 +266,7 @@ class _LegacyDicts(LegacyEncoder):
         return made
 
 
-class _LegacyReader(_Reader):
-    """Reads like :class:`~sseconv.EventReader`, for a legacy target (the same detection as
-    ``Converter(to="legacy")``); each input event becomes ``(sse, decoded)``: ``sse`` only for
-    a legacy source, ``decoded`` its model events (or, in lenient mode, its error). The dicts
-    are made from these one at a time, as they are consumed."""
-
-    def feed(self, data: bytes) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._feed(data, out)
-        return out
-
-    def close(self) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._close(out)
-        return out
-
-    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
-        exc.events = list(out)
-
-    def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
-        out.append((sse if self.source is Dialect.LEGACY else None, self._decode(sse, number)))
+_Read: TypeAlias = "tuple[ServerSentEvent | None, _Decoded]"
 
 
 class LegacyOptions(ReadOptions, total=False):
@@ -295,38 +278,64 @@ class LegacyOptions(ReadOptions, total=False):
 
 
 class _Pipeline:
-    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out, one
-    input event at a time."""
+    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+
+    The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
+    each input event becomes ``(sse, decoded)``: ``sse`` only for a legacy source,
+    ``decoded`` its model events (or, in lenient mode, its error). The dicts are made from
+    these one at a time, as they are consumed."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        self.reader = _LegacyReader(
-            Dialect.LEGACY,
+        self.report = Report(target=Dialect.LEGACY)
+        self.reading = Reading(
+            Policy(self.report, options.mode, options.pings),
             options.source,
-            options.mode,
-            options.max_event_size,
-            options.dispatch_incomplete,
-            options.detect_limit,
+            Detector(options.detect_limit, Dialect.LEGACY),
+            max_event_size=options.max_event_size,
+            dispatch_incomplete=options.dispatch_incomplete,
         )
-        self.report = self.reader.report
         self.encoder = _LegacyDicts(
             mode=options.mode, pings=options.pings, clock=options.clock, report=self.report
         )
         self.view = response_of(stream)
         self.response = self.view.obj if self.view else None
 
-    def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    # -- the stage (sseconv._source.Stage) the iterators run
+
+    def step(self, chunk: bytes) -> Iterator[dict[str, Any]]:
+        return self._dicts(chunk)
+
+    def finish(self) -> Iterator[dict[str, Any]]:
+        return self._dicts(None)
+
+    def failed(self, exc: SSEConvError) -> tuple[list[dict[str, Any]], SSEConvError]:
+        note_response(exc, self.view)
+        return [], exc  # (the dicts before it are made by _dicts)
+
+    def _dicts(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
+        reading = self.reading
+        items: list[_Read] = []
         error = None
         try:
-            items = self.reader.close() if data is None else self.reader.feed(data)
+            if data is None:
+                reading.last()
+            else:
+                reading.read(data)
+            reading.each(lambda sse: items.append(self._read(sse)))
+            if data is None:
+                reading.end()
         except SSEConvError as exc:
-            items, exc.events, error = exc.events, [], exc
-            note_response(exc, self.view)
+            error = reading.fail(exc)
         for sse, decoded in items:
             yield from self.encoder.dicts(sse, decoded)
         if error is not None:
             raise error
+
+    def _read(self, sse: ServerSentEvent) -> _Read:
+        reading = self.reading
+        return (sse if reading.source is Dialect.LEGACY else None, reading.decode(sse))
 
 
 class LegacyCompletions(Items[dict[str, Any]]):
@@ -342,7 +351,7 @@ class LegacyCompletions(Items[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(byte_chunks(stream), pipeline.feed)
+        super().__init__(byte_chunks(stream), pipeline)
 
 
 class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
@@ -352,7 +361,7 @@ class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(abyte_chunks(stream), pipeline.feed)
+        super().__init__(abyte_chunks(stream), pipeline)
 
 
 def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:

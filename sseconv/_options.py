@@ -34,6 +34,7 @@ __all__ = [
     "Pings",
     "ReadOptions",
     "options_from",
+    "unknown_option",
 ]
 
 #: How strictly input is read and output written (see :class:`sseconv.Converter`).
@@ -176,16 +177,18 @@ def options_from(
     names = accepted.__annotations__.keys()
     for name in options:
         if name not in names:
-            raise UsageError(_unknown(name, sorted(names, key=_NAMES.index)))
+            raise unknown_option(name, sorted(names, key=_NAMES.index))
     return Options(**options)  # type: ignore[arg-type]
 
 
-def _unknown(name: object, names: list[str]) -> str:
+def unknown_option(name: object, names: list[str]) -> UsageError:
+    """The error for a keyword argument ``name`` that is none of ``names``: the closest of
+    them when it looks misspelt, else all of them."""
     import difflib  # only for this message: not on the import path of every entry point
 
     listed = ", ".join(names)
     if name in _NAMES:
-        return f"option {name!r} does not apply here (options: {listed})"
+        return UsageError(f"option {name!r} does not apply here (options: {listed})")
     close = difflib.get_close_matches(str(name).lower(), names, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else f" (options: {listed})"
-    return f"unknown option {name!r}{hint}"
+    return UsageError(f"unknown option {name!r}{hint}")

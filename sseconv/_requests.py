@@ -62,16 +62,39 @@ _CLAUDE = "claude-sonnet-4-6"
 RETIRED_MODELS: Mapping[str, str] = MappingProxyType(
     {
         **dict.fromkeys(
-            "claude-v1 claude-v1-100k claude-v1.0 claude-v1.2 claude-v1.3 claude-v1.3-100k "
-            "claude-1 claude-1-100k claude-1.0 claude-1.2 claude-1.3 claude-1.3-100k "
-            "claude-2 claude-2.0 claude-2.1".split(),
+            (
+                "claude-v1",
+                "claude-v1-100k",
+                "claude-v1.0",
+                "claude-v1.2",
+                "claude-v1.3",
+                "claude-v1.3-100k",
+                "claude-1",
+                "claude-1-100k",
+                "claude-1.0",
+                "claude-1.2",
+                "claude-1.3",
+                "claude-1.3-100k",
+                "claude-2",
+                "claude-2.0",
+                "claude-2.1",
+            ),
             _CLAUDE,
         ),
         **dict.fromkeys(
-            "claude-instant-v1 claude-instant-v1-100k claude-instant-v1.0 claude-instant-v1.1 "
-            "claude-instant-v1.1-100k claude-instant-1 claude-instant-1-100k "
-            "claude-instant-1.0 claude-instant-1.1 claude-instant-1.1-100k "
-            "claude-instant-1.2".split(),
+            (
+                "claude-instant-v1",
+                "claude-instant-v1-100k",
+                "claude-instant-v1.0",
+                "claude-instant-v1.1",
+                "claude-instant-v1.1-100k",
+                "claude-instant-1",
+                "claude-instant-1-100k",
+                "claude-instant-1.0",
+                "claude-instant-1.1",
+                "claude-instant-1.1-100k",
+                "claude-instant-1.2",
+            ),
             _INSTANT,
         ),
     }

@@ -168,7 +168,7 @@ def test_undecided_events_are_classified_once(count: int, monkeypatch: pytest.Mo
     assert calls[0] == count
     assert converter.feed(completions_event("a")).count(b"data: {}") == count
     assert calls[0] == count + 1
-    assert len(converter._pending) == 0
+    assert len(converter._in.detector.pending) == 0
 
 
 def test_an_httpx_style_stream_of_undecided_events_is_linear(
