@@ -46,12 +46,7 @@ source) itself avoids all of this.
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncIterable,
-    AsyncIterator,
-    Iterable,
-    Iterator,
-)
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ._client_responses import note_response, response_of
@@ -59,14 +54,7 @@ from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import Reading
 from ._detect import Detector
 from ._dialect import Dialect
-from ._errors import (
-    APIError,
-    EventAfterEndError,
-    InputError,
-    NotEventStreamError,
-    SSEConvError,
-    UsageError,
-)
+from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
@@ -238,35 +226,13 @@ class _LegacyDicts(LegacyEncoder):
         self._completion += event.text
         return self.write(None, None, None, event.extra)
 
-    def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
-        """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
-        the JSON of its own completion events, as a same-dialect conversion passes them)."""
-        report = self.report
-        if isinstance(decoded, InputError):  # lenient mode: a legacy consumer cannot take it
-            if isinstance(decoded, EventAfterEndError):
-                report.after_end += 1
-            else:
-                report.malformed += 1
-                report.malformed_dropped += 1
-            return []
-        if sse is not None and sse.event is None:
-            report.events_out += 1
-            if sse.data == "[DONE]":
-                return []
-            try:
-                return [load_object(sse.data, "a legacy completion")]
-            except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
-                exc.dialect, exc.event_number = Dialect.LEGACY.value, decoded[0].event_number
-                exc.offset = sse.offset
-                raise
+    def dicts(self, events: list[ModelEvent]) -> list[dict[str, Any]]:
+        """The dicts that the model events of one input event make."""
         handlers = self.handlers
-        for event in decoded:
+        for event in events:
             handlers[type(event)](event)
         made, self.made = self.made, []
         return made
-
-
-_Read: TypeAlias = "tuple[ServerSentEvent | None, _Decoded]"
 
 
 class LegacyOptions(ReadOptions, total=False):
@@ -316,26 +282,38 @@ class _Pipeline:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
         reading = self.reading
-        items: list[_Read] = []
+        read: list[tuple[ServerSentEvent, _Decoded]] = []
         error = None
         try:
             if data is None:
                 reading.last()
             else:
                 reading.read(data)
-            reading.each(lambda sse: items.append(self._read(sse)))
+            reading.each(lambda sse: read.append((sse, reading.decode(sse))))
             if data is None:
                 reading.end()
         except SSEConvError as exc:
             error = reading.fail(exc)
-        for sse, decoded in items:
-            yield from self.encoder.dicts(sse, decoded)
+        for sse, decoded in read:
+            yield from self._dicts_of(sse, decoded)
         if error is not None:
             raise error
 
-    def _read(self, sse: ServerSentEvent) -> _Read:
-        reading = self.reading
-        return (sse if reading.source is Dialect.LEGACY else None, reading.decode(sse))
+    def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
+        policy = self.reading.policy
+        if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
+            policy.rejected(decoded)
+            return []
+        if self.reading.source is not Dialect.LEGACY or sse.event is not None:
+            return self.encoder.dicts(decoded)
+        policy.wrote()  # a legacy source's own JSON, as a same-dialect conversion passes it
+        if sse.data == "[DONE]":
+            return []
+        try:
+            return [load_object(sse.data, "a legacy completion")]
+        except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
+            exc.dialect, exc.event_number, exc.offset = "legacy", sse.number, sse.offset
+            raise
 
 
 class LegacyCompletions(Items[dict[str, Any]]):
