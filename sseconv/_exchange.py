@@ -18,7 +18,13 @@ from ._errors import SSEConvError, UsageError, VersionError
 from ._headers import HOP_BY_HOP
 from ._options import ConvertOptions, EncodeOptions, Options, options_from
 from ._report import Report
-from ._requests import UPSTREAM_VERSION, RequestError, complete_to_messages, error_body
+from ._requests import (
+    UPSTREAM_VERSION,
+    RequestError,
+    compact_json,
+    complete_to_messages,
+    error_body,
+)
 from ._responses import convert_message
 from ._versions import dialect_for_version
 
@@ -98,9 +104,7 @@ class CompleteExchange:
         self.upstream_request = upstream_request
         self.upstream_version = upstream_version
         self.stream = upstream_request.get("stream") is True
-        self.upstream_body = json.dumps(
-            upstream_request, separators=(",", ":"), ensure_ascii=False
-        ).encode()
+        self.upstream_body = compact_json(upstream_request)
         self.options = dataclasses.replace(options or Options(), source=Dialect.MESSAGES)
         self.report: Report | None = None
 
@@ -213,4 +217,4 @@ class CompleteExchange:
             completion, self.report = convert_message(parsed, self.dialect, mode=self.options.mode)
         except SSEConvError as exc:
             return 502, error_body("api_error", f"upstream response: {exc}")
-        return status, json.dumps(completion, separators=(",", ":"), ensure_ascii=False).encode()
+        return status, compact_json(completion)

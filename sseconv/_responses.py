@@ -27,7 +27,7 @@ _COMPLETION_KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", 
 
 
 def _event(payload: dict[str, Any]) -> bytes:
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    data = json.dumps(payload, separators=(",", ":"))  # (ASCII: a lone surrogate is escaped)
     return encode_sse(ServerSentEvent(data=data, event=payload["type"]))
 
 

@@ -572,6 +572,26 @@ def test_exchange_options_reach_the_stream_and_the_whole_answer() -> None:
     assert status == 502 and b"thinking" in answer  # strict: no place for it, not dropped
 
 
+def test_lone_surrogates_and_line_separators_are_escaped_not_an_encoding_error() -> None:
+    # JSON may hold a lone surrogate as an escape; json.loads makes a str that UTF-8 refuses.
+    body = (
+        b'{"model":"m","prompt":"\\n\\nHuman: hi \\ud800\\n\\nAssistant:","max_tokens_to_sample":5}'
+    )
+    ex = CompleteExchange.from_request({"anthropic-version": "2023-06-01"}, body)
+    assert b"hi \\ud800" in ex.upstream_body
+    assert json.loads(ex.upstream_body)["messages"] == [{"role": "user", "content": "hi \ud800"}]
+    text = "a\ud800\u2028\u00e9"
+    answer = json.dumps(message(content=[{"type": "text", "text": text}])).encode()
+    status, out = ex.response(200, "application/json", answer)
+    assert status == 200 and b"a\\ud800\\u2028\xc3\xa9" in out
+    assert json.loads(out)["completion"] == text
+    assert message_to_completion(json.loads(answer), "legacy")["completion"] == text
+    assert json.loads(error_body("x", "\ud800")) == {
+        "type": "error",
+        "error": {"type": "x", "message": "\ud800"},
+    }
+
+
 def test_exchange_options_are_typed_and_checked_at_once() -> None:
     # Each ignore would be reported as unused (mypy --strict) if the call type-checked.
     body = json.dumps(request(f"{HUMAN} Hi{AI}")).encode()
