@@ -198,9 +198,9 @@ class Response:
     obj: Any
     status_code: int | None
     headers: Any
-    sync_body: Callable[[], Iterable[bytes]] | None
-    async_body: Callable[[], AsyncIterator[bytes]] | None
-    decode: bool  # undo the content-encoding here (the raw body is read)
+    sync_body: Callable[[], Iterable[bytes]] | None = None
+    async_body: Callable[[], AsyncIterator[bytes]] | None = None
+    decode: bool = False  # undo the content-encoding here (the raw body is read)
     # the body in bounded reads, for the head of an error answer (default: sync_body)
     head_body: Callable[[], Iterable[bytes]] | None = None
 
@@ -320,9 +320,8 @@ def response_of(stream: Any) -> Response | None:
     if hasattr(stream, "iter_raw") and hasattr(stream, "status_code"):  # httpx, httpx2
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
             read: bytes = stream.content
-            return Response(stream, stream.status_code, headers, lambda: (read,), None, False)
+            return Response(stream, stream.status_code, headers, lambda: (read,))
         body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
-        sync_ok, async_ok = hasattr(body, "__iter__"), hasattr(body, "__aiter__")
         ours = _decodable(headers.get("content-encoding"))
         # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
         sync = stream.iter_raw if ours else stream.iter_bytes
@@ -331,24 +330,23 @@ def response_of(stream: Any) -> Response | None:
             stream,
             stream.status_code,
             headers,
-            sync if sync_ok else None,
-            async_ if async_ok else None,
-            ours,
+            sync if hasattr(body, "__iter__") else None,
+            async_ if hasattr(body, "__aiter__") else None,
+            decode=ours,
         )
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
+        # each piece as it arrives; chunk_size=None reads a body with a content-length whole,
+        # so the head of an error answer is read in bounded pieces
         return Response(
             stream,
             stream.status_code,
             headers,
-            lambda: stream.iter_content(chunk_size=None),  # each piece as it arrives
-            None,
-            False,
-            # (chunk_size=None reads a body with a content-length whole)
-            lambda: stream.iter_content(chunk_size=4096),
+            lambda: stream.iter_content(chunk_size=None),
+            head_body=lambda: stream.iter_content(chunk_size=4096),
         )
     content: Any = getattr(stream, "content", None)
     if hasattr(content, "iter_any") and hasattr(stream, "status"):  # aiohttp
-        return Response(stream, stream.status, headers, None, content.iter_any, False)
+        return Response(stream, stream.status, headers, async_body=content.iter_any)
     return None
 
 

@@ -170,13 +170,11 @@ class CompleteExchange:
         """The client's headers for the upstream request: ``anthropic-version`` replaced,
         ``content-type`` JSON, ``content-length``, ``host`` and hop-by-hop headers left out
         (with those named in ``connection``)."""
-        hop = set(_NOT_FORWARDED)
+        dropped = _NOT_FORWARDED | {"anthropic-version", "content-type"}
         connection = _header(headers, "connection")
         if connection:
-            hop.update(token.strip().lower() for token in connection.split(","))
-        out = {key: value for key, value in headers.items() if key.lower() not in hop}
-        for key in [k for k in out if k.lower() in ("anthropic-version", "content-type")]:
-            del out[key]
+            dropped |= {token.strip().lower() for token in connection.split(",")}
+        out = {key: value for key, value in headers.items() if key.lower() not in dropped}
         out["anthropic-version"] = self.upstream_version
         out["content-type"] = "application/json"
         return out
