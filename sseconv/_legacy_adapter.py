@@ -244,12 +244,12 @@ class LegacyOptions(ReadOptions, total=False):
 
 
 class _Pipeline:
-    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+    """The stage :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
 
     The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
-    each input event becomes ``(sse, decoded)``: ``sse`` only for a legacy source,
-    ``decoded`` its model events (or, in lenient mode, its error). The dicts are made from
-    these one at a time, as they are consumed."""
+    each read's events are decoded (in lenient mode a bad one gives its error), and their
+    dicts made one at a time, as they are consumed: the legacy encoder's, or for a legacy
+    source the JSON of its own events."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
         self.report = Report(target=Dialect.LEGACY)
