@@ -10,13 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError, VersionError
 from ._headers import HOP_BY_HOP
-from ._options import ConvertOptions, EncodeOptions, Options, options_from
+from ._options import EncodeOptions, Options, options_from
 from ._report import Report
 from ._requests import (
     UPSTREAM_VERSION,
@@ -31,7 +31,7 @@ from ._versions import dialect_for_version
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["CompleteExchange", "ExchangeOptions", "exchange_options"]
+__all__ = ["CompleteExchange", "ExchangeOptions"]
 
 #: Request headers never copied upstream: recomputed for the new body, or per connection.
 _NOT_FORWARDED = HOP_BY_HOP | {"content-length", "host"}
@@ -59,13 +59,6 @@ class ExchangeOptions(EncodeOptions, total=False):
 
     max_event_size: int
     dispatch_incomplete: bool
-
-
-def exchange_options(options: ConvertOptions) -> ExchangeOptions:
-    """Those of a converter's ``options`` that apply to an exchange (all but ``source`` and
-    ``detect_limit``)."""
-    names = ExchangeOptions.__annotations__
-    return cast("ExchangeOptions", {k: v for k, v in options.items() if k in names})
 
 
 class CompleteExchange:

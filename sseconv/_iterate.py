@@ -1,8 +1,8 @@
-"""One sync/async shape for the iterators that read byte chunks through a sans-IO stage.
+"""One sync/async shape for the iterators that read byte chunks through a sans-IO step.
 
-The stage (:class:`~sseconv._source.Stage`) holds all the work and all the state;
-:func:`~sseconv._source.pump` and :func:`~sseconv._source.apump` run its loop, each in its own
-colour, and :class:`Items` / :class:`AsyncItems` make that loop an iterator that can be closed.
+A *step* takes one chunk (``None`` at the end of input) and returns the items it completes;
+it holds all the work and all the state. :class:`Items` and :class:`AsyncItems` only run the
+loop, each in its own colour, so that the two loops below are all there is to mirror.
 """
 
 from __future__ import annotations
@@ -12,24 +12,32 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Callable,
+    Generator,
     Iterable,
     Iterator,
 )
 from typing import Any, TypeVar
 
-from ._source import Stage, apump, pump
-
-__all__ = ["AsyncItems", "Items", "aiterate", "amap"]
+__all__ = ["AsyncItems", "Items", "Step", "aiterate", "amap"]
 
 T = TypeVar("T")
 U = TypeVar("U")
 
+#: The items one chunk completes (``None``: the end of input, for the last items).
+Step = Callable[[bytes | None], Iterable[T]]
+
 
 class Items(Iterator[T]):
-    """The output of ``stage`` over synchronous ``chunks``, made as it is asked for."""
+    """The items of synchronous ``chunks`` through ``step``, produced as they are asked for."""
 
-    def __init__(self, chunks: Iterable[bytes], stage: Stage[T]) -> None:
-        self._gen = pump(chunks, stage)
+    def __init__(self, chunks: Iterable[bytes], step: Step[T]) -> None:
+        self._gen = self._run(chunks, step)
+
+    @staticmethod
+    def _run(chunks: Iterable[bytes], step: Step[T]) -> Generator[T, None, None]:
+        for chunk in chunks:
+            yield from step(chunk)
+        yield from step(None)
 
     def __next__(self) -> T:
         return next(self._gen)
@@ -42,8 +50,16 @@ class Items(Iterator[T]):
 class AsyncItems(AsyncIterator[T]):
     """Async twin of :class:`Items`, for chunks read asynchronously."""
 
-    def __init__(self, chunks: AsyncIterable[bytes], stage: Stage[T]) -> None:
-        self._gen = apump(chunks, stage)
+    def __init__(self, chunks: AsyncIterable[bytes], step: Step[T]) -> None:
+        self._gen = self._run(chunks, step)
+
+    @staticmethod
+    async def _run(chunks: AsyncIterable[bytes], step: Step[T]) -> AsyncGenerator[T, None]:
+        async for chunk in chunks:
+            for item in step(chunk):
+                yield item
+        for item in step(None):
+            yield item
 
     async def __anext__(self) -> T:
         return await self._gen.__anext__()

@@ -244,7 +244,7 @@ class LegacyOptions(ReadOptions, total=False):
 
 
 class _Pipeline:
-    """The stage :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+    """What :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
 
     The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
     each read's events are decoded (in lenient mode a bad one gives its error), and their
@@ -266,19 +266,7 @@ class _Pipeline:
         self.view = response_of(stream)
         self.response = self.view.obj if self.view else None
 
-    # -- the stage (sseconv._source.Stage) the iterators run
-
-    def step(self, chunk: bytes) -> Iterator[dict[str, Any]]:
-        return self._dicts(chunk)
-
-    def finish(self) -> Iterator[dict[str, Any]]:
-        return self._dicts(None)
-
-    def failed(self, exc: SSEConvError) -> tuple[list[dict[str, Any]], SSEConvError]:
-        note_response(exc, self.view)
-        return [], exc  # (the dicts before it are made by _dicts)
-
-    def _dicts(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
         reading = self.reading
@@ -294,6 +282,7 @@ class _Pipeline:
                 reading.end()
         except SSEConvError as exc:
             error = reading.fail(exc)
+            note_response(exc, self.view)
         for sse, decoded in read:
             yield from self._dicts_of(sse, decoded)
         if error is not None:
@@ -329,7 +318,7 @@ class LegacyCompletions(Items[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(byte_chunks(stream), pipeline)
+        super().__init__(byte_chunks(stream), pipeline.step)
 
 
 class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
@@ -339,7 +328,7 @@ class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(abyte_chunks(stream), pipeline)
+        super().__init__(abyte_chunks(stream), pipeline.step)
 
 
 def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:

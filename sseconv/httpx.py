@@ -43,6 +43,7 @@ from ._convert import EventReader
 from ._dialect import Dialect
 from ._errors import SSEConvError
 from ._events import ModelEvent
+from ._iterate import AsyncItems, Items
 from ._legacy_adapter import (
     APIError,
     NotEventStreamError,
@@ -50,9 +51,8 @@ from ._legacy_adapter import (
     abyte_chunks,
     byte_chunks,
 )
-from ._options import ReadOptions, unknown_option
+from ._options import ReadOptions, options_from, unknown_option
 from ._report import Report
-from ._source import apump, pump
 from ._sse import ServerSentEvent
 from ._transport import (
     REPORT_EXTENSION,
@@ -93,7 +93,7 @@ __all__ = [
 
 class _Events:
     """What :class:`EventIterator` and :class:`AsyncEventIterator` share: the reader, the
-    response, and the work on each chunk (a :class:`~sseconv._source.Stage`)."""
+    response, and the step that reads each chunk (run by :mod:`sseconv._iterate`)."""
 
     def __init__(self, reader: EventReader, response: Response | None) -> None:
         self.reader: EventReader = reader
@@ -106,19 +106,20 @@ class _Events:
         """The dialect read (``None`` until detected)."""
         return self.reader.source
 
-    def step(self, chunk: bytes) -> list[ModelEvent]:
-        return self.reader.feed(chunk)
+    def _step(self, chunk: bytes | None) -> Iterator[ModelEvent]:
+        """The events of one more chunk (``None``: the end); on bad input, the events before
+        the bad one, then the error."""
+        try:
+            events = self.reader.close() if chunk is None else self.reader.feed(chunk)
+        except SSEConvError as exc:
+            note_response(exc, self._view)
+            events, exc.events = exc.events, []
+            yield from events
+            raise
+        yield from events
 
-    def finish(self) -> list[ModelEvent]:
-        return self.reader.close()
 
-    def failed(self, exc: SSEConvError) -> tuple[list[ModelEvent], BaseException]:
-        note_response(exc, self._view)
-        events, exc.events = exc.events, []
-        return events, exc
-
-
-class EventIterator(_Events, Iterator[ModelEvent]):
+class EventIterator(_Events, Items[ModelEvent]):
     """Model events read from a stream: what :func:`iter_events` returns and :func:`connect`
     yields.
 
@@ -128,37 +129,26 @@ class EventIterator(_Events, Iterator[ModelEvent]):
             ``report.finished`` tells whether the stream really finished).
         response: the response read, when the stream is one (or an event source's).
         source: the dialect read (``None`` until detected).
+
+    ``close()`` stops reading; the response (if any) is left to its owner to close.
     """
 
     def __init__(
         self, chunks: Iterable[bytes], reader: EventReader, response: Response | None = None
     ) -> None:
-        super().__init__(reader, response)
-        self._gen = pump(chunks, self)
-
-    def __next__(self) -> ModelEvent:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop reading. The response (if any) is left to its owner to close."""
-        self._gen.close()
+        _Events.__init__(self, reader, response)
+        Items.__init__(self, chunks, self._step)
 
 
-class AsyncEventIterator(_Events, AsyncIterator[ModelEvent]):
-    """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`)."""
+class AsyncEventIterator(_Events, AsyncItems[ModelEvent]):
+    """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`).
+    ``aclose()`` stops reading (the response is left to its owner to close)."""
 
     def __init__(
         self, chunks: AsyncIterable[bytes], reader: EventReader, response: Response | None = None
     ) -> None:
-        super().__init__(reader, response)
-        self._gen = apump(chunks, self)
-
-    async def __anext__(self) -> ModelEvent:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading. The response (if any) is left to its owner to close."""
-        await self._gen.aclose()
+        _Events.__init__(self, reader, response)
+        AsyncItems.__init__(self, chunks, self._step)
 
 
 def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventIterator:
@@ -193,6 +183,7 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             ``text/event-stream``), and for a body that cannot be decoded.
         SSEConvError: bad input, when reached (events before the bad one are yielded first).
     """
+    options_from(options, ReadOptions)  # (until EventReader checks its options itself)
     reader = EventReader(**options)
     return EventIterator(byte_chunks(stream), reader, response_of(stream))
 
@@ -202,6 +193,7 @@ def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEven
     ``aiohttp`` response's ``content``) and checked when the first event is asked for; async
     and sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists,
     …)."""
+    options_from(options, ReadOptions)  # (until EventReader checks its options itself)
     reader = EventReader(**options)
     return AsyncEventIterator(abyte_chunks(stream), reader, response_of(stream))
 
@@ -232,6 +224,7 @@ def _reader_and_request(kwargs: dict[str, Any]) -> tuple[EventReader, dict[str, 
             raise unknown_option(name, list(names))
     reading = {k: v for k, v in kwargs.items() if k in ReadOptions.__annotations__}
     request = {k: v for k, v in kwargs.items() if k not in reading}
+    options_from(reading, ReadOptions)  # (until EventReader checks its options itself)
     return EventReader(**reading), request
 
 
