@@ -72,7 +72,8 @@ def not_event_stream(
     saying ``reason`` (default: ``not a server-sent event stream``) and how the body starts.
     """
     # (imported here: the command line imports this module and starts without the model)
-    from ._codecs._completions import CompletionsDecoder, decode_error
+    from ._codecs._base import decode_error
+    from ._codecs._completions import CompletionsDecoder
     from ._json import load_object
     from ._sse import ServerSentEvent
 
@@ -86,14 +87,14 @@ def not_event_stream(
     status = f" (HTTP status {status_code})" if status_code is not None else ""
     text = head.removeprefix(_BOM).decode("utf-8", "replace")
     try:
-        error = decode_error(CompletionsDecoder(), ServerSentEvent("error", text.strip()), 0)
+        error = decode_error(CompletionsDecoder(), ServerSentEvent("error", text.strip()))
         payload = load_object(text, "an error answer")
     except InputError:
         pass
     else:
         request_id = payload.get("request_id")
         return APIError(
-            api_answer(error.type, error.message) + status,
+            api_answer(error["type"], error["message"]) + status,
             error=payload["error"],
             request_id=request_id if isinstance(request_id, str) else None,
             **known,

@@ -59,7 +59,6 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
 MIN_STEP = 512  # the least input fed at once
-DETECT_LIMIT = 64 * 1024  # as sseconv.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -460,8 +459,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = None if error.offset == -1 else error.offset
-    return error.event_number or None, offset, api_answer(error.type, error.message)
+    return error.event_number, error.offset, api_answer(error.type, error.message)
 
 
 def _finish(
@@ -622,7 +620,7 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
 
     with _reading(inp) as stream:
         try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
-            found = identify(stream, limit=DETECT_LIMIT)
+            found = identify(stream)
         except DetectionError as exc:
             n = exc.event_number
             if exc.limit is not None:
@@ -814,7 +812,7 @@ TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
     + _END_OF_FILE
 )
 
-_DETECT_EPILOG = f"""\
+_DETECT_EPILOG = """\
 examples:
   sseconv detect examples/legacy.sse      # prints: legacy
   sseconv detect recordings/*.sse         # prints one "FILE: DIALECT" line per file
@@ -822,9 +820,10 @@ examples:
 
 Prints legacy, completions or messages, told from the framing and payload shape of the
 first event that decides (a leading ping decides nothing), never from the text. Stops
-reading as soon as it knows, and after {DETECT_LIMIT} bytes (as convert does: an endless
-stream of pings decides nothing). With several inputs each line starts with the file's name
-(as file(1) and grep do; -H and -b choose). Status 1 when no event decides, for any input.
+reading as soon as it knows, and after 64 KiB without a deciding event (the rule convert
+applies: an endless stream of pings decides nothing). With several inputs each line starts
+with the file's name (as file(1) and grep do; -H and -b choose). Status 1 when no event
+decides, for any input.
 """
 
 _VALIDATE_EPILOG = (

@@ -8,35 +8,35 @@ each compose one and decide what becomes of each event.
 
 from __future__ import annotations
 
-import datetime
 from collections import deque
 from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
     AsyncIterator,
     Callable,
-    Generator,
     Iterable,
     Iterator,
 )
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
-from ._codecs import DECODERS, ENCODERS, Decoder, Encoder, Mode
+from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
 from ._codecs._base import event_label
-from ._detect import DETECT_LIMIT, Detector
+from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import Done, ModelEvent, Ping, Unknown
+from ._iterate import AsyncItems, Items, Step
+from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
 from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEParser, encode_sse
+from ._sse import ServerSentEvent, SSEParser, encode_sse
 from ._verbatim import VerbatimWriter
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
-    "DETECT_LIMIT",
     "AsyncConversion",
     "Conversion",
     "Converter",
@@ -50,6 +50,7 @@ __all__ = [
     "parse_events",
 ]
 
+_SPECIAL = frozenset({Done, Ping, Unknown})  # what a same-dialect conversion may leave out
 # The iterators yield when this much output has gathered (or at the end of a chunk's events),
 # so one huge chunk never makes more than this plus one event's output at a time.
 _PIECE_SIZE = 64 * 1024
@@ -64,26 +65,28 @@ class Reading:
     it are taken.
 
     Args:
-        policy: the mode and the report (``policy.report``) of the pipeline.
-        source: the source dialect, or ``None`` to detect it with ``detector``.
+        options: ``source`` (``None``: detect it with ``detector``), ``max_event_size``,
+            ``dispatch_incomplete`` (unless given here) and ``mode``.
+        report: where what is read is counted.
     """
 
     def __init__(
         self,
-        policy: Policy,
-        source: Dialect | str | None,
+        options: Options,
+        report: Report,
         detector: Detector,
         *,
-        max_event_size: int,
-        dispatch_incomplete: bool,
+        dispatch_incomplete: bool | None = None,
     ) -> None:
-        self.policy = policy
-        self.report = policy.report
+        self.policy = Policy(report, options.mode, options.pings)
+        self.report = report
         self.source: Dialect | None = None
         self.decoder: Decoder | None = None
         self.detector = detector
+        if dispatch_incomplete is None:
+            dispatch_incomplete = options.dispatch_incomplete
         self.parser = SSEParser(
-            max_event_size=max_event_size, dispatch_incomplete=dispatch_incomplete
+            max_event_size=options.max_event_size, dispatch_incomplete=dispatch_incomplete
         )
         self.queue: deque[ServerSentEvent] = deque()
         self.deferred: SSEConvError | None = None  # the parser's error, after its events
@@ -93,8 +96,8 @@ class Reading:
         # The first input bytes, kept while no event is dispatched: at the end, an input
         # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
         self._head: bytearray | None = bytearray()
-        if source is not None:
-            self._use(Dialect.parse(source))
+        if options.source is not None:
+            self._use(options.source)
 
     def _use(self, source: Dialect) -> None:
         self.source = self.report.source = source
@@ -202,7 +205,7 @@ class Reading:
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
         try:
-            return self.decoder.decode(sse, sse.number)  # type: ignore[union-attr,arg-type]
+            return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
             if not self.policy.lenient:
                 raise
@@ -214,26 +217,15 @@ class Converter:
 
     Args:
         to: the target dialect (a :class:`Dialect`, name or alias).
-        source: the source dialect; ``None`` detects it from the first events that tell (the
-            converter buffers until then, and raises :class:`DetectionError` if
-            ``detect_limit`` bytes pass without one).
-        mode: ``"strict"`` (anything that cannot be represented exactly, and an unfinished
-            input, is an error), ``"default"`` (unrepresentable content is dropped and counted;
-            malformed input is an error) or ``"lenient"`` (malformed events are passed through
-            where the target can carry them, otherwise dropped, and counted).
-        eol: line ending of the output: ``"\\n"`` or ``"\\r\\n"``. By default synthesized events
-            use ``"\\n"`` and events passed through keep their own.
-        pings: ``"keep"`` or ``"drop"`` (dropped pings are counted).
-        clock: the time written into synthesized legacy pings (UTC ``datetime``).
-        max_event_size: the largest event accepted, in bytes.
-        dispatch_incomplete: convert a final event that lacks its blank line (recorded files
-            often do) instead of discarding it.
-        detect_limit: how many bytes to read at most while detecting the source dialect.
+        options: any of :class:`Options` (``source``, ``mode``, ``eol``, ``pings``,
+            ``clock``, ``max_event_size``, ``dispatch_incomplete``, ``detect_limit``). Without
+            ``source`` the converter buffers until an event tells the dialect.
 
     Attributes:
         report: the :class:`Report` of what was done so far.
         source: the source dialect (``None`` until detected).
         target: the target dialect.
+        options: the :class:`Options` in force.
 
     Output is streamed: each output event is returned by the ``feed`` call that completes the
     input event that causes it. ``feed`` returns all of a read's output as one ``bytes``;
@@ -243,34 +235,21 @@ class Converter:
     bad one (and not yet returned or yielded).
     """
 
-    def __init__(
-        self,
-        to: Dialect | str,
-        *,
-        source: Dialect | str | None = None,
-        mode: Mode = "default",
-        eol: str | None = None,
-        pings: Literal["keep", "drop"] = "keep",
-        clock: Callable[[], datetime.datetime] | None = None,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
-        detect_limit: int = DETECT_LIMIT,
-    ) -> None:
+    def __init__(self, to: Dialect | str, **options: Unpack[ConvertOptions]) -> None:
         self.target = target = Dialect.parse(to)
+        self.options = settings = options_from(options)
         self.report = Report(target=target)
-        self._policy = policy = Policy(self.report, mode, pings)
+        self._in = Reading(settings, self.report, Detector(settings.detect_limit, target))
+        self._policy = self._in.policy
         self._encoder = ENCODERS[target](
-            eol=eol or "\n", mode=mode, pings=pings, clock=clock, report=self.report
-        )
-        self._in = Reading(
-            policy,
-            source,
-            Detector(detect_limit, target),
-            max_event_size=max_event_size,
-            dispatch_incomplete=dispatch_incomplete,
+            eol=settings.eol or "\n",
+            mode=settings.mode,
+            pings=settings.pings,
+            clock=settings.clock,
+            report=self.report,
         )
         same = self._in.source in (None, target)
-        self._writer: VerbatimWriter | None = VerbatimWriter(eol) if same else None
+        self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
 
     @property
     def source(self) -> Dialect | None:
@@ -383,7 +362,7 @@ class Converter:
             while queue and total < size:
                 sse = take()
                 try:
-                    decoded = decode(sse, sse.number)  # type: ignore[arg-type]
+                    decoded = decode(sse)
                 except InputError as exc:
                     self._rejected(sse, exc, out)
                 else:
@@ -406,18 +385,22 @@ class Converter:
     def _passthrough(self, out: list[bytes], size: int) -> None:
         reading, policy, writer = self._in, self._policy, self._writer
         assert writer is not None
-        queue, decode = reading.queue, reading.decode
+        queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
+        lenient = policy.lenient
         total = 0
         sse = None
         try:
             while queue and total < size:
                 sse = queue.popleft()
-                decoded = decode(sse)
-                if isinstance(decoded, InputError):
+                try:
+                    kind = check(sse)
+                except InputError as exc:
+                    if not lenient:
+                        raise
                     # What its own dialect's decoder rejects is invalid in the output too.
-                    keep = policy.rejected(decoded)
+                    keep = policy.rejected(exc)
                 else:
-                    keep = not decoded or self._keep(decoded[0], sse)
+                    keep = kind is None or kind not in _SPECIAL or self._keep(kind, sse)
                 span = writer.take(sse.end, keep=keep)  # type: ignore[arg-type]
                 if keep:
                     policy.wrote()
@@ -428,19 +411,18 @@ class Converter:
             if sse is not None:
                 self.report.events_in = sse.number  # type: ignore[assignment]
 
-    def _keep(self, first: ModelEvent, sse: ServerSentEvent) -> bool:
-        """Whether an event of the target's own dialect is written back."""
-        kind = type(first)
+    def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
+        """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""
         if kind is Done:
             self._policy.done()
             return False
         if kind is Ping:
             return self._policy.ping()
-        if kind is Unknown:
-            if self.target is Dialect.LEGACY:
-                self._encoder.encode(first)  # counts the drop, or raises in strict mode
-                return False
-            self._policy.passed(event_label(sse.event))
+        if self.target is Dialect.LEGACY:  # an unknown event: counted, or strict mode raises
+            where = {"event_number": sse.number, "offset": sse.offset}
+            self._encoder.encode(Unknown(event=sse.event, data=sse.data, **where))
+            return False
+        self._policy.passed(event_label(sse.event))
         return True
 
 
@@ -456,25 +438,13 @@ class EventReader:
     Attributes:
         report: the :class:`Report` of what was read (``report.target`` is ``None``).
         source: the dialect read (``None`` until detected).
+        options: the :class:`Options` in force.
     """
 
-    def __init__(
-        self,
-        *,
-        source: Dialect | str | None = None,
-        mode: Mode = "default",
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        dispatch_incomplete: bool = False,
-        detect_limit: int = DETECT_LIMIT,
-    ) -> None:
+    def __init__(self, **options: Unpack[ReadOptions]) -> None:
+        self.options = settings = options_from(options, ReadOptions)
         self.report = Report()
-        self._in = Reading(
-            Policy(self.report, mode),
-            source,
-            Detector(detect_limit, errors=True),
-            max_event_size=max_event_size,
-            dispatch_incomplete=dispatch_incomplete,
-        )
+        self._in = Reading(settings, self.report, Detector(settings.detect_limit, errors=True))
         self._out: list[ModelEvent] = []
 
     @property
@@ -518,48 +488,28 @@ class EventReader:
             self._out += decoded
 
 
-class _Iteration(Generic[T]):
-    """What :class:`Conversion` and :class:`AsyncConversion` (and the model-event iterators)
-    share: a pipeline's ``feed`` for each chunk, then its ``close``; ``report`` tells what it
-    did (complete once exhausted)."""
-
-    def __init__(
-        self, feed: Callable[[bytes], Iterable[T]], close: Callable[[], Iterable[T]]
-    ) -> None:
-        self._feed, self._close = feed, close
-
-    def _sync(self, chunks: Iterable[bytes]) -> Generator[T, None, None]:
-        feed = self._feed
-        for chunk in chunks:
-            yield from feed(chunk)
-        yield from self._close()
-
-    async def _async(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[T, None]:
-        feed = self._feed
-        async for chunk in chunks:
-            for item in feed(chunk):
-                yield item
-        for item in self._close():
-            yield item
+def _step(step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]) -> Step[T]:
+    """A pipeline's two calls as one step (``None``: the end of input) for :mod:`._iterate`."""
+    return lambda chunk: finish() if chunk is None else step(chunk)
 
 
-def _conversion_steps(
-    converter: Converter,
-) -> tuple[Callable[[bytes], Iterator[bytes]], Callable[[], Iterator[bytes]]]:
-    def feed(chunk: bytes) -> Iterator[bytes]:
+def _conversion(converter: Converter) -> Step[bytes]:
+    """Output in pieces of about 64 KiB (see :class:`Conversion`)."""
+
+    def step(chunk: bytes) -> Iterator[bytes]:
         converter._accept(chunk)
         return converter._pieces(_PIECE_SIZE)
 
-    def close() -> Iterator[bytes]:
+    def finish() -> Iterator[bytes]:
         yield from converter._pieces(_PIECE_SIZE)
         output = converter.close()
         if output:
             yield output
 
-    return feed, close
+    return _step(step, finish)
 
 
-class Conversion(_Iteration[bytes], Iterator[bytes]):
+class Conversion(Iterator[bytes]):
     """The iterator returned by :func:`convert`; ``report`` tells what the conversion did.
 
     Each piece it yields is the output of whole input events: everything a read completes,
@@ -568,24 +518,22 @@ class Conversion(_Iteration[bytes], Iterator[bytes]):
     """
 
     def __init__(self, source: Source, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._sync(source_chunks(source))
+        self._gen = Items(source_chunks(source), _conversion(converter))
 
     def __next__(self) -> bytes:
         return next(self._gen)
 
 
-class AsyncConversion(_Iteration[bytes], AsyncIterator[bytes]):
+class AsyncConversion(AsyncIterator[bytes]):
     """The async iterator returned by :func:`aconvert`; ``report`` tells what it did (pieces
     as for :class:`Conversion`)."""
 
     def __init__(self, source: AsyncSource, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._async(achunks(source))
+        self._gen = AsyncItems(achunks(source), _conversion(converter))
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -595,13 +543,7 @@ class AsyncConversion(_Iteration[bytes], AsyncIterator[bytes]):
         await self._gen.aclose()
 
 
-def convert(
-    chunks: Source,
-    to: Dialect | str,
-    *,
-    source: Dialect | str | None = None,
-    **options: Any,
-) -> Conversion:
+def convert(chunks: Source, to: Dialect | str, **options: Unpack[ConvertOptions]) -> Conversion:
     """Convert a stream, yielding output as soon as it is complete.
 
     ``chunks`` is the input: bytes-like (a whole recording), an iterable of bytes-like chunks
@@ -609,47 +551,51 @@ def convert(
     of :class:`Converter`. The returned iterator's ``report`` attribute is the conversion's
     :class:`Report` (complete once the iterator is exhausted).
     """
-    return Conversion(chunks, Converter(to, source=source, **options))
+    return Conversion(chunks, Converter(to, **options))
 
 
 def aconvert(
-    chunks: AsyncSource,
-    to: Dialect | str,
-    *,
-    source: Dialect | str | None = None,
-    **options: Any,
+    chunks: AsyncSource, to: Dialect | str, **options: Unpack[ConvertOptions]
 ) -> AsyncConversion:
     """Async twin of :func:`convert`; ``chunks`` may also be an async iterable of chunks or
     an async file (``aiofiles``)."""
-    return AsyncConversion(chunks, Converter(to, source=source, **options))
+    return AsyncConversion(chunks, Converter(to, **options))
 
 
-def parse_events(
-    chunks: Source, *, source: Dialect | str | None = None, **options: Any
-) -> Iterator[ModelEvent]:
+def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[ModelEvent]:
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
-    reader = EventReader(source=source, **options)
-    return _Iteration(reader.feed, reader.close)._sync(source_chunks(chunks))
+    reader = EventReader(**options)
+    return Items(source_chunks(chunks), _step(reader.feed, reader.close))
 
 
-def aparse_events(
-    chunks: AsyncSource, *, source: Dialect | str | None = None, **options: Any
-) -> AsyncIterator[ModelEvent]:
+def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
-    reader = EventReader(source=source, **options)
-    return _Iteration(reader.feed, reader.close)._async(achunks(chunks))
+    reader = EventReader(**options)
+    return AsyncItems(achunks(chunks), _step(reader.feed, reader.close))
 
 
-def encoder_for(to: Dialect | str, **options: Any) -> Encoder:
+def encoder_for(
+    to: Dialect | str, *, report: Report | None = None, **options: Unpack[EncodeOptions]
+) -> Encoder:
     """A fresh encoder from model events to bytes of dialect ``to``.
 
-    Options: ``eol``, ``mode``, ``pings``, ``clock``, ``report`` (see :class:`Converter`).
+    Options: ``eol``, ``mode``, ``pings``, ``clock`` (see :class:`Options`); ``report``: where
+    drops are counted (a fresh :class:`Report` if not given).
     """
-    return ENCODERS[Dialect.parse(to)](**options)
+    settings = options_from(options, EncodeOptions)
+    return ENCODERS[Dialect.parse(to)](
+        eol=settings.eol or "\n",
+        mode=settings.mode,
+        pings=settings.pings,
+        clock=settings.clock,
+        report=report,
+    )
 
 
-def encode_events(events: Iterable[ModelEvent], to: Dialect | str, **options: Any) -> bytes:
+def encode_events(
+    events: Iterable[ModelEvent], to: Dialect | str, **options: Unpack[EncodeOptions]
+) -> bytes:
     """Encode a whole sequence of model events in dialect ``to``."""
     encoder = encoder_for(to, **options)
     return b"".join(encoder.encode(event) for event in events)

@@ -59,7 +59,6 @@ from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
-from ._policy import Policy
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
@@ -253,13 +252,7 @@ class _Pipeline:
 
     def __init__(self, stream: Stream, options: Options) -> None:
         self.report = Report(target=Dialect.LEGACY)
-        self.reading = Reading(
-            Policy(self.report, options.mode, options.pings),
-            options.source,
-            Detector(options.detect_limit, Dialect.LEGACY),
-            max_event_size=options.max_event_size,
-            dispatch_incomplete=options.dispatch_incomplete,
-        )
+        self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
         self.encoder = _LegacyDicts(
             mode=options.mode, pings=options.pings, clock=options.clock, report=self.report
         )

@@ -9,10 +9,10 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from ._convert import Reading
-from ._detect import DETECT_LIMIT, Detector
+from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import (
     DetectionError,
@@ -23,13 +23,16 @@ from ._errors import (
     UsageError,
 )
 from ._events import Done
-from ._policy import Policy
+from ._options import options_from
 from ._report import Report
 from ._source import BytesLike, Source
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
+from ._sse import ServerSentEvent
 
-__all__ = ["Problem", "Severity", "Validator", "validate"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["CheckOptions", "Problem", "Severity", "Validator", "validate"]
 
 Severity = Literal["error", "warning"]
 
@@ -97,23 +100,20 @@ class Validator:
     """
 
     def __init__(
-        self,
-        source: Dialect | str | None = None,
-        *,
-        dispatch_incomplete: bool = False,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        detect_limit: int = DETECT_LIMIT,
+        self, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
     ) -> None:
+        settings = options_from(options, CheckOptions)  # type: ignore[arg-type]
+        settings = dataclasses.replace(settings, source=source)  # type: ignore[arg-type]
+        self.report = Report()
         # The parser always dispatches a last event without its blank line: close() reports
         # it, or checks it with dispatch_incomplete.
-        self.report = Report()
         self._in = Reading(
-            Policy(self.report),
-            source,
-            Detector(detect_limit, errors=True),
-            max_event_size=max_event_size,
+            settings,
+            self.report,
+            Detector(settings.detect_limit, errors=True),
             dispatch_incomplete=True,
         )
+        dispatch_incomplete = settings.dispatch_incomplete
         self.dispatch_incomplete = dispatch_incomplete
         self._undecided = 0  # events read when detection failed
         self._stopped = False  # nothing more can be checked
@@ -220,11 +220,11 @@ class Validator:
         decoder = self._in.decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, sse.number)  # type: ignore[arg-type]
+            kind = decoder.check(sse)
         except InputError as exc:
             self._out.append(_problem(exc))
             return
-        if decoded and type(decoded[0]) is Done:
+        if kind is Done:
             self._out.append(
                 Problem(
                     f"[DONE] is not part of the {decoder.dialect} dialect "
@@ -236,8 +236,17 @@ class Validator:
             )
 
 
+class CheckOptions(TypedDict, total=False):
+    """The options of :class:`Validator` and :func:`validate`, besides ``source`` (see
+    :class:`~sseconv.Options`)."""
+
+    max_event_size: int
+    dispatch_incomplete: bool
+    detect_limit: int
+
+
 def validate(
-    chunks: Source, *, source: Dialect | str | None = None, **options: Any
+    chunks: Source, *, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
 ) -> list[Problem]:
     """Every problem of a recording: ``chunks`` is bytes-like, an iterable of bytes-like
     chunks or a binary file object (options of :class:`Validator`)."""

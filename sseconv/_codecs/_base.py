@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any, ClassVar, Literal
 
 from .._detect import classify
 from .._dialect import Dialect
 from .._errors import (
     EventAfterEndError,
+    InputError,
     MalformedEventError,
     UnrepresentableError,
     UsageError,
@@ -39,59 +41,166 @@ __all__ = [
     "MODES",
     "Decoder",
     "Encoder",
+    "Handled",
+    "Handlers",
     "Mode",
     "Position",
+    "Step",
     "TextProjection",
     "at",
+    "decode_error",
     "event_label",
     "fallback_id",
-    "optional_str",
-    "text_delta",
 ]
 
 HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
 
+Step = tuple[type[ModelEvent], dict[str, Any]]
+#: What a handler returns: the model events to make (class and fields), and the input that
+#: the payload carries besides (``"stop"``, ``"exception"``) or ``None``.
+Handled = tuple[list[Step], str | None]
+Handlers = Mapping[str, Callable[[Any, ServerSentEvent], Handled]]
+_MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
+    kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
+}
+
+
 class Decoder:
-    """Turns one dialect's SSE events into model events; a small state machine per dialect.
+    """Turns one dialect's SSE events into model events: one explicit state machine per dialect.
+
+    Each SSE event is one *input*, named by :meth:`input` (an event name, ``"done"``, ``"ping"``,
+    ``"other"``…). The class's ``table`` maps ``(state, input)`` to the state after it; a pair
+    that is not in the table is refused (:meth:`refuse` says why, with the event's position).
+    The input's handler reads and checks the payload, then returns the model events to make and
+    possibly a second input that the payload carries (a stop reason, an exception), which moves
+    on from the state after the first. Nothing changes before every check has passed, so a
+    decoder that raised :class:`InputError` is as it was and can take the next event.
 
     Attributes:
-        finished: the stream reached its end (terminator, final event or error event).
-        report: counts shared with the converter (skipped empty deltas).
+        state: where the stream is, a member of the dialect's state enum.
+        report: counts shared with the converter (skipped empty deltas, fields with no place,
+            the API error).
     """
 
     dialect: ClassVar[Dialect]
+    start: ClassVar[Enum]
+    #: (state, input) -> state after it; any other pair is refused
+    table: ClassVar[Mapping[tuple[Any, str], Any]]
+    #: input -> handler(decoder, sse)
+    handlers: ClassVar[Handlers]
+    #: the event names that are inputs of their own (others are ``"other"``)
+    names: ClassVar[frozenset[str]] = frozenset()
+    #: the states in which the stream is finished
+    ends: ClassVar[frozenset[Any]]
 
     def __init__(self, report: Report | None = None) -> None:
         self.report = report if report is not None else Report(target=self.dialect)
-        self.finished = False
+        self.state: Any = self.start
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        """Decode one SSE event (``number`` counts every dispatched event from 1).
+    @property
+    def finished(self) -> bool:
+        """The stream reached its end (terminator, final event or error event)."""
+        return self.state in self.ends
+
+    def decode(self, sse: ServerSentEvent) -> list[ModelEvent]:
+        """Decode one SSE event; its position is ``sse.number`` and ``sse.offset``.
 
         Raises:
             InputError: the event is malformed or not allowed here; the error carries the
                 dialect, event number and byte offset, and the decoder's state is unchanged.
         """
-        raise NotImplementedError
+        return [_MAKE[kind](fields) for kind, fields in self.step(sse)]
 
-    def load(
-        self, sse: ServerSentEvent, number: int, what: str, data: str | None = None
-    ) -> dict[str, Any]:
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        """What :meth:`decode` does, without making the model events: the same checks, errors
+        and state changes; returns the class of the first model event ``decode`` would return
+        (``None`` for none), e.g. :class:`Done` for a stray ``[DONE]``. For a same-dialect
+        conversion, which writes the input verbatim.
+
+        Raises:
+            InputError: exactly where :meth:`decode` raises it.
+        """
+        steps = self.step(sse)
+        return steps[0][0] if steps else None
+
+    def step(self, sse: ServerSentEvent) -> list[Step]:
+        """Take one event through the state table; the model events to make."""
+        kind = self.input(sse)
+        after = self.table.get((self.state, kind))
+        if after is None:
+            raise self.refuse(sse, kind)
+        steps, more = self.handlers[kind](self, sse)
+        if more is not None:
+            after = self.table[after, more]
+        self.state = after
+        return steps
+
+    def input(self, sse: ServerSentEvent) -> str:
+        """The input that an event is: its name if that is one of ``names``, ``"done"`` for a
+        stray ``[DONE]`` (data-only, or the trailer ``event: done`` some proxies add), else
+        ``"other"``."""
+        name = sse.event
+        if name in self.names:
+            return name
+        if sse.data == "[DONE]" and (name is None or name == "done"):
+            return "done"
+        return "other"
+
+    def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
+        """The error for an input that the state table does not allow in the current state
+        (by default: the stream has ended)."""
+        return EventAfterEndError(
+            f"expected nothing after the end of the {self.dialect} stream, "
+            f"found event {_shown(sse.event)}",
+            **self.error_position(sse),
+        )
+
+    # -- handlers every dialect has ---------------------------------------------------------
+
+    def ping(self, sse: ServerSentEvent) -> Handled:
+        return [(Ping, {"data": sse.data, **self.position(sse)})], None
+
+    def done(self, sse: ServerSentEvent) -> Handled:
+        return [(Done, self.position(sse))], None
+
+    def other(self, sse: ServerSentEvent) -> Handled:
+        """An event of no known type: passed on as :class:`Unknown`, unless it plainly belongs
+        to another dialect (then the source dialect is wrong, which is an error)."""
+        found = classify(sse)
+        if found is not None and found is not self.dialect:
+            raise self.malformed(
+                sse,
+                f"expected a {self.dialect} event, found one of the {found} dialect "
+                f"(event {_shown(sse.event)}); is the source dialect right?",
+            )
+        return [(Unknown, {"event": sse.event, "data": sse.data, **self.position(sse)})], None
+
+    def error(self, sse: ServerSentEvent) -> Handled:
+        """An ``error`` event (with or without the top-level ``"type": "error"``)."""
+        return [(StreamError, self.api_error(decode_error(self, sse)))], None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def api_error(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Note the API error that ends the stream in the report; its fields."""
+        self.report.api_error = StreamError.model_validate(fields)
+        return fields
+
+    def load(self, sse: ServerSentEvent, what: str, data: str | None = None) -> dict[str, Any]:
         """The event's data (or ``data``) as a JSON object; errors carry the event's position."""
         try:
             return load_object(sse.data if data is None else data, what)
         except MalformedEventError as exc:
             exc.dialect = self.dialect.value
-            exc.event_number = number
+            exc.event_number = sse.number
             exc.offset = sse.offset
             raise
 
     def fields(
         self,
         sse: ServerSentEvent,
-        number: int,
         payload: dict[str, Any],
         names: tuple[str, ...],
         known: frozenset[str],
@@ -102,7 +211,13 @@ class Decoder:
         Raises:
             MalformedEventError: one of ``names`` is neither a string nor null.
         """
-        values = [optional_str(self, sse, number, payload, name) for name in names]
+        values = [payload.get(name) for name in names]
+        for name, value in zip(names, values, strict=True):
+            if value is not None and not isinstance(value, str):
+                raise self.malformed(
+                    sse,
+                    f"expected {name!r} to be a string or null, found {type(value).__name__}",
+                )
         extra = {}
         if not payload.keys() <= known:
             extra = {k: v for k, v in payload.items() if k not in known}
@@ -121,56 +236,41 @@ class Decoder:
             for key in fields:
                 self.report.dropped_fields[f"{path}.{key}"] += 1
 
-    def position(self, sse: ServerSentEvent, number: int) -> Position:
-        return {"event_number": number, "offset": sse.offset}
+    def position(self, sse: ServerSentEvent) -> Position:
+        return {"event_number": sse.number, "offset": sse.offset}
 
-    def error_position(self, sse: ServerSentEvent, number: int) -> Position:
-        return {"dialect": self.dialect.value, "event_number": number, "offset": sse.offset}
+    def error_position(self, sse: ServerSentEvent) -> Position:
+        return {"dialect": self.dialect.value, "event_number": sse.number, "offset": sse.offset}
 
-    def unknown(self, sse: ServerSentEvent, number: int) -> Unknown:
-        """An event of no known type: passed on as :class:`Unknown`, unless it plainly belongs
-        to another dialect (then the source dialect is wrong, which is an error)."""
-        other = classify(sse)
-        if other is not None and other is not self.dialect:
-            raise MalformedEventError(
-                f"expected a {self.dialect} event, found one of the {other} dialect "
-                f"(event {_shown(sse.event)}); is the source dialect right?",
-                **self.error_position(sse, number),
-            )
-        return Unknown(event=sse.event, data=sse.data, **self.position(sse, number))
+    def malformed(self, sse: ServerSentEvent, message: str) -> MalformedEventError:
+        return MalformedEventError(message, **self.error_position(sse))
 
-    def after_end(self, sse: ServerSentEvent, number: int) -> EventAfterEndError:
-        return EventAfterEndError(
-            f"expected nothing after the end of the {self.dialect} stream, "
-            f"found event {_shown(sse.event)}",
-            **self.error_position(sse, number),
+
+def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
+    """The :class:`StreamError` fields of an ``error`` event (with or without the top-level
+    ``"type": "error"``).
+
+    Raises:
+        MalformedEventError: not such an event.
+    """
+    payload = decoder.load(sse, "an error event")
+    error = payload.get("error")
+    if (
+        payload.get("type", "error") != "error"
+        or not isinstance(error, dict)
+        or not isinstance(error.get("type"), str)
+        or not isinstance(error.get("message", ""), str)
+    ):
+        raise decoder.malformed(
+            sse, 'expected an error event like {"type":"error","error":{"type":…,"message":…}}'
         )
-
-    def malformed(self, sse: ServerSentEvent, number: int, message: str) -> MalformedEventError:
-        return MalformedEventError(message, **self.error_position(sse, number))
-
-
-def optional_str(
-    decoder: Decoder, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
-) -> str | None:
-    value = payload.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise decoder.malformed(
-        sse, number, f"expected {key!r} to be a string or null, found {type(value).__name__}"
-    )
-
-
-_validate_text_delta = TextDelta.__pydantic_validator__.validate_python
-
-
-def text_delta(
-    text: str, index: int, extra: dict[str, Any], number: int, offset: int | None
-) -> TextDelta:
-    """A validated :class:`TextDelta`, made the fastest way pydantic offers (the hot path)."""
-    return _validate_text_delta(  # type: ignore[no-any-return]
-        {"index": index, "text": text, "extra": extra, "event_number": number, "offset": offset}
-    )
+    return {
+        "type": error["type"],
+        "message": error.get("message", ""),
+        "extra": {k: v for k, v in error.items() if k not in ("type", "message")},
+        "outer": {k: v for k, v in payload.items() if k not in ("type", "error")},
+        **decoder.position(sse),
+    }
 
 
 def fallback_id(data: str) -> str:
@@ -356,8 +456,8 @@ class Encoder:
             raise UnrepresentableError(
                 f"expected content that {self.dialect} can carry, found {what}",
                 dialect=str(self.report.source) if self.report.source else None,
-                event_number=event.event_number or None,
-                offset=None if event.offset == -1 else event.offset,
+                event_number=event.event_number,
+                offset=event.offset,
             )
         self.report.dropped[kind] += 1
         return b""

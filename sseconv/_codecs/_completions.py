@@ -6,22 +6,24 @@ Wire form: named events. ``completion`` carries the *new* text, keys in the orde
 ``ping`` carries ``{"type": "ping"}``; ``error`` carries ``{"type": "error", "error": {...}}``
 (older form without the top-level ``type``), and nothing follows it. There is no terminator.
 
-Decoder states::
+Decoder states (inputs: ``completion``, ``ping``, ``error``, a stray ``[DONE]`` (``done``), any
+other event (``other``), and the stop reason of a completion (``stop``))::
 
-    OPEN ──completion with stop_reason──▶ ENDED
-      └───────────error─────────────────▶ ENDED
+    START ──completion──▶ OPEN ──stop──▶ ENDED
+    START, OPEN ──error──▶ ENDED
+    ping, other: the same state (before ENDED); done: the same state (any state)
 """
 
 from __future__ import annotations
 
+import re
+from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
-    Done,
-    ModelEvent,
     Ping,
     StreamEnd,
     StreamError,
@@ -31,15 +33,15 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, encode_text, load_object, same_value, to_bytes
+from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, fallback_id, text_delta
+from ._base import Decoder, Handled, Handlers, Step, TextProjection, fallback_id
 
-__all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
+__all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
 KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
 _KNOWN = frozenset(KEYS)
 PING_DATA = '{"type": "ping"}'
-_KEY = '"completion":"'
 
 
 class _Fields(NamedTuple):
@@ -51,128 +53,110 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamError:
-    """Decode an ``error`` event (with or without the top-level ``"type": "error"``)."""
-    payload = decoder.load(sse, number, "an error event")
-    error = payload.get("error")
-    if (
-        payload.get("type", "error") != "error"
-        or not isinstance(error, dict)
-        or not isinstance(error.get("type"), str)
-        or not isinstance(error.get("message", ""), str)
-    ):
-        raise decoder.malformed(
-            sse,
-            number,
-            'expected an error event like {"type":"error","error":{"type":…,"message":…}}',
-        )
-    extra = {k: v for k, v in error.items() if k not in ("type", "message")}
-    outer = {k: v for k, v in payload.items() if k not in ("type", "error")}
-    decoder.report.api_error = StreamError(
-        type=error["type"],
-        message=error.get("message", ""),
-        extra=extra,
-        outer=outer,
-        **decoder.position(sse, number),
-    )
-    return decoder.report.api_error
+class _State(Enum):
+    START = "start"
+    OPEN = "open"
+    ENDED = "ended"
+
+
+_START, _OPEN, _ENDED = _State
+_TABLE = {
+    (_START, "completion"): _OPEN,
+    (_OPEN, "completion"): _OPEN,
+    (_OPEN, "stop"): _ENDED,
+    **{(state, "error"): _ENDED for state in (_START, _OPEN)},
+    **{(state, "ping"): state for state in (_START, _OPEN)},
+    **{(state, "other"): state for state in (_START, _OPEN)},
+    **{(state, "done"): state for state in _State},
+}
+_KEY = re.compile(r'"completion"[ \t\n\r]*:[ \t\n\r]*"')
 
 
 class CompletionsDecoder(Decoder):
     """Decodes 2023-06-01 completion streams."""
 
     dialect = Dialect.COMPLETIONS
+    start = _START
+    table = _TABLE
+    names = frozenset({"completion", "ping", "error"})
+    ends = frozenset({_ENDED})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._started = False
-        self._ended = False
+    def __init__(self, report: Report | None = None) -> None:
+        super().__init__(report)
         self._head = ""  # the JSON before the text of the last completion payload ...
         self._tail = ""  # ... the JSON after it ...
         self._fields: _Fields | None = None  # ... and what it says
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        name = sse.event
-        if (name is None or name == "done") and sse.data == "[DONE]":
-            # a stray [DONE], or the trailer `event: done` some proxies add
-            return [Done(**self.position(sse, number))]
-        if self._ended:
-            raise self.after_end(sse, number)
-        if name == "completion":
-            return self._completion(sse, number)
-        if name == "ping":
-            return [Ping(data=sse.data, **self.position(sse, number))]
-        if name == "error":
-            error = decode_error(self, sse, number)
-            self._ended = self.finished = True
-            return [error]
-        return [self.unknown(sse, number)]
-
-    def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        text, fields = self._read(sse, number)
+    def _completion(self, sse: ServerSentEvent) -> Handled:
+        text, fields = self._read(sse)
         stop_reason, stop, id_, log_id, model, extra = fields
-        out: list[ModelEvent] = []
-        if not self._started:
-            self._started = True
+        position = self.position(sse)
+        steps: list[Step] = []
+        if self.state is _START:
             missing = id_ is None and log_id is None
-            out.append(
-                StreamStart(
-                    id=id_,
-                    model=model,
-                    log_id=log_id,
-                    fallback_id=fallback_id(sse.data) if missing else None,
-                    **self.position(sse, number),
-                )
-            )
+            start = {"id": id_, "model": model, "log_id": log_id}
+            start["fallback_id"] = fallback_id(sse.data) if missing else None
+            steps.append((StreamStart, {**start, **position}))
         if text:
-            out.append(text_delta(text, 0, extra, number, sse.offset))
+            steps.append((TextDelta, {"index": 0, "text": text, "extra": extra, **position}))
         elif stop_reason is None:
             self.skip_empty(extra, "completion")
-        if stop_reason is not None:
-            pos: Position = self.position(sse, number)
-            out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
-            out.append(StreamEnd(**pos))
-            self._ended = self.finished = True
-        return out
+        if stop_reason is None:
+            return steps, None
+        stop_fields = {"stop_reason": stop_reason, "stop_sequence": stop, "extra": extra}
+        steps += [(StreamStop, {**stop_fields, **position}), (StreamEnd, position)]
+        return steps, "stop"
 
-    def _read(self, sse: ServerSentEvent, number: int) -> tuple[str, _Fields]:
+    def _read(self, sse: ServerSentEvent) -> tuple[str, _Fields]:
         """The text and the other fields of a completion payload.
 
         Consecutive payloads differ only in their text, so the JSON around the text (checked
         once) is remembered and, when it repeats byte for byte, only the text is decoded.
         """
         raw = sse.data
-        at = raw.find(_KEY)
-        if at > 0:
-            start = at + len(_KEY)
+        head, tail = self._head, self._tail
+        if head and raw.startswith(head):
+            try:
+                text, end = scanstring(raw, len(head))
+            except ValueError:
+                text = None
+            if text is not None and len(raw) - end == len(tail) and raw.endswith(tail):
+                return text, self._fields  # type: ignore[return-value]
+        key = _KEY.search(raw)
+        if key is not None and key.start() > 0:
+            start = key.end()
             try:
                 text, end = scanstring(raw, start)
             except ValueError:
                 text = None
             if text is not None:
-                head, tail = raw[:start], raw[end:]
-                if head == self._head and tail == self._tail and self._fields is not None:
-                    return text, self._fields
-                payload = self.load(sse, number, "a completion")
+                payload = self.load(sse, "a completion")
                 if payload.get("completion") == text:
-                    fields = self._check(sse, number, payload)
+                    fields = self._check(sse, payload)
+                    head, tail = raw[:start], raw[end:]
                     template = load_object(head + '"' + tail, "a completion")
                     if same_value(template, {**payload, "completion": ""}):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
-        payload = self.load(sse, number, "a completion")
+        payload = self.load(sse, "a completion")
         text = payload.get("completion")
-        return text, self._check(sse, number, payload)  # type: ignore[return-value]
+        return text, self._check(sse, payload)  # type: ignore[return-value]
 
-    def _check(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
+    def _check(self, sse: ServerSentEvent, payload: dict[str, Any]) -> _Fields:
         if not isinstance(payload.get("completion"), str) or (
             payload.get("type", "completion") != "completion"
         ):
-            raise self.malformed(
-                sse, number, "expected a completion payload with a string 'completion'"
-            )
-        values, extra = self.fields(sse, number, payload, _Fields._fields[:-1], _KNOWN)
+            raise self.malformed(sse, "expected a completion payload with a string 'completion'")
+        values, extra = self.fields(sse, payload, _Fields._fields[:-1], _KNOWN)
         return _Fields._make([*values, extra])
+
+    handlers: ClassVar[Handlers] = {
+        "completion": _completion,
+        "ping": Decoder.ping,
+        "error": Decoder.error,
+        "done": Decoder.done,
+        "other": Decoder.other,
+    }
 
 
 class CompletionsEncoder(TextProjection):
