@@ -50,7 +50,8 @@ __all__ = [
     "parse_events",
 ]
 
-_SPECIAL = frozenset({Done, Ping, Unknown})  # what a same-dialect conversion may leave out
+# what a same-dialect conversion may leave out (None: the event makes no model event)
+_SPECIAL = frozenset({Done, Ping, Unknown})
 # The iterators yield when this much output has gathered (or at the end of a chunk's events),
 # so one huge chunk never makes more than this plus one event's output at a time.
 _PIECE_SIZE = 64 * 1024
@@ -385,9 +386,8 @@ class Converter:
     def _passthrough(self, out: list[bytes], size: int) -> None:
         reading, policy, writer = self._in, self._policy, self._writer
         assert writer is not None
-        queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
-        lenient = policy.lenient
-        total = 0
+        queue, check, take = reading.queue, reading.decoder.check, writer.take  # type: ignore[union-attr]
+        total = kept = 0
         sse = None
         try:
             while queue and total < size:
@@ -395,19 +395,18 @@ class Converter:
                 try:
                     kind = check(sse)
                 except InputError as exc:
-                    if not lenient:
-                        raise
                     # What its own dialect's decoder rejects is invalid in the output too.
                     keep = policy.rejected(exc)
                 else:
-                    keep = kind is None or kind not in _SPECIAL or self._keep(kind, sse)
-                span = writer.take(sse.end, keep=keep)  # type: ignore[arg-type]
+                    keep = kind not in _SPECIAL or self._keep(kind, sse)
+                span = take(sse.end, keep=keep)  # type: ignore[arg-type]
                 if keep:
-                    policy.wrote()
+                    kept += 1
                 if span:
                     out.append(span)
                     total += len(span)
         finally:
+            policy.wrote(kept)
             if sse is not None:
                 self.report.events_in = sse.number  # type: ignore[assignment]
 
@@ -430,10 +429,10 @@ class EventReader:
     """Sans-IO reader of model events: ``feed(bytes) -> list[ModelEvent]``, ``close()``.
 
     Args:
-        source: the dialect to read, or ``None`` to detect it.
-        mode: ``"strict"`` also raises for an unfinished stream at ``close()``; ``"lenient"``
-            skips malformed events (counted in ``report.malformed``) instead of raising.
-        max_event_size, dispatch_incomplete, detect_limit: as for :class:`Converter`.
+        options: ``source`` (``None``: detect it), ``mode`` (``"strict"`` also raises for an
+            unfinished stream at ``close()``; ``"lenient"`` skips malformed events, counted,
+            instead of raising), ``max_event_size``, ``dispatch_incomplete``,
+            ``detect_limit``: see :class:`Options`.
 
     Attributes:
         report: the :class:`Report` of what was read (``report.target`` is ``None``).

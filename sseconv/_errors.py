@@ -124,7 +124,9 @@ class EventTooLargeError(InputError):
             failure (they were not returned).
     """
 
-    sse_events: list[ServerSentEvent] = []  # noqa: RUF012 (a fresh list is set when raised)
+    def __init__(self, message: str, **position: Any) -> None:
+        super().__init__(message, **position)
+        self.sse_events: list[ServerSentEvent] = []
 
 
 class DetectionError(InputError):
