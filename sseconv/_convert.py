@@ -15,7 +15,7 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ._body import Head
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
@@ -23,10 +23,11 @@ from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import ModelEvent
+from ._iterate import AsyncItems, Items, Step
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
-from ._source import AsyncSource, BytesLike, Source, achunks, apump, as_bytes, pump
+from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
 from ._source import chunks as source_chunks
 from ._sse import ServerSentEvent, SSEParser, encode_sse
 from ._verbatim import VerbatimWriter
@@ -431,18 +432,12 @@ class EventReader:
             self._out += decoded
 
 
-class _Stage(Generic[T]):
-    """A pipeline driven by :func:`pump`/:func:`apump` (an error is raised as it is: it
-    carries what was made before it)."""
-
-    def __init__(self, step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]):
-        self.step, self.finish = step, finish
-
-    def failed(self, exc: SSEConvError) -> tuple[Iterable[T], BaseException]:
-        return (), exc
+def _step(step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]) -> Step[T]:
+    """A pipeline's two calls as one step (``None``: the end of input) for :mod:`._iterate`."""
+    return lambda chunk: finish() if chunk is None else step(chunk)
 
 
-def _conversion(converter: Converter) -> _Stage[bytes]:
+def _conversion(converter: Converter) -> Step[bytes]:
     """Output in pieces of about 64 KiB (see :class:`Conversion`)."""
 
     def step(chunk: bytes) -> Iterator[bytes]:
@@ -455,7 +450,7 @@ def _conversion(converter: Converter) -> _Stage[bytes]:
         if output:
             yield output
 
-    return _Stage(step, finish)
+    return _step(step, finish)
 
 
 class Conversion(Iterator[bytes]):
@@ -469,7 +464,7 @@ class Conversion(Iterator[bytes]):
     def __init__(self, source: Source, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = pump(source_chunks(source), _conversion(converter))
+        self._gen = Items(source_chunks(source), _conversion(converter))
 
     def __next__(self) -> bytes:
         return next(self._gen)
@@ -482,7 +477,7 @@ class AsyncConversion(AsyncIterator[bytes]):
     def __init__(self, source: AsyncSource, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = apump(achunks(source), _conversion(converter))
+        self._gen = AsyncItems(achunks(source), _conversion(converter))
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -515,13 +510,13 @@ def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[Mod
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
     reader = EventReader(**options)
-    return pump(source_chunks(chunks), _Stage(reader.feed, reader.close))
+    return Items(source_chunks(chunks), _step(reader.feed, reader.close))
 
 
 def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
     reader = EventReader(**options)
-    return apump(achunks(chunks), _Stage(reader.feed, reader.close))
+    return AsyncItems(achunks(chunks), _step(reader.feed, reader.close))
 
 
 def encoder_for(
