@@ -182,10 +182,12 @@ class Reading:
     def each(self, handle: Callable[[ServerSentEvent], object]) -> None:
         """Hand every event that can be decoded to ``handle``, in order (counted in)."""
         queue, report = self.queue, self.report
+        take = queue.popleft
         while self.ready():
-            sse = queue.popleft()
-            report.events_in = sse.number  # type: ignore[assignment]
-            handle(sse)
+            while queue:
+                sse = take()
+                report.events_in = sse.number  # type: ignore[assignment]
+                handle(sse)
 
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
