@@ -15,18 +15,19 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from ._body import Head
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
 from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
 from ._events import ModelEvent
+from ._iterate import AsyncItems, Items, Step
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
-from ._source import AsyncSource, BytesLike, Source, achunks, apump, as_bytes, pump
+from ._source import AsyncSource, BytesLike, Source, achunks, as_bytes
 from ._source import chunks as source_chunks
 from ._sse import ServerSentEvent, SSEParser, encode_sse
 from ._verbatim import VerbatimWriter
@@ -90,9 +91,7 @@ class Reading:
         self.failed: SSEConvError | None = None
         self.closed = False
         self.fed = 0
-        # The first input bytes, kept while no event is dispatched: at the end, an input
-        # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
-        self._head: bytearray | None = bytearray()
+        self._head = Head()  # (an API error body, HTML, ...: not a stream)
         if options.source is not None:
             self._use(options.source)
 
@@ -109,12 +108,7 @@ class Reading:
         if self.deferred is not None:  # the parser failed: what follows is not read
             return data
         self.fed += len(data)
-        head = self._head
-        if head is not None:
-            if self.parser.events_dispatched:
-                self._head = None
-            elif len(head) < BODY_LIMIT:
-                head += data[: BODY_LIMIT - len(head)]
+        self._head.add(data, self.parser.events_dispatched)
         try:
             self.queue.extend(self.parser.feed(data))
         except EventTooLargeError as exc:
@@ -137,14 +131,9 @@ class Reading:
         """
         queue = self.queue
         if self.decoder is None and queue:
-            detector = self.detector
-            while queue:
-                found = detector.add(queue.popleft())
-                if found is not None:
-                    queue.extendleft(reversed(detector.pending))
-                    detector.pending = []
-                    self._use(found)
-                    break
+            found = self.detector.hold(queue)
+            if found is not None:
+                self._use(found)
         if queue:
             return True
         if self.deferred is not None:
@@ -180,12 +169,8 @@ class Reading:
             )
 
     def not_event_stream(self) -> InputError | None:
-        """The error for an input in which no event was dispatched and no line is an SSE
-        line, but which holds something (``None`` otherwise: blank input is unfinished)."""
-        head = self._head
-        if head is None or self.parser.events_dispatched or not is_not_event_stream(head):
-            return None
-        return not_event_stream(bytes(head))
+        """The error for an input in which no line is an SSE line (see :class:`Head`)."""
+        return self._head.error(self.parser.events_dispatched)
 
     def fail(self, exc: SSEConvError) -> SSEConvError:
         """Note the failure (no input is taken after it) and its dialect."""
@@ -197,10 +182,12 @@ class Reading:
     def each(self, handle: Callable[[ServerSentEvent], object]) -> None:
         """Hand every event that can be decoded to ``handle``, in order (counted in)."""
         queue, report = self.queue, self.report
+        take = queue.popleft
         while self.ready():
-            sse = queue.popleft()
-            report.events_in = sse.number  # type: ignore[assignment]
-            handle(sse)
+            while queue:
+                sse = take()
+                report.events_in = sse.number  # type: ignore[assignment]
+                handle(sse)
 
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
@@ -447,18 +434,12 @@ class EventReader:
             self._out += decoded
 
 
-class _Stage(Generic[T]):
-    """A pipeline driven by :func:`pump`/:func:`apump` (an error is raised as it is: it
-    carries what was made before it)."""
-
-    def __init__(self, step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]):
-        self.step, self.finish = step, finish
-
-    def failed(self, exc: SSEConvError) -> tuple[Iterable[T], BaseException]:
-        return (), exc
+def _step(step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]) -> Step[T]:
+    """A pipeline's two calls as one step (``None``: the end of input) for :mod:`._iterate`."""
+    return lambda chunk: finish() if chunk is None else step(chunk)
 
 
-def _conversion(converter: Converter) -> _Stage[bytes]:
+def _conversion(converter: Converter) -> Step[bytes]:
     """Output in pieces of about 64 KiB (see :class:`Conversion`)."""
 
     def step(chunk: bytes) -> Iterator[bytes]:
@@ -471,7 +452,7 @@ def _conversion(converter: Converter) -> _Stage[bytes]:
         if output:
             yield output
 
-    return _Stage(step, finish)
+    return _step(step, finish)
 
 
 class Conversion(Iterator[bytes]):
@@ -485,7 +466,7 @@ class Conversion(Iterator[bytes]):
     def __init__(self, source: Source, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = pump(source_chunks(source), _conversion(converter))
+        self._gen = Items(source_chunks(source), _conversion(converter))
 
     def __next__(self) -> bytes:
         return next(self._gen)
@@ -498,7 +479,7 @@ class AsyncConversion(AsyncIterator[bytes]):
     def __init__(self, source: AsyncSource, converter: Converter) -> None:
         self.converter = converter
         self.report = converter.report
-        self._gen = apump(achunks(source), _conversion(converter))
+        self._gen = AsyncItems(achunks(source), _conversion(converter))
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -531,13 +512,13 @@ def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[Mod
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
     reader = EventReader(**options)
-    return pump(source_chunks(chunks), _Stage(reader.feed, reader.close))
+    return Items(source_chunks(chunks), _step(reader.feed, reader.close))
 
 
 def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
     reader = EventReader(**options)
-    return apump(achunks(chunks), _Stage(reader.feed, reader.close))
+    return AsyncItems(achunks(chunks), _step(reader.feed, reader.close))
 
 
 def encoder_for(
