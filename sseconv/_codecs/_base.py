@@ -49,6 +49,7 @@ __all__ = [
     "decode_error",
     "event_label",
     "fallback_id",
+    "text_fields",
 ]
 
 Position = dict[str, Any]
@@ -285,6 +286,17 @@ def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
         "extra": {k: v for k, v in error.items() if k not in ("type", "message")},
         "outer": {k: v for k, v in payload.items() if k not in ("type", "error")},
         **decoder.position(sse),
+    }
+
+
+def text_fields(sse: ServerSentEvent, index: int, text: str, extra: Any) -> dict[str, Any]:
+    """The fields of the :class:`TextDelta` made of ``sse``."""
+    return {
+        "index": index,
+        "text": text,
+        "extra": extra,
+        "event_number": sse.number,
+        "offset": sse.offset,
     }
 
 

@@ -31,7 +31,7 @@ from .._events import (
 from .._json import dump, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id
+from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
@@ -88,8 +88,7 @@ class CompletionsDecoder(Decoder):
         text, fields = self._read(sse)  # (reading it again the general way changes nothing)
         if not text or fields.stop_reason is not None:
             return None
-        position = {"event_number": sse.number, "offset": sse.offset}
-        return {"index": 0, "text": text, "extra": fields.extra, **position}
+        return text_fields(sse, 0, text, fields.extra)
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)
@@ -102,7 +101,7 @@ class CompletionsDecoder(Decoder):
             start["fallback_id"] = fallback_id(sse.data) if missing else None
             steps.append((StreamStart, {**start, **position}))
         if text:
-            steps.append((TextDelta, {"index": 0, "text": text, "extra": extra, **position}))
+            steps.append((TextDelta, text_fields(sse, 0, text, extra)))
         elif stop_reason is None:
             self.skip_empty(extra, "completion")
         if stop_reason is None:

@@ -46,6 +46,7 @@ from ._base import (
     at,
     event_label,
     fallback_id,
+    text_fields,
 )
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
@@ -147,8 +148,7 @@ class LegacyDecoder(Decoder):
             return None
         self._parts.append(delta)
         self._raw_prefix = raw[: end - 1]
-        position = {"event_number": sse.number, "offset": sse.offset}
-        return {"index": 0, "text": delta, "extra": fields.extra, **position}
+        return text_fields(sse, 0, delta, fields.extra)
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         fields, delta = self._read(sse)
@@ -161,7 +161,7 @@ class LegacyDecoder(Decoder):
             steps.append((StreamStart, {**start, **position}))
         if delta:
             self._parts.append(delta)
-            steps.append((TextDelta, {"index": 0, "text": delta, "extra": extra, **position}))
+            steps.append((TextDelta, text_fields(sse, 0, delta, extra)))
         elif stop_reason is None and exception is None:
             self.skip_empty(extra, "completion")
         if exception is None and stop_reason is None:

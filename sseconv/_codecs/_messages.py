@@ -45,7 +45,7 @@ from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers, State
+from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -152,8 +152,7 @@ class MessagesDecoder(Decoder):
             return None
         if not text or self._blocks.get(index) != "text":
             return None
-        position = {"event_number": sse.number, "offset": sse.offset}
-        return {"index": index, "text": text, "extra": {}, **position}
+        return text_fields(sse, index, text, {})
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
@@ -213,8 +212,7 @@ class MessagesDecoder(Decoder):
             if not text:
                 self.skip_empty(extra, "content_block_delta.delta")
                 return [], None
-            fields = {"index": index, "text": text, "extra": extra}
-            return [(TextDelta, {**fields, **self.position(sse)})], None
+            return [(TextDelta, text_fields(sse, index, text, extra))], None
         return [(BlockDelta, {"index": index, "delta": delta, **self.position(sse)})], None
 
     def _content_block_stop(self, sse: ServerSentEvent) -> Handled:
