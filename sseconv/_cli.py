@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
-from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
+from ._errors import IncompleteStreamError, SSEConvError, UsageError
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -59,7 +59,6 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
 MIN_STEP = 512  # the least input fed at once
-DETECT_LIMIT = 64 * 1024  # as sseconv.types.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -460,8 +459,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = None if error.offset == -1 else error.offset
-    return error.event_number or None, offset, api_answer(error.type, error.message)
+    return error.event_number, error.offset, api_answer(error.type, error.message)
 
 
 def _finish(
@@ -617,58 +615,24 @@ def _cmd_text(args: argparse.Namespace) -> int:
 def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
     if _recording_cli.is_recording(inp):
         return _recording_cli.detect_one(inp, out)
-    from ._detect import classify
-    from ._errors import EventTooLargeError
-    from ._sse import ServerSentEvent, SSEParser
+    from ._detect import identify
+    from ._errors import DetectionError, InputError
 
-    def first(events: list[ServerSentEvent]) -> Dialect | None:
-        for event in events:
-            found = classify(event)
-            if found is not None:
-                return found
-        return None
-
-    parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
-    found: Dialect | None = None
-    head = bytearray()  # the first bytes, to tell a body that is not a stream
     with _reading(inp) as stream:
-        try:
-            for chunk in stream:
-                head += chunk[: BODY_LIMIT - len(head)]
-                found = first(parser.feed(chunk))
-                if found is not None or stream.size > DETECT_LIMIT:
-                    break  # no need (or no use) to read on
-            else:
-                found = first(parser.close())
-        except EventTooLargeError as exc:
-            found = first(exc.events)
-            if found is None:
-                raise _Failure(
-                    EXIT_BAD_INPUT, _located(inp.name, exc.event_number, exc.offset, exc.message)
-                ) from None
-        if found is None:
-            n = parser.events_dispatched
-            if not n and _is_not_event_stream(head):
-                raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {_not_event_stream(bytes(head))}")
-            if stream.size > DETECT_LIMIT:
-                why = f"no event decides it within the first {DETECT_LIMIT} bytes"
+        try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
+            found = identify(stream)
+        except DetectionError as exc:
+            n = exc.event_number
+            if exc.limit is not None:
+                why = f"no event decides it within the first {exc.limit} bytes"
             else:
                 why = f"none of its {n} event(s) decides it" if n else "it holds no event"
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}")
+            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}") from None
+        except InputError as exc:  # too large, or not a stream at all
+            message = _located(inp.name, exc.event_number, exc.offset, exc.message)
+            raise _Failure(EXIT_BAD_INPUT, message) from None
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
-
-
-def _is_not_event_stream(head: bytearray) -> bool:
-    from ._body import is_not_event_stream
-
-    return is_not_event_stream(head)
-
-
-def _not_event_stream(head: bytes) -> str:
-    from ._body import not_event_stream
-
-    return not_event_stream(head).message
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -848,7 +812,7 @@ TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
     + _END_OF_FILE
 )
 
-_DETECT_EPILOG = f"""\
+_DETECT_EPILOG = """\
 examples:
   sseconv detect examples/legacy.sse      # prints: legacy
   sseconv detect recordings/*.sse         # prints one "FILE: DIALECT" line per file
@@ -856,9 +820,10 @@ examples:
 
 Prints legacy, completions or messages, told from the framing and payload shape of the
 first event that decides (a leading ping decides nothing), never from the text. Stops
-reading as soon as it knows, and after {DETECT_LIMIT} bytes (as convert does: an endless
-stream of pings decides nothing). With several inputs each line starts with the file's name
-(as file(1) and grep do; -H and -b choose). Status 1 when no event decides, for any input.
+reading as soon as it knows, and after 64 KiB without a deciding event (the rule convert
+applies: an endless stream of pings decides nothing). With several inputs each line starts
+with the file's name (as file(1) and grep do; -H and -b choose). Status 1 when no event
+decides, for any input.
 """
 
 _VALIDATE_EPILOG = (

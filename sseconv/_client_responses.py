@@ -119,11 +119,8 @@ class ContentDecoder:
 
     def __init__(self, header: str | None, info: dict[str, Any] | None = None) -> None:
         self._info = info or {}
-        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
         self._steps: list[_Zlib | _Brotli] = []
-        for coding in reversed(codings):
-            if coding == "identity":
-                continue
+        for coding in reversed(_codings(header)):
             factory = _DECODERS.get(coding)
             if factory is None:
                 raise NotEventStreamError(
@@ -156,9 +153,15 @@ class ContentDecoder:
         return data
 
 
+def _codings(header: str | None) -> list[str]:
+    """The codings of a ``content-encoding`` value, in the order applied (``identity``
+    left out)."""
+    codings = (coding.strip().lower() for coding in (header or "").split(","))
+    return [coding for coding in codings if coding and coding != "identity"]
+
+
 def _decodable(header: str | None) -> bool:
-    codings = (c.strip().lower() for c in (header or "").split(","))
-    return all(c in DECODABLE for c in codings if c)
+    return all(coding in DECODABLE for coding in _codings(header))
 
 
 def accept_encoding(value: str | None) -> str:
@@ -195,9 +198,9 @@ class Response:
     obj: Any
     status_code: int | None
     headers: Any
-    sync_body: Callable[[], Iterable[bytes]] | None
-    async_body: Callable[[], AsyncIterator[bytes]] | None
-    decode: bool  # undo the content-encoding here (the raw body is read)
+    sync_body: Callable[[], Iterable[bytes]] | None = None
+    async_body: Callable[[], AsyncIterator[bytes]] | None = None
+    decode: bool = False  # undo the content-encoding here (the raw body is read)
     # the body in bounded reads, for the head of an error answer (default: sync_body)
     head_body: Callable[[], Iterable[bytes]] | None = None
 
@@ -317,9 +320,8 @@ def response_of(stream: Any) -> Response | None:
     if hasattr(stream, "iter_raw") and hasattr(stream, "status_code"):  # httpx, httpx2
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
             read: bytes = stream.content
-            return Response(stream, stream.status_code, headers, lambda: (read,), None, False)
+            return Response(stream, stream.status_code, headers, lambda: (read,))
         body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
-        sync_ok, async_ok = hasattr(body, "__iter__"), hasattr(body, "__aiter__")
         ours = _decodable(headers.get("content-encoding"))
         # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
         sync = stream.iter_raw if ours else stream.iter_bytes
@@ -328,24 +330,23 @@ def response_of(stream: Any) -> Response | None:
             stream,
             stream.status_code,
             headers,
-            sync if sync_ok else None,
-            async_ if async_ok else None,
-            ours,
+            sync if hasattr(body, "__iter__") else None,
+            async_ if hasattr(body, "__aiter__") else None,
+            decode=ours,
         )
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
+        # each piece as it arrives; chunk_size=None reads a body with a content-length whole,
+        # so the head of an error answer is read in bounded pieces
         return Response(
             stream,
             stream.status_code,
             headers,
-            lambda: stream.iter_content(chunk_size=None),  # each piece as it arrives
-            None,
-            False,
-            # (chunk_size=None reads a body with a content-length whole)
-            lambda: stream.iter_content(chunk_size=4096),
+            lambda: stream.iter_content(chunk_size=None),
+            head_body=lambda: stream.iter_content(chunk_size=4096),
         )
     content: Any = getattr(stream, "content", None)
     if hasattr(content, "iter_any") and hasattr(stream, "status"):  # aiohttp
-        return Response(stream, stream.status, headers, None, content.iter_any, False)
+        return Response(stream, stream.status, headers, async_body=content.iter_any)
     return None
 
 

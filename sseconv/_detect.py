@@ -3,30 +3,25 @@
 :func:`classify` says what one event proves; :class:`Detector` applies it to a stream's first
 events, each classified once, and gives up after a number of bytes of complete events (never
 counting an event still in progress, so the verdict is the same however the input is split);
-:func:`detect` runs a detector over a whole source.
+:func:`identify` and :func:`detect` run a detector over a whole source.
 """
 
 from __future__ import annotations
 
+from collections import deque
+
+from ._body import Head
 from ._dialect import Dialect
-from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
+from ._errors import DetectionError, EventTooLargeError, InputError, MalformedEventError
 from ._json import MAX_DEPTH, check_nesting, load_value
 from ._options import DETECT_LIMIT
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect"]
+__all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect", "identify"]
 
-MESSAGES_EVENTS = frozenset(
-    {
-        "message_start",
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "message_delta",
-        "message_stop",
-    }
-)
+_BLOCK = ("content_block_start", "content_block_delta", "content_block_stop")
+MESSAGES_EVENTS = frozenset(("message_start", *_BLOCK, "message_delta", "message_stop"))
 
 
 def classify(event: ServerSentEvent) -> Dialect | None:
@@ -72,6 +67,9 @@ def _too_deep(data: str) -> bool:
 class Detector:
     """Decides a stream's dialect from its first events (sans-IO; each event classified once).
 
+    The one detection rule: :class:`~sseconv.Converter`, :class:`~sseconv.EventReader`,
+    :class:`~sseconv.Validator`, :func:`detect` and the ``detect`` command all use it.
+
     Args:
         limit: give up (:class:`DetectionError`) at the first event that does not decide and
             ends more than ``limit`` bytes into the input. Only complete events count: the
@@ -79,19 +77,23 @@ class Detector:
         target: the dialect being converted to, if any. A stream that begins with an
             ``error`` event (an overloaded API does that) is read as the target where that is
             completions or Messages (both write errors and pings alike), else as completions:
-            detection does not wait for an event that will never come. Without a target an
-            error event decides nothing.
+            detection does not wait for an event that will never come.
+        errors: without a target, read a stream that begins with an ``error`` event as
+            Messages (what a reader of model events does: both dialects decode an error
+            alike); otherwise, without a target, an error event decides nothing.
 
     Attributes:
         pending: the events read so far that did not decide (bounded by ``limit``).
         dialect: the dialect, once decided.
     """
 
-    def __init__(self, limit: int = DETECT_LIMIT, target: Dialect | None = None) -> None:
+    def __init__(
+        self, limit: int = DETECT_LIMIT, target: Dialect | None = None, *, errors: bool = False
+    ) -> None:
         self.limit = limit
         self.pending: list[ServerSentEvent] = []
         self.dialect: Dialect | None = None
-        self._error_dialect = None
+        self._error_dialect = Dialect.MESSAGES if errors else None
         if target is not None:
             self._error_dialect = Dialect.COMPLETIONS if target is Dialect.LEGACY else target
         self._names: dict[object, None] = {}  # names of the pending events (and _TOO_DEEP)
@@ -120,12 +122,31 @@ class Detector:
                 f"bytes, found only {self._found()}",
                 event_number=len(self.pending),
                 offset=self.limit,
+                limit=self.limit,
             )
         return None
 
+    def add_all(self, events: list[ServerSentEvent]) -> Dialect | None:
+        """:meth:`add` each event until one decides; return the dialect, or ``None``."""
+        for event in events:
+            if (found := self.add(event)) is not None:
+                return found
+        return None
+
+    def hold(self, queue: deque[ServerSentEvent]) -> Dialect | None:
+        """Take events off the front of ``queue`` until one decides; then put them all back
+        (in order, to be decoded) and return the dialect. Until then they are held."""
+        while queue:
+            if (found := self.add(queue.popleft())) is not None:
+                queue.extendleft(reversed(self.pending))
+                self.pending = []
+                return found
+        return None
+
     def give_up(self) -> DetectionError:
-        """The error for an input that ended before any event decided (``pending`` is not
-        empty)."""
+        """The error for an input that ended before any event decided."""
+        if not self.pending:
+            return DetectionError("expected a stream, found no event")
         return DetectionError(
             f"expected an event that tells the dialect, found only {self._found()}",
             event_number=len(self.pending),
@@ -144,6 +165,36 @@ class Detector:
         return " and ".join(named) if len(named) == 2 else ", ".join(named)
 
 
+def identify(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect:
+    """:func:`detect`, telling why when the dialect cannot be told.
+
+    Raises:
+        DetectionError: no event decides (``limit`` is set when it gave up at the limit;
+            ``event_number`` is how many events were read, ``None`` for none).
+        NotEventStreamError: the input holds no event and is not a stream (an error answer).
+        EventTooLargeError: an event exceeds the size limit before any event decided.
+        UsageError: ``source`` is a ``str`` or not a source of bytes.
+    """
+    parser = SSEParser(dispatch_incomplete=True)  # a final block without its blank line counts
+    detector = Detector(limit)
+    head = Head()  # to tell a body that is not a stream
+    try:
+        for chunk in chunks(source):
+            head.add(chunk, parser.events_dispatched)
+            if (found := detector.add_all(parser.feed(chunk))) is not None:
+                return found
+        if (found := detector.add_all(parser.close())) is not None:
+            return found
+        error = detector.give_up()
+    except EventTooLargeError as exc:
+        if (found := detector.add_all(exc.sse_events)) is not None:
+            return found
+        raise
+    except DetectionError as exc:
+        error = exc
+    raise head.error(parser.events_dispatched) or error
+
+
 def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     """Return the dialect of a stream from its first events, or ``None`` if they do not say.
 
@@ -156,18 +207,7 @@ def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     Raises:
         UsageError: ``source`` is a ``str`` or not a source of bytes.
     """
-    parser = SSEParser(dispatch_incomplete=True)
-    detector = Detector(limit)
     try:
-        for chunk in chunks(source):
-            for event in parser.feed(chunk):
-                if detector.add(event) is not None:
-                    return detector.dialect
-        for event in parser.close():
-            if detector.add(event) is not None:
-                return detector.dialect
-    except UsageError:
-        raise
-    except SSEConvError:  # too large, or not a stream: nothing tells
+        return identify(source, limit=limit)
+    except InputError:  # too large, or not a stream: nothing tells
         return None
-    return None

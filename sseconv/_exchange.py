@@ -18,7 +18,13 @@ from ._errors import SSEConvError, UsageError, VersionError
 from ._headers import HOP_BY_HOP
 from ._options import EncodeOptions, Options, options_from
 from ._report import Report
-from ._requests import UPSTREAM_VERSION, RequestError, complete_to_messages, error_body
+from ._requests import (
+    UPSTREAM_VERSION,
+    RequestError,
+    compact_json,
+    complete_to_messages,
+    error_body,
+)
 from ._responses import convert_message
 from ._versions import dialect_for_version
 
@@ -91,9 +97,7 @@ class CompleteExchange:
         self.upstream_request = upstream_request
         self.upstream_version = upstream_version
         self.stream = upstream_request.get("stream") is True
-        self.upstream_body = json.dumps(
-            upstream_request, separators=(",", ":"), ensure_ascii=False
-        ).encode()
+        self.upstream_body = compact_json(upstream_request)
         self.options = dataclasses.replace(options or Options(), source=Dialect.MESSAGES)
         self.report: Report | None = None
 
@@ -159,13 +163,11 @@ class CompleteExchange:
         """The client's headers for the upstream request: ``anthropic-version`` replaced,
         ``content-type`` JSON, ``content-length``, ``host`` and hop-by-hop headers left out
         (with those named in ``connection``)."""
-        hop = set(_NOT_FORWARDED)
+        dropped = _NOT_FORWARDED | {"anthropic-version", "content-type"}
         connection = _header(headers, "connection")
         if connection:
-            hop.update(token.strip().lower() for token in connection.split(","))
-        out = {key: value for key, value in headers.items() if key.lower() not in hop}
-        for key in [k for k in out if k.lower() in ("anthropic-version", "content-type")]:
-            del out[key]
+            dropped |= {token.strip().lower() for token in connection.split(",")}
+        out = {key: value for key, value in headers.items() if key.lower() not in dropped}
         out["anthropic-version"] = self.upstream_version
         out["content-type"] = "application/json"
         return out
@@ -206,4 +208,4 @@ class CompleteExchange:
             completion, self.report = convert_message(parsed, self.dialect, mode=self.options.mode)
         except SSEConvError as exc:
             return 502, error_body("api_error", f"upstream response: {exc}")
-        return status, json.dumps(completion, separators=(",", ":"), ensure_ascii=False).encode()
+        return status, compact_json(completion)

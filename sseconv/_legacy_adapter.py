@@ -46,30 +46,21 @@ source) itself avoids all of this.
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncIterable,
-    AsyncIterator,
-    Iterable,
-    Iterator,
-)
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ._client_responses import note_response, response_of
 from ._codecs._legacy import KEYS, LegacyEncoder
-from ._convert import _Reader
+from ._convert import Reading
+from ._detect import Detector
 from ._dialect import Dialect
-from ._errors import (
-    APIError,
-    EventAfterEndError,
-    InputError,
-    NotEventStreamError,
-    SSEConvError,
-    UsageError,
-)
+from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
+from ._policy import Policy
+from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
 from ._source import chunks as source_chunks
@@ -211,8 +202,8 @@ class _LegacyDicts(LegacyEncoder):
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, policy: Policy, **options: Any) -> None:
+        super().__init__(policy, **options)
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
@@ -228,62 +219,20 @@ class _LegacyDicts(LegacyEncoder):
         if extra:
             made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
-        self.report.events_out += 1
+        self.policy.wrote()
         return b""
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._completion += event.text
         return self.write(None, None, None, event.extra)
 
-    def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
-        """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
-        the JSON of its own completion events, as a same-dialect conversion passes them)."""
-        report = self.report
-        if isinstance(decoded, InputError):  # lenient mode: a legacy consumer cannot take it
-            if isinstance(decoded, EventAfterEndError):
-                report.after_end += 1
-            else:
-                report.malformed += 1
-                report.malformed_dropped += 1
-            return []
-        if sse is not None and sse.event is None:
-            report.events_out += 1
-            if sse.data == "[DONE]":
-                return []
-            try:
-                return [load_object(sse.data, "a legacy completion")]
-            except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
-                exc.dialect, exc.event_number = Dialect.LEGACY.value, decoded[0].event_number
-                exc.offset = sse.offset
-                raise
+    def dicts(self, events: list[ModelEvent]) -> list[dict[str, Any]]:
+        """The dicts that the model events of one input event make."""
         handlers = self.handlers
-        for event in decoded:
+        for event in events:
             handlers[type(event)](event)
         made, self.made = self.made, []
         return made
-
-
-class _LegacyReader(_Reader):
-    """Reads like :class:`~sseconv.EventReader`, for a legacy target (the same detection as
-    ``Converter(to="legacy")``); each input event becomes ``(sse, decoded)``: ``sse`` only for
-    a legacy source, ``decoded`` its model events (or, in lenient mode, its error). The dicts
-    are made from these one at a time, as they are consumed."""
-
-    def feed(self, data: bytes) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._feed(data, out)
-        return out
-
-    def close(self) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._close(out)
-        return out
-
-    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
-        exc.events = list(out)
-
-    def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
-        out.append((sse if self.source is Dialect.LEGACY else None, self._decode(sse, number)))
 
 
 class LegacyOptions(ReadOptions, total=False):
@@ -295,38 +244,57 @@ class LegacyOptions(ReadOptions, total=False):
 
 
 class _Pipeline:
-    """The step :class:`LegacyCompletions` and its async twin run: bytes in, dicts out, one
-    input event at a time."""
+    """What :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+
+    The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
+    each read's events are decoded (in lenient mode a bad one gives its error), and their
+    dicts made one at a time, as they are consumed: the legacy encoder's, or for a legacy
+    source the JSON of its own events."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        self.reader = _LegacyReader(
-            Dialect.LEGACY,
-            options.source,
-            options.mode,
-            options.max_event_size,
-            options.dispatch_incomplete,
-            options.detect_limit,
-        )
-        self.report = self.reader.report
-        self.encoder = _LegacyDicts(
-            mode=options.mode, pings=options.pings, clock=options.clock, report=self.report
-        )
+        self.report = Report(target=Dialect.LEGACY)
+        self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
+        self.encoder = _LegacyDicts(self.reading.policy, clock=options.clock)
         self.view = response_of(stream)
         self.response = self.view.obj if self.view else None
 
-    def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
+        reading = self.reading
+        read: list[tuple[ServerSentEvent, _Decoded]] = []
         error = None
         try:
-            items = self.reader.close() if data is None else self.reader.feed(data)
+            if data is None:
+                reading.last()
+            else:
+                reading.read(data)
+            reading.each(lambda sse: read.append((sse, reading.decode(sse))))
+            if data is None:
+                reading.end()
         except SSEConvError as exc:
-            items, exc.events, error = exc.events, [], exc
+            error = reading.fail(exc)
             note_response(exc, self.view)
-        for sse, decoded in items:
-            yield from self.encoder.dicts(sse, decoded)
+        for sse, decoded in read:
+            yield from self._dicts_of(sse, decoded)
         if error is not None:
             raise error
+
+    def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
+        policy = self.reading.policy
+        if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
+            policy.rejected(decoded)
+            return []
+        if self.reading.source is not Dialect.LEGACY or sse.event is not None:
+            return self.encoder.dicts(decoded)
+        policy.wrote()  # a legacy source's own JSON, as a same-dialect conversion passes it
+        if sse.data == "[DONE]":
+            return []
+        try:
+            return [load_object(sse.data, "a legacy completion")]
+        except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
+            exc.dialect, exc.event_number, exc.offset = "legacy", sse.number, sse.offset
+            raise
 
 
 class LegacyCompletions(Items[dict[str, Any]]):
@@ -342,7 +310,7 @@ class LegacyCompletions(Items[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(byte_chunks(stream), pipeline.feed)
+        super().__init__(byte_chunks(stream), pipeline.step)
 
 
 class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
@@ -352,7 +320,7 @@ class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     def __init__(self, stream: Stream, options: Options) -> None:
         pipeline = _Pipeline(stream, options)
         self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(abyte_chunks(stream), pipeline.feed)
+        super().__init__(abyte_chunks(stream), pipeline.step)
 
 
 def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:

@@ -183,7 +183,7 @@ class SSEParser:
                 self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
                 self._check_tail(out)
         except EventTooLargeError as exc:
-            exc.events = out
+            exc.sse_events = out
             raise
         if virtual and out and out[-1].end == self._pos:  # its end stops at the CR
             out[-1] = _new(ServerSentEvent, (*out[-1][:5], self._pos - 1, out[-1][6]))

@@ -51,7 +51,7 @@ from ._legacy_adapter import (
     abyte_chunks,
     byte_chunks,
 )
-from ._options import ReadOptions, options_from, unknown_option
+from ._options import ReadOptions, unknown_option
 from ._report import Report
 from ._sse import ServerSentEvent
 from ._transport import (
@@ -183,7 +183,6 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             ``text/event-stream``), and for a body that cannot be decoded.
         SSEConvError: bad input, when reached (events before the bad one are yielded first).
     """
-    options_from(options, ReadOptions)  # (until EventReader checks its options itself)
     reader = EventReader(**options)
     return EventIterator(byte_chunks(stream), reader, response_of(stream))
 
@@ -193,7 +192,6 @@ def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEven
     ``aiohttp`` response's ``content``) and checked when the first event is asked for; async
     and sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists,
     …)."""
-    options_from(options, ReadOptions)  # (until EventReader checks its options itself)
     reader = EventReader(**options)
     return AsyncEventIterator(abyte_chunks(stream), reader, response_of(stream))
 
@@ -224,7 +222,6 @@ def _reader_and_request(kwargs: dict[str, Any]) -> tuple[EventReader, dict[str, 
             raise unknown_option(name, list(names))
     reading = {k: v for k, v in kwargs.items() if k in ReadOptions.__annotations__}
     request = {k: v for k, v in kwargs.items() if k not in reading}
-    options_from(reading, ReadOptions)  # (until EventReader checks its options itself)
     return EventReader(**reading), request
 
 

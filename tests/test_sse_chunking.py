@@ -65,7 +65,7 @@ def parse(reads: list[bytes], **options: Any) -> tuple[list[ServerSentEvent], An
             events += parser.feed(read)
         events += parser.close()
     except EventTooLargeError as exc:
-        return events + exc.events, ("too large", exc.offset, exc.event_number)
+        return events + exc.sse_events, ("too large", exc.offset, exc.event_number)
     return events, ("ok", parser.incomplete)
 
 

@@ -408,6 +408,14 @@ def test_non_stream_message_that_is_not_one_is_an_error() -> None:
         message_to_completion({"id": "x", "content": "text"}, "legacy")
 
 
+@pytest.mark.parametrize("to", ["legacy", "completions"])
+def test_non_stream_message_with_nothing_to_answer_is_an_error_even_lenient(to: str) -> None:
+    unfinished = message(content=[], stop_reason=None)
+    with pytest.raises(sseconv.MalformedEventError, match="stop reason"):
+        convert_message(unfinished, to, mode="lenient")
+    assert convert_message(message(), to, mode="lenient")[0]["completion"] == "Hello world"
+
+
 def test_error_body_has_the_api_shape() -> None:
     assert error_body("overloaded_error", "Overloaded") == (
         b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
@@ -562,6 +570,26 @@ def test_exchange_options_reach_the_stream_and_the_whole_answer() -> None:
     thinking = message(content=[{"type": "thinking", "thinking": "hmm", "signature": "s"}])
     status, answer = ex.response(200, "application/json", json.dumps(thinking).encode())
     assert status == 502 and b"thinking" in answer  # strict: no place for it, not dropped
+
+
+def test_lone_surrogates_and_line_separators_are_escaped_not_an_encoding_error() -> None:
+    # JSON may hold a lone surrogate as an escape; json.loads makes a str that UTF-8 refuses.
+    body = (
+        b'{"model":"m","prompt":"\\n\\nHuman: hi \\ud800\\n\\nAssistant:","max_tokens_to_sample":5}'
+    )
+    ex = CompleteExchange.from_request({"anthropic-version": "2023-06-01"}, body)
+    assert b"hi \\ud800" in ex.upstream_body
+    assert json.loads(ex.upstream_body)["messages"] == [{"role": "user", "content": "hi \ud800"}]
+    text = "a\ud800\u2028\u00e9"
+    answer = json.dumps(message(content=[{"type": "text", "text": text}])).encode()
+    status, out = ex.response(200, "application/json", answer)
+    assert status == 200 and b"a\\ud800\\u2028\xc3\xa9" in out
+    assert json.loads(out)["completion"] == text
+    assert message_to_completion(json.loads(answer), "legacy")["completion"] == text
+    assert json.loads(error_body("x", "\ud800")) == {
+        "type": "error",
+        "error": {"type": "x", "message": "\ud800"},
+    }
 
 
 def test_exchange_options_are_typed_and_checked_at_once() -> None:
