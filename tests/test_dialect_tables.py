@@ -639,7 +639,15 @@ def test_encode(dialect: str, row: Row, eol: str) -> None:
     assert [b"".join(encoder.encode(e) for e in step.events) for step in row.steps] == output
 
 
-COMPLETION_KINDS = {StreamStart, TextDelta, StreamStop, StreamEnd, Ping, StreamError, Unknown}
+COMPLETION_KINDS: set[type[ModelEvent]] = {
+    StreamStart,
+    TextDelta,
+    StreamStop,
+    StreamEnd,
+    Ping,
+    StreamError,
+    Unknown,
+}
 KINDS: dict[str, set[type[ModelEvent]]] = {
     # legacy's [DONE] is its end; the completion dialects have no content blocks
     "legacy": COMPLETION_KINDS,
