@@ -1,13 +1,13 @@
-"""The command line on recordings as people have them, run for real (``python -m sseconv`` as
-a subprocess, or ``main(argv)`` in-process with the file descriptors captured): the end of a
-file, reproducible ping times, quiet runs and closed stderr, several inputs of which one
-cannot be opened, ``detect`` on many files and on an endless stream of pings."""
+"""The command line on recordings as people have them, run for real (``main(argv)``
+in-process with the file descriptors redirected, see ``cli_run``; ``python -m sseconv`` as a
+process for closed descriptors and a live pipe): the end of a file, reproducible ping times,
+quiet runs and closed stderr, several inputs of which one cannot be opened, ``detect`` on many
+files and on an endless stream of pings."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import ROOT, TIMEOUT, Result, run
 from streams import json_event as sse
 from streams import short_completion as completion
 
@@ -22,42 +23,13 @@ import sseconv
 from sseconv import Converter
 from sseconv._cli import DETECT_LIMIT, main
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-capture.sse"
 LEGACY = ROOT / "tests" / "fixtures" / "legacy-2023-01-01-reconstructed.sse"
 MESSAGES = ROOT / "tests" / "fixtures" / "messages-text-capture.sse"
-TIMEOUT = 30
 PING_TIME = re.compile(rb"event: ping\r?\ndata: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})\r?\n")
 
 
-def run(
-    *args: str | Path,
-    stdin: bytes | Path | None = None,
-    cwd: Path = ROOT,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    """Run the command; ``stdin`` bytes come through a pipe, a ``Path`` is redirected (a
-    regular file, as ``< FILE`` in a shell)."""
-    command = [sys.executable, "-m", "sseconv", *map(str, args)]
-    full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    full_env.update(env or {})
-    if isinstance(stdin, Path):
-        with stdin.open("rb") as f:
-            return subprocess.run(
-                command, stdin=f, capture_output=True, cwd=cwd, env=full_env, timeout=TIMEOUT
-            )
-    return subprocess.run(
-        command,
-        input=stdin or b"",
-        capture_output=True,
-        cwd=cwd,
-        env=full_env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def errors(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+def errors(result: Result | subprocess.CompletedProcess[bytes]) -> list[str]:
     text = result.stderr.decode()
     assert "Traceback" not in text
     return text.splitlines()

@@ -1,5 +1,6 @@
-"""``sseconv convert/detect/text/validate/replay`` on cassettes and HAR files, run as a
-subprocess. Expected output is built from the fixtures' own content."""
+"""``sseconv convert/detect/text/validate/replay`` on cassettes and HAR files: ``main(argv)``
+in-process (see ``cli_run``), and as a process for the replay server and a pipe given as a
+path. Expected output is built from the fixtures' own content."""
 
 from __future__ import annotations
 
@@ -15,14 +16,13 @@ from pathlib import Path
 
 import httpx
 import yaml
+from cli_run import ROOT, TIMEOUT, Result, run
 from streams import read_fixture
 
 import sseconv
 from sseconv import recordings
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "fixtures" / "recordings"
-TIMEOUT = 60
 MESSAGES_TEXT = "".join(
     e.text
     for e in sseconv.parse_events([read_fixture("messages-text-capture.sse")])
@@ -30,18 +30,7 @@ MESSAGES_TEXT = "".join(
 )
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sseconv", *map(str, args)],
-        input=b"",
-        capture_output=True,
-        cwd=ROOT,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def errors(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+def errors(result: Result | subprocess.CompletedProcess[bytes]) -> list[str]:
     text = result.stderr.decode()
     assert "Traceback" not in text
     return text.splitlines()
