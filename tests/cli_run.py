@@ -25,6 +25,8 @@ from sseconv._cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
+#: the command, for :func:`shell`
+SSECONV = f'"{sys.executable}" -m sseconv'
 
 
 class Result(NamedTuple):
@@ -69,6 +71,20 @@ def run_process(
         timeout=TIMEOUT,
         check=False,
     )
+
+
+def shell(script: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[bytes]:
+    """Run a bash script (the command in it as :data:`SSECONV`), stdin empty."""
+    return subprocess.run(
+        ["bash", "-c", script], input=b"", capture_output=True, cwd=cwd, timeout=TIMEOUT
+    )
+
+
+def stderr_lines(result: Result | subprocess.CompletedProcess[bytes]) -> list[str]:
+    """The lines on stderr, which never hold a traceback."""
+    text = result.stderr.decode()
+    assert "Traceback" not in text
+    return text.splitlines()
 
 
 @contextlib.contextmanager

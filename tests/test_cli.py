@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_run import ROOT, TIMEOUT, Result, run, run_process
+from cli_run import ROOT, SSECONV, TIMEOUT, run, run_process, shell, stderr_lines
 from streams import json_event as sse
 from streams import short_completion as completion
 
@@ -27,12 +27,6 @@ LEGACY = ROOT / "tests" / "fixtures" / "legacy-2023-01-01-reconstructed.sse"
 COMPLETIONS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-capture.sse"
 TOOL_USE = ROOT / "tests" / "fixtures" / "messages-tool-use-capture.sse"
 ERROR_DOCS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-error-docs.sse"
-
-
-def stderr_lines(result: Result | subprocess.CompletedProcess[bytes]) -> list[str]:
-    text = result.stderr.decode()
-    assert "Traceback" not in text
-    return text.splitlines()
 
 
 def text_of(data: bytes, source: str | None = None) -> str:
@@ -281,12 +275,9 @@ def test_the_process_gives_what_main_gives(
 def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     big = b"".join(completion(f" token{i}" * 3) for i in range(2000))
     (tmp_path / "big.sse").write_bytes(big + completion("", "stop_sequence"))  # ~40 MB as legacy
-    command = (
-        f"{sys.executable} -m sseconv convert --to legacy big.sse | head -c 10; "
-        'echo " ${PIPESTATUS[0]}"'
-    )
-    result = subprocess.run(
-        ["bash", "-c", command], capture_output=True, cwd=tmp_path, timeout=TIMEOUT, check=False
+    result = shell(
+        f'{SSECONV} convert --to legacy big.sse | head -c 10; echo " ${{PIPESTATUS[0]}}"',
+        cwd=tmp_path,
     )
     assert result.stdout == b'data: {"co 141\n'
     assert result.stderr == b""

@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_run import ROOT, run
+from cli_run import ROOT, run, stderr_lines
 from streams import completions_error, completions_event, completions_stream
-from test_cli import stderr_lines
 
 import sseconv
 
