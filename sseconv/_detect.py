@@ -11,13 +11,11 @@ from __future__ import annotations
 from ._dialect import Dialect
 from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
 from ._json import MAX_DEPTH, check_nesting, load_value
+from ._options import DETECT_LIMIT
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
 __all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect"]
-
-#: How many bytes of complete events may pass before detection gives up.
-DETECT_LIMIT = 64 * 1024
 
 MESSAGES_EVENTS = frozenset(
     {

@@ -43,7 +43,7 @@ from ._gateway_http import (
     target_problem,
 )
 from ._serving import Message, Receive, Scope, Send
-from .httpx import _endpoint_is_complete  # the one rule for which paths are /v1/complete
+from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -291,7 +291,7 @@ class Gateway:
             await exchange.respond(200, b'{"status":"ok","version":"%s"}' % __version__.encode())
             return
         body = await self._read_body(exchange)
-        if exchange.method == "POST" and _endpoint_is_complete(exchange.raw_path.decode("latin-1")):
+        if exchange.method == "POST" and endpoint_is_complete(exchange.raw_path.decode("latin-1")):
             exchange.kind = "translated"
             await serve_complete(self, exchange, body)
         else:

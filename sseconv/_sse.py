@@ -15,12 +15,12 @@ from itertools import repeat
 from typing import Any
 
 from ._errors import EventTooLargeError
+from ._options import DEFAULT_MAX_EVENT_SIZE
 from ._source import as_bytes
 from ._sse_event import ServerSentEvent, encode_sse
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
-DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _EOL = re.compile(rb"(\r\n|\r|\n)")
 _UNKNOWN = object()

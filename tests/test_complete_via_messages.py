@@ -9,6 +9,7 @@ converter.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -261,7 +262,8 @@ def test_messages_requests_are_left_alone(api: FakeMessagesAPI) -> None:
 
 def test_httpx2_flavour(api: FakeMessagesAPI) -> None:
     httpx2 = pytest.importorskip("httpx2", reason="httpx2 is installed on Python 3.11+ only")
-    transport = ConvertingTransport(httpx2.HTTPTransport(), complete_via_messages=True)
+    flavour = importlib.import_module("sseconv.httpx2")
+    transport = flavour.ConvertingTransport(httpx2.HTTPTransport(), complete_via_messages=True)
     with httpx2.Client(transport=transport, base_url=api.url, timeout=10) as c:
         response = c.post("/v1/complete", json=body(), headers=headers())
         refused = c.post("/v1/complete", json=body(prompt="Hi"), headers=headers())

@@ -21,6 +21,7 @@ import pytest
 from compat.modern import MAX_TOKENS, MESSAGES, MODEL, MockAPI
 
 import sseconv
+import sseconv.httpx2
 from sseconv.httpx import (
     DECODABLE,
     REPORT_EXTENSION,
@@ -58,7 +59,7 @@ def converted(data: bytes, to: str) -> bytes:
 
 
 def sdk_client(api: MockAPI) -> anthropic.Anthropic:
-    transport = ConvertingTransport(httpx2.MockTransport(api.handler))
+    transport = sseconv.httpx2.ConvertingTransport(httpx2.MockTransport(api.handler))
     return anthropic.Anthropic(
         api_key="test-key",
         base_url="http://api.test",
@@ -68,7 +69,7 @@ def sdk_client(api: MockAPI) -> anthropic.Anthropic:
 
 
 def async_sdk_client(api: MockAPI) -> anthropic.AsyncAnthropic:
-    transport = AsyncConvertingTransport(httpx2.MockTransport(api.handler))
+    transport = sseconv.httpx2.AsyncConvertingTransport(httpx2.MockTransport(api.handler))
     return anthropic.AsyncAnthropic(
         api_key="test-key",
         base_url="http://api.test",
@@ -132,13 +133,13 @@ async def test_async_sdk_messages_stream_over_2023_recording(recording: bytes, t
 
 def test_sdk_accepts_the_httpx2_transport_everywhere() -> None:
     """The anthropic SDK rejects objects with httpx classes in their MRO: none here."""
-    transport = ConvertingTransport(httpx2.HTTPTransport())
+    transport = sseconv.httpx2.ConvertingTransport(httpx2.HTTPTransport())
     assert isinstance(transport, httpx2.BaseTransport)
-    assert isinstance(transport, ConvertingTransport)
+    assert isinstance(transport, sseconv.httpx2.ConvertingTransport)
     assert not any(c.__module__.split(".")[0] == "httpx" for c in type(transport).__mro__)
     with anthropic.DefaultHttpxClient(transport=transport):
         pass
-    async_transport = AsyncConvertingTransport(httpx2.AsyncHTTPTransport())
+    async_transport = sseconv.httpx2.AsyncConvertingTransport(httpx2.AsyncHTTPTransport())
     assert isinstance(async_transport, httpx2.AsyncBaseTransport)
     assert not any(c.__module__.split(".")[0] == "httpx" for c in type(async_transport).__mro__)
 
@@ -407,7 +408,7 @@ def test_conversion_error_is_an_httpx2_transport_error() -> None:
             200, headers={"content-type": "text/event-stream"}, content=BAD_THIRD
         )
 
-    transport = ConvertingTransport(httpx2.MockTransport(handler))
+    transport = sseconv.httpx2.ConvertingTransport(httpx2.MockTransport(handler))
     with (
         httpx2.Client(transport=transport) as client,
         pytest.raises(httpx2.TransportError) as info,
@@ -436,13 +437,13 @@ def test_usage_errors() -> None:
     with pytest.raises(sseconv.UsageError):
         ConvertingTransport(mock, to="nope")
     with pytest.raises(sseconv.UsageError):
-        ConvertingTransport(mock, bogus=1)
+        ConvertingTransport(mock, bogus=1)  # type: ignore[call-arg]
     with pytest.raises(sseconv.UsageError):
-        ConvertingTransport(mock, mode="loose")
+        ConvertingTransport(mock, mode="loose")  # type: ignore[arg-type]
     with pytest.raises(sseconv.UsageError):
-        ConvertingTransport(object())  # type: ignore[call-overload]
+        ConvertingTransport(object())  # type: ignore[arg-type]
     with pytest.raises(sseconv.UsageError):
-        AsyncConvertingTransport(httpx.HTTPTransport())  # type: ignore[call-overload]
+        AsyncConvertingTransport(httpx.HTTPTransport())  # type: ignore[arg-type]
 
 
 # -- close ---------------------------------------------------------------------------------------

@@ -30,11 +30,13 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
+from .._options import MODES, Mode
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
 
 __all__ = [
     "HUMAN_STOP",
+    "MODES",
     "Decoder",
     "Encoder",
     "Mode",
@@ -47,8 +49,6 @@ __all__ = [
     "text_delta",
 ]
 
-Mode = Literal["strict", "default", "lenient"]
-MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
 HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
