@@ -10,9 +10,9 @@ Input is read from the raw file descriptor with ``os.read`` in chunks of up to
 back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
 so each converted event appears as soon as the read that completed it returns, and a large file
 is not slowed by one write per event. Memory stays bounded: no input is ever read whole, and
-when the output is much larger than the input (completions to legacy), a read is fed to the
-converter in smaller pieces, each written at once, so that about :data:`OUTPUT_TARGET` bytes
-of output (or the events of one piece, if larger) are held at a time.
+the output is taken event by event (``Converter.iter_feed``) and written whenever about
+:data:`OUTPUT_TARGET` bytes have gathered, however much larger than the input it is
+(completions to legacy).
 
 The end of a file: a recording whose last event lacks its blank line (an editor or
 ``end-of-file-fixer`` leaves one line end) is taken whole when its last line is complete, with a
@@ -57,8 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 
 CHUNK_SIZE = 64 * 1024  # the most read at once
-OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
-MIN_STEP = 512  # the least input fed at once
+OUTPUT_TARGET = 1024 * 1024  # about the most output held at once (see _write_events)
 DETECT_LIMIT = 64 * 1024  # as sseconv.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -512,27 +511,15 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
     converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
-    step = CHUNK_SIZE
     taken = False
     with _reading(inp) as stream:
         try:
             for chunk in stream:
-                start = 0
-                while start < len(chunk):  # in pieces when the output is large: see _next_step
-                    piece = (
-                        chunk if start == 0 and len(chunk) <= step else chunk[start : start + step]
-                    )
-                    start += len(piece)
-                    output = converter.feed(piece)
-                    if output:
-                        out.write(output)
-                    step = _next_step(step, len(output))
+                _write_events(out, converter.iter_feed(chunk))
             before = converter.report.events_in
-            output = converter.feed(_completion(stream, args.keep_last))
+            _write_events(out, converter.iter_feed(_completion(stream, args.keep_last)))
             taken = converter.report.events_in > before
-            output += converter.close()
-            if output:
-                out.write(output)
+            _write_events(out, converter.iter_close())
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
@@ -546,20 +533,24 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         )
 
 
-def _next_step(step: int, output_size: int) -> int:
-    """How much input to feed at once next, so that one feed's output stays near
-    OUTPUT_TARGET bytes.
-
-    Output can be far larger than its input (a legacy event repeats the whole text so far):
-    feeding a whole read at once would hold (events per read) x (text so far) bytes. Large
-    outputs shrink the pieces of input fed at once (down to MIN_STEP), small ones grow them
-    back (up to CHUNK_SIZE); each piece's output is written as soon as it is converted.
-    """
-    if output_size > OUTPUT_TARGET:
-        return max(MIN_STEP, step * OUTPUT_TARGET // output_size)
-    if output_size < OUTPUT_TARGET // 4 and step < CHUNK_SIZE:
-        return min(CHUNK_SIZE, step * 2)
-    return step
+def _write_events(out: _Output, pieces: Iterator[bytes]) -> None:
+    """Write the output of events (one piece each), gathered into writes of about
+    OUTPUT_TARGET bytes: one write per read as a rule, and bounded memory when the output is
+    far larger than the input (a legacy event repeats the whole text so far)."""
+    gathered: list[bytes] = []
+    size = 0
+    try:
+        for piece in pieces:
+            gathered.append(piece)
+            size += len(piece)
+            if size >= OUTPUT_TARGET:
+                out.write(b"".join(gathered))
+                gathered, size = [], 0
+    except SSEConvError:
+        out.write(b"".join(gathered))  # what came before the error
+        raise
+    if gathered:
+        out.write(b"".join(gathered))
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
