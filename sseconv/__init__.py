@@ -15,7 +15,6 @@ from ._version import __version__
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __getattr__
     from ._codecs import Decoder, Encoder, Mode
     from ._convert import (
-        DETECT_LIMIT,
         AsyncConversion,
         Conversion,
         Converter,
@@ -27,7 +26,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES and __ge
         encoder_for,
         parse_events,
     )
-    from ._detect import detect
+    from ._detect import DETECT_LIMIT, detect
     from ._dialect import Dialect
     from ._errors import (
         BODY_LIMIT,
@@ -89,7 +88,7 @@ _HOMES: dict[str, str] = {
     "Decoder": "_codecs",
     "DEFAULT_MAX_EVENT_SIZE": "_sse",
     "detect": "_detect",
-    "DETECT_LIMIT": "_convert",
+    "DETECT_LIMIT": "_detect",
     "DetectionError": "_errors",
     "Dialect": "_dialect",
     "dialect_for_version": "_versions",

@@ -46,11 +46,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
-from ._errors import BODY_LIMIT, IncompleteStreamError, SSEConvError, UsageError
+from ._errors import IncompleteStreamError, SSEConvError, UsageError
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._events import ModelEvent
+    from ._options import ConvertOptions, Eol, ReadOptions
     from ._report import Report
     from ._validate import Problem, Validator
 
@@ -58,7 +59,6 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output held at once (see _write_events)
-DETECT_LIMIT = 64 * 1024  # as sseconv.DETECT_LIMIT (a test checks): `detect` reads no further
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -418,26 +418,29 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
 
 
 def _max_event_size(args: argparse.Namespace) -> int:
-    from ._sse import DEFAULT_MAX_EVENT_SIZE  # (the parser's regexes: not for --help)
+    from ._options import DEFAULT_MAX_EVENT_SIZE  # (dataclasses, inspect: not for --help)
 
     return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
 
 
-def _converter_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The library's keyword arguments for the command's options: the one place where the CLI
-    spellings (README "Options in both spellings") become the library's."""
-    options: dict[str, Any] = {
-        "source": args.source,
-        "mode": args.mode,
-        "max_event_size": _max_event_size(args),
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    """The library's options for the command's options: the one place where the CLI
+    spellings (README "Options in both spellings") become the library's.
+
+    --keep-last is not dispatch_incomplete: the command completes a last event whose last
+    line is complete itself (see _completion) and never takes a cut line.
+    """
+    return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
+
+
+def _convert_options(args: argparse.Namespace) -> ConvertOptions:
+    """:func:`_read_options` and the options of the output (``convert``)."""
+    return {
+        **_read_options(args),
+        "eol": _EOLS[args.eol],
+        "pings": "drop" if args.drop_pings else "keep",
+        "clock": _clock(args),
     }
-    if "eol" in args:
-        options["eol"] = _EOLS[args.eol]
-        options["pings"] = "drop" if args.drop_pings else "keep"
-        options["clock"] = _clock(args)
-    # --keep-last is not dispatch_incomplete: the command completes a last event whose last
-    # line is complete itself (see _completion) and never takes a cut line.
-    return options
 
 
 def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
@@ -459,7 +462,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = error.offset if error.offset >= 0 else None
+    offset = None if error.offset == -1 else error.offset
     return error.event_number or None, offset, api_answer(error.type, error.message)
 
 
@@ -509,7 +512,7 @@ def _finish(
 def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._convert import Converter
 
-    converter = Converter(args.to, **_converter_options(args))
+    converter = Converter(args.to, **_convert_options(args))
     error: SSEConvError | None = None
     taken = False
     with _reading(inp) as stream:
@@ -579,7 +582,7 @@ def _cmd_text(args: argparse.Namespace) -> int:
     if _recording_cli.is_recording(inp):
         with _writing(None) as out:
             return _recording_cli.text_one(args, inp, out)
-    reader = EventReader(**_converter_options(args))
+    reader = EventReader(**_read_options(args))
     error: SSEConvError | None = None
     taken = False
     with _writing(None) as out, _reading(inp) as stream:
@@ -608,58 +611,24 @@ def _cmd_text(args: argparse.Namespace) -> int:
 def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
     if _recording_cli.is_recording(inp):
         return _recording_cli.detect_one(inp, out)
-    from ._detect import classify
-    from ._errors import EventTooLargeError
-    from ._sse import ServerSentEvent, SSEParser
+    from ._detect import identify
+    from ._errors import DetectionError, InputError
 
-    def first(events: list[ServerSentEvent]) -> Dialect | None:
-        for event in events:
-            found = classify(event)
-            if found is not None:
-                return found
-        return None
-
-    parser = SSEParser(dispatch_incomplete=True)  # as sseconv.detect(): a final block counts
-    found: Dialect | None = None
-    head = bytearray()  # the first bytes, to tell a body that is not a stream
     with _reading(inp) as stream:
-        try:
-            for chunk in stream:
-                head += chunk[: BODY_LIMIT - len(head)]
-                found = first(parser.feed(chunk))
-                if found is not None or stream.size > DETECT_LIMIT:
-                    break  # no need (or no use) to read on
-            else:
-                found = first(parser.close())
-        except EventTooLargeError as exc:
-            found = first(exc.events)
-            if found is None:
-                raise _Failure(
-                    EXIT_BAD_INPUT, _located(inp.name, exc.event_number, exc.offset, exc.message)
-                ) from None
-        if found is None:
-            n = parser.events_dispatched
-            if not n and _is_not_event_stream(head):
-                raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: {_not_event_stream(bytes(head))}")
-            if stream.size > DETECT_LIMIT:
-                why = f"no event decides it within the first {DETECT_LIMIT} bytes"
+        try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
+            found = identify(stream)
+        except DetectionError as exc:
+            n = exc.event_number
+            if exc.limit is not None:
+                why = f"no event decides it within the first {exc.limit} bytes"
             else:
                 why = f"none of its {n} event(s) decides it" if n else "it holds no event"
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}")
+            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}") from None
+        except InputError as exc:  # too large, or not a stream at all
+            message = _located(inp.name, exc.event_number, exc.offset, exc.message)
+            raise _Failure(EXIT_BAD_INPUT, message) from None
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
-
-
-def _is_not_event_stream(head: bytearray) -> bool:
-    from ._body import is_not_event_stream
-
-    return is_not_event_stream(head)
-
-
-def _not_event_stream(head: bytes) -> str:
-    from ._body import not_event_stream
-
-    return not_event_stream(head).message
 
 
 def _cmd_detect(args: argparse.Namespace) -> int:
@@ -839,7 +808,7 @@ TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
     + _END_OF_FILE
 )
 
-_DETECT_EPILOG = f"""\
+_DETECT_EPILOG = """\
 examples:
   sseconv detect examples/legacy.sse      # prints: legacy
   sseconv detect recordings/*.sse         # prints one "FILE: DIALECT" line per file
@@ -847,9 +816,10 @@ examples:
 
 Prints legacy, completions or messages, told from the framing and payload shape of the
 first event that decides (a leading ping decides nothing), never from the text. Stops
-reading as soon as it knows, and after {DETECT_LIMIT} bytes (as convert does: an endless
-stream of pings decides nothing). With several inputs each line starts with the file's name
-(as file(1) and grep do; -H and -b choose). Status 1 when no event decides, for any input.
+reading as soon as it knows, and after 64 KiB without a deciding event (the rule convert
+applies: an endless stream of pings decides nothing). With several inputs each line starts
+with the file's name (as file(1) and grep do; -H and -b choose). Status 1 when no event
+decides, for any input.
 """
 
 _VALIDATE_EPILOG = (
@@ -871,7 +841,7 @@ or Messages stream is a warning. Status 1 when any file has a problem.
 )
 
 
-_EOLS = {None: None, "lf": "\n", "crlf": "\r\n"}
+_EOLS: dict[str | None, Eol | None] = {None: None, "lf": "\n", "crlf": "\r\n"}
 
 
 def _dialect(value: str) -> Dialect:

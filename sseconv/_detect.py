@@ -3,19 +3,33 @@
 :func:`classify` says what one event proves; :class:`Detector` applies it to a stream's first
 events, each classified once, and gives up after a number of bytes of complete events (never
 counting an event still in progress, so the verdict is the same however the input is split);
-:func:`detect` runs a detector over a whole source.
+:func:`identify` and :func:`detect` run a detector over a whole source.
 """
 
 from __future__ import annotations
 
+from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
 from ._dialect import Dialect
-from ._errors import DetectionError, MalformedEventError, SSEConvError, UsageError
+from ._errors import (
+    DetectionError,
+    EventTooLargeError,
+    MalformedEventError,
+    SSEConvError,
+    UsageError,
+)
 from ._json import MAX_DEPTH, check_nesting, load_value
 from ._options import DETECT_LIMIT
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect"]
+__all__ = [
+    "DETECT_LIMIT",
+    "MESSAGES_EVENTS",
+    "Detector",
+    "classify",
+    "detect",
+    "identify",
+]
 
 MESSAGES_EVENTS = frozenset(
     {
@@ -72,6 +86,9 @@ def _too_deep(data: str) -> bool:
 class Detector:
     """Decides a stream's dialect from its first events (sans-IO; each event classified once).
 
+    The one detection rule: :class:`~sseconv.Converter`, :class:`~sseconv.EventReader`,
+    :class:`~sseconv.Validator`, :func:`detect` and the ``detect`` command all use it.
+
     Args:
         limit: give up (:class:`DetectionError`) at the first event that does not decide and
             ends more than ``limit`` bytes into the input. Only complete events count: the
@@ -79,19 +96,23 @@ class Detector:
         target: the dialect being converted to, if any. A stream that begins with an
             ``error`` event (an overloaded API does that) is read as the target where that is
             completions or Messages (both write errors and pings alike), else as completions:
-            detection does not wait for an event that will never come. Without a target an
-            error event decides nothing.
+            detection does not wait for an event that will never come.
+        errors: without a target, read a stream that begins with an ``error`` event as
+            Messages (what a reader of model events does: both dialects decode an error
+            alike); otherwise, without a target, an error event decides nothing.
 
     Attributes:
         pending: the events read so far that did not decide (bounded by ``limit``).
         dialect: the dialect, once decided.
     """
 
-    def __init__(self, limit: int = DETECT_LIMIT, target: Dialect | None = None) -> None:
+    def __init__(
+        self, limit: int = DETECT_LIMIT, target: Dialect | None = None, *, errors: bool = False
+    ) -> None:
         self.limit = limit
         self.pending: list[ServerSentEvent] = []
         self.dialect: Dialect | None = None
-        self._error_dialect = None
+        self._error_dialect = Dialect.MESSAGES if errors else None
         if target is not None:
             self._error_dialect = Dialect.COMPLETIONS if target is Dialect.LEGACY else target
         self._names: dict[object, None] = {}  # names of the pending events (and _TOO_DEEP)
@@ -114,18 +135,27 @@ class Detector:
         if name is None and event.data[:1] == "{" and _too_deep(event.data):
             name = _TOO_DEEP  # (its decoder reports it, should a later event decide)
         self._names[name] = None
-        if event.end > self.limit:
+        if event.end is not None and event.end > self.limit:
             raise DetectionError(
                 f"expected an event that tells the dialect within the first {self.limit} "
                 f"bytes, found only {self._found()}",
                 event_number=len(self.pending),
                 offset=self.limit,
+                limit=self.limit,
             )
         return None
 
+    def add_all(self, events: list[ServerSentEvent]) -> Dialect | None:
+        """:meth:`add` each event until one decides; return the dialect, or ``None``."""
+        for event in events:
+            if self.add(event) is not None:
+                return self.dialect
+        return None
+
     def give_up(self) -> DetectionError:
-        """The error for an input that ended before any event decided (``pending`` is not
-        empty)."""
+        """The error for an input that ended before any event decided."""
+        if not self.pending:
+            return DetectionError("expected a stream, found no event")
         return DetectionError(
             f"expected an event that tells the dialect, found only {self._found()}",
             event_number=len(self.pending),
@@ -144,6 +174,40 @@ class Detector:
         return " and ".join(named) if len(named) == 2 else ", ".join(named)
 
 
+def identify(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect:
+    """:func:`detect`, telling why when the dialect cannot be told.
+
+    Raises:
+        DetectionError: no event decides (``limit`` is set when it gave up at the limit;
+            ``event_number`` is how many events were read, ``None`` for none).
+        NotEventStreamError: the input holds no event and is not a stream (an error answer).
+        EventTooLargeError: an event exceeds the size limit before any event decided.
+        UsageError: ``source`` is a ``str`` or not a source of bytes.
+    """
+    parser = SSEParser(dispatch_incomplete=True)  # a final block without its blank line counts
+    detector = Detector(limit)
+    head = bytearray()  # the first bytes, to tell a body that is not a stream
+    try:
+        for chunk in chunks(source):
+            if len(head) < BODY_LIMIT and not parser.events_dispatched:
+                head += chunk[: BODY_LIMIT - len(head)]
+            if detector.add_all(parser.feed(chunk)) is not None:
+                return detector.dialect  # type: ignore[return-value]
+        if detector.add_all(parser.close()) is not None:
+            return detector.dialect  # type: ignore[return-value]
+    except EventTooLargeError as exc:
+        if detector.add_all(exc.sse_events) is not None:
+            return detector.dialect  # type: ignore[return-value]
+        raise
+    except DetectionError:
+        if not parser.events_dispatched and is_not_event_stream(head):
+            raise not_event_stream(bytes(head)) from None
+        raise
+    if not parser.events_dispatched and is_not_event_stream(head):
+        raise not_event_stream(bytes(head))
+    raise detector.give_up()
+
+
 def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     """Return the dialect of a stream from its first events, or ``None`` if they do not say.
 
@@ -156,18 +220,9 @@ def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     Raises:
         UsageError: ``source`` is a ``str`` or not a source of bytes.
     """
-    parser = SSEParser(dispatch_incomplete=True)
-    detector = Detector(limit)
     try:
-        for chunk in chunks(source):
-            for event in parser.feed(chunk):
-                if detector.add(event) is not None:
-                    return detector.dialect
-        for event in parser.close():
-            if detector.add(event) is not None:
-                return detector.dialect
+        return identify(source, limit=limit)
     except UsageError:
         raise
     except SSEConvError:  # too large, or not a stream: nothing tells
         return None
-    return None

@@ -28,7 +28,11 @@ before the bad one, so that a caller can still write everything convertible.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._events import ModelEvent
+    from ._sse_event import ServerSentEvent
 
 __all__ = [
     "BODY_LIMIT",
@@ -60,9 +64,8 @@ class SSEConvError(Exception):
         event_number: 1-based number of the SSE event at fault, when known.
         offset: byte offset (from the first input byte) of that event, when known.
         output: bytes converted from the events before the failure (``b""`` if none).
-        events: what the failing call produced before the failure and did not return: model
-            events (``EventReader``, ``parse_events``) or server-sent events
-            (``SSEParser.feed``, for :class:`EventTooLargeError`).
+        events: the model events that the failing call decoded before the failure and did not
+            return (``EventReader``, ``parse_events``; empty otherwise).
     """
 
     def __init__(
@@ -79,7 +82,7 @@ class SSEConvError(Exception):
         self.event_number = event_number
         self.offset = offset
         self.output = output
-        self.events: list[Any] = []
+        self.events: list[ModelEvent] = []
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -114,11 +117,27 @@ class InputError(SSEConvError):
 
 
 class EventTooLargeError(InputError):
-    """One event (or one line) is larger than the configured limit."""
+    """One event (or one line) is larger than the configured limit.
+
+    Attributes:
+        sse_events: the server-sent events that :meth:`SSEParser.feed` completed before the
+            failure (they were not returned).
+    """
+
+    sse_events: list[ServerSentEvent] = []  # noqa: RUF012 (a fresh list is set when raised)
 
 
 class DetectionError(InputError):
-    """The dialect of the input cannot be decided."""
+    """The dialect of the input cannot be decided.
+
+    Attributes:
+        limit: the detection limit in bytes, when no event decided within it (``None`` when
+            the input ended first).
+    """
+
+    def __init__(self, message: str, *, limit: int | None = None, **position: Any) -> None:
+        super().__init__(message, **position)
+        self.limit = limit
 
 
 class MalformedEventError(InputError):

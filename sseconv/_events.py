@@ -38,13 +38,14 @@ class ModelEvent(BaseModel):
 
     Attributes:
         event_number: 1-based number of the input SSE event this came from (0: synthesized).
-        offset: byte offset of that input event's first line (-1: synthesized).
+        offset: byte offset of that input event's first line (-1: synthesized; ``None``: the
+            input event was not parsed, see :attr:`ServerSentEvent.offset`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_number: int = 0
-    offset: int = -1
+    offset: int | None = -1
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():

@@ -59,7 +59,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 from ._client_responses import Response, note_response, response_of
 from ._codecs import Mode
 from ._codecs._legacy import KEYS, LegacyEncoder
-from ._convert import DETECT_LIMIT, _Reader
+from ._convert import Reading
+from ._detect import DETECT_LIMIT, Detector
 from ._dialect import Dialect
 from ._errors import (
     APIError,
@@ -71,6 +72,7 @@ from ._errors import (
 )
 from ._events import ModelEvent, TextDelta
 from ._json import load_object
+from ._options import Options
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
@@ -275,31 +277,16 @@ class _LegacyDicts(LegacyEncoder):
         return made
 
 
-class _LegacyReader(_Reader):
-    """Reads like :class:`~sseconv.EventReader`, for a legacy target (the same detection as
-    ``Converter(to="legacy")``); each input event becomes ``(sse, decoded)``: ``sse`` only for
-    a legacy source, ``decoded`` its model events (or, in lenient mode, its error). The dicts
-    are made from these one at a time, as they are consumed."""
-
-    def feed(self, data: bytes) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._feed(data, out)
-        return out
-
-    def close(self) -> list[tuple[ServerSentEvent | None, _Decoded]]:
-        out: list[tuple[ServerSentEvent | None, _Decoded]] = []
-        self._close(out)
-        return out
-
-    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
-        exc.events = list(out)
-
-    def _event(self, sse: ServerSentEvent, number: int, out: list[Any]) -> None:
-        out.append((sse if self.source is Dialect.LEGACY else None, self._decode(sse, number)))
+_Read: TypeAlias = "tuple[ServerSentEvent | None, _Decoded]"
 
 
 class _Pipeline:
-    """What the sync and async iterators share: bytes in, dicts out, one event at a time."""
+    """What the sync and async iterators share: bytes in, dicts out, one event at a time.
+
+    The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
+    each input event becomes ``(sse, decoded)``: ``sse`` only for a legacy source,
+    ``decoded`` its model events (or, in lenient mode, its error). The dicts are made from
+    these one at a time, as they are consumed."""
 
     def __init__(
         self,
@@ -312,28 +299,47 @@ class _Pipeline:
         detect_limit: int,
         response: Response | None,
     ) -> None:
-        self.reader = _LegacyReader(
-            Dialect.LEGACY, source, mode, max_event_size, dispatch_incomplete, detect_limit
+        self.report = Report(target=Dialect.LEGACY)
+        options = Options(
+            source,  # type: ignore[arg-type]
+            mode,
+            pings=pings,
+            clock=clock,
+            max_event_size=max_event_size,
+            dispatch_incomplete=dispatch_incomplete,
+            detect_limit=detect_limit,
         )
-        self.encoder = _LegacyDicts(
-            mode=self.reader.mode, pings=pings, clock=clock, report=self.reader.report
-        )
+        self.reading = Reading(options, self.report, Detector(detect_limit, Dialect.LEGACY))
+        self.encoder = _LegacyDicts(mode=mode, pings=pings, clock=clock, report=self.report)
         self.response = response
+        self._items: list[_Read] = []
 
     def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
-        reader, dicts = self.reader, self.encoder.dicts
+        reading, dicts = self.reading, self.encoder.dicts
+        items: list[_Read] = []
+        self._items = items
+        error = None
         try:
-            items = reader.close() if data is None else reader.feed(data)
+            if data is not None:
+                reading.read(data)
+                reading.each(self._item)
+            elif not reading.closed:
+                reading.last()
+                reading.each(self._item)
+                reading.end()
         except SSEConvError as exc:
-            items, exc.events = exc.events, []
+            error = reading.fail(exc)
             note_response(exc, self.response)
-            for sse, decoded in items:
-                yield from dicts(sse, decoded)
-            raise
         for sse, decoded in items:
             yield from dicts(sse, decoded)
+        if error is not None:
+            raise error
+
+    def _item(self, sse: ServerSentEvent) -> None:
+        reading = self.reading
+        self._items.append((sse if reading.source is Dialect.LEGACY else None, reading.decode(sse)))
 
 
 class LegacyCompletions(Iterator[dict[str, Any]]):
@@ -347,7 +353,7 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
     """
 
     def __init__(self, chunks: Iterable[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.reader.report
+        self.report: Report = pipeline.report
         self.response = pipeline.response.obj if pipeline.response else None
         self._gen = self._run(chunks, pipeline)
 
@@ -370,7 +376,7 @@ class AsyncLegacyCompletions(AsyncIterator[dict[str, Any]]):
     for :class:`LegacyCompletions`."""
 
     def __init__(self, chunks: AsyncIterator[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.reader.report
+        self.report: Report = pipeline.report
         self.response = pipeline.response.obj if pipeline.response else None
         self._gen = self._run(chunks, pipeline)
 

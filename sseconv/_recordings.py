@@ -42,6 +42,7 @@ from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
 from ._json import load_value, with_stack_room
+from ._options import Eol
 from ._recording_files import styled_like
 from ._report import Report
 from ._requests import complete_to_messages, messages_to_complete
@@ -594,7 +595,7 @@ def convert_document(
     *,
     source: Dialect | str | None = None,
     mode: Mode = "default",
-    eol: str | None = None,
+    eol: Eol | None = None,
     pings: Literal["keep", "drop"] = "keep",
     dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,

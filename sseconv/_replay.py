@@ -36,6 +36,7 @@ def split_events(data: bytes) -> list[bytes]:
     start = 0
     for event in events:
         end = event.end
+        assert end is not None  # (a parsed event)
         if end <= start:
             continue
         pieces.append(data[start:end])

@@ -19,7 +19,7 @@ class Report:
     """The account of one conversion; nothing is dropped without being counted here.
 
     Attributes:
-        target: the dialect written.
+        target: the dialect written (``None`` for a reader of model events, or a check).
         source: the dialect read (``None`` until detected).
         events_in: SSE events read (every dispatched event).
         events_out: SSE events written.
@@ -50,7 +50,7 @@ class Report:
             ``exception``), if any: the stream finished, without an answer.
     """
 
-    target: Dialect
+    target: Dialect | None = None
     source: Dialect | None = None
     events_in: int = 0
     events_out: int = 0

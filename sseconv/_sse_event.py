@@ -29,14 +29,16 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         id: the last event ID in force at dispatch (what a browser reports as
             ``lastEventId``); ``None`` while it is empty.
         retry: the reconnection time set by a valid ``retry:`` line of this block, else ``None``.
-        offset: byte offset of the block's first line in the input (``-1`` if not parsed).
-        end: byte offset just past the blank line that dispatched it (``-1`` if not parsed).
+        offset: byte offset of the block's first line in the input (``None`` if not parsed).
+        end: byte offset just past the blank line that dispatched it (``None`` if not parsed).
             An event whose blank line ends with a CR that is the last byte of a ``feed`` is
             dispatched at once, so its ``end`` stops after that CR even when the next read
             starts with the LF of a CRLF (that LF is then skipped).
+        number: the 1-based count of the events dispatched by the parser that made it, in
+            dispatch order across reads (``None`` if not parsed).
 
     Instances are immutable and cheap to make (one is made per event on the hot path); they
-    compare and hash by ``(event, data, id, retry)`` only, never by position.
+    compare and hash by ``(event, data, id, retry)`` only, never by position or number.
     """
 
     __slots__ = ()
@@ -48,10 +50,11 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         id: str | None = None,
         retry: int | None = None,
         *,
-        offset: int = -1,
-        end: int = -1,
+        offset: int | None = None,
+        end: int | None = None,
+        number: int | None = None,
     ) -> ServerSentEvent:
-        return _new(cls, (event, data, id, retry, offset, end))
+        return _new(cls, (event, data, id, retry, offset, end, number))
 
     if TYPE_CHECKING:
 
@@ -64,9 +67,11 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         @property
         def retry(self) -> int | None: ...
         @property
-        def offset(self) -> int: ...
+        def offset(self) -> int | None: ...
         @property
-        def end(self) -> int: ...
+        def end(self) -> int | None: ...
+        @property
+        def number(self) -> int | None: ...
 
     else:  # C-level accessors: these are read on every event
         event = property(itemgetter(0), doc="The event name, or None without an event line.")
@@ -75,6 +80,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         retry = property(itemgetter(3), doc="The retry value of this block, or None.")
         offset = property(itemgetter(4), doc="Byte offset of the block's first line.")
         end = property(itemgetter(5), doc="Byte offset just past the dispatching blank line.")
+        number = property(itemgetter(6), doc="The 1-based dispatch count from its parser.")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ServerSentEvent):
@@ -98,7 +104,7 @@ class ServerSentEvent(tuple):  # type: ignore[type-arg]
         return f"ServerSentEvent({', '.join(parts)})"
 
     def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        return (self[:4], {"offset": self.offset, "end": self.end})
+        return (self[:4], {"offset": self.offset, "end": self.end, "number": self.number})
 
     def to_httpx_sse(self) -> httpx_sse.ServerSentEvent:
         """The equivalent ``httpx_sse.ServerSentEvent`` (see :func:`sseconv.httpx.to_httpx_sse`)."""

@@ -9,9 +9,10 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
-from ._convert import DETECT_LIMIT, _Reader
+from ._convert import Reading
+from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import (
     DetectionError,
@@ -22,11 +23,16 @@ from ._errors import (
     UsageError,
 )
 from ._events import Done
+from ._options import options_from
+from ._report import Report
 from ._source import BytesLike, Source
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
+from ._sse import ServerSentEvent
 
-__all__ = ["Problem", "Severity", "Validator", "validate"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["CheckOptions", "Problem", "Severity", "Validator", "validate"]
 
 Severity = Literal["error", "warning"]
 
@@ -71,7 +77,7 @@ def _problem(exc: SSEConvError, suffix: str = "") -> Problem:
     return Problem(exc.message + suffix, exc.event_number, exc.offset)
 
 
-class Validator(_Reader):
+class Validator:
     """Sans-IO checker of a recording: ``feed(bytes) -> list[Problem]``, ``close()``.
 
     Every problem is reported, with its position: each event that its dialect's decoder
@@ -90,70 +96,76 @@ class Validator(_Reader):
     Attributes:
         source: the dialect (``None`` until detected).
         events: how many SSE events were read so far.
+        report: what was read (``report.api_error``: the API error that ended the stream).
     """
 
     def __init__(
-        self,
-        source: Dialect | str | None = None,
-        *,
-        dispatch_incomplete: bool = False,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        detect_limit: int = DETECT_LIMIT,
+        self, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
     ) -> None:
-        target = Dialect.parse(source) if source is not None else Dialect.MESSAGES
+        settings = options_from(options, CheckOptions)  # type: ignore[arg-type]
+        settings = dataclasses.replace(settings, source=source)  # type: ignore[arg-type]
+        self.report = Report()
         # The parser always dispatches a last event without its blank line: close() reports
         # it, or checks it with dispatch_incomplete.
-        super().__init__(target, source, "default", max_event_size, True, detect_limit)
+        self._in = Reading(
+            settings,
+            self.report,
+            Detector(settings.detect_limit, errors=True),
+            dispatch_incomplete=True,
+        )
+        dispatch_incomplete = settings.dispatch_incomplete
         self.dispatch_incomplete = dispatch_incomplete
         self._undecided = 0  # events read when detection failed
         self._stopped = False  # nothing more can be checked
+        self._out: list[Problem] = []
+
+    @property
+    def source(self) -> Dialect | None:
+        return self._in.source
 
     @property
     def events(self) -> int:
         """How many SSE events were read so far."""
-        return self._number + self._undecided
+        return self.report.events_in + self._undecided
 
     def feed(self, data: BytesLike) -> list[Problem]:
         """Check more input (any bytes-like object); return the problems it reveals."""
-        if self._closed:
+        if self._in.closed:
             raise UsageError("expected no input after close()")
-        out: list[Problem] = []
         if self._stopped:
-            return out
-        try:
-            self._feed(data, out)
-        except EventTooLargeError as exc:
-            self._stop(out, _problem(exc, _CANNOT_GO_ON))
-        except NotEventStreamError as exc:  # a long first line that is no SSE line
-            self._stop(out, _problem(exc))
-        return out
+            return []
+        self._in.read(data)
+        return self._check(at_end=False)
 
     def close(self) -> list[Problem]:
         """Signal the end of input; return the problems it reveals."""
-        out: list[Problem] = []
-        if self._closed:
-            return out
-        self._closed = True
+        reading = self._in
+        if reading.closed:
+            return []
         if self._stopped:
-            return out
+            reading.closed = True
+            return []
+        out: list[Problem] = []
+        self._out = out
         try:
-            events = self._parser.close()
+            reading.last()
         except EventTooLargeError as exc:  # a last line without its line end
-            self._stop(out, _problem(exc, _CANNOT_GO_ON))
+            self._stop(_problem(exc, _CANNOT_GO_ON))
             return out
-        if self._parser.incomplete and events and not self.dispatch_incomplete:
-            last = events.pop()
+        parser, queue = reading.parser, reading.queue
+        if parser.incomplete and queue and not self.dispatch_incomplete:
+            last = queue.pop()
             out.append(
                 Problem(
                     "expected a blank line after the last event, found the end of input "
                     "(the event is discarded)",
-                    self._parser.events_dispatched,  # counts the discarded event last
+                    parser.events_dispatched,  # counts the discarded event last
                     last.offset,
                     hint="dispatch_incomplete",
                 )
             )
-        cut = self._parser.block_offset
-        if cut is not None and not self._parser.incomplete and (events or self._number):
+        cut = parser.block_offset
+        if cut is not None and not parser.incomplete and (queue or self.events):
             out.append(
                 Problem(
                     "expected a blank line after the last lines, found the end of input "
@@ -162,57 +174,79 @@ class Validator(_Reader):
                     severity="warning",
                 )
             )
-        self._events(events, out, at_end=True)
+        out += self._check(at_end=True)
         if self._stopped:
             return out
-        body_error = self._not_event_stream()
+        decoder = reading.decoder
+        body_error = reading.not_event_stream()
         if body_error is not None:
             out.append(Problem(body_error.message))
-        elif self._decoder is None:
-            out.append(Problem("expected a stream, found no event", offset=self._fed))
-        elif not self._decoder.finished:
-            out.append(Problem(_INCOMPLETE, self.events + 1, self._fed))
+        elif decoder is None:
+            out.append(Problem("expected a stream, found no event", offset=reading.fed))
+        elif not decoder.finished:
+            out.append(Problem(_INCOMPLETE, self.events + 1, reading.fed))
         return out
 
-    def _stop(self, out: list[Problem], problem: Problem) -> None:
-        out.append(problem)
+    def _check(self, *, at_end: bool) -> list[Problem]:
+        reading = self._in
+        out: list[Problem] = []
+        self._out = out
+        try:
+            try:
+                reading.each(self._event)
+                if at_end:
+                    error = reading.undecided()
+                    if error is not None:
+                        raise error
+            except DetectionError as exc:
+                self._undecided = len(reading.detector.pending)
+                if at_end and self._undecided:
+                    self._stop(_problem(exc))
+                else:  # no event told within detect_limit bytes: no one event is at fault
+                    self._stop(Problem(exc.message, None, exc.offset, hint="source"))
+                if reading.deferred is not None:
+                    raise reading.deferred from None
+        except EventTooLargeError as exc:
+            self._stop(_problem(exc, _CANNOT_GO_ON))
+        except NotEventStreamError as exc:  # a long first line that is no SSE line
+            self._stop(_problem(exc))
+        return out
+
+    def _stop(self, problem: Problem) -> None:
+        self._out.append(problem)
         self._stopped = True
 
-    def _attach(self, exc: SSEConvError, out: list[Any]) -> None:
-        """The problems found before ``exc`` are in ``out`` already: nothing to attach."""
-
-    def _events(self, events: list[ServerSentEvent], out: list[Any], *, at_end: bool) -> None:
-        try:
-            super()._events(events, out, at_end=at_end)
-        except DetectionError as exc:
-            self._undecided = len(self._pending)
-            if at_end and self._pending:
-                self._stop(out, _problem(exc))
-            else:  # no event told within detect_limit bytes: no one event is at fault
-                self._stop(out, Problem(exc.message, None, exc.offset, hint="source"))
-
-    def _event(self, sse: ServerSentEvent, number: int, out: list[Problem]) -> None:
-        decoder = self._decoder
+    def _event(self, sse: ServerSentEvent) -> None:
+        decoder = self._in.decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, number)
+            decoded = decoder.decode(sse, sse.number)  # type: ignore[arg-type]
         except InputError as exc:
-            out.append(_problem(exc))
+            self._out.append(_problem(exc))
             return
         if decoded and type(decoded[0]) is Done:
-            out.append(
+            self._out.append(
                 Problem(
                     f"[DONE] is not part of the {decoder.dialect} dialect "
                     "(a proxy added it?); convert removes it",
-                    number,
+                    sse.number,
                     sse.offset,
                     "warning",
                 )
             )
 
 
+class CheckOptions(TypedDict, total=False):
+    """The options of :class:`Validator` and :func:`validate`, besides ``source`` (see
+    :class:`~sseconv.Options`)."""
+
+    max_event_size: int
+    dispatch_incomplete: bool
+    detect_limit: int
+
+
 def validate(
-    chunks: Source, *, source: Dialect | str | None = None, **options: Any
+    chunks: Source, *, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
 ) -> list[Problem]:
     """Every problem of a recording: ``chunks`` is bytes-like, an iterable of bytes-like
     chunks or a binary file object (options of :class:`Validator`)."""

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from ._codecs import Mode
 from ._dialect import Dialect
 from ._json import MAX_DEPTH
+from ._options import Eol
 from ._recording_files import (
     Document,
     RecordingFileError,
@@ -115,7 +116,7 @@ def convert_file(
     output: str | os.PathLike[str] | None = None,
     source: Dialect | str | None = None,
     mode: Mode = "default",
-    eol: str | None = None,
+    eol: Eol | None = None,
     pings: Literal["keep", "drop"] = "keep",
     dispatch_incomplete: bool = False,
     models: Mapping[str, str] | None = None,

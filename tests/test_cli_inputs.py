@@ -21,7 +21,8 @@ from streams import short_completion as completion
 
 import sseconv
 from sseconv import Converter
-from sseconv._cli import DETECT_LIMIT, main
+from sseconv._cli import main
+from sseconv._options import DETECT_LIMIT, ConvertOptions
 
 COMPLETIONS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-capture.sse"
 LEGACY = ROOT / "tests" / "fixtures" / "legacy-2023-01-01-reconstructed.sse"
@@ -325,7 +326,9 @@ def test_the_options_table_covers_the_command_and_names_real_keywords() -> None:
     convert = commands.choices["convert"]
     options = {s for a in convert._actions for s in a.option_strings if s.startswith("--")}
     assert flags == options - {"--help", "--quiet", "--output"}  # every option, no other
-    parameters = set(inspect.signature(Converter).parameters)
+    # Converter(to, **options: Unpack[ConvertOptions]): its keywords are the typed options
+    assert set(inspect.signature(Converter).parameters) == {"to", "options"}
+    parameters = {"to", *ConvertOptions.__annotations__}
     assert keywords == parameters  # every keyword of Converter, no other
     for function in (sseconv.convert, sseconv.aconvert):
         assert set(inspect.signature(function).parameters) - {"chunks", "options"} <= parameters

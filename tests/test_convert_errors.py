@@ -59,6 +59,7 @@ from sseconv import (
     UnrepresentableError,
     UsageError,
 )
+from sseconv._options import Mode
 
 DIALECTS = ["legacy", "completions", "messages"]
 MODES = ["strict", "default", "lenient"]
@@ -912,7 +913,7 @@ def test_aconvert_reports_and_raises() -> None:
         for item in items:
             yield item
 
-    async def run(items: list[bytes], mode: str) -> tuple[bytes, sseconv.Report]:
+    async def run(items: list[bytes], mode: Mode) -> tuple[bytes, sseconv.Report]:
         conversion = sseconv.aconvert(chunks(items), "legacy", mode=mode)
         out = b"".join([piece async for piece in conversion])
         return out, conversion.report

@@ -19,7 +19,7 @@ is written as the user would build it: ``TextDelta(text=" Hi")``.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pytest
 
@@ -40,6 +40,7 @@ from sseconv import (
 )
 
 HUMAN = "\n\nHuman:"
+Eol = Literal["\n", "\r\n"]
 
 
 class Step(NamedTuple):
@@ -621,7 +622,7 @@ def expected(row: Row, eol: str) -> tuple[bytes, list[Any], list[tuple[int, int]
 
 @pytest.mark.parametrize("eol", EOLS)
 @pytest.mark.parametrize(("dialect", "row"), CASES)
-def test_decode(dialect: str, row: Row, eol: str) -> None:
+def test_decode(dialect: str, row: Row, eol: Eol) -> None:
     wire, events, positions = expected(row, eol)
     for chunks in ([wire], [wire[i : i + 1] for i in range(len(wire))]):
         decoded = list(sseconv.parse_events(chunks, source=dialect))
@@ -631,7 +632,7 @@ def test_decode(dialect: str, row: Row, eol: str) -> None:
 
 @pytest.mark.parametrize("eol", EOLS)
 @pytest.mark.parametrize(("dialect", "row"), CASES)
-def test_encode(dialect: str, row: Row, eol: str) -> None:
+def test_encode(dialect: str, row: Row, eol: Eol) -> None:
     events = [event for step in row.steps for event in step.events]
     output = [crlf(step.output, eol) for step in row.steps]
     assert sseconv.encode_events(events, to=dialect, eol=eol) == b"".join(output)

@@ -41,6 +41,7 @@ from sseconv._json import (
     nesting_depth,
     with_stack_room,
 )
+from sseconv._options import Mode
 
 T = TypeVar("T")
 DEPTHS = range(MAX_DEPTH - 3, MAX_DEPTH + 4)
@@ -308,7 +309,7 @@ _PIECES = ['{"completion":', '"a"', "[", "]", "{", "}", '"x":', ",", '"\\"[', "}
     mode=st.sampled_from(["strict", "default", "lenient"]),
 )
 def test_any_nesting_gives_output_or_our_error(
-    names: list[str | None], bodies: list[tuple[list[str], int]], caller: str, mode: str
+    names: list[str | None], bodies: list[tuple[list[str], int]], caller: str, mode: Mode
 ) -> None:
     """Events whose data mixes JSON fragments with runs of brackets up to 150 deep, under any
     name: every entry point gives its result or an SSEConvError, from any caller depth."""
@@ -331,6 +332,6 @@ def test_any_nesting_gives_output_or_our_error(
     at_depth(base, run_all)
 
 
-def convert_in(stream: bytes, to: str, mode: str) -> bytes:
-    converter = sseconv.Converter(to, mode=mode)  # type: ignore[arg-type]
+def convert_in(stream: bytes, to: str, mode: Mode) -> bytes:
+    converter = sseconv.Converter(to, mode=mode)
     return converter.feed(stream) + converter.close()

@@ -65,7 +65,7 @@ def parse(reads: list[bytes], **options: Any) -> tuple[list[ServerSentEvent], An
             events += parser.feed(read)
         events += parser.close()
     except EventTooLargeError as exc:
-        return events + exc.events, ("too large", exc.offset, exc.event_number)
+        return events + exc.sse_events, ("too large", exc.offset, exc.event_number)
     return events, ("ok", parser.incomplete)
 
 
@@ -122,6 +122,7 @@ def test_events_and_positions_do_not_depend_on_the_reads(seed: int) -> None:
         for reads in (random_reads(rng, data), [data[i : i + 1] for i in range(len(data))]):
             events, ended = parse(reads)
             assert (fields(events), ended) == (ref.events, ("ok", ref.incomplete)), reads
+            assert [e.number for e in events] == list(range(1, len(events) + 1)), reads
             cr_ends = reads_ending_after_a_cr(reads)
             for event, (offset, end) in zip(events, ref.spans, strict=True):
                 # an event dispatched by a CR that ends a read stops there (its LF comes later)
@@ -149,6 +150,8 @@ def test_the_size_limit_gives_the_same_verdict_for_every_reading(seed: int) -> N
         for reads in ([data], random_reads(rng, data), [data[i : i + 1] for i in range(len(data))]):
             events, ended = parse(reads, max_event_size=limit)
             assert (fields(events), ended) == (ref.events[:count], verdict), (limit, reads)
+            # (the events an error carries are numbered as if they had been returned)
+            assert [e.number for e in events] == list(range(1, count + 1)), (limit, reads)
 
 
 @pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import random
 from collections.abc import Iterable
 
@@ -378,6 +380,14 @@ def test_close_dispatches_an_unterminated_last_line_on_request() -> None:
     assert parser.incomplete is True
 
 
+def test_close_numbers_an_incomplete_block_after_the_others() -> None:
+    parser = SSEParser(dispatch_incomplete=True)
+    assert [e.number for e in parser.feed(b"data: a\n\ndata: b\n\n")] == [1, 2]
+    assert [e.number for e in parser.feed(b"data: c\n\ndata: d")] == [3]
+    (last,) = parser.close()
+    assert (last.data, last.number, parser.events_dispatched) == ("d", 4, 4)
+
+
 def test_close_with_a_pending_cr_is_complete() -> None:
     parser = SSEParser(dispatch_incomplete=True)
     assert as_tuples(parser.feed(b"data: a\r\r")) == [(None, "a", None, None)]
@@ -425,6 +435,36 @@ def test_immutable() -> None:
         with pytest.raises((AttributeError, TypeError, ValueError)):
             setattr(e, name, "y")
     assert e == ServerSentEvent(None, "x")
+
+
+def test_equality_ignores_the_number() -> None:
+    parser = SSEParser()
+    a, b = parser.feed(b"data: x\n\ndata: x\n\n")
+    assert (a.number, b.number) == (1, 2)
+    assert a == b
+    assert hash(a) == hash(b)
+    assert repr(a) == repr(b) == repr(ServerSentEvent(None, "x"))
+
+
+def test_an_event_built_by_hand_has_no_position_and_no_number() -> None:
+    e = ServerSentEvent("e", "d")
+    assert (e.offset, e.end, e.number) == (None, None, None)
+    e = ServerSentEvent("e", "d", offset=3, end=9, number=2)
+    assert (e.offset, e.end, e.number) == (3, 9, 2)
+
+
+def test_pickle_and_copy_keep_position_and_number() -> None:
+    (a,) = SSEParser().feed(b": c\n\ndata: x\n\n")
+    for b in (pickle.loads(pickle.dumps(a)), copy.copy(a), copy.deepcopy(a)):
+        assert (b, b.offset, b.end, b.number) == (a, 5, 14, 1)
+
+
+def test_events_are_numbered_across_reads_in_dispatch_order() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: a\n\n: c\n\nid: 1\n\ndata: b\n") == [ServerSentEvent(None, "a")]
+    assert [e.number for e in parser.feed(b"\ndata: c\r\n\r")] == [2, 3]
+    (d,) = parser.feed(b"\ndata: d\r\n\r\n")  # (the event with the CR-cut blank line kept 3)
+    assert (d.data, d.number, parser.events_dispatched) == ("d", 4, 4)
 
 
 def test_positions() -> None:

@@ -164,7 +164,9 @@ def optional_str(
 _validate_text_delta = TextDelta.__pydantic_validator__.validate_python
 
 
-def text_delta(text: str, index: int, extra: dict[str, Any], number: int, offset: int) -> TextDelta:
+def text_delta(
+    text: str, index: int, extra: dict[str, Any], number: int, offset: int | None
+) -> TextDelta:
     """A validated :class:`TextDelta`, made the fastest way pydantic offers (the hot path)."""
     return _validate_text_delta(  # type: ignore[no-any-return]
         {"index": index, "text": text, "extra": extra, "event_number": number, "offset": offset}
@@ -355,7 +357,7 @@ class Encoder:
                 f"expected content that {self.dialect} can carry, found {what}",
                 dialect=str(self.report.source) if self.report.source else None,
                 event_number=event.event_number or None,
-                offset=event.offset if event.offset >= 0 else None,
+                offset=None if event.offset == -1 else event.offset,
             )
         self.report.dropped[kind] += 1
         return b""

@@ -1,0 +1,74 @@
+"""The same-dialect writer: each input event written back as it came, or left out.
+
+An event's bytes are the input from the end of the event before it to its own ``end`` (the
+comments and blank lines before it included), taken from the reads as they came (a read is
+kept, not copied, until its events are written). :class:`VerbatimWriter` is the one place that
+knows the split-CRLF seam: an event dispatched by a CR that ended a read has the LF of its CRLF
+at the start of the next span; that LF goes with its CR (written with a kept event, left out
+with a dropped one, replaced with it by ``eol``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["VerbatimWriter"]
+
+_ANY_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+class VerbatimWriter:
+    """Writes input spans back unchanged (line ends rewritten when ``eol`` is given)."""
+
+    __slots__ = ("_base", "_buf", "_cr", "_eol", "_kept", "_pos")
+
+    def __init__(self, eol: str | None = None) -> None:
+        self._eol = None if eol is None else eol.encode()
+        self._buf = b""  # input not yet taken from _pos on; _buf[0] is at input offset _base
+        self._base = 0
+        self._pos = 0
+        self._cr = False  # the last span ended with CR (its LF may start the next one)
+        self._kept = True  # the last span was written
+
+    def add(self, data: bytes) -> None:
+        """Keep the bytes of one more read until its spans are taken."""
+        buf, pos = self._buf, self._pos
+        if pos >= len(buf):  # (the usual case: everything before was taken)
+            self._base += len(buf)
+            self._buf = data
+        else:
+            self._base += pos
+            self._buf = buf[pos:] + data
+        self._pos = 0
+
+    def take(self, end: int, *, keep: bool) -> bytes:
+        """Take the input up to offset ``end``; return what to write of it (nothing of a span
+        not kept, but the LF that completes a kept CR)."""
+        stop = end - self._base
+        span = self._buf[self._pos : stop]
+        self._pos = stop
+        lead = b""
+        if self._cr and span[:1] == b"\n":
+            span = span[1:]
+            if self._kept and self._eol is None:
+                lead = b"\n"
+        self._cr = span[-1:] == b"\r"
+        self._kept = keep
+        if not keep:
+            return lead
+        if self._eol is not None:
+            span = _ANY_EOL.sub(self._eol, span)
+        return lead + span if lead else span
+
+    def rest(self, cut: int | None) -> bytes:
+        """At the end of input: what follows the last event, comments and blank lines
+        (written), then the block the input ended inside (from ``cut``; never written)."""
+        end = self._base + len(self._buf)
+        head = self.take(cut, keep=True) if cut is not None else b""
+        return head + self.take(end, keep=cut is None)
+
+    def pending(self) -> bytes:
+        """What belongs to the output written so far but is not taken yet: the LF of the CRLF
+        that ended the last event written."""
+        lf = self._buf[self._pos : self._pos + 1] == b"\n"
+        return b"\n" if lf and self._cr and self._kept and self._eol is None else b""
