@@ -877,10 +877,11 @@ _quiet_option(_COMMON, argparse.SUPPRESS)
 
 
 def add_command(
-    commands: Any, name: str, *, help: str, description: str, epilog: str
+    commands: Any, name: str, *, help: str, description: str, epilog: str, inputs: str = ""
 ) -> argparse.ArgumentParser:
-    """Register a subcommand (with the options every command has: -q). Its parser's
-    ``run`` default is called with the parsed arguments, which hold ``stderr``."""
+    """Register a subcommand (with the options every command has: -q; and with ``inputs``,
+    the INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
+    arguments, which hold ``stderr``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
@@ -889,6 +890,10 @@ def add_command(
         formatter_class=_formatter,
         parents=[_COMMON],
     )
+    if inputs:
+        parser.add_argument(
+            "inputs", nargs="*", metavar="INPUT", help=f"{inputs}; - is stdin (the default)"
+        )
     return parser
 
 
@@ -942,6 +947,7 @@ def _add_convert(commands: Any) -> None:
         help="convert streams to another dialect",
         description="Convert recorded or live streams to another dialect, event by event.",
         epilog=_CONVERT_EPILOG,
+        inputs="files to convert, one after another",
     )
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
@@ -972,12 +978,6 @@ def _add_convert(commands: Any) -> None:
         "SOURCE_DATE_EPOCH if set, else now)",
     )
     convert.add_argument(
-        "inputs",
-        nargs="*",
-        metavar="INPUT",
-        help="files to convert, one after another; - is stdin (the default)",
-    )
-    convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
     _recording_cli.add_convert_options(convert)
@@ -991,6 +991,7 @@ def _add_detect(commands: Any) -> None:
         help="print the dialect of streams",
         description="Print the dialect of each stream: legacy, completions or messages.",
         epilog=_DETECT_EPILOG,
+        inputs="the streams",
     )
     names = detect.add_mutually_exclusive_group()
     names.add_argument(
@@ -1004,9 +1005,6 @@ def _add_detect(commands: Any) -> None:
         "--no-filename",
         action="store_true",
         help="print the dialect alone, also for several inputs",
-    )
-    detect.add_argument(
-        "inputs", nargs="*", metavar="INPUT", help="the streams; - is stdin (the default)"
     )
     detect.set_defaults(run=_cmd_detect)
 
@@ -1049,11 +1047,9 @@ def _add_validate(commands: Any) -> None:
         description="Check recordings against their dialect's grammar; print every problem "
         "with its position.",
         epilog=_VALIDATE_EPILOG,
+        inputs="files to check",
     )
     _source_options(validate)
-    validate.add_argument(
-        "inputs", nargs="*", metavar="INPUT", help="files to check; - is stdin (the default)"
-    )
     validate.set_defaults(run=_cmd_validate, mode="default")
 
 
