@@ -433,7 +433,7 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
     return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
 
 
-def _convert_options(args: argparse.Namespace) -> ConvertOptions:
+def _converter_options(args: argparse.Namespace) -> ConvertOptions:
     """:func:`_read_options` and the options of the output (``convert``)."""
     return {
         **_read_options(args),
@@ -512,7 +512,7 @@ def _finish(
 def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._convert import Converter
 
-    converter = Converter(args.to, **_convert_options(args))
+    converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
     taken = False
     with _reading(inp) as stream:
