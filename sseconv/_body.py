@@ -15,6 +15,7 @@ from ._errors import BODY_LIMIT, APIError, InputError, NotEventStreamError
 
 __all__ = [
     "BODY_LIMIT",
+    "Head",
     "api_answer",
     "is_event_stream_media",
     "is_not_event_stream",
@@ -50,6 +51,31 @@ def is_not_event_stream(head: bytes | bytearray) -> bool:
     return not any(_SSE_LINE.match(head, m.start()) for m in _LINE_START.finditer(head))
 
 
+class Head:
+    """The first bytes of an input, kept while no event is dispatched (``dispatched``: the
+    parser's count): at the end, an input in which no line is an SSE line is not a stream."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data: bytearray | None = bytearray()
+
+    def add(self, data: bytes, dispatched: int) -> None:
+        head = self.data
+        if head is not None:
+            if dispatched:
+                self.data = None
+            elif len(head) < BODY_LIMIT:
+                head += data[: BODY_LIMIT - len(head)]
+
+    def error(self, dispatched: int) -> InputError | None:
+        """The error for such an input (``None`` for a stream, or blank input: unfinished)."""
+        head = self.data
+        if head is None or dispatched or not is_not_event_stream(head):
+            return None
+        return not_event_stream(bytes(head))
+
+
 def is_event_stream_media(content_type: str | None) -> bool:
     """Whether a ``content-type`` value is ``text/event-stream`` (parameters aside)."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -72,7 +98,8 @@ def not_event_stream(
     saying ``reason`` (default: ``not a server-sent event stream``) and how the body starts.
     """
     # (imported here: the command line imports this module and starts without the model)
-    from ._codecs._completions import CompletionsDecoder, decode_error
+    from ._codecs._base import decode_error
+    from ._codecs._completions import CompletionsDecoder
     from ._json import load_object
     from ._sse import ServerSentEvent
 
@@ -86,14 +113,14 @@ def not_event_stream(
     status = f" (HTTP status {status_code})" if status_code is not None else ""
     text = head.removeprefix(_BOM).decode("utf-8", "replace")
     try:
-        error = decode_error(CompletionsDecoder(), ServerSentEvent("error", text.strip()), 0)
+        error = decode_error(CompletionsDecoder(), ServerSentEvent("error", text.strip()))
         payload = load_object(text, "an error answer")
     except InputError:
         pass
     else:
         request_id = payload.get("request_id")
         return APIError(
-            api_answer(error.type, error.message) + status,
+            api_answer(error["type"], error["message"]) + status,
             error=payload["error"],
             request_id=request_id if isinstance(request_id, str) else None,
             **known,

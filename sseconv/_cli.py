@@ -462,8 +462,7 @@ def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
     error = report.api_error
     if error is None:
         return None
-    offset = None if error.offset == -1 else error.offset
-    return error.event_number or None, offset, api_answer(error.type, error.message)
+    return error.event_number, error.offset, api_answer(error.type, error.message)
 
 
 def _finish(

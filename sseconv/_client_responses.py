@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import importlib
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from ._body import BODY_LIMIT, is_event_stream_media, not_event_stream
 from ._errors import NotEventStreamError, SSEConvError, UsageError
+from ._iterate import aiterate
 
 __all__ = [
     "DECODABLE",
@@ -117,11 +119,8 @@ class ContentDecoder:
 
     def __init__(self, header: str | None, info: dict[str, Any] | None = None) -> None:
         self._info = info or {}
-        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
         self._steps: list[_Zlib | _Brotli] = []
-        for coding in reversed(codings):
-            if coding == "identity":
-                continue
+        for coding in reversed(_codings(header)):
             factory = _DECODERS.get(coding)
             if factory is None:
                 raise NotEventStreamError(
@@ -154,9 +153,15 @@ class ContentDecoder:
         return data
 
 
+def _codings(header: str | None) -> list[str]:
+    """The codings of a ``content-encoding`` value, in the order applied (``identity``
+    left out)."""
+    codings = (coding.strip().lower() for coding in (header or "").split(","))
+    return [coding for coding in codings if coding and coding != "identity"]
+
+
 def _decodable(header: str | None) -> bool:
-    codings = (c.strip().lower() for c in (header or "").split(","))
-    return all(c in DECODABLE for c in codings if c)
+    return all(coding in DECODABLE for coding in _codings(header))
 
 
 def accept_encoding(value: str | None) -> str:
@@ -193,9 +198,9 @@ class Response:
     obj: Any
     status_code: int | None
     headers: Any
-    sync_body: Callable[[], Iterable[bytes]] | None
-    async_body: Callable[[], AsyncIterator[bytes]] | None
-    decode: bool  # undo the content-encoding here (the raw body is read)
+    sync_body: Callable[[], Iterable[bytes]] | None = None
+    async_body: Callable[[], AsyncIterator[bytes]] | None = None
+    decode: bool = False  # undo the content-encoding here (the raw body is read)
     # the body in bounded reads, for the head of an error answer (default: sync_body)
     head_body: Callable[[], Iterable[bytes]] | None = None
 
@@ -218,92 +223,90 @@ class Response:
             return f"expected a text/event-stream response, found content-type {content_type!r}"
         return None
 
-    def _decoder(self) -> ContentDecoder | None:
-        if not self.decode:
-            return None
-        return ContentDecoder(self.headers.get("content-encoding"), self.info)
+    def _decoded(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        decoder = self._decoder()
+        with self._reading():
+            for chunk in chunks:
+                yield decoder.decode(chunk)
+        yield decoder.flush()
 
-    def _failure(self, exc: BaseException) -> NotEventStreamError:
-        return NotEventStreamError(f"expected a readable body, found an error: {exc}", **self.info)
+    async def _adecoded(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        decoder = self._decoder()
+        with self._reading():
+            async for chunk in chunks:
+                yield decoder.decode(chunk)
+        yield decoder.flush()
 
-    # -- sync
+    def _decoder(self) -> ContentDecoder:
+        """Undoes the content-encoding where the raw body is read (else changes nothing)."""
+        coding = self.headers.get("content-encoding") if self.decode else None
+        return ContentDecoder(coding, self.info)
 
-    def check(self) -> None:
-        """Raise :class:`NotEventStreamError` (after reading the first bytes of the body) when
-        the status or the content-type says that the response is not an event stream."""
-        problem = self._problem()
-        if problem is None:
-            return
-        head = bytearray()
-        if self.sync_body is not None:
-            try:
-                for chunk in self._decoded((self.head_body or self.sync_body)()):
-                    head += chunk
-                    if len(head) >= BODY_LIMIT:
-                        break
-            except SSEConvError:
-                pass  # keep what was read
-        raise not_event_stream(bytes(head), reason=problem, **self.info)
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A body that its library cannot decode: :class:`NotEventStreamError`."""
+        try:
+            yield
+        except Exception as exc:
+            if not _is_decoding_error(exc):
+                raise
+            message = f"expected a readable body, found an error: {exc}"
+            raise NotEventStreamError(message, **self.info) from exc
 
     def chunks(self) -> Iterator[bytes]:
-        """The body, checked at once."""
+        """The body, checked at once: :class:`NotEventStreamError` (after reading the first
+        bytes of the body) when the status or the content-type says that the response is not
+        an event stream."""
         if self.sync_body is None:
             kind = type(self.obj).__name__
             raise UsageError(f"expected a response to read synchronously, found {kind}")
-        self.check()
+        problem = self._problem()
+        if problem is not None:
+            head = _head(self._decoded((self.head_body or self.sync_body)()))
+            raise not_event_stream(head, reason=problem, **self.info)
         return self._decoded(self.sync_body())
 
-    def _decoded(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        decoder = self._decoder()
-        try:
-            for chunk in chunks:
-                yield decoder.decode(chunk) if decoder else chunk
-        except Exception as exc:
-            if _is_decoding_error(exc):
-                raise self._failure(exc) from exc
-            raise
-        if decoder is not None:
-            yield decoder.flush()
-
-    # -- async
-
     async def acheck(self) -> None:
-        """Async twin of :meth:`check`."""
+        """:meth:`chunks`' check, asynchronously."""
         problem = self._problem()
-        if problem is None:
-            return
-        head = bytearray()
-        try:
-            async for chunk in self._adecoded():
-                head += chunk
-                if len(head) >= BODY_LIMIT:
-                    break
-        except SSEConvError:
-            pass
-        raise not_event_stream(bytes(head), reason=problem, **self.info)
+        if problem is not None:
+            head = await _ahead(self._abody())
+            raise not_event_stream(head, reason=problem, **self.info)
 
     async def achunks(self) -> AsyncIterator[bytes]:
         """The body, checked when the first chunk is asked for."""
         await self.acheck()
-        async for chunk in self._adecoded():
+        async for chunk in self._abody():
             yield chunk
 
-    async def _adecoded(self) -> AsyncIterator[bytes]:
-        if self.async_body is None:
+    def _abody(self) -> AsyncIterator[bytes]:
+        if self.async_body is None:  # a requests response: read blocking
             assert self.sync_body is not None
-            for chunk in self._decoded(self.sync_body()):  # a requests response: blocking
-                yield chunk
-            return
-        decoder = self._decoder()
-        try:
-            async for chunk in self.async_body():
-                yield decoder.decode(chunk) if decoder else chunk
-        except Exception as exc:
-            if _is_decoding_error(exc):
-                raise self._failure(exc) from exc
-            raise
-        if decoder is not None:
-            yield decoder.flush()
+            return aiterate(self._decoded(self.sync_body()))
+        return self._adecoded(self.async_body())
+
+
+def _head(chunks: Iterable[bytes]) -> bytes:
+    """The first :data:`BODY_LIMIT` bytes (or more) of a body; what was read before an
+    error."""
+    head = bytearray()
+    with suppress(SSEConvError):
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= BODY_LIMIT:
+                break
+    return bytes(head)
+
+
+async def _ahead(chunks: AsyncIterable[bytes]) -> bytes:
+    """Async twin of :func:`_head`."""
+    head = bytearray()
+    with suppress(SSEConvError):
+        async for chunk in chunks:
+            head += chunk
+            if len(head) >= BODY_LIMIT:
+                break
+    return bytes(head)
 
 
 def response_of(stream: Any) -> Response | None:
@@ -317,9 +320,8 @@ def response_of(stream: Any) -> Response | None:
     if hasattr(stream, "iter_raw") and hasattr(stream, "status_code"):  # httpx, httpx2
         if getattr(stream, "is_stream_consumed", False):  # read already: its content
             read: bytes = stream.content
-            return Response(stream, stream.status_code, headers, lambda: (read,), None, False)
+            return Response(stream, stream.status_code, headers, lambda: (read,))
         body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
-        sync_ok, async_ok = hasattr(body, "__iter__"), hasattr(body, "__aiter__")
         ours = _decodable(headers.get("content-encoding"))
         # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
         sync = stream.iter_raw if ours else stream.iter_bytes
@@ -328,24 +330,23 @@ def response_of(stream: Any) -> Response | None:
             stream,
             stream.status_code,
             headers,
-            sync if sync_ok else None,
-            async_ if async_ok else None,
-            ours,
+            sync if hasattr(body, "__iter__") else None,
+            async_ if hasattr(body, "__aiter__") else None,
+            decode=ours,
         )
     if hasattr(stream, "iter_content") and hasattr(stream, "status_code"):  # requests
+        # each piece as it arrives; chunk_size=None reads a body with a content-length whole,
+        # so the head of an error answer is read in bounded pieces
         return Response(
             stream,
             stream.status_code,
             headers,
-            lambda: stream.iter_content(chunk_size=None),  # each piece as it arrives
-            None,
-            False,
-            # (chunk_size=None reads a body with a content-length whole)
-            lambda: stream.iter_content(chunk_size=4096),
+            lambda: stream.iter_content(chunk_size=None),
+            head_body=lambda: stream.iter_content(chunk_size=4096),
         )
     content: Any = getattr(stream, "content", None)
     if hasattr(content, "iter_any") and hasattr(stream, "status"):  # aiohttp
-        return Response(stream, stream.status, headers, None, content.iter_any, False)
+        return Response(stream, stream.status, headers, async_body=content.iter_any)
     return None
 
 

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
     AsyncIterator,
     Callable,
-    Generator,
     Iterable,
     Iterator,
 )
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from ._body import Head
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
-from ._codecs._base import event_label
 from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
-from ._events import Done, ModelEvent, Ping, Unknown
+from ._events import ModelEvent
+from ._iterate import AsyncItems, Items, Step
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
 from ._report import Report
@@ -94,9 +91,7 @@ class Reading:
         self.failed: SSEConvError | None = None
         self.closed = False
         self.fed = 0
-        # The first input bytes, kept while no event is dispatched: at the end, an input
-        # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
-        self._head: bytearray | None = bytearray()
+        self._head = Head()  # (an API error body, HTML, ...: not a stream)
         if options.source is not None:
             self._use(options.source)
 
@@ -106,21 +101,14 @@ class Reading:
 
     def read(self, data: BytesLike) -> bytes:
         """Parse one read into the queue; return it as ``bytes``."""
-        if self.closed:
-            raise UsageError("expected no input after close()")
-        if self.failed is not None:
-            raise UsageError(f"expected no input after the failure: {self.failed}")
+        if self.closed or self.failed is not None:
+            self._refuse()
         if type(data) is not bytes:
             data = as_bytes(data)
         if self.deferred is not None:  # the parser failed: what follows is not read
             return data
         self.fed += len(data)
-        head = self._head
-        if head is not None:
-            if self.parser.events_dispatched:
-                self._head = None
-            elif len(head) < BODY_LIMIT:
-                head += data[: BODY_LIMIT - len(head)]
+        self._head.add(data, self.parser.events_dispatched)
         try:
             self.queue.extend(self.parser.feed(data))
         except EventTooLargeError as exc:
@@ -128,6 +116,11 @@ class Reading:
             self.deferred = self.not_event_stream() or exc
             self.queue.extend(exc.sse_events)
         return data
+
+    def _refuse(self) -> None:
+        if self.closed:
+            raise UsageError("expected no input after close()")
+        raise UsageError(f"expected no input after the failure: {self.failed}")
 
     def ready(self) -> bool:
         """Whether queued events can be decoded now; when none can and the parser failed,
@@ -138,14 +131,9 @@ class Reading:
         """
         queue = self.queue
         if self.decoder is None and queue:
-            detector = self.detector
-            while queue:
-                found = detector.add(queue.popleft())
-                if found is not None:
-                    queue.extendleft(reversed(detector.pending))
-                    detector.pending = []
-                    self._use(found)
-                    break
+            found = self.detector.hold(queue)
+            if found is not None:
+                self._use(found)
         if queue:
             return True
         if self.deferred is not None:
@@ -181,12 +169,8 @@ class Reading:
             )
 
     def not_event_stream(self) -> InputError | None:
-        """The error for an input in which no event was dispatched and no line is an SSE
-        line, but which holds something (``None`` otherwise: blank input is unfinished)."""
-        head = self._head
-        if head is None or self.parser.events_dispatched or not is_not_event_stream(head):
-            return None
-        return not_event_stream(bytes(head))
+        """The error for an input in which no line is an SSE line (see :class:`Head`)."""
+        return self._head.error(self.parser.events_dispatched)
 
     def fail(self, exc: SSEConvError) -> SSEConvError:
         """Note the failure (no input is taken after it) and its dialect."""
@@ -198,19 +182,19 @@ class Reading:
     def each(self, handle: Callable[[ServerSentEvent], object]) -> None:
         """Hand every event that can be decoded to ``handle``, in order (counted in)."""
         queue, report = self.queue, self.report
+        take = queue.popleft
         while self.ready():
-            sse = queue.popleft()
-            report.events_in = sse.number  # type: ignore[assignment]
-            handle(sse)
+            while queue:
+                sse = take()
+                report.events_in = sse.number  # type: ignore[assignment]
+                handle(sse)
 
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""
         try:
-            return self.decoder.decode(sse, sse.number)  # type: ignore[union-attr,arg-type]
+            return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
-            if not self.policy.lenient:
-                raise
-            return exc
+            return self.policy.tolerate(exc)
 
 
 class Converter:
@@ -218,21 +202,9 @@ class Converter:
 
     Args:
         to: the target dialect (a :class:`Dialect`, name or alias).
-        source: the source dialect; ``None`` detects it from the first events that tell (the
-            converter buffers until then, and raises :class:`DetectionError` if
-            ``detect_limit`` bytes pass without one).
-        mode: ``"strict"`` (anything that cannot be represented exactly, and an unfinished
-            input, is an error), ``"default"`` (unrepresentable content is dropped and counted;
-            malformed input is an error) or ``"lenient"`` (malformed events are passed through
-            where the target can carry them, otherwise dropped, and counted).
-        eol: line ending of the output: ``"\\n"`` or ``"\\r\\n"``. By default synthesized events
-            use ``"\\n"`` and events passed through keep their own.
-        pings: ``"keep"`` or ``"drop"`` (dropped pings are counted).
-        clock: the time written into synthesized legacy pings (UTC ``datetime``).
-        max_event_size: the largest event accepted, in bytes.
-        dispatch_incomplete: convert a final event that lacks its blank line (recorded files
-            often do) instead of discarding it.
-        detect_limit: how many bytes to read at most while detecting the source dialect.
+        options: any of :class:`Options` (``source``, ``mode``, ``eol``, ``pings``,
+            ``clock``, ``max_event_size``, ``dispatch_incomplete``, ``detect_limit``). Without
+            ``source`` the converter buffers until an event tells the dialect.
 
     Attributes:
         report: the :class:`Report` of what was done so far.
@@ -255,14 +227,12 @@ class Converter:
         self._in = Reading(settings, self.report, Detector(settings.detect_limit, target))
         self._policy = self._in.policy
         self._encoder = ENCODERS[target](
-            eol=settings.eol or "\n",
-            mode=settings.mode,
-            pings=settings.pings,
-            clock=settings.clock,
-            report=self.report,
+            self._policy, eol=settings.eol or "\n", clock=settings.clock
         )
-        same = self._in.source in (None, target)
-        self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
+        self._writer: VerbatimWriter | None = None
+        if self._in.source in (None, target):
+            unknown = self._encoder.unknown if target is Dialect.LEGACY else None
+            self._writer = VerbatimWriter(self._policy, settings.eol, unknown)
 
     @property
     def source(self) -> Dialect | None:
@@ -276,10 +246,15 @@ class Converter:
             SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
             UsageError: ``data`` is a ``str`` or not bytes-like.
         """
-        self._accept(data)
+        reading = self._in
+        data = reading.read(data)
+        if self._writer is not None:
+            self._writer.add(data)
+        if not reading.queue and reading.deferred is None:
+            return b""  # (no event completed: the usual case for a large event)
         out: list[bytes] = []
         try:
-            while self._in.ready():
+            while reading.ready():
                 self._convert(out, _ALL)
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
@@ -363,87 +338,48 @@ class Converter:
         """Convert queued events into ``out`` until it holds ``size`` bytes or more."""
         reading = self._in
         if reading.source is self.target:
-            self._passthrough(out, size)
+            self._writer.write(reading, out, size)  # type: ignore[union-attr]
             return
         self._writer = None  # (another dialect: nothing is written verbatim)
         queue, report = reading.queue, self.report
         take, decode = queue.popleft, reading.decoder.decode  # type: ignore[union-attr]
         handlers = self._encoder.handlers
         done = total = 0
+        limited = size < _ALL  # (else no need to measure the output)
         sse = None
         try:
             while queue and total < size:
                 sse = take()
                 try:
-                    decoded = decode(sse, sse.number)  # type: ignore[arg-type]
+                    decoded = decode(sse)
                 except InputError as exc:
                     self._rejected(sse, exc, out)
                 else:
                     for event in decoded:
                         out.append(handlers[type(event)](event))
-                while done < len(out):
-                    total += len(out[done])
-                    done += 1
+                if limited:
+                    total += sum(map(len, out[done:]))
+                    done = len(out)
         finally:
             if sse is not None:
                 report.events_in = sse.number  # type: ignore[assignment]
 
     def _rejected(self, sse: ServerSentEvent, error: InputError, out: list[bytes]) -> None:
         # Written verbatim only where the output reads it as an unknown event of its own.
-        carry = self._policy.lenient and self._encoder.can_carry(sse.event, sse.data)
-        if self._policy.rejected(error, carry=carry):
+        self._policy.tolerate(error)
+        if self._policy.rejected(error, carry=self._encoder.can_carry(sse.event, sse.data)):
             self._policy.wrote()
             out.append(encode_sse(sse, eol=self._encoder.eol))
-
-    def _passthrough(self, out: list[bytes], size: int) -> None:
-        reading, policy, writer = self._in, self._policy, self._writer
-        assert writer is not None
-        queue, decode = reading.queue, reading.decode
-        total = 0
-        sse = None
-        try:
-            while queue and total < size:
-                sse = queue.popleft()
-                decoded = decode(sse)
-                if isinstance(decoded, InputError):
-                    # What its own dialect's decoder rejects is invalid in the output too.
-                    keep = policy.rejected(decoded)
-                else:
-                    keep = not decoded or self._keep(decoded[0], sse)
-                span = writer.take(sse.end, keep=keep)  # type: ignore[arg-type]
-                if keep:
-                    policy.wrote()
-                if span:
-                    out.append(span)
-                    total += len(span)
-        finally:
-            if sse is not None:
-                self.report.events_in = sse.number  # type: ignore[assignment]
-
-    def _keep(self, first: ModelEvent, sse: ServerSentEvent) -> bool:
-        """Whether an event of the target's own dialect is written back."""
-        kind = type(first)
-        if kind is Done:
-            self._policy.done()
-            return False
-        if kind is Ping:
-            return self._policy.ping()
-        if kind is Unknown:
-            if self.target is Dialect.LEGACY:
-                self._encoder.encode(first)  # counts the drop, or raises in strict mode
-                return False
-            self._policy.passed(event_label(sse.event))
-        return True
 
 
 class EventReader:
     """Sans-IO reader of model events: ``feed(bytes) -> list[ModelEvent]``, ``close()``.
 
     Args:
-        source: the dialect to read, or ``None`` to detect it.
-        mode: ``"strict"`` also raises for an unfinished stream at ``close()``; ``"lenient"``
-            skips malformed events (counted in ``report.malformed``) instead of raising.
-        max_event_size, dispatch_incomplete, detect_limit: as for :class:`Converter`.
+        options: ``source`` (``None``: detect it), ``mode`` (``"strict"`` also raises for an
+            unfinished stream at ``close()``; ``"lenient"`` skips malformed events, counted,
+            instead of raising), ``max_event_size``, ``dispatch_incomplete``,
+            ``detect_limit``: see :class:`Options`.
 
     Attributes:
         report: the :class:`Report` of what was read (``report.target`` is ``None``).
@@ -498,48 +434,28 @@ class EventReader:
             self._out += decoded
 
 
-class _Iteration(Generic[T]):
-    """What :class:`Conversion` and :class:`AsyncConversion` (and the model-event iterators)
-    share: a pipeline's ``feed`` for each chunk, then its ``close``; ``report`` tells what it
-    did (complete once exhausted)."""
-
-    def __init__(
-        self, feed: Callable[[bytes], Iterable[T]], close: Callable[[], Iterable[T]]
-    ) -> None:
-        self._feed, self._close = feed, close
-
-    def _sync(self, chunks: Iterable[bytes]) -> Generator[T, None, None]:
-        feed = self._feed
-        for chunk in chunks:
-            yield from feed(chunk)
-        yield from self._close()
-
-    async def _async(self, chunks: AsyncIterable[bytes]) -> AsyncGenerator[T, None]:
-        feed = self._feed
-        async for chunk in chunks:
-            for item in feed(chunk):
-                yield item
-        for item in self._close():
-            yield item
+def _step(step: Callable[[bytes], Iterable[T]], finish: Callable[[], Iterable[T]]) -> Step[T]:
+    """A pipeline's two calls as one step (``None``: the end of input) for :mod:`._iterate`."""
+    return lambda chunk: finish() if chunk is None else step(chunk)
 
 
-def _conversion_steps(
-    converter: Converter,
-) -> tuple[Callable[[bytes], Iterator[bytes]], Callable[[], Iterator[bytes]]]:
-    def feed(chunk: bytes) -> Iterator[bytes]:
+def _conversion(converter: Converter) -> Step[bytes]:
+    """Output in pieces of about 64 KiB (see :class:`Conversion`)."""
+
+    def step(chunk: bytes) -> Iterator[bytes]:
         converter._accept(chunk)
         return converter._pieces(_PIECE_SIZE)
 
-    def close() -> Iterator[bytes]:
+    def finish() -> Iterator[bytes]:
         yield from converter._pieces(_PIECE_SIZE)
         output = converter.close()
         if output:
             yield output
 
-    return feed, close
+    return _step(step, finish)
 
 
-class Conversion(_Iteration[bytes], Iterator[bytes]):
+class Conversion(Iterator[bytes]):
     """The iterator returned by :func:`convert`; ``report`` tells what the conversion did.
 
     Each piece it yields is the output of whole input events: everything a read completes,
@@ -548,24 +464,22 @@ class Conversion(_Iteration[bytes], Iterator[bytes]):
     """
 
     def __init__(self, source: Source, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._sync(source_chunks(source))
+        self._gen = Items(source_chunks(source), _conversion(converter))
 
     def __next__(self) -> bytes:
         return next(self._gen)
 
 
-class AsyncConversion(_Iteration[bytes], AsyncIterator[bytes]):
+class AsyncConversion(AsyncIterator[bytes]):
     """The async iterator returned by :func:`aconvert`; ``report`` tells what it did (pieces
     as for :class:`Conversion`)."""
 
     def __init__(self, source: AsyncSource, converter: Converter) -> None:
-        super().__init__(*_conversion_steps(converter))
         self.converter = converter
         self.report = converter.report
-        self._gen = self._async(achunks(source))
+        self._gen = AsyncItems(achunks(source), _conversion(converter))
 
     async def __anext__(self) -> bytes:
         return await self._gen.__anext__()
@@ -598,13 +512,13 @@ def parse_events(chunks: Source, **options: Unpack[ReadOptions]) -> Iterator[Mod
     """Yield the model events of a stream (``chunks`` as for :func:`convert`; options of
     :class:`EventReader`)."""
     reader = EventReader(**options)
-    return _Iteration(reader.feed, reader.close)._sync(source_chunks(chunks))
+    return Items(source_chunks(chunks), _step(reader.feed, reader.close))
 
 
 def aparse_events(chunks: AsyncSource, **options: Unpack[ReadOptions]) -> AsyncIterator[ModelEvent]:
     """Async twin of :func:`parse_events`."""
     reader = EventReader(**options)
-    return _Iteration(reader.feed, reader.close)._async(achunks(chunks))
+    return AsyncItems(achunks(chunks), _step(reader.feed, reader.close))
 
 
 def encoder_for(
@@ -616,13 +530,9 @@ def encoder_for(
     drops are counted (a fresh :class:`Report` if not given).
     """
     settings = options_from(options, EncodeOptions)
-    return ENCODERS[Dialect.parse(to)](
-        eol=settings.eol or "\n",
-        mode=settings.mode,
-        pings=settings.pings,
-        clock=settings.clock,
-        report=report,
-    )
+    target = Dialect.parse(to)
+    policy = Policy(report or Report(target=target), settings.mode, settings.pings)
+    return ENCODERS[target](policy, eol=settings.eol or "\n", clock=settings.clock)
 
 
 def encode_events(

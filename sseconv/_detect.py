@@ -8,39 +8,20 @@ counting an event still in progress, so the verdict is the same however the inpu
 
 from __future__ import annotations
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from collections import deque
+
+from ._body import Head
 from ._dialect import Dialect
-from ._errors import (
-    DetectionError,
-    EventTooLargeError,
-    MalformedEventError,
-    SSEConvError,
-    UsageError,
-)
+from ._errors import DetectionError, EventTooLargeError, InputError, MalformedEventError
 from ._json import MAX_DEPTH, check_nesting, load_value
 from ._options import DETECT_LIMIT
 from ._source import Source, chunks
 from ._sse import ServerSentEvent, SSEParser
 
-__all__ = [
-    "DETECT_LIMIT",
-    "MESSAGES_EVENTS",
-    "Detector",
-    "classify",
-    "detect",
-    "identify",
-]
+__all__ = ["DETECT_LIMIT", "MESSAGES_EVENTS", "Detector", "classify", "detect", "identify"]
 
-MESSAGES_EVENTS = frozenset(
-    {
-        "message_start",
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "message_delta",
-        "message_stop",
-    }
-)
+_BLOCK = ("content_block_start", "content_block_delta", "content_block_stop")
+MESSAGES_EVENTS = frozenset(("message_start", *_BLOCK, "message_delta", "message_stop"))
 
 
 def classify(event: ServerSentEvent) -> Dialect | None:
@@ -148,8 +129,18 @@ class Detector:
     def add_all(self, events: list[ServerSentEvent]) -> Dialect | None:
         """:meth:`add` each event until one decides; return the dialect, or ``None``."""
         for event in events:
-            if self.add(event) is not None:
-                return self.dialect
+            if (found := self.add(event)) is not None:
+                return found
+        return None
+
+    def hold(self, queue: deque[ServerSentEvent]) -> Dialect | None:
+        """Take events off the front of ``queue`` until one decides; then put them all back
+        (in order, to be decoded) and return the dialect. Until then they are held."""
+        while queue:
+            if (found := self.add(queue.popleft())) is not None:
+                queue.extendleft(reversed(self.pending))
+                self.pending = []
+                return found
         return None
 
     def give_up(self) -> DetectionError:
@@ -186,26 +177,22 @@ def identify(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect:
     """
     parser = SSEParser(dispatch_incomplete=True)  # a final block without its blank line counts
     detector = Detector(limit)
-    head = bytearray()  # the first bytes, to tell a body that is not a stream
+    head = Head()  # to tell a body that is not a stream
     try:
         for chunk in chunks(source):
-            if len(head) < BODY_LIMIT and not parser.events_dispatched:
-                head += chunk[: BODY_LIMIT - len(head)]
-            if detector.add_all(parser.feed(chunk)) is not None:
-                return detector.dialect  # type: ignore[return-value]
-        if detector.add_all(parser.close()) is not None:
-            return detector.dialect  # type: ignore[return-value]
+            head.add(chunk, parser.events_dispatched)
+            if (found := detector.add_all(parser.feed(chunk))) is not None:
+                return found
+        if (found := detector.add_all(parser.close())) is not None:
+            return found
+        error = detector.give_up()
     except EventTooLargeError as exc:
-        if detector.add_all(exc.sse_events) is not None:
-            return detector.dialect  # type: ignore[return-value]
+        if (found := detector.add_all(exc.sse_events)) is not None:
+            return found
         raise
-    except DetectionError:
-        if not parser.events_dispatched and is_not_event_stream(head):
-            raise not_event_stream(bytes(head)) from None
-        raise
-    if not parser.events_dispatched and is_not_event_stream(head):
-        raise not_event_stream(bytes(head))
-    raise detector.give_up()
+    except DetectionError as exc:
+        error = exc
+    raise head.error(parser.events_dispatched) or error
 
 
 def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
@@ -222,7 +209,5 @@ def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:
     """
     try:
         return identify(source, limit=limit)
-    except UsageError:
-        raise
-    except SSEConvError:  # too large, or not a stream: nothing tells
+    except InputError:  # too large, or not a stream: nothing tells
         return None

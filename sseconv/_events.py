@@ -2,7 +2,8 @@
 
 Each class is one meaning. All are frozen pydantic models and carry the position of the input
 event they came from: ``event_number`` (1-based count of dispatched SSE events) and ``offset``
-(byte offset of that event's first line). Stop reasons and stop sequences are kept in the
+(byte offset of that event's first line), both ``None`` for an event that sseconv made itself
+or that came from an SSE event not read by a parser. Stop reasons and stop sequences are kept in the
 vocabulary of the source dialect; each encoder maps them to its own (see the README).
 """
 
@@ -37,15 +38,15 @@ class ModelEvent(BaseModel):
     """Base of every model event.
 
     Attributes:
-        event_number: 1-based number of the input SSE event this came from (0: synthesized).
-        offset: byte offset of that input event's first line (-1: synthesized; ``None``: the
-            input event was not parsed, see :attr:`ServerSentEvent.offset`).
+        event_number: 1-based number of the input SSE event this came from (``None``:
+            synthesized, or the SSE event was not read by a parser).
+        offset: byte offset of that input event's first line (``None`` likewise).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    event_number: int = 0
-    offset: int | None = -1
+    event_number: int | None = None
+    offset: int | None = None
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():

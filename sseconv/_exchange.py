@@ -7,21 +7,31 @@ upstream (path, headers, body), and how to answer with what came back.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._codecs import Mode
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError, VersionError
 from ._headers import HOP_BY_HOP
+from ._options import EncodeOptions, Options, options_from
 from ._report import Report
-from ._requests import UPSTREAM_VERSION, RequestError, complete_to_messages, error_body
+from ._requests import (
+    UPSTREAM_VERSION,
+    RequestError,
+    compact_json,
+    complete_to_messages,
+    error_body,
+)
 from ._responses import convert_message
 from ._versions import dialect_for_version
 
-__all__ = ["CompleteExchange"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["CompleteExchange", "ExchangeOptions"]
 
 #: Request headers never copied upstream: recomputed for the new body, or per connection.
 _NOT_FORWARDED = HOP_BY_HOP | {"content-length", "host"}
@@ -43,6 +53,14 @@ def check_upstream_version(version: str) -> str:
     return version
 
 
+class ExchangeOptions(EncodeOptions, total=False):
+    """The options of an exchange's answer: those of its :class:`~sseconv.Converter` (see
+    :class:`~sseconv.Options`) but ``source``, which is Messages, and ``detect_limit``."""
+
+    max_event_size: int
+    dispatch_incomplete: bool
+
+
 class CompleteExchange:
     """One ``POST /v1/complete`` answered through ``POST /v1/messages``.
 
@@ -59,6 +77,7 @@ class CompleteExchange:
         upstream_body: the same, as compact JSON bytes.
         upstream_version: the ``anthropic-version`` sent upstream.
         upstream_path: ``"/v1/messages"``.
+        options: the :class:`~sseconv.Options` of the answer (``source`` Messages).
         report: what the last non-stream :meth:`response` could not carry (``None`` before);
             a stream's report is its converter's.
     """
@@ -71,17 +90,15 @@ class CompleteExchange:
         request: dict[str, Any],
         upstream_request: dict[str, Any],
         upstream_version: str,
-        mode: Mode = "default",
+        options: Options | None = None,
     ) -> None:
         self.dialect = dialect
         self.request = request
         self.upstream_request = upstream_request
         self.upstream_version = upstream_version
         self.stream = upstream_request.get("stream") is True
-        self.upstream_body = json.dumps(
-            upstream_request, separators=(",", ":"), ensure_ascii=False
-        ).encode()
-        self.mode: Mode = mode
+        self.upstream_body = compact_json(upstream_request)
+        self.options = dataclasses.replace(options or Options(), source=Dialect.MESSAGES)
         self.report: Report | None = None
 
     @classmethod
@@ -92,7 +109,7 @@ class CompleteExchange:
         *,
         models: Mapping[str, str] | None = None,
         upstream_version: str = UPSTREAM_VERSION,
-        mode: Mode = "default",
+        **options: Unpack[ExchangeOptions],
     ) -> CompleteExchange:
         """Read a client's ``/v1/complete`` request.
 
@@ -101,15 +118,19 @@ class CompleteExchange:
             body: the request body.
             models: the model table (default :data:`RETIRED_MODELS`).
             upstream_version: the ``anthropic-version`` to send upstream.
-            mode: the conversion mode of the response (``"strict"`` makes content without a
-                place in the completion an error instead of dropping and counting it).
+            options: :class:`ExchangeOptions` for the answer: ``mode`` (``"strict"`` makes
+                content without a place in the completion an error instead of dropping and
+                counting it), and for a stream ``eol``, ``pings``, ``clock``,
+                ``max_event_size``, ``dispatch_incomplete``.
 
         Raises:
             RequestError: 400 ``version_required`` / ``invalid_version`` /
                 ``unsupported_version`` for the client's ``anthropic-version``, 400
                 ``invalid_request_error`` for a body that is not a JSON object or a prompt
                 the old API refused.
+            UsageError: an unknown option or a wrong value.
         """
+        checked = options_from(options, ExchangeOptions)
         try:
             dialect = dialect_for_version(
                 _header(headers, "anthropic-version"), endpoint="/v1/complete"
@@ -123,7 +144,7 @@ class CompleteExchange:
         if not isinstance(request, dict):
             raise RequestError(f"expected a JSON object, found {type(request).__name__}")
         upstream = complete_to_messages(request, models=models)
-        return cls(dialect, request, upstream, upstream_version, mode)
+        return cls(dialect, request, upstream, upstream_version, checked)
 
     def upstream_target(self, path: str) -> str:
         """The upstream path for the client's request path: its ``/v1/complete`` end (a
@@ -142,22 +163,19 @@ class CompleteExchange:
         """The client's headers for the upstream request: ``anthropic-version`` replaced,
         ``content-type`` JSON, ``content-length``, ``host`` and hop-by-hop headers left out
         (with those named in ``connection``)."""
-        hop = set(_NOT_FORWARDED)
+        dropped = _NOT_FORWARDED | {"anthropic-version", "content-type"}
         connection = _header(headers, "connection")
         if connection:
-            hop.update(token.strip().lower() for token in connection.split(","))
-        out = {key: value for key, value in headers.items() if key.lower() not in hop}
-        for key in [k for k in out if k.lower() in ("anthropic-version", "content-type")]:
-            del out[key]
+            dropped |= {token.strip().lower() for token in connection.split(",")}
+        out = {key: value for key, value in headers.items() if key.lower() not in dropped}
         out["anthropic-version"] = self.upstream_version
         out["content-type"] = "application/json"
         return out
 
-    def converter(self, **options: Any) -> Converter:
+    def converter(self) -> Converter:
         """The :class:`~sseconv.Converter` for the upstream stream (Messages to
-        :attr:`dialect`); ``options`` as for the Converter (``eol``, ``pings``, ``clock``…)."""
-        options.setdefault("mode", self.mode)
-        return Converter(self.dialect, source=Dialect.MESSAGES, **options)
+        :attr:`dialect`, with :attr:`options`)."""
+        return Converter(self.dialect, **vars(self.options))
 
     def response(self, status: int, content_type: str | None, body: bytes) -> tuple[int, bytes]:
         """The answer to the client for a whole (non-stream) upstream response: ``(status,
@@ -187,7 +205,7 @@ class CompleteExchange:
                 "api_error", "expected a Messages JSON response from upstream, found none"
             )
         try:
-            completion, self.report = convert_message(parsed, self.dialect, mode=self.mode)
+            completion, self.report = convert_message(parsed, self.dialect, mode=self.options.mode)
         except SSEConvError as exc:
             return 502, error_body("api_error", f"upstream response: {exc}")
-        return status, json.dumps(completion, separators=(",", ":"), ensure_ascii=False).encode()
+        return status, compact_json(completion)

@@ -46,47 +46,34 @@ source) itself avoids all of this.
 
 from __future__ import annotations
 
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Generator,
-    Iterable,
-    Iterator,
-)
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ._client_responses import Response, note_response, response_of
-from ._codecs import Mode
+from ._client_responses import note_response, response_of
 from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import Reading
-from ._detect import DETECT_LIMIT, Detector
+from ._detect import Detector
 from ._dialect import Dialect
-from ._errors import (
-    APIError,
-    EventAfterEndError,
-    InputError,
-    NotEventStreamError,
-    SSEConvError,
-    UsageError,
-)
+from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
+from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
-from ._options import Options
+from ._options import Clock, Options, Pings, ReadOptions, options_from
+from ._policy import Policy
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
 from ._source import chunks as source_chunks
-from ._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, encode_sse
+from ._sse import ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
-    import datetime
-    from collections.abc import Callable
+    from typing_extensions import Unpack
 
 __all__ = [
     "APIError",
     "AsyncLegacyCompletions",
     "LegacyCompletions",
+    "LegacyOptions",
     "NotEventStreamError",
     "Stream",
     "alegacy_completions",
@@ -196,18 +183,8 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     if _is_source(stream):
         return source_achunks(stream)  # type: ignore[arg-type]
     if isinstance(stream, AsyncIterable):
-        return _aencode(stream)
-    return _aiter(map(_encode_item, stream))  # type: ignore[arg-type]
-
-
-async def _aiter(chunks: Iterable[bytes]) -> AsyncGenerator[bytes, None]:
-    for chunk in chunks:
-        yield chunk
-
-
-async def _aencode(items: AsyncIterable[Any]) -> AsyncGenerator[bytes, None]:
-    async for item in items:
-        yield _encode_item(item)
+        return amap(_encode_item, stream)
+    return aiterate(map(_encode_item, stream))  # type: ignore[arg-type]
 
 
 # -- legacy dicts ------------------------------------------------------------------------------
@@ -225,8 +202,8 @@ class _LegacyDicts(LegacyEncoder):
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, policy: Policy, **options: Any) -> None:
+        super().__init__(policy, **options)
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
@@ -242,107 +219,85 @@ class _LegacyDicts(LegacyEncoder):
         if extra:
             made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
-        self.report.events_out += 1
+        self.policy.wrote()
         return b""
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._completion += event.text
         return self.write(None, None, None, event.extra)
 
-    def dicts(self, sse: ServerSentEvent | None, decoded: _Decoded) -> list[dict[str, Any]]:
-        """The dicts of one input event (``sse`` is given for a legacy source, whose dicts are
-        the JSON of its own completion events, as a same-dialect conversion passes them)."""
-        report = self.report
-        if isinstance(decoded, InputError):  # lenient mode: a legacy consumer cannot take it
-            if isinstance(decoded, EventAfterEndError):
-                report.after_end += 1
-            else:
-                report.malformed += 1
-                report.malformed_dropped += 1
-            return []
-        if sse is not None and sse.event is None:
-            report.events_out += 1
-            if sse.data == "[DONE]":
-                return []
-            try:
-                return [load_object(sse.data, "a legacy completion")]
-            except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
-                exc.dialect, exc.event_number = Dialect.LEGACY.value, decoded[0].event_number
-                exc.offset = sse.offset
-                raise
+    def dicts(self, events: list[ModelEvent]) -> list[dict[str, Any]]:
+        """The dicts that the model events of one input event make."""
         handlers = self.handlers
-        for event in decoded:
+        for event in events:
             handlers[type(event)](event)
         made, self.made = self.made, []
         return made
 
 
-_Read: TypeAlias = "tuple[ServerSentEvent | None, _Decoded]"
+class LegacyOptions(ReadOptions, total=False):
+    """The options of :func:`legacy_completions` and :func:`alegacy_completions`: those of a
+    reader, plus ``pings`` and ``clock`` (see :class:`~sseconv.Options`)."""
+
+    pings: Pings
+    clock: Clock | None
 
 
 class _Pipeline:
-    """What the sync and async iterators share: bytes in, dicts out, one event at a time.
+    """What :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
 
     The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
-    each input event becomes ``(sse, decoded)``: ``sse`` only for a legacy source,
-    ``decoded`` its model events (or, in lenient mode, its error). The dicts are made from
-    these one at a time, as they are consumed."""
+    each read's events are decoded (in lenient mode a bad one gives its error), and their
+    dicts made one at a time, as they are consumed: the legacy encoder's, or for a legacy
+    source the JSON of its own events."""
 
-    def __init__(
-        self,
-        source: Dialect | str | None,
-        mode: Mode,
-        pings: Literal["keep", "drop"],
-        clock: Callable[[], datetime.datetime] | None,
-        max_event_size: int,
-        dispatch_incomplete: bool,
-        detect_limit: int,
-        response: Response | None,
-    ) -> None:
+    def __init__(self, stream: Stream, options: Options) -> None:
         self.report = Report(target=Dialect.LEGACY)
-        options = Options(
-            source,  # type: ignore[arg-type]
-            mode,
-            pings=pings,
-            clock=clock,
-            max_event_size=max_event_size,
-            dispatch_incomplete=dispatch_incomplete,
-            detect_limit=detect_limit,
-        )
-        self.reading = Reading(options, self.report, Detector(detect_limit, Dialect.LEGACY))
-        self.encoder = _LegacyDicts(mode=mode, pings=pings, clock=clock, report=self.report)
-        self.response = response
-        self._items: list[_Read] = []
+        self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
+        self.encoder = _LegacyDicts(self.reading.policy, clock=options.clock)
+        self.view = response_of(stream)
+        self.response = self.view.obj if self.view else None
 
-    def feed(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input); on bad input, the dicts
         before the bad event, then the error."""
-        reading, dicts = self.reading, self.encoder.dicts
-        items: list[_Read] = []
-        self._items = items
+        reading = self.reading
+        read: list[tuple[ServerSentEvent, _Decoded]] = []
         error = None
         try:
-            if data is not None:
-                reading.read(data)
-                reading.each(self._item)
-            elif not reading.closed:
+            if data is None:
                 reading.last()
-                reading.each(self._item)
+            else:
+                reading.read(data)
+            reading.each(lambda sse: read.append((sse, reading.decode(sse))))
+            if data is None:
                 reading.end()
         except SSEConvError as exc:
             error = reading.fail(exc)
-            note_response(exc, self.response)
-        for sse, decoded in items:
-            yield from dicts(sse, decoded)
+            note_response(exc, self.view)
+        for sse, decoded in read:
+            yield from self._dicts_of(sse, decoded)
         if error is not None:
             raise error
 
-    def _item(self, sse: ServerSentEvent) -> None:
-        reading = self.reading
-        self._items.append((sse if reading.source is Dialect.LEGACY else None, reading.decode(sse)))
+    def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
+        policy = self.reading.policy
+        if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
+            policy.rejected(decoded)
+            return []
+        if self.reading.source is not Dialect.LEGACY or sse.event is not None:
+            return self.encoder.dicts(decoded)
+        policy.wrote()  # a legacy source's own JSON, as a same-dialect conversion passes it
+        if sse.data == "[DONE]":
+            return []
+        try:
+            return [load_object(sse.data, "a legacy completion")]
+        except SSEConvError as exc:  # the decoder took it: only a limit can refuse it
+            exc.dialect, exc.event_number, exc.offset = "legacy", sse.number, sse.offset
+            raise
 
 
-class LegacyCompletions(Iterator[dict[str, Any]]):
+class LegacyCompletions(Items[dict[str, Any]]):
     """The iterator :func:`legacy_completions` returns.
 
     Attributes:
@@ -352,64 +307,23 @@ class LegacyCompletions(Iterator[dict[str, Any]]):
         response: the response read, when the stream is one (or an event source's).
     """
 
-    def __init__(self, chunks: Iterable[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.report
-        self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    def _run(chunks: Iterable[bytes], pipeline: _Pipeline) -> Generator[dict[str, Any], None, None]:
-        for chunk in chunks:
-            yield from pipeline.feed(chunk)
-        yield from pipeline.feed(None)
-
-    def __next__(self) -> dict[str, Any]:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop reading (closes the chunk iterator where it is a generator)."""
-        self._gen.close()
+    def __init__(self, stream: Stream, options: Options) -> None:
+        pipeline = _Pipeline(stream, options)
+        self.report, self.response = pipeline.report, pipeline.response
+        super().__init__(byte_chunks(stream), pipeline.step)
 
 
-class AsyncLegacyCompletions(AsyncIterator[dict[str, Any]]):
+class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
     """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
     for :class:`LegacyCompletions`."""
 
-    def __init__(self, chunks: AsyncIterator[bytes], pipeline: _Pipeline) -> None:
-        self.report: Report = pipeline.report
-        self.response = pipeline.response.obj if pipeline.response else None
-        self._gen = self._run(chunks, pipeline)
-
-    @staticmethod
-    async def _run(
-        chunks: AsyncIterator[bytes], pipeline: _Pipeline
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        async for chunk in chunks:
-            for item in pipeline.feed(chunk):
-                yield item
-        for item in pipeline.feed(None):
-            yield item
-
-    async def __anext__(self) -> dict[str, Any]:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading."""
-        await self._gen.aclose()
+    def __init__(self, stream: Stream, options: Options) -> None:
+        pipeline = _Pipeline(stream, options)
+        self.report, self.response = pipeline.report, pipeline.response
+        super().__init__(abyte_chunks(stream), pipeline.step)
 
 
-def legacy_completions(
-    stream: Stream,
-    /,
-    *,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    pings: Literal["keep", "drop"] = "keep",
-    clock: Callable[[], datetime.datetime] | None = None,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    dispatch_incomplete: bool = False,
-    detect_limit: int = DETECT_LIMIT,
-) -> LegacyCompletions:
+def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:
     """Yield the dicts a 2023-01-01 client's ``completion_stream()`` yielded, from a stream in
     any dialect.
 
@@ -424,15 +338,17 @@ def legacy_completions(
         stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
             server-sent events (see the module docstring); synchronous only (use
             :func:`alegacy_completions` for async).
-        source: the stream's dialect, or ``None`` to detect it.
-        mode, pings, clock, max_event_size, dispatch_incomplete, detect_limit: as for
-            :class:`sseconv.Converter`. Pings never reach the dicts (an old client skipped
-            them); they only matter for the report.
+        options: :class:`LegacyOptions`: ``source`` (``None``: detected), ``mode``,
+            ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
+            ``detect_limit``, as for :class:`sseconv.Converter`. Pings never reach the dicts
+            (an old client skipped them); they only matter for the report.
 
     Returns:
         An iterator of dicts whose ``report`` tells what the conversion did.
 
     Raises:
+        UsageError: an unknown option (``eol`` too: dicts have no line endings) or a wrong
+            value, at once.
         SSEConvError: bad input, with its position in the input (the dicts converted before
             the bad event are yielded first). :class:`NotEventStreamError` for a response
             with an error status or another content-type (at once), or input without any SSE
@@ -440,42 +356,13 @@ def legacy_completions(
             ``status_code``, ``error_type`` and ``error_message`` (what anthropic 0.2.10
             raised as ``ApiException("post request failed with status code: 429", body)``).
     """
-    pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
-    )
-    return LegacyCompletions(byte_chunks(stream), pipeline)
+    return LegacyCompletions(stream, options_from(options, LegacyOptions))
 
 
 def alegacy_completions(
-    stream: Stream,
-    /,
-    *,
-    source: Dialect | str | None = None,
-    mode: Mode = "default",
-    pings: Literal["keep", "drop"] = "keep",
-    clock: Callable[[], datetime.datetime] | None = None,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    dispatch_incomplete: bool = False,
-    detect_limit: int = DETECT_LIMIT,
+    stream: Stream, /, **options: Unpack[LegacyOptions]
 ) -> AsyncLegacyCompletions:
     """Async twin of :func:`legacy_completions` (for ``acompletion_stream()`` code): takes
     async or sync streams (an ``httpx.AsyncClient`` or ``aiohttp`` response, async byte
     chunks, …). A response is checked when the first dict is asked for."""
-    pipeline = _Pipeline(
-        source,
-        mode,
-        pings,
-        clock,
-        max_event_size,
-        dispatch_incomplete,
-        detect_limit,
-        response_of(stream),
-    )
-    return AsyncLegacyCompletions(abyte_chunks(stream), pipeline)
+    return AsyncLegacyCompletions(stream, options_from(options, LegacyOptions))

@@ -16,18 +16,13 @@ Every decision that depends on the options ``mode`` and ``pings`` is made here, 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from ._errors import (
-    EventAfterEndError,
-    IncompleteStreamError,
-    InputError,
-    UnrepresentableError,
-    UsageError,
-)
+from ._errors import EventAfterEndError, IncompleteStreamError, InputError, UnrepresentableError
 
 if TYPE_CHECKING:
     from ._events import ModelEvent
+    from ._options import Mode, Pings
     from ._report import Report
 
 __all__ = ["Policy", "is_stray_done"]
@@ -44,24 +39,12 @@ def is_stray_done(name: str | None, data: str) -> bool:
 class Policy:
     """The decisions of one conversion (or read), counted in ``report``.
 
-    Args:
-        report: where every decision is counted.
-        mode: ``"strict"``, ``"default"`` or ``"lenient"`` (validated by :class:`Options`).
-        pings: ``"keep"`` or ``"drop"``.
+    ``mode`` and ``pings`` as validated by :class:`~sseconv.Options`.
     """
 
     __slots__ = ("drop_pings", "lenient", "mode", "report", "strict")
 
-    def __init__(
-        self,
-        report: Report,
-        mode: Literal["strict", "default", "lenient"] = "default",
-        pings: Literal["keep", "drop"] = "keep",
-    ) -> None:
-        if mode not in ("strict", "default", "lenient"):
-            raise UsageError(f"expected mode strict, default or lenient, found {mode!r}")
-        if pings not in ("keep", "drop"):
-            raise UsageError(f"expected pings 'keep' or 'drop', found {pings!r}")
+    def __init__(self, report: Report, mode: Mode = "default", pings: Pings = "keep") -> None:
         self.report = report
         self.mode = mode
         self.strict = mode == "strict"
@@ -101,18 +84,24 @@ class Policy:
             raise UnrepresentableError(
                 f"expected content that {target} can carry, found {what}",
                 dialect=source.value if source is not None else None,
-                event_number=event.event_number or None,
-                offset=event.offset if event.offset is not None and event.offset >= 0 else None,
+                event_number=event.event_number,
+                offset=event.offset,
             )
         self.report.dropped[kind] += 1
         return b""
+
+    def tolerate(self, error: InputError) -> InputError:
+        """Raise ``error`` (a malformed event, or one after the end) unless in lenient mode;
+        there, return it, to be counted by :meth:`rejected`."""
+        if not self.lenient:
+            raise error
+        return error
 
     def rejected(self, error: InputError, *, carry: bool = False) -> bool:
         """A malformed event (or one after the end): raise ``error`` unless in lenient mode;
         there, count it and return ``carry`` (whether it is written, verbatim, as an event the
         output reads as unknown). An event after the end is never written."""
-        if not self.lenient:
-            raise error
+        self.tolerate(error)
         report = self.report
         if isinstance(error, EventAfterEndError):
             report.after_end += 1

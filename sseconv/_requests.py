@@ -26,14 +26,14 @@ colon, no trailing whitespace after a final Assistant turn, ``"\\n\\nHuman:"`` f
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._codecs._base import HUMAN_STOP
+from ._codecs._stop import HUMAN_STOP
 from ._errors import SSEConvError, VersionError
+from ._json import dump, to_bytes
 
 __all__ = [
     "AI_PROMPT",
@@ -41,6 +41,7 @@ __all__ = [
     "RETIRED_MODELS",
     "UPSTREAM_VERSION",
     "RequestError",
+    "compact_json",
     "complete_to_messages",
     "error_body",
     "messages_to_complete",
@@ -116,7 +117,13 @@ _MESSAGES_ONLY = frozenset(
 def error_body(type: str, message: str) -> bytes:
     """The API's error JSON, ``{"type":"error","error":{"type":…,"message":…}}``, as bytes."""
     payload = {"type": "error", "error": {"type": type, "message": message}}
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return compact_json(payload)
+
+
+def compact_json(value: Any) -> bytes:
+    """Compact JSON bytes, non-ASCII as is, a lone surrogate (from a ``\\udXXX`` escape in
+    the input) as its escape."""
+    return to_bytes(dump(value))
 
 
 class RequestError(SSEConvError):

@@ -1,21 +1,22 @@
 """Non-stream responses: a Messages JSON body as the completion JSON of a 2023 dialect.
 
-The message is written as the Messages stream that would have carried it and converted with a
-:class:`~sseconv.Converter`, so a non-stream answer follows exactly the stream rules (the
-stop-reason mapping, text blocks kept, every other block dropped and counted in the report,
-usage reported) and there is one home for each of them.
+The message is written as the Messages stream that would have carried it and read as the
+dicts of :func:`~sseconv.legacy_completions` (the legacy encoder's), so a non-stream answer
+follows exactly the stream rules (the stop-reason mapping, text blocks kept, every other block
+dropped and counted in the report, usage reported) and there is one home for each of them.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from ._codecs import Mode
-from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import MalformedEventError
+from ._legacy_adapter import legacy_completions
+from ._options import Mode
 from ._report import Report
 from ._sse import ServerSentEvent, encode_sse
 
@@ -26,7 +27,7 @@ _COMPLETION_KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", 
 
 
 def _event(payload: dict[str, Any]) -> bytes:
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    data = json.dumps(payload, separators=(",", ":"))  # (ASCII: a lone surrogate is escaped)
     return encode_sse(ServerSentEvent(data=data, event=payload["type"]))
 
 
@@ -70,13 +71,12 @@ def convert_message(
         raise MalformedEventError(
             f"expected a Messages response object, found {type(message).__name__}"
         )
-    converter = Converter(Dialect.LEGACY, source=Dialect.MESSAGES, mode=mode)
-    output = converter.feed(_as_stream(message)) + converter.close()
-    last: dict[str, Any] = {}
-    for line in output.decode("utf-8").split("\n"):
-        if line.startswith("data: {"):
-            last = json.loads(line[len("data: ") :])
-    report = converter.report
+    dicts = legacy_completions(_as_stream(message), source=Dialect.MESSAGES, mode=mode)
+    written = deque(dicts, maxlen=1)  # the last dict has it all
+    if not written:  # (lenient mode: a message without text or a stop reason)
+        raise MalformedEventError("expected a Messages response with a stop reason, found none")
+    last = written[0]
+    report = dicts.report
     report.target = target
     if target is Dialect.LEGACY:
         return last, report

@@ -14,39 +14,18 @@ for all of them.
   :mod:`sseconv.httpx`, or pass ``response.iter_bytes()``).
 
 Nothing here does I/O of its own: a file object is read only through its own ``read``.
-
-:func:`pump` and :func:`apump` are the one loop, sync and async, that drives a sans-IO
-:class:`Stage` (a reader, a converter) over such chunks.
 """
 
 from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Generator,
-    Iterable,
-    Iterator,
-)
-from typing import Any, Protocol, TypeAlias, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Any, Protocol, TypeAlias
 
-from ._errors import SSEConvError, UsageError
+from ._errors import UsageError
 
-__all__ = [
-    "READ_SIZE",
-    "AsyncSource",
-    "BytesLike",
-    "Source",
-    "Stage",
-    "achunks",
-    "apump",
-    "as_bytes",
-    "chunks",
-    "pump",
-]
+__all__ = ["READ_SIZE", "AsyncSource", "BytesLike", "Source", "achunks", "as_bytes", "chunks"]
 
 #: How much is asked of a file object per read.
 READ_SIZE = 64 * 1024
@@ -202,50 +181,3 @@ async def _aread(read: Any) -> AsyncGenerator[bytes, None]:
 async def _aiter(items: Iterator[bytes]) -> AsyncGenerator[bytes, None]:
     for item in items:
         yield item
-
-
-# -- driving a sans-IO stage over chunks -----------------------------------------------------------
-
-T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-
-
-class Stage(Protocol[T_co]):
-    """One stream's sans-IO work, driven by :func:`pump` or :func:`apump`."""
-
-    def step(self, chunk: bytes) -> Iterable[T_co]:
-        """The output that one more chunk completes."""
-
-    def finish(self) -> Iterable[T_co]:
-        """The last output, at the end of the input."""
-
-    def failed(self, exc: SSEConvError) -> tuple[Iterable[T_co], BaseException]:
-        """For an error: the output made before it (still to deliver), and what to raise."""
-
-
-def pump(chunks: Iterable[bytes], stage: Stage[T]) -> Generator[T, None, None]:
-    """Feed ``chunks`` to ``stage``, yielding its output as it comes; after an error, the
-    output made before it, then the stage's exception (no further chunk is read)."""
-    try:
-        for chunk in chunks:
-            yield from stage.step(chunk)
-        yield from stage.finish()
-    except SSEConvError as exc:
-        before, error = stage.failed(exc)
-        yield from before
-        raise error  # noqa: B904 (the error itself, or a wrapper whose cause is set)
-
-
-async def apump(chunks: AsyncIterable[bytes], stage: Stage[T]) -> AsyncGenerator[T, None]:
-    """Async :func:`pump` (only the reads are awaited; the stage is the same)."""
-    try:
-        async for chunk in chunks:
-            for item in stage.step(chunk):
-                yield item
-        for item in stage.finish():
-            yield item
-    except SSEConvError as exc:
-        before, error = stage.failed(exc)
-        for item in before:
-            yield item
-        raise error  # noqa: B904

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from ._body import is_event_stream_media
 from ._client_responses import ContentDecoder, accept_encoding, note_response, response_of
@@ -17,9 +17,9 @@ from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
 from ._exchange import CompleteExchange, check_upstream_version
+from ._iterate import AsyncItems, Items
 from ._options import options_from
 from ._requests import UPSTREAM_VERSION, RequestError
-from ._source import apump, pump
 from ._versions import dialect_for_version
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
+    from ._exchange import ExchangeOptions
     from ._options import ConvertOptions
 
 __all__ = [
@@ -81,7 +82,6 @@ class ConversionTransportError(SSEConvError):
             output=error.output,
         )
         wrapped.request = request
-        wrapped.__cause__ = error
         return wrapped
 
 
@@ -89,8 +89,8 @@ class ConversionTransportError(SSEConvError):
 
 
 class _Body:
-    """A converted response body (a :class:`~sseconv._source.Stage` of output bytes): each
-    upstream chunk is decoded (content coding) and fed to a Converter."""
+    """A converted response body: each upstream chunk is decoded (content coding) and fed to a
+    Converter, by :meth:`step` (run by :mod:`sseconv._iterate`)."""
 
     def __init__(
         self,
@@ -105,22 +105,27 @@ class _Body:
         self._wrap = wrap
         self._view = response_of(upstream)  # for errors: what the upstream answered
 
-    def step(self, chunk: bytes) -> tuple[bytes, ...]:
-        output = self._converter.feed(self._decoder.decode(chunk))
-        return (output,) if output else ()
-
-    def finish(self) -> tuple[bytes, ...]:
-        output = self._converter.feed(self._decoder.flush()) + self._converter.close()
-        return (output,) if output else ()
-
-    def failed(self, exc: SSEConvError) -> tuple[tuple[bytes, ...], BaseException]:
-        note_response(exc, self._view)
-        return ((exc.output,) if exc.output else ()), self._wrap(exc)
+    def step(self, chunk: bytes | None) -> Iterator[bytes]:
+        """The output of one more upstream chunk (``None``: the end); on bad input, the output
+        before the bad event, then the error wrapped for the client library."""
+        converter, decoder = self._converter, self._decoder
+        try:
+            if chunk is None:
+                output = converter.feed(decoder.flush()) + converter.close()
+            else:
+                output = converter.feed(decoder.decode(chunk))
+        except SSEConvError as exc:
+            note_response(exc, self._view)
+            if exc.output:
+                yield exc.output
+            raise self._wrap(exc) from exc
+        if output:
+            yield output
 
 
 class SyncBody(_Body):
     def __iter__(self) -> Iterator[bytes]:
-        return pump(self._upstream.stream, self)
+        return Items(self._upstream.stream, self.step)
 
     def close(self) -> None:
         self._upstream.close()
@@ -128,7 +133,7 @@ class SyncBody(_Body):
 
 class AsyncBody(_Body):
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return apump(self._upstream.stream, self)
+        return AsyncItems(self._upstream.stream, self.step)
 
     async def aclose(self) -> None:
         await self._upstream.aclose()
@@ -180,8 +185,13 @@ class _Converting(Generic[TransportT]):
         if upstream_version is not None:
             dialect_for_version(upstream_version, endpoint="/v1/complete")  # validates it
         self._upstream_version = upstream_version
-        self._settings = options_from(converter_options)
+        options_from(converter_options)  # checked at once, not at the first response
         self._options = converter_options
+        # (the upstream of an exchange speaks Messages: no source to give or detect)
+        self._exchange_options = cast(
+            "ExchangeOptions",
+            {k: v for k, v in converter_options.items() if k not in ("source", "detect_limit")},
+        )
         self._via_messages = complete_via_messages
         self._models = models
         if complete_via_messages:
@@ -202,7 +212,7 @@ class _Converting(Generic[TransportT]):
             library = cls.__module__.split(".", 1)[0]
             if library in _LIBRARIES and library != mine:
                 raise UsageError(
-                    f"expected a {mine} transport, found {library}.{cls.__name__}: "
+                    f"expected an {mine} transport, found {library}.{cls.__name__}: "
                     f"use sseconv.{library}.{kind}"
                 )
 
@@ -240,7 +250,7 @@ class _Converting(Generic[TransportT]):
                 request.content,
                 models=self._models,
                 upstream_version=self._upstream_version or UPSTREAM_VERSION,
-                mode=self._settings.mode,
+                **self._exchange_options,
             )
         except RequestError as exc:
             answer = self.library.Response(
@@ -259,8 +269,7 @@ class _Converting(Generic[TransportT]):
             content=exchange.upstream_body,
             extensions=request.extensions,
         )
-        options = {k: v for k, v in self._options.items() if k != "source"}
-        return _Plan(upstream, lambda: exchange.converter(**options), exchange)
+        return _Plan(upstream, exchange.converter, exchange)
 
     def _answer(self, plan: _Plan, request: Any, response: Any) -> Any:
         """The client's response for an upstream response (read already when the plan

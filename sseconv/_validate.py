@@ -89,9 +89,9 @@ class Validator:
 
     Args:
         source: the dialect of the recording, or ``None`` to detect it.
-        dispatch_incomplete: check a last event that lacks its blank line instead of
-            reporting it as a problem.
-        max_event_size, detect_limit: as for :class:`Converter`.
+        options: ``max_event_size``, ``detect_limit``, ``dispatch_incomplete`` (check a
+            last event that lacks its blank line instead of reporting it): see
+            :class:`~sseconv.Options`.
 
     Attributes:
         source: the dialect (``None`` until detected).
@@ -113,8 +113,7 @@ class Validator:
             Detector(settings.detect_limit, errors=True),
             dispatch_incomplete=True,
         )
-        dispatch_incomplete = settings.dispatch_incomplete
-        self.dispatch_incomplete = dispatch_incomplete
+        self.dispatch_incomplete = settings.dispatch_incomplete
         self._undecided = 0  # events read when detection failed
         self._stopped = False  # nothing more can be checked
         self._out: list[Problem] = []
@@ -220,11 +219,11 @@ class Validator:
         decoder = self._in.decoder
         assert decoder is not None
         try:
-            decoded = decoder.decode(sse, sse.number)  # type: ignore[arg-type]
+            kind = decoder.check(sse)
         except InputError as exc:
             self._out.append(_problem(exc))
             return
-        if decoded and type(decoded[0]) is Done:
+        if kind is Done:
             self._out.append(
                 Problem(
                     f"[DONE] is not part of the {decoder.dialect} dialect "

@@ -43,6 +43,7 @@ from ._convert import EventReader
 from ._dialect import Dialect
 from ._errors import SSEConvError
 from ._events import ModelEvent
+from ._iterate import AsyncItems, Items
 from ._legacy_adapter import (
     APIError,
     NotEventStreamError,
@@ -52,7 +53,6 @@ from ._legacy_adapter import (
 )
 from ._options import ReadOptions, unknown_option
 from ._report import Report
-from ._source import apump, pump
 from ._sse import ServerSentEvent
 from ._transport import (
     REPORT_EXTENSION,
@@ -93,7 +93,7 @@ __all__ = [
 
 class _Events:
     """What :class:`EventIterator` and :class:`AsyncEventIterator` share: the reader, the
-    response, and the work on each chunk (a :class:`~sseconv._source.Stage`)."""
+    response, and the step that reads each chunk (run by :mod:`sseconv._iterate`)."""
 
     def __init__(self, reader: EventReader, response: Response | None) -> None:
         self.reader: EventReader = reader
@@ -106,19 +106,20 @@ class _Events:
         """The dialect read (``None`` until detected)."""
         return self.reader.source
 
-    def step(self, chunk: bytes) -> list[ModelEvent]:
-        return self.reader.feed(chunk)
+    def _step(self, chunk: bytes | None) -> Iterator[ModelEvent]:
+        """The events of one more chunk (``None``: the end); on bad input, the events before
+        the bad one, then the error."""
+        try:
+            events = self.reader.close() if chunk is None else self.reader.feed(chunk)
+        except SSEConvError as exc:
+            note_response(exc, self._view)
+            events, exc.events = exc.events, []
+            yield from events
+            raise
+        yield from events
 
-    def finish(self) -> list[ModelEvent]:
-        return self.reader.close()
 
-    def failed(self, exc: SSEConvError) -> tuple[list[ModelEvent], BaseException]:
-        note_response(exc, self._view)
-        events, exc.events = exc.events, []
-        return events, exc
-
-
-class EventIterator(_Events, Iterator[ModelEvent]):
+class EventIterator(_Events, Items[ModelEvent]):
     """Model events read from a stream: what :func:`iter_events` returns and :func:`connect`
     yields.
 
@@ -128,37 +129,26 @@ class EventIterator(_Events, Iterator[ModelEvent]):
             ``report.finished`` tells whether the stream really finished).
         response: the response read, when the stream is one (or an event source's).
         source: the dialect read (``None`` until detected).
+
+    ``close()`` stops reading; the response (if any) is left to its owner to close.
     """
 
     def __init__(
         self, chunks: Iterable[bytes], reader: EventReader, response: Response | None = None
     ) -> None:
-        super().__init__(reader, response)
-        self._gen = pump(chunks, self)
-
-    def __next__(self) -> ModelEvent:
-        return next(self._gen)
-
-    def close(self) -> None:
-        """Stop reading. The response (if any) is left to its owner to close."""
-        self._gen.close()
+        _Events.__init__(self, reader, response)
+        Items.__init__(self, chunks, self._step)
 
 
-class AsyncEventIterator(_Events, AsyncIterator[ModelEvent]):
-    """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`)."""
+class AsyncEventIterator(_Events, AsyncItems[ModelEvent]):
+    """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`).
+    ``aclose()`` stops reading (the response is left to its owner to close)."""
 
     def __init__(
         self, chunks: AsyncIterable[bytes], reader: EventReader, response: Response | None = None
     ) -> None:
-        super().__init__(reader, response)
-        self._gen = apump(chunks, self)
-
-    async def __anext__(self) -> ModelEvent:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading. The response (if any) is left to its owner to close."""
-        await self._gen.aclose()
+        _Events.__init__(self, reader, response)
+        AsyncItems.__init__(self, chunks, self._step)
 
 
 def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventIterator:

@@ -62,6 +62,10 @@ ANTHROPIC_VERSION = "2023-01-01"
 
 Timeout = float | tuple[float, float] | None
 
+# The httpx classes of each flavour: client, HTTP transport, converting transport.
+_SYNC = (httpx.Client, httpx.HTTPTransport, ConvertingTransport)
+_ASYNC = (httpx.AsyncClient, httpx.AsyncHTTPTransport, AsyncConvertingTransport)
+
 
 class ApiException(Exception):
     """What ``anthropic`` 0.2.10 raised: bad prompts, HTTP errors, unreadable stream data.
@@ -75,15 +79,25 @@ class ApiException(Exception):
     body: Any = None
 
 
-def _request_error(method: str, content: str, status_code: int) -> ApiException:
+def _request_error(content: bytes, status_code: int) -> ApiException:
+    text = content.decode("utf-8")
     try:
-        formatted: Any = json.loads(content)
+        formatted: Any = json.loads(text)
     except ValueError:
-        formatted = content
-    error = ApiException(f"{method} request failed with status code: {status_code}", formatted)
+        formatted = text
+    error = ApiException(f"post request failed with status code: {status_code}", formatted)
     error.status_code = status_code
     error.body = formatted
     return error
+
+
+@contextmanager
+def _http_errors() -> Iterator[None]:
+    """A connection failure or timeout (any httpx error) as :class:`ApiException`."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        raise ApiException(f"post request failed: {exc}") from exc
 
 
 def _validate_request(params: Mapping[str, Any]) -> None:
@@ -110,24 +124,21 @@ class _Lines:
     def __init__(self) -> None:
         self._after_ping = False
 
-    def read(self, line: str) -> dict[str, Any] | None:
+    def read(self, line: str) -> list[dict[str, Any]]:
+        """The dict of one line (none for a line it skips)."""
         line = line.strip()
         if not line:
-            return None
-        if line == "event: ping":
-            self._after_ping = True
-            return None
-        if self._after_ping:
-            self._after_ping = False
-            return None
+            return []
+        if line == "event: ping" or self._after_ping:  # the line after a ping is skipped too
+            self._after_ping = line == "event: ping"
+            return []
         if line == "data: [DONE]":
-            return None
+            return []
         data = line.removeprefix("data: ")
         try:
-            value: dict[str, Any] = json.loads(data)
+            return [json.loads(data)]
         except ValueError as exc:
             raise ApiException(exc, "Error processing stream data", data) from None
-        return value
 
 
 class Client:
@@ -163,31 +174,24 @@ class Client:
             "upstream_version": upstream_version,
         }
         self._async_transport = async_transport
-        inner = transport or self._http_transport(httpx.HTTPTransport, None)
-        mounts: dict[str, httpx.BaseTransport | None] = {}
-        if proxy_url and transport is None:
-            proxied = self._http_transport(httpx.HTTPTransport, proxy_url)
-            mounts["https://"] = ConvertingTransport(proxied, **self._options)
-        self._client = httpx.Client(
-            transport=ConvertingTransport(inner, **self._options), mounts=mounts
-        )
+        self._client: httpx.Client = self._http_client(_SYNC, transport)
 
-    def _http_transport(self, kind: Any, proxy: str | None) -> Any:
-        return kind(retries=self.max_connection_retries, proxy=proxy)
+    def _http_client(self, flavour: tuple[Any, Any, Any], transport: Any) -> Any:
+        """An httpx client (``flavour``: its sync or async classes) whose transport converts,
+        around ``transport`` (default: httpx's own, and a proxied one for https with
+        ``proxy_url``)."""
+        client, http, converting = flavour
+        retries = self.max_connection_retries
+        mounts = {}
+        if self.proxy_url and transport is None:
+            proxied = http(retries=retries, proxy=self.proxy_url)
+            mounts["https://"] = converting(proxied, **self._options)
+        inner = transport or http(retries=retries, proxy=None)
+        return client(transport=converting(inner, **self._options), mounts=mounts)
 
     def close(self) -> None:
         """Close the connection pool (0.2.10 had none to close; this one does)."""
         self._client.close()
-
-    def _async_client(self) -> httpx.AsyncClient:
-        inner = self._async_transport or self._http_transport(httpx.AsyncHTTPTransport, None)
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-        if self.proxy_url and self._async_transport is None:
-            proxied = self._http_transport(httpx.AsyncHTTPTransport, self.proxy_url)
-            mounts["https://"] = AsyncConvertingTransport(proxied, **self._options)
-        return httpx.AsyncClient(
-            transport=AsyncConvertingTransport(inner, **self._options), mounts=mounts
-        )
 
     def _request(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """What 0.2.10's ``_request_params`` built: url, headers, JSON body, timeout."""
@@ -210,23 +214,34 @@ class Client:
             "timeout": _timeout(self.default_request_timeout),
         }
 
-    # -- sync ---------------------------------------------------------------------------------
+    @contextmanager
+    def _reporting(self, response: httpx.Response) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self.last_report = response.extensions.get(REPORT_EXTENSION)
+
+    # -- sync and async: the same steps
 
     @contextmanager
     def _response(self, params: dict[str, Any]) -> Iterator[httpx.Response]:
         request = self._request("v1/complete", params)
-        try:
-            with self._client.stream(**request) as response:
+        with _http_errors(), self._client.stream(**request) as response:
+            if response.status_code != 200:
+                raise _request_error(response.read(), response.status_code)
+            with self._reporting(response):
+                yield response
+
+    @asynccontextmanager
+    async def _aresponse(self, params: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        request = self._request("v1/complete", params)
+        client = self._http_client(_ASYNC, self._async_transport)
+        with _http_errors():
+            async with client, client.stream(**request) as response:
                 if response.status_code != 200:
-                    raise _request_error(
-                        "post", response.read().decode("utf-8"), response.status_code
-                    )
-                try:
+                    raise _request_error(await response.aread(), response.status_code)
+                with self._reporting(response):
                     yield response
-                finally:
-                    self.last_report = response.extensions.get(REPORT_EXTENSION)
-        except httpx.HTTPError as exc:
-            raise ApiException(f"post request failed: {exc}") from exc
 
     def completion(self, **kwargs: Any) -> dict[str, Any]:
         """The completion (one dict) for ``kwargs`` (``prompt``, ``model``, …)."""
@@ -234,49 +249,29 @@ class Client:
             value: dict[str, Any] = json.loads(response.read())
             return value
 
-    def completion_stream(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """A generator of the streamed dicts (each with the whole completion so far)."""
-        return self._stream({"stream": True, **kwargs})
-
-    def _stream(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        lines = _Lines()
-        with self._response(params) as response:
-            for line in response.iter_lines():
-                value = lines.read(line)
-                if value is not None:
-                    yield value
-
-    # -- async --------------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def _aresponse(self, params: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        request = self._request("v1/complete", params)
-        try:
-            async with self._async_client() as client, client.stream(**request) as response:
-                if response.status_code != 200:
-                    content = (await response.aread()).decode("utf-8")
-                    raise _request_error("post", content, response.status_code)
-                try:
-                    yield response
-                finally:
-                    self.last_report = response.extensions.get(REPORT_EXTENSION)
-        except httpx.HTTPError as exc:
-            raise ApiException(f"post request failed: {exc}") from exc
-
     async def acompletion(self, **kwargs: Any) -> dict[str, Any]:
         """Async :meth:`completion`."""
         async with self._aresponse(kwargs) as response:
             value: dict[str, Any] = json.loads(await response.aread())
             return value
 
+    def completion_stream(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """A generator of the streamed dicts (each with the whole completion so far)."""
+        return self._stream({"stream": True, **kwargs})
+
     async def acompletion_stream(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         """Async :meth:`completion_stream` (await it, then ``async for``)."""
         return self._astream({"stream": True, **kwargs})
+
+    def _stream(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        lines = _Lines()
+        with self._response(params) as response:
+            for line in response.iter_lines():
+                yield from lines.read(line)
 
     async def _astream(self, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         lines = _Lines()
         async with self._aresponse(params) as response:
             async for line in response.aiter_lines():
-                value = lines.read(line)
-                if value is not None:
+                for value in lines.read(line):
                     yield value

@@ -247,6 +247,28 @@ def test_content_without_a_place_is_dropped_and_reported(api: FakeMessagesAPI) -
     assert r.extensions[REPORT_EXTENSION].dropped == {"thinking": 1}
 
 
+def test_the_transports_options_reach_the_answer(api: FakeMessagesAPI) -> None:
+    thinking = {"type": "thinking", "thinking": "hmm", "signature": "sig"}
+    api.script(Reply(pings=2), Reply(blocks=(thinking,)), Reply(blocks=(thinking,)))
+    with (
+        client(api, eol="\r\n", pings="drop", detect_limit=100) as c,
+        c.stream("POST", "/v1/complete", json=body(stream=True), headers=headers()) as r,
+    ):
+        data = r.read()
+    assert legacy_dicts(data)[-1]["completion"] == TEXT
+    assert b"ping" not in data and data.endswith(b"data: [DONE]\r\n\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert r.extensions[REPORT_EXTENSION].dropped == {"ping": 2}
+    with client(api, mode="strict") as c:
+        refused = c.post("/v1/complete", json=body(), headers=headers())
+        with (
+            pytest.raises(httpx.TransportError, match="thinking"),
+            c.stream("POST", "/v1/complete", json=body(stream=True), headers=headers()) as r,
+        ):
+            r.read()
+    assert refused.status_code == 502 and "thinking" in refused.json()["error"]["message"]
+
+
 def test_messages_requests_are_left_alone(api: FakeMessagesAPI) -> None:
     request = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]}
     with client(api) as c:

@@ -368,3 +368,68 @@ def test_imports_stay_optional() -> None:
         "assert [type(e).__name__ for e in events] == ['Ping']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- keyword arguments ---------------------------------------------------------------------------
+
+
+def _recording_client(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=MESSAGES)
+
+    return httpx.MockTransport(handler)
+
+
+def test_connect_checks_its_keyword_arguments_before_sending() -> None:
+    seen: list[httpx.Request] = []
+    with httpx.Client(transport=_recording_client(seen)) as client:
+        with (
+            pytest.raises(sseconv.UsageError, match=r"^unknown option 'mdoe'; did you mean 'mode'"),
+            connect(client, "POST", URL, mdoe="strict"),  # type: ignore[call-arg]
+        ):
+            pass  # pragma: no cover
+        with (
+            pytest.raises(sseconv.UsageError, match=r"^unknown option 'jsn'; did you mean 'json'"),
+            connect(client, "POST", URL, jsn={}),  # type: ignore[call-arg]
+        ):
+            pass  # pragma: no cover
+        with (
+            pytest.raises(sseconv.UsageError, match="expected mode"),
+            connect(client, "POST", URL, mode="loose"),  # type: ignore[arg-type]
+        ):
+            pass  # pragma: no cover
+        assert seen == []
+        # Reading options and client.stream's arguments, together.
+        with connect(client, "POST", URL, json={"stream": True}, mode="strict") as events:
+            assert list(events) == expected(MESSAGES)
+            assert events.reader.report.finished
+    assert [json.loads(request.content) for request in seen] == [{"stream": True}]
+
+
+@pytest.mark.anyio
+async def test_aconnect_checks_its_keyword_arguments_before_sending() -> None:
+    seen: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=_recording_client(seen)) as client:
+        with pytest.raises(sseconv.UsageError, match=r"did you mean 'max_event_size'\?$"):
+            async with aconnect(client, "POST", URL, max_size=10):  # type: ignore[call-arg]
+                pass  # pragma: no cover
+        with pytest.raises(sseconv.UsageError, match="expected detect_limit a positive int"):
+            async with aconnect(client, "POST", URL, detect_limit=-5):
+                pass  # pragma: no cover
+        assert seen == []
+        async with aconnect(client, "POST", URL, headers={"x-a": "1"}, source="messages") as events:
+            assert [event async for event in events] == expected(MESSAGES)
+    assert seen[0].headers["x-a"] == "1"
+
+
+@pytest.mark.anyio
+async def test_iter_events_checks_its_options_at_once() -> None:
+    with pytest.raises(sseconv.UsageError, match=r"^unknown option 'sorce'; did you mean 'source'"):
+        iter_events(MESSAGES, sorce="messages")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match=r"^option 'pings' does not apply here"):
+        aiter_events(MESSAGES, pings="drop")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="expected max_event_size a positive int"):
+        iter_events(MESSAGES, max_event_size=True)
+    with pytest.raises(sseconv.UsageError, match="expected dispatch_incomplete True or False"):
+        aiter_events(MESSAGES, dispatch_incomplete="yes")  # type: ignore[arg-type]

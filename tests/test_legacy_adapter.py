@@ -197,6 +197,47 @@ def test_usage_errors() -> None:
         legacy_completions(LEGACY, source="2022-01-01")
 
 
+def test_options_are_typed_and_checked_at_once() -> None:
+    # Each ignore would be reported as unused (mypy --strict) if the call type-checked: the
+    # type checker rejects what the run time refuses.
+    for adapter in (legacy_completions, alegacy_completions):
+        with pytest.raises(sseconv.UsageError, match="unknown option 'mdoe'; did you mean 'mode'"):
+            adapter(LEGACY, mdoe="strict")  # type: ignore[call-arg]
+        with pytest.raises(sseconv.UsageError, match="max_event_size"):
+            adapter(LEGACY, max_event_size="big")  # type: ignore[arg-type]
+        with pytest.raises(sseconv.UsageError, match="'eol' does not apply here"):
+            adapter(LEGACY, eol="\n")  # type: ignore[call-arg]
+        with pytest.raises(sseconv.UsageError, match="pings"):
+            adapter(LEGACY, pings="hide")  # type: ignore[arg-type]
+        with pytest.raises(sseconv.UsageError, match="detect_limit"):
+            adapter(LEGACY, detect_limit=-5)
+        with pytest.raises(sseconv.UsageError, match="dispatch_incomplete"):
+            adapter(LEGACY, dispatch_incomplete="yes")  # type: ignore[arg-type]
+        with pytest.raises(sseconv.UsageError, match="clock"):
+            adapter(LEGACY, clock="now")  # type: ignore[arg-type]
+
+
+def test_every_option_is_used() -> None:
+    stream = completions_stream([" Hi"], ping_after=1)
+    then = datetime.datetime(2023, 1, 1, tzinfo=datetime.timezone.utc)
+    dicts = legacy_completions(stream, source="completions", pings="drop", clock=lambda: then)
+    assert [d["completion"] for d in dicts] == [" Hi", " Hi"]
+    assert dicts.report.dropped == {"ping": 1}
+    assert dicts.report.source is sseconv.Dialect.COMPLETIONS
+    with pytest.raises(sseconv.InputError):
+        list(legacy_completions(stream, source="messages"))
+    pinged = b'event: ping\ndata: {"type": "ping"}\n\n' * 20 + stream
+    assert len(list(legacy_completions(pinged))) == 2
+    with pytest.raises(sseconv.DetectionError):
+        list(legacy_completions(pinged, detect_limit=100))
+    with pytest.raises(sseconv.EventTooLargeError):
+        list(legacy_completions(stream, max_event_size=10))
+    cut = stream.rstrip(b"\n")
+    assert len(list(legacy_completions(cut, dispatch_incomplete=True))) > len(
+        list(legacy_completions(cut))
+    )
+
+
 def test_from_httpx_sse_events_message_is_data_only() -> None:
     """httpx-sse names a data-only event "message": a legacy stream read through it works."""
     with (

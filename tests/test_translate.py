@@ -408,6 +408,14 @@ def test_non_stream_message_that_is_not_one_is_an_error() -> None:
         message_to_completion({"id": "x", "content": "text"}, "legacy")
 
 
+@pytest.mark.parametrize("to", ["legacy", "completions"])
+def test_non_stream_message_with_nothing_to_answer_is_an_error_even_lenient(to: str) -> None:
+    unfinished = message(content=[], stop_reason=None)
+    with pytest.raises(sseconv.MalformedEventError, match="stop reason"):
+        convert_message(unfinished, to, mode="lenient")
+    assert convert_message(message(), to, mode="lenient")[0]["completion"] == "Hello world"
+
+
 def test_error_body_has_the_api_shape() -> None:
     assert error_body("overloaded_error", "Overloaded") == (
         b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
@@ -508,20 +516,22 @@ def test_exchange_upstream_version_is_configurable() -> None:
     assert ex.upstream_headers({})["anthropic-version"] == "2026-10-21"
 
 
+STREAM = (
+    b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_9",'
+    b'"type":"message","role":"assistant","model":"m","content":[]}}\n\n'
+    b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
+    b'"content_block":{"type":"text","text":""}}\n\n'
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+    b'"delta":{"type":"text_delta","text":"Hi"}}\n\n'
+    b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
+    b'"max_tokens","stop_sequence":null}}\n\n'
+    b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+)
+
+
 def test_exchange_converts_a_stream_to_the_client_dialect() -> None:
-    data = (
-        b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_9",'
-        b'"type":"message","role":"assistant","model":"m","content":[]}}\n\n'
-        b'event: content_block_start\ndata: {"type":"content_block_start","index":0,'
-        b'"content_block":{"type":"text","text":""}}\n\n'
-        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
-        b'"delta":{"type":"text_delta","text":"Hi"}}\n\n'
-        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
-        b'"max_tokens","stop_sequence":null}}\n\n'
-        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
-    )
     converter = exchange("2023-01-01", stream=True).converter()
-    out = converter.feed(data) + converter.close()
+    out = converter.feed(STREAM) + converter.close()
     lines = [line for line in out.decode().split("\n") if line]
     assert lines[-1] == "data: [DONE]"
     assert json.loads(lines[-2][len("data: ") :])["stop_reason"] == "max_tokens"
@@ -542,6 +552,58 @@ def test_exchange_response_for_success_and_errors() -> None:
     assert status == 502 and json.loads(body)["type"] == "error"
     status, body = ex.response(200, "application/json", b'{"content": 5}')
     assert status == 502 and json.loads(body)["error"]["type"] == "api_error"
+
+
+def test_exchange_options_reach_the_stream_and_the_whole_answer() -> None:
+    body = json.dumps(request(f"{HUMAN} Hi{AI}", stream=True)).encode()
+    headers = {"anthropic-version": "2023-06-01"}
+    ex = CompleteExchange.from_request(headers, body, eol="\r\n", pings="drop", mode="strict")
+    assert ex.options.source is sseconv.Dialect.MESSAGES
+    converter = ex.converter()
+    ping = b'event: ping\ndata: {"type":"ping"}\n\n'
+    out = converter.feed(ping + STREAM) + converter.close()
+    assert converter.report.dropped["ping"] == 1
+    assert out.endswith(
+        b'"stop_reason":"max_tokens","model":"m","stop":null,"log_id":"msg_9"}\r\n\r\n'
+    )
+    assert b"\n" not in out.replace(b"\r\n", b"")
+    thinking = message(content=[{"type": "thinking", "thinking": "hmm", "signature": "s"}])
+    status, answer = ex.response(200, "application/json", json.dumps(thinking).encode())
+    assert status == 502 and b"thinking" in answer  # strict: no place for it, not dropped
+
+
+def test_lone_surrogates_and_line_separators_are_escaped_not_an_encoding_error() -> None:
+    # JSON may hold a lone surrogate as an escape; json.loads makes a str that UTF-8 refuses.
+    body = (
+        b'{"model":"m","prompt":"\\n\\nHuman: hi \\ud800\\n\\nAssistant:","max_tokens_to_sample":5}'
+    )
+    ex = CompleteExchange.from_request({"anthropic-version": "2023-06-01"}, body)
+    assert b"hi \\ud800" in ex.upstream_body
+    assert json.loads(ex.upstream_body)["messages"] == [{"role": "user", "content": "hi \ud800"}]
+    text = "a\ud800\u2028\u00e9"
+    answer = json.dumps(message(content=[{"type": "text", "text": text}])).encode()
+    status, out = ex.response(200, "application/json", answer)
+    assert status == 200 and b"a\\ud800\\u2028\xc3\xa9" in out
+    assert json.loads(out)["completion"] == text
+    assert message_to_completion(json.loads(answer), "legacy")["completion"] == text
+    assert json.loads(error_body("x", "\ud800")) == {
+        "type": "error",
+        "error": {"type": "x", "message": "\ud800"},
+    }
+
+
+def test_exchange_options_are_typed_and_checked_at_once() -> None:
+    # Each ignore would be reported as unused (mypy --strict) if the call type-checked.
+    body = json.dumps(request(f"{HUMAN} Hi{AI}")).encode()
+    headers = {"anthropic-version": "2023-06-01"}
+    with pytest.raises(sseconv.UsageError, match="did you mean 'mode'"):
+        CompleteExchange.from_request(headers, body, mdoe="strict")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="pings"):
+        CompleteExchange.from_request(headers, body, pings=False)  # type: ignore[arg-type]
+    with pytest.raises(sseconv.UsageError, match="'source' does not apply here"):
+        CompleteExchange.from_request(headers, body, source="legacy")  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match="max_event_size"):
+        CompleteExchange.from_request(headers, body, max_event_size=0)
 
 
 # -- any input: a result or a RequestError, nothing else ------------------------------------

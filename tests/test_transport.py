@@ -651,3 +651,50 @@ async def test_real_server_async_streaming_and_early_close() -> None:
         assert script.disconnected.wait(5)
     assert script.missed_acks == []
     assert [json.loads(e.data)["completion"] for e in received] == [" Hello", " Hello,"]
+
+
+def test_options_are_checked_when_the_transport_is_made() -> None:
+    mock = httpx.MockTransport(Upstream(b"").handler)
+    with pytest.raises(sseconv.UsageError, match=r"^unknown option 'mdoe'; did you mean 'mode'\?$"):
+        ConvertingTransport(mock, mdoe="strict")  # type: ignore[call-arg]
+    bad: list[dict[str, Any]] = [
+        {"max_event_size": -1},
+        {"max_event_size": "big"},
+        {"detect_limit": 0},
+        {"clock": "now"},
+        {"dispatch_incomplete": "yes"},
+        {"eol": "\r"},
+        {"pings": "skip"},
+        {"source": "klingon"},
+    ]
+    for options in bad:
+        (name,) = options
+        with pytest.raises(sseconv.UsageError, match=name):
+            ConvertingTransport(mock, **options)
+        with pytest.raises(sseconv.UsageError, match=name):
+            AsyncConvertingTransport(mock, **options)
+        with pytest.raises(sseconv.UsageError, match=name):
+            ConvertingTransport(mock, complete_via_messages=True, **options)
+
+
+def test_each_client_library_has_its_own_transport_classes() -> None:
+    with pytest.raises(
+        sseconv.UsageError,
+        match=r"^expected an httpx transport, found httpx2\.MockTransport: "
+        r"use sseconv\.httpx2\.ConvertingTransport$",
+    ):
+        ConvertingTransport(httpx2.MockTransport(Upstream(b"").handler))  # type: ignore[arg-type]
+    with pytest.raises(
+        sseconv.UsageError,
+        match=r"^expected an httpx2 transport, found httpx\.MockTransport: "
+        r"use sseconv\.httpx\.AsyncConvertingTransport$",
+    ):
+        sseconv.httpx2.AsyncConvertingTransport(
+            httpx.MockTransport(Upstream(b"").handler)  # type: ignore[arg-type]
+        )
+    assert not issubclass(sseconv.httpx2.HTTPX2ConversionError, httpx.TransportError)
+    assert issubclass(sseconv.httpx2.HTTPX2ConversionError, httpx2.TransportError)
+    assert issubclass(sseconv.httpx.HTTPXConversionError, httpx.TransportError)
+    for error in (sseconv.httpx.HTTPXConversionError, sseconv.httpx2.HTTPX2ConversionError):
+        assert issubclass(error, ConversionTransportError)
+        assert issubclass(error, sseconv.SSEConvError)

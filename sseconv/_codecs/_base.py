@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable, Mapping
+from enum import Enum
+from typing import Any, ClassVar
 
 from .._detect import classify
 from .._dialect import Dialect
 from .._errors import (
     EventAfterEndError,
+    InputError,
     MalformedEventError,
-    UnrepresentableError,
-    UsageError,
 )
 from .._events import (
     BlockDelta,
@@ -30,68 +30,193 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
-from .._options import MODES, Mode
+from .._options import Clock, Eol
+from .._policy import Policy, is_stray_done
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
+from ._stop import to_completion
 
 __all__ = [
-    "HUMAN_STOP",
-    "MODES",
     "Decoder",
     "Encoder",
-    "Mode",
+    "Handled",
+    "Handlers",
     "Position",
+    "State",
+    "Step",
     "TextProjection",
     "at",
+    "decode_error",
     "event_label",
     "fallback_id",
-    "optional_str",
-    "text_delta",
+    "text_fields",
 ]
 
-HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
 
+Step = tuple[type[ModelEvent], dict[str, Any]]
+#: What a handler returns: the model events to make (class and fields), and the input that
+#: the payload carries besides (``"stop"``, ``"exception"``) or ``None``.
+Handled = tuple[list[Step], str | None]
+Handlers = Mapping[str, Callable[[Any, ServerSentEvent], Handled]]
+_MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
+    kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
+}
+_TEXT_DELTA = _MAKE[TextDelta]
+
+
+class State(Enum):
+    """Base of the decoders' state enums."""
+
+    __hash__ = object.__hash__  # (members are singletons; the C-level hash, on the hot path)
+
+
 class Decoder:
-    """Turns one dialect's SSE events into model events; a small state machine per dialect.
+    """Turns one dialect's SSE events into model events: one explicit state machine per dialect.
+
+    Each SSE event is one *input*, named by :meth:`input` (an event name, ``"done"``, ``"ping"``,
+    ``"other"``…). The class's ``table`` maps ``(state, input)`` to the state after it; a pair
+    that is not in the table is refused (:meth:`refuse` says why, with the event's position).
+    The input's handler reads and checks the payload, then returns the model events to make and
+    possibly a second input that the payload carries (a stop reason, an exception), which moves
+    on from the state after the first. Nothing changes before every check has passed, so a
+    decoder that raised :class:`InputError` is as it was and can take the next event.
 
     Attributes:
-        finished: the stream reached its end (terminator, final event or error event).
-        report: counts shared with the converter (skipped empty deltas).
+        state: where the stream is, a member of the dialect's state enum.
+        report: counts shared with the converter (skipped empty deltas, fields with no place,
+            the API error).
     """
 
     dialect: ClassVar[Dialect]
+    start: ClassVar[State]
+    #: (state, input) -> state after it; any other pair is refused
+    table: ClassVar[Mapping[tuple[Any, str], Any]]
+    #: input -> handler(decoder, sse)
+    handlers: ClassVar[Handlers]
+    #: the event names that are inputs of their own (others are ``"other"``)
+    names: ClassVar[frozenset[str]] = frozenset()
+    #: the states in which the stream is finished
+    ends: ClassVar[frozenset[Any]]
 
     def __init__(self, report: Report | None = None) -> None:
         self.report = report if report is not None else Report(target=self.dialect)
-        self.finished = False
+        self.state: Any = self.start
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        """Decode one SSE event (``number`` counts every dispatched event from 1).
+    @property
+    def finished(self) -> bool:
+        """The stream reached its end (terminator, final event or error event)."""
+        return self.state in self.ends
+
+    def decode(self, sse: ServerSentEvent) -> list[ModelEvent]:
+        """Decode one SSE event; its position is ``sse.number`` and ``sse.offset``.
 
         Raises:
             InputError: the event is malformed or not allowed here; the error carries the
                 dialect, event number and byte offset, and the decoder's state is unchanged.
         """
-        raise NotImplementedError
+        text = self.text(sse)
+        if text is not None:
+            return [_TEXT_DELTA(text)]
+        return [_MAKE[kind](fields) for kind, fields in self.step(sse)]
 
-    def load(
-        self, sse: ServerSentEvent, number: int, what: str, data: str | None = None
-    ) -> dict[str, Any]:
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        """What :meth:`decode` does, without making the model events: the same checks, errors
+        and state changes; returns the class of the first model event ``decode`` would return
+        (``None`` for none), e.g. :class:`Done` for a stray ``[DONE]``. For a same-dialect
+        conversion, which writes the input verbatim.
+
+        Raises:
+            InputError: exactly where :meth:`decode` raises it.
+        """
+        if self.text(sse) is not None:
+            return TextDelta
+        steps = self.step(sse)
+        return steps[0][0] if steps else None
+
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """The common case the quick way: the fields of the one :class:`TextDelta` that
+        :meth:`step` would make of ``sse``, when it would change nothing else (a text event of an
+        open stream); ``None`` sends the event through the state table."""
+        return None
+
+    def step(self, sse: ServerSentEvent) -> list[Step]:
+        """Take one event through the state table; the model events to make."""
+        kind = self.input(sse)
+        after = self.table.get((self.state, kind))
+        if after is None:
+            raise self.refuse(sse, kind)
+        steps, more = self.handlers[kind](self, sse)
+        if more is not None:
+            after = self.table[after, more]
+        self.state = after
+        return steps
+
+    def input(self, sse: ServerSentEvent) -> str:
+        """The input that an event is: its name if that is one of ``names``, ``"done"`` for a
+        stray ``[DONE]`` (data-only, or the trailer ``event: done`` some proxies add), else
+        ``"other"``."""
+        name = sse.event
+        if name in self.names:
+            return name
+        if is_stray_done(name, sse.data):
+            return "done"
+        return "other"
+
+    def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
+        """The error for an input that the state table does not allow in the current state
+        (by default: the stream has ended)."""
+        return EventAfterEndError(
+            f"expected nothing after the end of the {self.dialect} stream, "
+            f"found event {_shown(sse.event)}",
+            **self.error_position(sse),
+        )
+
+    # -- handlers every dialect has ---------------------------------------------------------
+
+    def ping(self, sse: ServerSentEvent) -> Handled:
+        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
+
+    def done(self, sse: ServerSentEvent) -> Handled:
+        return [(Done, self.position(sse))], None
+
+    def other(self, sse: ServerSentEvent) -> Handled:
+        """An event of no known type: passed on as :class:`Unknown`, unless it plainly belongs
+        to another dialect (then the source dialect is wrong, which is an error)."""
+        found = classify(sse)
+        if found is not None and found is not self.dialect:
+            raise self.malformed(
+                sse,
+                f"expected a {self.dialect} event, found one of the {found} dialect "
+                f"(event {_shown(sse.event)}); is the source dialect right?",
+            )
+        return [(Unknown, {"event": sse.event, "data": sse.data, **self.position(sse)})], None
+
+    def error(self, sse: ServerSentEvent) -> Handled:
+        """An ``error`` event (with or without the top-level ``"type": "error"``)."""
+        return [(StreamError, self.api_error(decode_error(self, sse)))], None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def api_error(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Note the API error that ends the stream in the report; its fields."""
+        self.report.api_error = StreamError.model_validate(fields)
+        return fields
+
+    def load(self, sse: ServerSentEvent, what: str, data: str | None = None) -> dict[str, Any]:
         """The event's data (or ``data``) as a JSON object; errors carry the event's position."""
         try:
             return load_object(sse.data if data is None else data, what)
         except MalformedEventError as exc:
             exc.dialect = self.dialect.value
-            exc.event_number = number
+            exc.event_number = sse.number
             exc.offset = sse.offset
             raise
 
     def fields(
         self,
         sse: ServerSentEvent,
-        number: int,
         payload: dict[str, Any],
         names: tuple[str, ...],
         known: frozenset[str],
@@ -102,7 +227,13 @@ class Decoder:
         Raises:
             MalformedEventError: one of ``names`` is neither a string nor null.
         """
-        values = [optional_str(self, sse, number, payload, name) for name in names]
+        values = [payload.get(name) for name in names]
+        for name, value in zip(names, values, strict=True):
+            if value is not None and not isinstance(value, str):
+                raise self.malformed(
+                    sse,
+                    f"expected {name!r} to be a string or null, found {type(value).__name__}",
+                )
         extra = {}
         if not payload.keys() <= known:
             extra = {k: v for k, v in payload.items() if k not in known}
@@ -121,56 +252,52 @@ class Decoder:
             for key in fields:
                 self.report.dropped_fields[f"{path}.{key}"] += 1
 
-    def position(self, sse: ServerSentEvent, number: int) -> Position:
-        return {"event_number": number, "offset": sse.offset}
+    def position(self, sse: ServerSentEvent) -> Position:
+        return {"event_number": sse.number, "offset": sse.offset}
 
-    def error_position(self, sse: ServerSentEvent, number: int) -> Position:
-        return {"dialect": self.dialect.value, "event_number": number, "offset": sse.offset}
+    def error_position(self, sse: ServerSentEvent) -> Position:
+        return {"dialect": self.dialect.value, "event_number": sse.number, "offset": sse.offset}
 
-    def unknown(self, sse: ServerSentEvent, number: int) -> Unknown:
-        """An event of no known type: passed on as :class:`Unknown`, unless it plainly belongs
-        to another dialect (then the source dialect is wrong, which is an error)."""
-        other = classify(sse)
-        if other is not None and other is not self.dialect:
-            raise MalformedEventError(
-                f"expected a {self.dialect} event, found one of the {other} dialect "
-                f"(event {_shown(sse.event)}); is the source dialect right?",
-                **self.error_position(sse, number),
-            )
-        return Unknown(event=sse.event, data=sse.data, **self.position(sse, number))
+    def malformed(self, sse: ServerSentEvent, message: str) -> MalformedEventError:
+        return MalformedEventError(message, **self.error_position(sse))
 
-    def after_end(self, sse: ServerSentEvent, number: int) -> EventAfterEndError:
-        return EventAfterEndError(
-            f"expected nothing after the end of the {self.dialect} stream, "
-            f"found event {_shown(sse.event)}",
-            **self.error_position(sse, number),
+
+def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
+    """The :class:`StreamError` fields of an ``error`` event (with or without the top-level
+    ``"type": "error"``).
+
+    Raises:
+        MalformedEventError: not such an event.
+    """
+    payload = decoder.load(sse, "an error event")
+    error = payload.get("error")
+    if (
+        payload.get("type", "error") != "error"
+        or not isinstance(error, dict)
+        or not isinstance(error.get("type"), str)
+        or not isinstance(error.get("message", ""), str)
+    ):
+        raise decoder.malformed(
+            sse, 'expected an error event like {"type":"error","error":{"type":…,"message":…}}'
         )
-
-    def malformed(self, sse: ServerSentEvent, number: int, message: str) -> MalformedEventError:
-        return MalformedEventError(message, **self.error_position(sse, number))
-
-
-def optional_str(
-    decoder: Decoder, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
-) -> str | None:
-    value = payload.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise decoder.malformed(
-        sse, number, f"expected {key!r} to be a string or null, found {type(value).__name__}"
-    )
+    return {
+        "type": error["type"],
+        "message": error.get("message", ""),
+        "extra": {k: v for k, v in error.items() if k not in ("type", "message")},
+        "outer": {k: v for k, v in payload.items() if k not in ("type", "error")},
+        **decoder.position(sse),
+    }
 
 
-_validate_text_delta = TextDelta.__pydantic_validator__.validate_python
-
-
-def text_delta(
-    text: str, index: int, extra: dict[str, Any], number: int, offset: int | None
-) -> TextDelta:
-    """A validated :class:`TextDelta`, made the fastest way pydantic offers (the hot path)."""
-    return _validate_text_delta(  # type: ignore[no-any-return]
-        {"index": index, "text": text, "extra": extra, "event_number": number, "offset": offset}
-    )
+def text_fields(sse: ServerSentEvent, index: int, text: str, extra: Any) -> dict[str, Any]:
+    """The fields of the :class:`TextDelta` made of ``sse``."""
+    return {
+        "index": index,
+        "text": text,
+        "extra": extra,
+        "event_number": sse.number,
+        "offset": sse.offset,
+    }
 
 
 def fallback_id(data: str) -> str:
@@ -192,16 +319,40 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+#: What a ``ping`` event carries in the completions and Messages dialects.
+PING_DATA = '{"type": "ping"}'
+
+#: The method of :class:`Encoder` that writes each type of model event.
+_WRITERS: dict[type[ModelEvent], str] = {
+    StreamStart: "stream_start",
+    BlockStart: "block_start",
+    TextDelta: "text_delta",
+    BlockDelta: "block_delta",
+    BlockStop: "block_stop",
+    StreamStop: "stream_stop",
+    StreamEnd: "stream_end",
+    Done: "done",
+    Ping: "ping",
+    StreamError: "stream_error",
+    Unknown: "unknown",
+}
+
+
 class Encoder:
     """Turns model events into one dialect's bytes.
 
+    Each dialect defines a method per model event type (``stream_start``, ``block_start``,
+    ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
+    it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
+    maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    What to drop, and how strictly, is the policy's decision, as is the counting of what is
+    written and dropped.
+
     Args:
-        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"``.
-        mode: ``"strict"`` raises :class:`UnrepresentableError` for content the dialect cannot
-            carry; otherwise such content is dropped and counted in ``report``.
-        pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
+        policy: the conversion's :class:`Policy` (mode, pings, and the :class:`Report` counted
+            in); a fresh default one when not given.
+        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"`` (checked by :class:`Options`).
         clock: returns the time written into legacy ping timestamps (UTC).
-        report: where drops are counted (a fresh :class:`Report` if not given).
 
     Attributes:
         ended: the output stream is complete (terminator, final event or error): every event
@@ -214,37 +365,14 @@ class Encoder:
     names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
-        self,
-        *,
-        eol: str = "\n",
-        mode: Mode = "default",
-        pings: Literal["keep", "drop"] = "keep",
-        clock: Callable[[], datetime.datetime] | None = None,
-        report: Report | None = None,
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
-        if eol not in ("\n", "\r\n"):
-            raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
-        if mode not in MODES:
-            raise UsageError(f"expected mode strict, default or lenient, found {mode!r}")
-        if pings not in ("keep", "drop"):
-            raise UsageError(f"expected pings 'keep' or 'drop', found {pings!r}")
+        self.policy = policy if policy is not None else Policy(Report(target=self.dialect))
+        self.report = self.policy.report
         self.eol = eol
-        self.mode = mode
-        self.pings = pings
         self.clock = clock or _utc_now
-        self.report = report if report is not None else Report(target=self.dialect)
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
-            StreamStart: self.stream_start,
-            BlockStart: self.block_start,
-            TextDelta: self.text_delta,
-            BlockDelta: self.block_delta,
-            BlockStop: self.block_stop,
-            StreamStop: self.stream_stop,
-            StreamEnd: self.stream_end,
-            Done: self.done,
-            Ping: self.ping,
-            StreamError: self.stream_error,
-            Unknown: self.unknown,
+            kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
         self.ended = False
 
@@ -256,29 +384,39 @@ class Encoder:
         """
         return self.handlers[type(event)](event)
 
+    # -- what most dialects write alike ---------------------------------------------------
+
+    def ping(self, event: Ping) -> bytes:
+        return self.frame("ping", PING_DATA) if self.policy.ping() else b""
+
+    def stream_error(self, event: StreamError) -> bytes:
+        """An ``error`` event; nothing follows it."""
+        self.seal()
+        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
+        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
+        error = {"type": event.type, "message": event.message, **event.extra}
+        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
+        return self.frame("error", dump(payload))
+
+    def unknown(self, event: Unknown) -> bytes:
+        return self.passthrough(event)
+
     # -- helpers --------------------------------------------------------------------------
 
     def frame(self, name: str | None, data: str) -> bytes:
         """One event with single-line ``data`` (already serialized)."""
-        self.report.events_out += 1
+        self.policy.wrote()
         eol = self.eol
         if name is None:
             return to_bytes(f"data: {data}{eol}{eol}")
         return to_bytes(f"event: {name}{eol}data: {data}{eol}{eol}")
 
-    def frame_bytes(self, parts: list[bytes | bytearray]) -> bytes:
-        """One event from pre-built bytes (counted)."""
-        self.report.events_out += 1
-        return b"".join(parts)
-
     def can_carry(self, name: str | None, data: str) -> bool:
         """Whether an event can be written verbatim now and read back as an unknown event of
         this dialect: the output has not ended, the name is not one the dialect defines, and
         the event does not plainly belong to another dialect."""
-        if self.ended or name in self.names:
+        if self.ended or name in self.names or is_stray_done(name, data):
             return False
-        if data == "[DONE]" and name in (None, "done"):
-            return False  # read as a stray [DONE]
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
 
@@ -287,48 +425,53 @@ class Encoder:
         count it (an error in strict mode)."""
         name = event_label(event.event)
         if not self.can_carry(event.event, event.data):
-            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} here")
-        self.report.passed_through[name] += 1
-        self.report.events_out += 1
+            return self.policy.drop(
+                event, f"unknown:{name}", f"an unknown event {name!r} here", self.dialect
+            )
+        self.policy.passed(name)
+        self.policy.wrote()
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
 
     def seal(self, *allowed: type[ModelEvent]) -> None:
         """The output reached a point after which its dialect allows only ``allowed`` events
-        (none: the output stream is complete): every other event is handed to
-        :meth:`after_end` from now on, which drops and counts it."""
+        (none: the output stream is complete): every other event (a stray ``[DONE]`` is always
+        only counted) is handed to :meth:`after_end` from now on, which drops and counts it."""
         if not allowed:
             self.ended = True
         for kind in self.handlers:
-            if kind not in allowed:
+            if kind not in allowed and kind is not Done:
                 self.handlers[kind] = self.after_end
 
     def after_end(self, event: ModelEvent) -> bytes:
-        """Drop and count an event that the output cannot carry any more (pings and stray
-        ``[DONE]`` lines are only counted; content is an error in strict mode)."""
+        """Drop and count an event that the output cannot carry any more (pings are only
+        counted; content is an error in strict mode)."""
         kind = type(event)
         if kind is Ping:
-            self.report.dropped["ping_after_end"] += 1
-            return b""
-        if kind is Done:
-            return self.done(event)  # type: ignore[arg-type]
+            return self.policy.ping_after_end()
         if kind is StreamEnd:
             return self.end_extras(event)  # type: ignore[arg-type]
         if kind is StreamStop:
             return self.later_stop(event)  # type: ignore[arg-type]
         if kind is Unknown:
             name = event_label(event.event)  # type: ignore[attr-defined]
-            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} after the end")
+            return self.policy.drop(
+                event, f"unknown:{name}", f"an unknown event {name!r} after the end", self.dialect
+            )
         if kind is StreamError:
-            out = self.drop(event, "error_after_end", "an error after the final event")
+            out = self.policy.drop(
+                event, "error_after_end", "an error after the final event", self.dialect
+            )
             self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
             self.count_fields("error", event.outer)  # type: ignore[attr-defined]
             return out
         name = kind.__name__
-        return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
+        return self.policy.drop(
+            event, f"{name}_after_end", f"a {name} after the final event", self.dialect
+        )
 
     def later_stop(self, event: StreamStop) -> bytes:
         """A stop after the final event was written (a later ``message_delta``)."""
-        return self.drop(event, "message_delta", "a second stop reason")
+        return self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
 
     def end_extras(self, event: StreamEnd) -> bytes:
         """Count the fields of a ``message_stop`` that has no place to go."""
@@ -350,57 +493,8 @@ class Encoder:
         for key in fields:
             self.report.dropped_fields[f"{path}.{key}"] += 1
 
-    def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
-        """Count ``kind`` as dropped, or raise in strict mode."""
-        if self.mode == "strict":
-            raise UnrepresentableError(
-                f"expected content that {self.dialect} can carry, found {what}",
-                dialect=str(self.report.source) if self.report.source else None,
-                event_number=event.event_number or None,
-                offset=None if event.offset == -1 else event.offset,
-            )
-        self.report.dropped[kind] += 1
-        return b""
-
-    def drop_ping(self) -> bytes:
-        self.report.dropped["ping"] += 1
-        return b""
-
     def done(self, event: Done) -> bytes:
-        self.report.removed_done += 1
-        return b""
-
-    # -- per event (each dialect overrides what it writes) --------------------------------
-
-    def stream_start(self, event: StreamStart) -> bytes:
-        raise NotImplementedError
-
-    def block_start(self, event: BlockStart) -> bytes:
-        raise NotImplementedError
-
-    def text_delta(self, event: TextDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_delta(self, event: BlockDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_stop(self, event: BlockStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_stop(self, event: StreamStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_end(self, event: StreamEnd) -> bytes:
-        raise NotImplementedError
-
-    def ping(self, event: Ping) -> bytes:
-        raise NotImplementedError
-
-    def stream_error(self, event: StreamError) -> bytes:
-        raise NotImplementedError
-
-    def unknown(self, event: Unknown) -> bytes:
-        raise NotImplementedError
+        return self.policy.done()  # a stray [DONE]: never written
 
 
 class TextProjection(Encoder):
@@ -409,23 +503,26 @@ class TextProjection(Encoder):
     Other blocks are dropped and counted by block type (once per block, their deltas with
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
     usage is recorded in the report, other Messages fields without a place in
-    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary:
-    ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
-    The final event is written when the first stop reason arrives; what the dialect does not
-    allow after it is dropped and counted (see :meth:`Encoder.seal`).
+    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary
+    (:func:`._stop.to_completion`). The final event is written when the first stop reason
+    arrives; what the dialect does not allow after it is dropped and counted (see
+    :meth:`Encoder.seal`).
     """
 
     #: the keys of the dialect's completion payload (extras must not repeat them)
     keys: ClassVar[tuple[str, ...]] = ()
     _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
+        super().__init__(policy, eol=eol, clock=clock)
         self._dropped_blocks: set[int] = set()
         self.id: str | None = None
         self.log_id: str | None = None
         self.model: str | None = None
         self.stop: tuple[str | None, str | None] | None = None  # (stop_reason, stop) written
+        self.started()
 
     def stream_start(self, event: StreamStart) -> bytes:
         self.id = event.id if event.id is not None else event.log_id
@@ -457,12 +554,15 @@ class TextProjection(Encoder):
         return b"".join(out)
 
     def started(self) -> None:
-        """Called when the ids and model are known."""
+        """Called when the ids and model are known (and at first, before they are)."""
 
     def _note_usage(self, usage: Any) -> None:
         if isinstance(usage, dict):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        raise NotImplementedError  # each dialect writes text its own way
 
     def block_start(self, event: BlockStart) -> bytes:
         return self._content(event, "content_block_start.content_block")
@@ -478,12 +578,16 @@ class TextProjection(Encoder):
                 return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
-        return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
+        return self.policy.drop(
+            event, event.block_type, f"a {event.block_type!r} content block", self.dialect
+        )
 
     def block_delta(self, event: BlockDelta) -> bytes:
         if event.index in self._dropped_blocks:
             return b""
-        return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
+        return self.policy.drop(
+            event, event.delta_type, f"a {event.delta_type!r} delta", self.dialect
+        )
 
     def block_stop(self, event: BlockStop) -> bytes:
         self.count_fields("content_block_stop", event.extra)
@@ -499,14 +603,12 @@ class TextProjection(Encoder):
         if event.stop_reason is None:
             self.count_fields("message_delta", event.extra)
             return None
-        if event.stop_reason == "end_turn":
-            return "stop_sequence", HUMAN_STOP
-        return event.stop_reason, event.stop_sequence
+        return to_completion(event.stop_reason, event.stop_sequence)
 
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
         if stop is not None and stop != self.stop:
-            self.drop(event, "message_delta", "a second stop reason")
+            self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
         if stop is not None:  # (stop_fields counted them otherwise)
             self.count_fields("message_delta", event.extra)
         return b""

@@ -6,40 +6,37 @@ Wire form: named events. ``completion`` carries the *new* text, keys in the orde
 ``ping`` carries ``{"type": "ping"}``; ``error`` carries ``{"type": "error", "error": {...}}``
 (older form without the top-level ``type``), and nothing follows it. There is no terminator.
 
-Decoder states::
+Decoder states (inputs: ``completion``, ``ping``, ``error``, a stray ``[DONE]`` (``done``), any
+other event (``other``), and the stop reason of a completion (``stop``))::
 
-    OPEN ──completion with stop_reason──▶ ENDED
-      └───────────error─────────────────▶ ENDED
+    START ──completion──▶ OPEN ──stop──▶ ENDED
+    START, OPEN ──error──▶ ENDED
+    ping, other: the same state (before ENDED); done: the same state (any state)
 """
 
 from __future__ import annotations
 
+import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
-    Done,
-    ModelEvent,
-    Ping,
     StreamEnd,
-    StreamError,
     StreamStart,
     StreamStop,
     TextDelta,
-    Unknown,
 )
-from .._json import dump, encode_text, load_object, same_value, to_bytes
+from .._json import dump, load_object, same_value, to_bytes
+from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Position, TextProjection, fallback_id, text_delta
+from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
 
-__all__ = ["CompletionsDecoder", "CompletionsEncoder", "decode_error"]
+__all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
 KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
 _KNOWN = frozenset(KEYS)
-PING_DATA = '{"type": "ping"}'
-_KEY = '"completion":"'
 
 
 class _Fields(NamedTuple):
@@ -51,128 +48,118 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-def decode_error(decoder: Decoder, sse: ServerSentEvent, number: int) -> StreamError:
-    """Decode an ``error`` event (with or without the top-level ``"type": "error"``)."""
-    payload = decoder.load(sse, number, "an error event")
-    error = payload.get("error")
-    if (
-        payload.get("type", "error") != "error"
-        or not isinstance(error, dict)
-        or not isinstance(error.get("type"), str)
-        or not isinstance(error.get("message", ""), str)
-    ):
-        raise decoder.malformed(
-            sse,
-            number,
-            'expected an error event like {"type":"error","error":{"type":…,"message":…}}',
-        )
-    extra = {k: v for k, v in error.items() if k not in ("type", "message")}
-    outer = {k: v for k, v in payload.items() if k not in ("type", "error")}
-    decoder.report.api_error = StreamError(
-        type=error["type"],
-        message=error.get("message", ""),
-        extra=extra,
-        outer=outer,
-        **decoder.position(sse, number),
-    )
-    return decoder.report.api_error
+class _State(State):
+    START = "start"
+    OPEN = "open"
+    ENDED = "ended"
+
+
+_START, _OPEN, _ENDED = _State
+_TABLE = {
+    (_START, "completion"): _OPEN,
+    (_OPEN, "completion"): _OPEN,
+    (_OPEN, "stop"): _ENDED,
+    **{(state, "error"): _ENDED for state in (_START, _OPEN)},
+    **{(state, "ping"): state for state in (_START, _OPEN)},
+    **{(state, "other"): state for state in (_START, _OPEN)},
+    **{(state, "done"): state for state in _State},
+}
+_KEY = re.compile(r'"completion"[ \t\n\r]*:[ \t\n\r]*"')
 
 
 class CompletionsDecoder(Decoder):
     """Decodes 2023-06-01 completion streams."""
 
     dialect = Dialect.COMPLETIONS
+    start = _START
+    table = _TABLE
+    names = frozenset({"completion", "ping", "error"})
+    ends = frozenset({_ENDED})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._started = False
-        self._ended = False
+    def __init__(self, report: Report | None = None) -> None:
+        super().__init__(report)
         self._head = ""  # the JSON before the text of the last completion payload ...
         self._tail = ""  # ... the JSON after it ...
         self._fields: _Fields | None = None  # ... and what it says
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        name = sse.event
-        if (name is None or name == "done") and sse.data == "[DONE]":
-            # a stray [DONE], or the trailer `event: done` some proxies add
-            return [Done(**self.position(sse, number))]
-        if self._ended:
-            raise self.after_end(sse, number)
-        if name == "completion":
-            return self._completion(sse, number)
-        if name == "ping":
-            return [Ping(data=sse.data, **self.position(sse, number))]
-        if name == "error":
-            error = decode_error(self, sse, number)
-            self._ended = self.finished = True
-            return [error]
-        return [self.unknown(sse, number)]
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        if sse.event != "completion" or self.state is not _OPEN:
+            return None
+        text, fields = self._read(sse)  # (reading it again the general way changes nothing)
+        if not text or fields.stop_reason is not None:
+            return None
+        return text_fields(sse, 0, text, fields.extra)
 
-    def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        text, fields = self._read(sse, number)
+    def _completion(self, sse: ServerSentEvent) -> Handled:
+        text, fields = self._read(sse)
         stop_reason, stop, id_, log_id, model, extra = fields
-        out: list[ModelEvent] = []
-        if not self._started:
-            self._started = True
+        position = {"event_number": sse.number, "offset": sse.offset}
+        steps: list[Step] = []
+        if self.state is _START:
             missing = id_ is None and log_id is None
-            out.append(
-                StreamStart(
-                    id=id_,
-                    model=model,
-                    log_id=log_id,
-                    fallback_id=fallback_id(sse.data) if missing else None,
-                    **self.position(sse, number),
-                )
-            )
+            start = {"id": id_, "model": model, "log_id": log_id}
+            start["fallback_id"] = fallback_id(sse.data) if missing else None
+            steps.append((StreamStart, {**start, **position}))
         if text:
-            out.append(text_delta(text, 0, extra, number, sse.offset))
+            steps.append((TextDelta, text_fields(sse, 0, text, extra)))
         elif stop_reason is None:
             self.skip_empty(extra, "completion")
-        if stop_reason is not None:
-            pos: Position = self.position(sse, number)
-            out.append(StreamStop(stop_reason=stop_reason, stop_sequence=stop, extra=extra, **pos))
-            out.append(StreamEnd(**pos))
-            self._ended = self.finished = True
-        return out
+        if stop_reason is None:
+            return steps, None
+        stop_fields = {"stop_reason": stop_reason, "stop_sequence": stop, "extra": extra}
+        steps += [(StreamStop, {**stop_fields, **position}), (StreamEnd, position)]
+        return steps, "stop"
 
-    def _read(self, sse: ServerSentEvent, number: int) -> tuple[str, _Fields]:
+    def _read(self, sse: ServerSentEvent) -> tuple[str, _Fields]:
         """The text and the other fields of a completion payload.
 
         Consecutive payloads differ only in their text, so the JSON around the text (checked
         once) is remembered and, when it repeats byte for byte, only the text is decoded.
         """
         raw = sse.data
-        at = raw.find(_KEY)
-        if at > 0:
-            start = at + len(_KEY)
+        head, tail = self._head, self._tail
+        if head and raw.startswith(head):
+            try:
+                text, end = scanstring(raw, len(head))
+            except ValueError:
+                text = None
+            if text is not None and len(raw) - end == len(tail) and raw.endswith(tail):
+                return text, self._fields  # type: ignore[return-value]
+        key = _KEY.search(raw)
+        if key is not None and key.start() > 0:
+            start = key.end()
             try:
                 text, end = scanstring(raw, start)
             except ValueError:
                 text = None
             if text is not None:
-                head, tail = raw[:start], raw[end:]
-                if head == self._head and tail == self._tail and self._fields is not None:
-                    return text, self._fields
-                payload = self.load(sse, number, "a completion")
+                payload = self.load(sse, "a completion")
                 if payload.get("completion") == text:
-                    fields = self._check(sse, number, payload)
+                    fields = self._check(sse, payload)
+                    head, tail = raw[:start], raw[end:]
                     template = load_object(head + '"' + tail, "a completion")
                     if same_value(template, {**payload, "completion": ""}):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
-        payload = self.load(sse, number, "a completion")
+        payload = self.load(sse, "a completion")
         text = payload.get("completion")
-        return text, self._check(sse, number, payload)  # type: ignore[return-value]
+        return text, self._check(sse, payload)  # type: ignore[return-value]
 
-    def _check(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
+    def _check(self, sse: ServerSentEvent, payload: dict[str, Any]) -> _Fields:
         if not isinstance(payload.get("completion"), str) or (
             payload.get("type", "completion") != "completion"
         ):
-            raise self.malformed(
-                sse, number, "expected a completion payload with a string 'completion'"
-            )
-        values, extra = self.fields(sse, number, payload, _Fields._fields[:-1], _KNOWN)
+            raise self.malformed(sse, "expected a completion payload with a string 'completion'")
+        values, extra = self.fields(sse, payload, _Fields._fields[:-1], _KNOWN)
         return _Fields._make([*values, extra])
+
+    handlers: ClassVar[Handlers] = {
+        "completion": _completion,
+        "ping": Decoder.ping,
+        "error": Decoder.error,
+        "done": Decoder.done,
+        "other": Decoder.other,
+    }
 
 
 class CompletionsEncoder(TextProjection):
@@ -184,33 +171,29 @@ class CompletionsEncoder(TextProjection):
     names = frozenset({"completion", "ping", "error"})
     keys = KEYS
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.started()
-
     def started(self) -> None:
         eol = self.eol
         self._head = to_bytes(
-            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":"'
+            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":'
         )
         self._meta = f',"model":{dump(self.model)}'
         self._log = f',"log_id":{dump(self.log_id)}'
-        self._mid = to_bytes(f'","stop_reason":null{self._meta},"stop":null{self._log}')
+        self._mid = to_bytes(f',"stop_reason":null{self._meta},"stop":null{self._log}')
         self._mid_end = self._mid + to_bytes("}" + eol * 2)
 
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
         eol = self.eol
         end = f"{self.extras(extra)}}}{eol}{eol}" if extra else "}" + eol * 2
-        return self.frame_bytes([self._head, text, middle, to_bytes(end)])
+        self.policy.wrote()
+        return b"".join((self._head, text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
-        text = event.text
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
         if event.extra:
-            return self._event(encode_text(text), self._mid, event.extra)
-        self.report.events_out += 1
-        if text.isascii():  # the common case of encode_text, inline
-            return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
-        return b"".join((self._head, encode_text(text), self._mid_end))
+            return self._event(data, self._mid, event.extra)
+        self.policy.wrote()
+        return b"".join((self._head, data, self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -220,26 +203,10 @@ class CompletionsEncoder(TextProjection):
         self.seal()  # the final event: nothing follows it
         stop_reason, stop_sequence = stop
         middle = (
-            f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
+            f',"stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
             f"{self._log}"
         )
-        return self._event(b"", to_bytes(middle), event.extra)
+        return self._event(b'""', to_bytes(middle), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)
-
-    def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
-        return self.frame("ping", PING_DATA)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self.seal()  # after an error nothing follows
-        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
-        error = {"type": event.type, "message": event.message, **event.extra}
-        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
-        return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)

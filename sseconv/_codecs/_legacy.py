@@ -4,25 +4,25 @@ Wire form: data-only events whose one-line JSON holds the *whole* completion so 
 order ``completion, stop, stop_reason, truncated, log_id, model, exception``; named pings with a
 timestamp (not JSON); ``data: [DONE]`` at the end.
 
-Decoder states::
+Decoder states (inputs: a data-only ``completion`` event, which may carry a stop reason
+(``stop``) or an exception (``exception``), ``[DONE]`` (``done``), ``ping``, and any other
+event (``other``))::
 
-    OPEN ──completion with stop_reason──▶ STOPPED ──[DONE]──▶ ENDED
-      │                                                        ▲
-      └──completion with exception──▶ ERRORED ──[DONE]─────────┘
+    START ──completion──▶ OPEN ──stop──────▶ STOPPED ──done──▶ ENDED
+                            └────exception──▶ ERRORED ──done────┘
+    ping, other: the same state (before ENDED); anything else is an error
 """
 
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
-from .._errors import RewrittenTextError
+from .._errors import InputError, RewrittenTextError
 from .._events import (
     Done,
-    ModelEvent,
     Ping,
     StreamEnd,
     StreamError,
@@ -32,16 +32,39 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, encode_text, to_bytes
+from .._options import Clock, Eol
+from .._policy import Policy
+from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, TextProjection, at, event_label, fallback_id, text_delta
+from ._base import (
+    Decoder,
+    Handled,
+    Handlers,
+    State,
+    Step,
+    TextProjection,
+    at,
+    event_label,
+    fallback_id,
+    text_fields,
+)
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
 KEYS = ("completion", "stop", "stop_reason", "truncated", "log_id", "model", "exception")
 _KNOWN = frozenset(KEYS)
-_HEAD = '{"completion":"'
+_HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"completion"[ \t\n\r]*:[ \t\n\r]*"')
 _WS = " \t\n\r"
 _EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
+
+
+def _string(raw: str, start: int) -> tuple[str, int] | None:
+    """The JSON string that ``raw`` holds from ``start`` (after its opening quote), and where it
+    ends; ``None`` if there is none."""
+    try:
+        return scanstring(raw, start)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
 
 
 def parse_exception(value: str) -> tuple[str, str]:
@@ -62,147 +85,155 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-class _State(Enum):
+class _State(State):
+    START = "start"
     OPEN = "open"
     STOPPED = "stopped"
     ERRORED = "errored"
     ENDED = "ended"
 
 
+_START, _OPEN, _STOPPED, _ERRORED, _ENDED = _State
+_BEFORE_END = (_START, _OPEN, _STOPPED, _ERRORED)
+_TABLE = {
+    (_START, "completion"): _OPEN,
+    (_OPEN, "completion"): _OPEN,
+    (_OPEN, "stop"): _STOPPED,
+    (_OPEN, "exception"): _ERRORED,
+    (_STOPPED, "done"): _ENDED,
+    (_ERRORED, "done"): _ENDED,
+    **{(state, "ping"): state for state in _BEFORE_END},
+    **{(state, "other"): state for state in _BEFORE_END},
+}
+
+
 class LegacyDecoder(Decoder):
     """Decodes 2023-01-01 streams: cumulative text becomes :class:`TextDelta` events."""
 
     dialect = Dialect.LEGACY
+    start = _START
+    table = _TABLE
+    ends = frozenset({_ERRORED, _ENDED})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._state = _State.OPEN
+    def __init__(self, report: Report | None = None) -> None:
+        super().__init__(report)
         self._parts: list[str] = []  # the text so far, joined when needed
         self._raw_prefix = ""  # the previous event's raw JSON up to its string's closing quote
         self._tail = ""  # the raw JSON after the completion string, last seen ...
         self._tail_fields: _Fields | None = None  # ... and its decoded fields
-        self._started = False
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        state = self._state
-        if state is _State.ENDED:
-            raise self.after_end(sse, number)
+    def input(self, sse: ServerSentEvent) -> str:
         name = sse.event
         if name is None:
-            if sse.data == "[DONE]":
-                if state is _State.OPEN:
-                    raise self.malformed(
-                        sse, number, "expected a completion with a stop_reason before [DONE]"
-                    )
-                self._state = _State.ENDED
-                self.finished = True
-                return [StreamEnd(**self.position(sse, number))]
-            if state is not _State.OPEN:
-                raise self.after_end(sse, number)
-            return self._completion(sse, number)
-        if name == "ping":
-            return [Ping(data=sse.data, **self.position(sse, number))]
-        return [self.unknown(sse, number)]
+            return "done" if sse.data == "[DONE]" else "completion"
+        return "ping" if name == "ping" else "other"
 
-    def _completion(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
-        fields, delta = self._read(sse, number)
+    def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
+        if kind == "done" and self.state in (_START, _OPEN):
+            return self.malformed(sse, "expected a completion with a stop_reason before [DONE]")
+        return super().refuse(sse, kind)
+
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """The common event: it continues the previous one's string and repeats its tail."""
+        if sse.event is not None or self.state is not _OPEN:
+            return None
+        raw, fields, tail = sse.data, self._tail_fields, self._tail
+        found = self._continued(raw)
+        if found is None or not found[0] or fields is None:
+            return None
+        if fields.stop_reason is not None or fields.exception is not None:
+            return None  # (the general way)
+        delta, end = found
+        if len(raw) - end != len(tail) or not raw.endswith(tail):
+            return None
+        self._parts.append(delta)
+        self._raw_prefix = raw[: end - 1]
+        return text_fields(sse, 0, delta, fields.extra)
+
+    def _completion(self, sse: ServerSentEvent) -> Handled:
+        fields, delta = self._read(sse)
         stop_reason, stop, exception, log_id, model, extra = fields
-        out: list[ModelEvent] = []
-        if not self._started:
-            self._started = True
-            out.append(
-                StreamStart(
-                    id=log_id,
-                    model=model,
-                    log_id=log_id,
-                    fallback_id=fallback_id(sse.data) if log_id is None else None,
-                    event_number=number,
-                    offset=sse.offset,
-                )
-            )
+        position = {"event_number": sse.number, "offset": sse.offset}
+        steps: list[Step] = []
+        if self.state is _START:
+            start = {"id": log_id, "model": model, "log_id": log_id}
+            start["fallback_id"] = fallback_id(sse.data) if log_id is None else None
+            steps.append((StreamStart, {**start, **position}))
         if delta:
             self._parts.append(delta)
-            out.append(text_delta(delta, 0, extra, number, sse.offset))
+            steps.append((TextDelta, text_fields(sse, 0, delta, extra)))
         elif stop_reason is None and exception is None:
             self.skip_empty(extra, "completion")
+        if exception is None and stop_reason is None:
+            return steps, None
+        stopped = {"stop_reason": stop_reason, "stop_sequence": stop, **position}
         if exception is not None:
             error_type, message = parse_exception(exception)
-            error = StreamError(
-                type=error_type,
-                message=message,
-                outer=extra if not delta else {},  # (with text, the text delta has them)
-                stop_reason=stop_reason,
-                stop_sequence=stop,
-                **self.position(sse, number),
-            )
-            self.report.api_error = error
-            out.append(error)
-            self._state = _State.ERRORED
-            self.finished = True
-        elif stop_reason is not None:
-            out.append(
-                StreamStop(
-                    stop_reason=stop_reason,
-                    stop_sequence=stop,
-                    extra=extra,
-                    **self.position(sse, number),
-                )
-            )
-            self._state = _State.STOPPED
-        return out
+            outer = extra if not delta else {}  # (with text, the text delta has them)
+            error = {"type": error_type, "message": message, "outer": outer, **stopped}
+            steps.append((StreamError, self.api_error(error)))
+            return steps, "exception"
+        steps.append((StreamStop, {"extra": extra, **stopped}))
+        return steps, "stop"
 
-    def _fields(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> _Fields:
-        values, extra = self.fields(sse, number, payload, _Fields._fields[:-1], _KNOWN)
+    def _end(self, sse: ServerSentEvent) -> Handled:
+        return [(StreamEnd, self.position(sse))], None
+
+    def _fields(self, sse: ServerSentEvent, payload: dict[str, Any]) -> _Fields:
+        values, extra = self.fields(sse, payload, _Fields._fields[:-1], _KNOWN)
         return _Fields._make([*values, extra])
 
-    def _read(self, sse: ServerSentEvent, number: int) -> tuple[_Fields, str]:
+    def _read(self, sse: ServerSentEvent) -> tuple[_Fields, str]:
         """The fields (other than ``completion``) and the new text of a legacy event.
 
         Fast path: when the raw JSON repeats the previous event's raw string as its prefix, only
         the new part of the string and the keys after it are decoded. Otherwise the whole
         payload is decoded and the text compared with the previous one (as UTF-16 code units,
-        as JSON strings are, so a surrogate pair split across events is not a rewrite).
+        as JSON strings are, so a surrogate pair split across events is not a rewrite). The
+        decoder changes only once everything is checked.
         """
         raw = sse.data
-        if raw.startswith(_HEAD):
-            prefix = self._raw_prefix
-            fast = bool(prefix) and raw.startswith(prefix)
-            try:
-                value, end = scanstring(raw, len(prefix) if fast else len(_HEAD))
-            except ValueError:
-                value = None
-            if value is not None:
-                tail = raw[end:]
-                fields = self._tail_fields if tail == self._tail else None
-                if fields is None:
-                    rest: dict[str, Any] | None = None
-                    stripped = tail.lstrip(_WS)
-                    if stripped[:1] == ",":
-                        rest = self.load(sse, number, "a legacy completion", "{" + stripped[1:])
-                    elif stripped.rstrip(_WS) == "}":
-                        rest = {}
-                    if rest is not None and "completion" not in rest:
-                        fields = self._fields(sse, number, rest)
-                        self._tail, self._tail_fields = tail, fields
-                if fields is not None:
-                    delta = value if fast else self._extend(sse, number, value)
-                    self._raw_prefix = raw[: end - 1]
-                    return fields, delta
-        payload = self.load(sse, number, "a legacy completion")
+        found = self._continued(raw)
+        fast = found is not None
+        if found is None:
+            head = _HEAD.match(raw)
+            found = _string(raw, head.end()) if head is not None else None
+        if found is not None:
+            value, end = found
+            tail = raw[end:]
+            fields = self._tail_fields if tail == self._tail else None
+            if fields is None:
+                rest: dict[str, Any] | None = None
+                stripped = tail.lstrip(_WS)
+                if stripped[:1] == ",":
+                    rest = self.load(sse, "a legacy completion", "{" + stripped[1:])
+                elif stripped.rstrip(_WS) == "}":
+                    rest = {}
+                if rest is not None and "completion" not in rest:
+                    fields = self._fields(sse, rest)
+            if fields is not None:
+                delta = value if fast else self._extend(sse, value)
+                self._raw_prefix = raw[: end - 1]
+                self._tail, self._tail_fields = tail, fields
+                return fields, delta
+        payload = self.load(sse, "a legacy completion")
         text = payload.pop("completion", None)
         if not isinstance(text, str):
-            raise self.malformed(
-                sse, number, f"expected a string 'completion', found {dump(text)[:40]}"
-            )
-        fields = self._fields(sse, number, payload)
-        delta = self._extend(sse, number, text)
+            raise self.malformed(sse, f"expected a string 'completion', found {dump(text)[:40]}")
+        fields = self._fields(sse, payload)
+        delta = self._extend(sse, text)
         self._raw_prefix = ""
         return fields, delta
 
-    def _extend(self, sse: ServerSentEvent, number: int, text: str) -> str:
+    def _continued(self, raw: str) -> tuple[str, int] | None:
+        """The new text of an event whose raw JSON repeats the previous event's raw string as
+        its prefix, and where its string ends."""
+        prefix = self._raw_prefix
+        return _string(raw, len(prefix)) if prefix and raw.startswith(prefix) else None
+
+    def _extend(self, sse: ServerSentEvent, text: str) -> str:
         """The part of cumulative ``text`` after the text so far (which it must extend)."""
         previous = "".join(self._parts)
-        self._parts = [previous] if previous else []
         if text.startswith(previous):
             return text[len(previous) :]
         units = text.encode("utf-16-le", "surrogatepass")
@@ -216,8 +247,15 @@ class LegacyDecoder(Decoder):
         raise RewrittenTextError(
             f"expected a completion that extends the previous {len(previous)} characters, "
             f"found one that differs at character {at}",
-            **self.error_position(sse, number),
+            **self.error_position(sse),
         )
+
+    handlers: ClassVar[Handlers] = {
+        "completion": _completion,
+        "ping": Decoder.ping,
+        "done": _end,
+        "other": Decoder.other,
+    }
 
 
 class LegacyEncoder(TextProjection):
@@ -232,28 +270,33 @@ class LegacyEncoder(TextProjection):
 
     dialect = Dialect.LEGACY
     keys = KEYS
+    _head = b'data: {"completion":"'
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
         self._text = bytearray()  # JSON string body of the completion so far
-        self._tail = b""
-        self._head = b'data: {"completion":"'
-        self.started()
+        super().__init__(policy, eol=eol, clock=clock)
 
     def started(self) -> None:
         self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
         self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
+        self._tail_end = self._tail + to_bytes("}" + self.eol * 2)
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
 
     def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
         end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
-        return self.frame_bytes([self._head, self._text, middle, to_bytes(end)])
+        self.policy.wrote()
+        return b"".join((self._head, self._text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._text += encode_text(event.text)
-        return self._event(self._tail, event.extra)
+        if event.extra:
+            return self._event(self._tail, event.extra)
+        self.policy.wrote()
+        return b"".join((self._head, self._text, self._tail_end))
 
     def write(
         self,
@@ -294,8 +337,8 @@ class LegacyEncoder(TextProjection):
         return self.frame(None, "[DONE]")
 
     def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
+        if not self.policy.ping():
+            return b""
         data = event.data
         if not data or data[:1] == "{" or "\n" in data or "\r" in data:
             data = self.clock().strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -309,4 +352,6 @@ class LegacyEncoder(TextProjection):
 
     def unknown(self, event: Unknown) -> bytes:
         name = event_label(event.event)
-        return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}")
+        return self.policy.drop(
+            event, f"unknown:{name}", f"an unknown event {name!r}", self.dialect
+        )

@@ -6,10 +6,14 @@ stream was cut) ``content_block_stop``, then ``message_delta`` (stop reason, cum
 and ``message_stop``; ``ping`` and ``error`` may come at any point; new event types may appear
 at any time and pass through as :class:`Unknown`.
 
-Decoder states::
+Decoder states (inputs: the six event names above, ``ping``, ``error``, a stray ``[DONE]``
+(``done``), any other event (``other``), and the stop reason of a ``message_delta`` (``stop``))::
 
-    START ──message_start──▶ OPEN ──message_delta──▶ STOPPED ──message_stop──▶ ENDED
-      any state ──error──▶ ENDED
+    START ──message_start──▶ OPEN ──stop──▶ STOPPED ──message_stop──▶ ENDED
+                             content_block_*, message_delta: OPEN
+                                              message_delta: STOPPED
+    START, OPEN, STOPPED ──error──▶ ENDED
+    ping, other: the same state (before ENDED); done: the same state (any state)
 
 The API sends one or more ``message_delta`` events, the first with the stop reason (it is
 null only in ``message_start``); ``message_stop`` before a ``message_delta`` that gave a stop
@@ -20,150 +24,140 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, ClassVar
 
 from .._detect import MESSAGES_EVENTS
 from .._dialect import Dialect
+from .._errors import InputError
 from .._events import (
     BlockDelta,
     BlockStart,
     BlockStop,
-    Done,
-    ModelEvent,
-    Ping,
     StreamEnd,
-    StreamError,
     StreamStart,
     StreamStop,
     TextDelta,
-    Unknown,
 )
-from .._json import dump
+from .._json import dump, to_bytes
+from .._options import Clock, Eol
+from .._policy import Policy
+from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import HUMAN_STOP, Decoder, Encoder, text_delta
-from ._completions import PING_DATA, decode_error
+from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
+from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
 
 
-_TEXT_DELTA = re.compile(
-    r'\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),'
-    r'"delta":\{"type":"text_delta","text":"'
+_W = r"[ \t\n\r]*"  # JSON whitespace (json.dumps writes ", " and ": " by default)
+# The head of a text delta in the server's key order (``~``: where JSON allows whitespace),
+# in three spacings tried in turn: compact (the server's), json.dumps' default, any (the slowest).
+_HEAD = (
+    r'~\{~"type"~:~"content_block_delta"~,~"index"~:~(0|[1-9][0-9]{0,8})~,~"delta"~:~\{~"type"~:~'
+    r'"text_delta"~,~"text"~:~"'
 )
-_PLAIN_TEXT_DELTA = re.compile(
-    r'\{"type":"content_block_delta","index":(0|[1-9][0-9]{0,8}),'
-    r'"delta":\{"type":"text_delta","text":"([^"\\\x00-\x1f]*)"\}\}'
-)
-_CLOSE_TWO = re.compile(r"\}[ \t\r\n]*\}[ \t\r\n]*")
+_FORMS = [  # (a text with nothing escaped, to the end; the head)
+    (re.compile(head + rf'([^"\\\x00-\x1f]*)"{_W}\}}{_W}\}}{_W}'), re.compile(head))
+    for head in (
+        _HEAD.replace("~", ""),
+        _HEAD.replace("~:~", ": ").replace("~,~", ", ").replace("~", ""),
+        _HEAD.replace("~", _W),
+    )
+]
+_CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     STOPPED = "stopped"
     ENDED = "ended"
 
 
-_NEXT_STATE = {
-    # event name: (states it is allowed in, state after it)
-    "message_start": ((_State.START,), _State.OPEN),
-    "content_block_start": ((_State.OPEN,), _State.OPEN),
-    "content_block_delta": ((_State.OPEN,), _State.OPEN),
-    "content_block_stop": ((_State.OPEN,), _State.OPEN),
-    "message_delta": ((_State.OPEN, _State.STOPPED), _State.STOPPED),
-    "message_stop": ((_State.STOPPED,), _State.ENDED),
+_START, _OPEN, _STOPPED, _ENDED = _State
+_BEFORE_END = (_START, _OPEN, _STOPPED)
+_TABLE = {
+    (_START, "message_start"): _OPEN,
+    (_OPEN, "content_block_start"): _OPEN,
+    (_OPEN, "content_block_delta"): _OPEN,
+    (_OPEN, "content_block_stop"): _OPEN,
+    (_OPEN, "message_delta"): _OPEN,  # a usage update; with a stop reason, "stop" follows
+    (_STOPPED, "message_delta"): _STOPPED,
+    (_OPEN, "stop"): _STOPPED,
+    (_STOPPED, "stop"): _STOPPED,
+    (_STOPPED, "message_stop"): _ENDED,
+    **{(state, "error"): _ENDED for state in _BEFORE_END},
+    **{(state, "ping"): state for state in _BEFORE_END},
+    **{(state, "other"): state for state in _BEFORE_END},
+    **{(state, "done"): state for state in _State},
 }
-_DONE_NAMES = (None, "done")  # a stray [DONE], or the trailer `event: done` some proxies add
+_EXPECTED = {
+    _START: "message_start",
+    _OPEN: "a message_delta with the stop reason",
+    _STOPPED: "message_stop",
+}
 
 
 class MessagesDecoder(Decoder):
     """Decodes Messages streams, tracking which content blocks are open."""
 
     dialect = Dialect.MESSAGES
+    start = _START
+    table = _TABLE
+    names = MESSAGES_EVENTS | {"ping", "error"}
+    ends = frozenset({_ENDED})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._state = _State.START
+    def __init__(self, report: Report | None = None) -> None:
+        super().__init__(report)
         self._blocks: dict[int, str] = {}  # open block index -> block type
-        self._handlers: dict[str, Callable[[ServerSentEvent, int, dict[str, Any]], Any]] = {
-            name: getattr(self, f"_{name}") for name in _NEXT_STATE
-        }
 
-    def decode(self, sse: ServerSentEvent, number: int) -> list[ModelEvent]:
+    def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
+        if self.state is _ENDED:
+            return super().refuse(sse, kind)
+        return self.malformed(sse, f"expected {_EXPECTED[self.state]}, found {sse.event}")
+
+    def _payload(self, sse: ServerSentEvent) -> dict[str, Any]:
         name = sse.event
-        if name == "content_block_delta" and self._state is _State.OPEN:
-            delta = self._text_delta(sse, number)
-            if delta is not None:
-                return [delta]
-        if name in _DONE_NAMES and sse.data == "[DONE]":
-            return [Done(**self.position(sse, number))]
-        state = self._state
-        if state is _State.ENDED:
-            raise self.after_end(sse, number)
-        if name == "ping":
-            return [Ping(data=sse.data, **self.position(sse, number))]
-        if name == "error":
-            error = decode_error(self, sse, number)
-            self._state = _State.ENDED
-            self.finished = True
-            return [error]
-        rule = _NEXT_STATE.get(name) if name is not None else None
-        if rule is None or name is None:
-            return [self.unknown(sse, number)]
-        allowed, after = rule
-        if state not in allowed:
-            if state is _State.START:
-                expected = "message_start"
-            elif state is _State.OPEN:
-                expected = "a message_delta with the stop reason"
-            else:
-                expected = "message_stop"
-            raise self.malformed(sse, number, f"expected {expected}, found {name}")
-        payload = self.load(sse, number, f"a {name} event")
+        payload = self.load(sse, f"a {name} event")
         if payload.get("type") != name:
             raise self.malformed(
-                sse, number, f"expected payload type {name!r}, found {payload.get('type')!r}"
+                sse, f"expected payload type {name!r}, found {payload.get('type')!r}"
             )
-        event: ModelEvent | None = self._handlers[name](sse, number, payload)
-        if type(event) is StreamStop and event.stop_reason is None:
-            after = state  # a usage update: the stop reason is still to come
-        self._state = after
-        if after is _State.ENDED:
-            self.finished = True
-        return [] if event is None else [event]
+        return payload
 
-    def _text_delta(self, sse: ServerSentEvent, number: int) -> ModelEvent | None:
-        """The common case, a text delta of an open text block in the server's own layout,
-        decoded without building the payload; ``None`` sends anything else the general way."""
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """A text delta of an open text block with the keys in the server's order (any
+        spacing), read without building the payload."""
+        if sse.event != "content_block_delta" or self.state is not _OPEN:
+            return None
         data = sse.data
-        plain = _PLAIN_TEXT_DELTA.fullmatch(data)  # a text with nothing escaped
-        if plain is not None:
-            index = int(plain.group(1))
-            text = plain.group(2)
+        for plain_text, head in _FORMS:
+            plain = plain_text.fullmatch(data)
+            if plain is not None:
+                index, text = int(plain.group(1)), plain.group(2)
+                break
+            match = head.match(data)
+            if match is not None:
+                index = int(match.group(1))
+                try:
+                    text, end = scanstring(data, match.end())
+                except ValueError:
+                    return None
+                if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
+                    return None
+                break
         else:
-            match = _TEXT_DELTA.match(data)
-            if match is None:
-                return None
-            index = int(match.group(1))
-            try:
-                text, end = scanstring(data, match.end())
-            except ValueError:
-                return None
-            if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
-                return None
+            return None
         if not text or self._blocks.get(index) != "text":
             return None
-        return text_delta(text, index, {}, number, sse.offset)
+        return text_fields(sse, index, text, {})
 
-    def _object(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any], key: str
-    ) -> dict[str, Any]:
+    def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
         if not isinstance(value, dict):
-            raise self.malformed(sse, number, f"expected an object {key!r} in {sse.event}")
+            raise self.malformed(sse, f"expected an object {key!r} in {sse.event}")
         return value
 
     def _outer(self, payload: dict[str, Any], known: tuple[str, ...], path: str) -> None:
@@ -171,104 +165,104 @@ class MessagesDecoder(Decoder):
         if len(payload) > len(known):
             self.unplaced({k: v for k, v in payload.items() if k not in known}, path)
 
-    def _index(self, sse: ServerSentEvent, number: int, payload: dict[str, Any]) -> int:
+    def _index(self, sse: ServerSentEvent, payload: dict[str, Any]) -> int:
         index = payload.get("index")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-            raise self.malformed(sse, number, f"expected an integer 'index' in {sse.event}")
+            raise self.malformed(sse, f"expected an integer 'index' in {sse.event}")
         return index
 
-    def _message_start(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent:
-        message = self._object(sse, number, payload, "message")
+    def _message_start(self, sse: ServerSentEvent) -> Handled:
+        payload = self._payload(sse)
+        message = self._object(sse, payload, "message")
         self._outer(payload, ("type", "message"), "message_start")
         id_, model = message.get("id"), message.get("model")
-        return StreamStart(
-            id=id_ if isinstance(id_, str) else None,
-            model=model if isinstance(model, str) else None,
-            message=message,
-            event_number=number,
-            offset=sse.offset,
-        )
+        fields = {
+            "id": id_ if isinstance(id_, str) else None,
+            "model": model if isinstance(model, str) else None,
+            "message": message,
+        }
+        return [(StreamStart, {**fields, **self.position(sse)})], None
 
-    def _content_block_start(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent:
-        index = self._index(sse, number, payload)
-        block = self._object(sse, number, payload, "content_block")
+    def _content_block_start(self, sse: ServerSentEvent) -> Handled:
+        payload = self._payload(sse)
+        index = self._index(sse, payload)
+        block = self._object(sse, payload, "content_block")
         if index in self._blocks:
-            raise self.malformed(sse, number, f"expected a new block index, found {index} again")
+            raise self.malformed(sse, f"expected a new block index, found {index} again")
         kind = block.get("type")
         self._outer(payload, ("type", "index", "content_block"), "content_block_start")
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
-        return BlockStart(index=index, block=block, event_number=number, offset=sse.offset)
+        return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
-    def _content_block_delta(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent | None:
-        index = self._index(sse, number, payload)
-        delta = self._object(sse, number, payload, "delta")
+    def _content_block_delta(self, sse: ServerSentEvent) -> Handled:
+        payload = self._payload(sse)
+        index = self._index(sse, payload)
+        delta = self._object(sse, payload, "delta")
         if index not in self._blocks:
             raise self.malformed(
-                sse, number, f"expected content_block_start for index {index} before its delta"
+                sse, f"expected content_block_start for index {index} before its delta"
             )
+        text = delta.get("text")
+        is_text = delta.get("type") == "text_delta"
+        if is_text and not isinstance(text, str):
+            raise self.malformed(sse, "expected a string 'text' in a text_delta")
         self._outer(payload, ("type", "index", "delta"), "content_block_delta")
-        if delta.get("type") == "text_delta":
-            text = delta.get("text")
-            if not isinstance(text, str):
-                raise self.malformed(sse, number, "expected a string 'text' in a text_delta")
-            if self._blocks[index] == "text":
-                if not text:
-                    extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
-                    self.skip_empty(extra, "content_block_delta.delta")
-                    return None
-                return TextDelta(
-                    extra={k: v for k, v in delta.items() if k not in ("type", "text")},
-                    index=index,
-                    text=text,
-                    event_number=number,
-                    offset=sse.offset,
-                )
-        return BlockDelta(index=index, delta=delta, event_number=number, offset=sse.offset)
+        if is_text and self._blocks[index] == "text":
+            extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
+            if not text:
+                self.skip_empty(extra, "content_block_delta.delta")
+                return [], None
+            return [(TextDelta, text_fields(sse, index, text, extra))], None
+        return [(BlockDelta, {"index": index, "delta": delta, **self.position(sse)})], None
 
-    def _content_block_stop(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent:
-        index = self._index(sse, number, payload)
-        if self._blocks.pop(index, None) is None:
+    def _content_block_stop(self, sse: ServerSentEvent) -> Handled:
+        payload = self._payload(sse)
+        index = self._index(sse, payload)
+        if index not in self._blocks:
             raise self.malformed(
-                sse, number, f"expected content_block_start for index {index} before its stop"
+                sse, f"expected content_block_start for index {index} before its stop"
             )
+        del self._blocks[index]
         extra = {k: v for k, v in payload.items() if k not in ("type", "index")}
-        return BlockStop(index=index, extra=extra, event_number=number, offset=sse.offset)
+        return [(BlockStop, {"index": index, "extra": extra, **self.position(sse)})], None
 
-    def _message_delta(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent:
-        delta = self._object(sse, number, payload, "delta")
+    def _message_delta(self, sse: ServerSentEvent) -> Handled:
+        payload = self._payload(sse)
+        delta = self._object(sse, payload, "delta")
         usage = payload.get("usage")
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
         if not isinstance(stop_reason, (str, type(None))) or not isinstance(
             stop_sequence, (str, type(None))
         ):
-            raise self.malformed(
-                sse, number, "expected string or null stop fields in message_delta"
-            )
-        return StreamStop(
-            stop_reason=stop_reason,
-            stop_sequence=stop_sequence,
-            usage=usage if isinstance(usage, dict) else None,
-            extra={k: v for k, v in payload.items() if k not in ("type", "delta", "usage")},
-            details={k: v for k, v in delta.items() if k not in ("stop_reason", "stop_sequence")},
-            event_number=number,
-            offset=sse.offset,
-        )
+            raise self.malformed(sse, "expected string or null stop fields in message_delta")
+        fields = {
+            "stop_reason": stop_reason,
+            "stop_sequence": stop_sequence,
+            "usage": usage if isinstance(usage, dict) else None,
+            "extra": {k: v for k, v in payload.items() if k not in ("type", "delta", "usage")},
+            "details": {
+                k: v for k, v in delta.items() if k not in ("stop_reason", "stop_sequence")
+            },
+        }
+        more = None if stop_reason is None else "stop"
+        return [(StreamStop, {**fields, **self.position(sse)})], more
 
-    def _message_stop(
-        self, sse: ServerSentEvent, number: int, payload: dict[str, Any]
-    ) -> ModelEvent:
-        extra = {k: v for k, v in payload.items() if k != "type"}
-        return StreamEnd(extra=extra, event_number=number, offset=sse.offset)
+    def _message_stop(self, sse: ServerSentEvent) -> Handled:
+        extra = {k: v for k, v in self._payload(sse).items() if k != "type"}
+        return [(StreamEnd, {"extra": extra, **self.position(sse)})], None
+
+    handlers: ClassVar[Handlers] = {
+        "message_start": _message_start,
+        "content_block_start": _content_block_start,
+        "content_block_delta": _content_block_delta,
+        "content_block_stop": _content_block_stop,
+        "message_delta": _message_delta,
+        "message_stop": _message_stop,
+        "ping": Decoder.ping,
+        "error": Decoder.error,
+        "done": Decoder.done,
+        "other": Decoder.other,
+    }
 
 
 class MessagesEncoder(Encoder):
@@ -277,8 +271,8 @@ class MessagesEncoder(Encoder):
     From a completion source it synthesizes ``message_start`` (usage unknown, so zeros; the id
     from ``id``/``log_id``, else ``msg_`` + a hash of the first input event), one text block
     (opened by the first text, or empty when the stream stops without text),
-    ``content_block_stop`` and ``message_delta`` when the stop arrives (``stop_sequence`` with
-    stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``), and ``message_stop`` at the end.
+    ``content_block_stop`` and ``message_delta`` when the stop arrives (its stop reason mapped by
+    :func:`._stop.to_messages`), and ``message_stop`` at the end.
     Events decoded from a Messages source are written back with their payloads as decoded.
     Nothing is written after ``message_stop`` or an error (counted instead).
     """
@@ -286,12 +280,16 @@ class MessagesEncoder(Encoder):
     dialect = Dialect.MESSAGES
     names = MESSAGES_EVENTS | {"ping", "error"}
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
+        super().__init__(policy, eol=eol, clock=clock)
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
         self._synthesized = True  # the stream comes from a completion source
+        self._delta_heads: dict[int, bytes] = {}  # index -> a text delta's bytes up to the text
+        self._delta_end = to_bytes("}}" + self.eol * 2)
 
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
@@ -339,17 +337,28 @@ class MessagesEncoder(Encoder):
     def text_delta(self, event: TextDelta) -> bytes:
         out = b""
         index = event.index
-        delta: dict[str, Any] = {"type": "text_delta", "text": event.text}
         if index not in self._open:
             out = self._text_block(index)
             index = self._text_index  # type: ignore[assignment]
         if event.extra:
-            if self._synthesized:  # fields of a completion payload: no place in a text_delta
-                self.count_fields("completion", event.extra)
-            else:
-                delta.update(event.extra)
-        payload = {"type": "content_block_delta", "index": index, "delta": delta}
-        return out + self.frame("content_block_delta", dump(payload))
+            if not self._synthesized:  # a Messages delta's own fields: written after the text
+                delta = {"type": "text_delta", "text": event.text, **event.extra}
+                payload = {"type": "content_block_delta", "index": index, "delta": delta}
+                return out + self.frame("content_block_delta", dump(payload))
+            self.count_fields("completion", event.extra)  # no place in a text_delta
+        # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
+        # payload above (the text escaped as `dump` and `to_bytes` escape it).
+        head = self._delta_heads.get(index)
+        if head is None:
+            head = self._delta_heads[index] = to_bytes(
+                f"event: content_block_delta{self.eol}data: "
+                f'{{"type":"content_block_delta","index":{index},'
+                f'"delta":{{"type":"text_delta","text":'
+            )
+        self.policy.wrote()
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
+        return out + b"".join((head, data, self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
@@ -365,9 +374,7 @@ class MessagesEncoder(Encoder):
         if self._synthesized and self._text_index is None and event.stop_reason is not None:
             out = self._text_block(0)  # always the one text block, empty when no text came
         out += b"".join(self.block_stop(BlockStop(index=index)) for index in list(self._open))
-        stop_reason, stop_sequence = event.stop_reason, event.stop_sequence
-        if stop_reason == "stop_sequence" and stop_sequence in (None, HUMAN_STOP):
-            stop_reason, stop_sequence = "end_turn", None
+        stop_reason, stop_sequence = to_messages(event.stop_reason, event.stop_sequence)
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
         delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
         extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
@@ -377,19 +384,3 @@ class MessagesEncoder(Encoder):
     def stream_end(self, event: StreamEnd) -> bytes:
         self.seal()
         return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
-
-    def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
-        return self.frame("ping", PING_DATA)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self.seal()  # after an error nothing follows
-        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
-        error = {"type": event.type, "message": event.message, **event.extra}
-        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
-        return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)
