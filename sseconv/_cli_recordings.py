@@ -26,6 +26,7 @@ from ._recording_sniff import sniff
 
 if TYPE_CHECKING:  # the rest is imported when a recording is met (start-up time)
     from ._cli import _Input, _Output
+    from ._options import ConvertOptions, ReadOptions
     from ._report import Report
     from .recordings import Recording, RecordingConversion
 
@@ -199,7 +200,12 @@ def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> 
 def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
     from .recordings import convert_document
 
-    options = _cli._converter_options(args)  # the one place where CLI spellings are mapped
+    # the command line's one mapping of its spellings; a recording is read whole, so
+    # --keep-last is dispatch_incomplete here
+    options: ConvertOptions = {
+        **_cli._converter_options(args),
+        "dispatch_incomplete": args.keep_last,
+    }
     # Legacy pings get the time the response was recorded unless --clock says otherwise
     # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
     if args.clock is None:
@@ -210,7 +216,6 @@ def _convert_document(args: argparse.Namespace, recording: Recording) -> Recordi
         recording.document,
         args.to,
         models=_models(args.model) if args.model else None,
-        dispatch_incomplete=args.keep_last,
         **options,
     )
 
@@ -267,7 +272,8 @@ def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
         raise _no_streams(inp, recording)
     status = _cli.EXIT_OK
     for stream in found:
-        reader = EventReader(**_cli._converter_options(args), dispatch_incomplete=args.keep_last)
+        options: ReadOptions = {**_cli._read_options(args), "dispatch_incomplete": args.keep_last}
+        reader = EventReader(**options)
         error: SSEConvError | None = None
         try:
             events = reader.feed(stream.body) + reader.close()
