@@ -243,11 +243,7 @@ class Converter:
         self._in = Reading(settings, self.report, Detector(settings.detect_limit, target))
         self._policy = self._in.policy
         self._encoder = ENCODERS[target](
-            eol=settings.eol or "\n",
-            mode=settings.mode,
-            pings=settings.pings,
-            clock=settings.clock,
-            report=self.report,
+            self._policy, eol=settings.eol or "\n", clock=settings.clock
         )
         same = self._in.source in (None, target)
         self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
@@ -583,13 +579,9 @@ def encoder_for(
     drops are counted (a fresh :class:`Report` if not given).
     """
     settings = options_from(options, EncodeOptions)
-    return ENCODERS[Dialect.parse(to)](
-        eol=settings.eol or "\n",
-        mode=settings.mode,
-        pings=settings.pings,
-        clock=settings.clock,
-        report=report,
-    )
+    target = Dialect.parse(to)
+    policy = Policy(report or Report(target=target), settings.mode, settings.pings)
+    return ENCODERS[target](policy, eol=settings.eol or "\n", clock=settings.clock)
 
 
 def encode_events(

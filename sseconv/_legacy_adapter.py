@@ -68,6 +68,8 @@ from ._sse import ServerSentEvent, encode_sse
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._policy import Policy
+
 __all__ = [
     "APIError",
     "AsyncLegacyCompletions",
@@ -201,8 +203,8 @@ class _LegacyDicts(LegacyEncoder):
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(self, policy: Policy, *, clock: Clock | None = None) -> None:
+        super().__init__(policy, clock=clock)
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 
@@ -218,7 +220,7 @@ class _LegacyDicts(LegacyEncoder):
         if extra:
             made.update(self.outside(extra, self.keys, "completion"))
         self.made.append(made)
-        self.report.events_out += 1
+        self.policy.wrote()
         return b""
 
     def text_delta(self, event: TextDelta) -> bytes:
@@ -253,9 +255,7 @@ class _Pipeline:
     def __init__(self, stream: Stream, options: Options) -> None:
         self.report = Report(target=Dialect.LEGACY)
         self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
-        self.encoder = _LegacyDicts(
-            mode=options.mode, pings=options.pings, clock=options.clock, report=self.report
-        )
+        self.encoder = _LegacyDicts(self.reading.policy, clock=options.clock)
         self.view = response_of(stream)
         self.response = self.view.obj if self.view else None
 

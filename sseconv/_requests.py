@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._codecs._base import HUMAN_STOP
+from ._codecs._stop import HUMAN_STOP
 from ._errors import SSEConvError, VersionError
 from ._json import dump, to_bytes
 

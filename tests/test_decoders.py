@@ -295,6 +295,7 @@ def fixture_streams() -> dict[Dialect, list[list[ServerSentEvent]]]:
 FIXTURE_STREAMS = fixture_streams()
 SAMPLES = [sse for _, samples in MACHINES.values() for sse, _, _ in samples]
 VALUES: list[Any] = [None, 0, -1, 1.5, True, "", "x", [], {}, {"type": "text"}, "[DONE]"]
+VALUE = st.sampled_from(VALUES).map(copy.deepcopy)  # (a mutation may change it in place)
 
 
 def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -317,7 +318,7 @@ def mutated(draw: st.DrawFn, payload: Any) -> str:
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(payload)))
         if not path:
-            payload = draw(st.sampled_from(VALUES))
+            payload = draw(VALUE)
             continue
         parent = payload
         for step in path[:-1]:
@@ -326,9 +327,9 @@ def mutated(draw: st.DrawFn, payload: Any) -> str:
         if op == 1 and isinstance(parent, dict):
             del parent[path[-1]]
         elif op == 2 and isinstance(parent, dict):
-            parent[f"x_{draw(st.integers(0, 3))}"] = draw(st.sampled_from(VALUES))
+            parent[f"x_{draw(st.integers(0, 3))}"] = draw(VALUE)
         else:
-            parent[path[-1]] = draw(st.sampled_from(VALUES))
+            parent[path[-1]] = draw(VALUE)
     spaced = draw(st.booleans())
     return json.dumps(payload, separators=(", ", ": ") if spaced else (",", ":"))
 

@@ -6,7 +6,7 @@ import datetime
 import hashlib
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from .._detect import classify
 from .._dialect import Dialect
@@ -14,8 +14,6 @@ from .._errors import (
     EventAfterEndError,
     InputError,
     MalformedEventError,
-    UnrepresentableError,
-    UsageError,
 )
 from .._events import (
     BlockDelta,
@@ -32,12 +30,13 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
-from .._options import MODES, Mode
+from .._options import MODES, Clock, Eol, Mode
+from .._policy import Policy, is_stray_done
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
+from ._stop import to_completion
 
 __all__ = [
-    "HUMAN_STOP",
     "MODES",
     "Decoder",
     "Encoder",
@@ -53,7 +52,6 @@ __all__ = [
     "fallback_id",
 ]
 
-HUMAN_STOP = "\n\nHuman:"
 Position = dict[str, Any]
 
 
@@ -292,16 +290,40 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+#: What a ``ping`` event carries in the completions and Messages dialects.
+PING_DATA = '{"type": "ping"}'
+
+#: The method of :class:`Encoder` that writes each type of model event.
+_WRITERS: dict[type[ModelEvent], str] = {
+    StreamStart: "stream_start",
+    BlockStart: "block_start",
+    TextDelta: "text_delta",
+    BlockDelta: "block_delta",
+    BlockStop: "block_stop",
+    StreamStop: "stream_stop",
+    StreamEnd: "stream_end",
+    Done: "done",
+    Ping: "ping",
+    StreamError: "stream_error",
+    Unknown: "unknown",
+}
+
+
 class Encoder:
     """Turns model events into one dialect's bytes.
 
+    Each dialect defines a method per model event type (``stream_start``, ``block_start``,
+    ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
+    it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
+    maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    What to drop, and how strictly, is the policy's decision, as is the counting of what is
+    written and dropped.
+
     Args:
-        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"``.
-        mode: ``"strict"`` raises :class:`UnrepresentableError` for content the dialect cannot
-            carry; otherwise such content is dropped and counted in ``report``.
-        pings: ``"keep"`` (write pings in the target's form) or ``"drop"`` (count them).
+        policy: the conversion's :class:`Policy` (mode, pings, and the :class:`Report` counted
+            in); a fresh default one when not given.
+        eol: line ending of the output, ``"\\n"`` or ``"\\r\\n"`` (checked by :class:`Options`).
         clock: returns the time written into legacy ping timestamps (UTC).
-        report: where drops are counted (a fresh :class:`Report` if not given).
 
     Attributes:
         ended: the output stream is complete (terminator, final event or error): every event
@@ -314,37 +336,14 @@ class Encoder:
     names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
-        self,
-        *,
-        eol: str = "\n",
-        mode: Mode = "default",
-        pings: Literal["keep", "drop"] = "keep",
-        clock: Callable[[], datetime.datetime] | None = None,
-        report: Report | None = None,
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
     ) -> None:
-        if eol not in ("\n", "\r\n"):
-            raise UsageError(f"expected eol '\\n' or '\\r\\n', found {eol!r}")
-        if mode not in MODES:
-            raise UsageError(f"expected mode strict, default or lenient, found {mode!r}")
-        if pings not in ("keep", "drop"):
-            raise UsageError(f"expected pings 'keep' or 'drop', found {pings!r}")
+        self.policy = policy if policy is not None else Policy(Report(target=self.dialect))
+        self.report = self.policy.report
         self.eol = eol
-        self.mode = mode
-        self.pings = pings
         self.clock = clock or _utc_now
-        self.report = report if report is not None else Report(target=self.dialect)
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
-            StreamStart: self.stream_start,
-            BlockStart: self.block_start,
-            TextDelta: self.text_delta,
-            BlockDelta: self.block_delta,
-            BlockStop: self.block_stop,
-            StreamStop: self.stream_stop,
-            StreamEnd: self.stream_end,
-            Done: self.done,
-            Ping: self.ping,
-            StreamError: self.stream_error,
-            Unknown: self.unknown,
+            kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
         self.ended = False
 
@@ -356,20 +355,32 @@ class Encoder:
         """
         return self.handlers[type(event)](event)
 
+    # -- what most dialects write alike ---------------------------------------------------
+
+    def ping(self, event: Ping) -> bytes:
+        return self.frame("ping", PING_DATA) if self.policy.ping() else b""
+
+    def stream_error(self, event: StreamError) -> bytes:
+        """An ``error`` event; nothing follows it."""
+        self.seal()
+        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
+        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
+        error = {"type": event.type, "message": event.message, **event.extra}
+        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
+        return self.frame("error", dump(payload))
+
+    def unknown(self, event: Unknown) -> bytes:
+        return self.passthrough(event)
+
     # -- helpers --------------------------------------------------------------------------
 
     def frame(self, name: str | None, data: str) -> bytes:
         """One event with single-line ``data`` (already serialized)."""
-        self.report.events_out += 1
+        self.policy.wrote()
         eol = self.eol
         if name is None:
             return to_bytes(f"data: {data}{eol}{eol}")
         return to_bytes(f"event: {name}{eol}data: {data}{eol}{eol}")
-
-    def frame_bytes(self, parts: list[bytes | bytearray]) -> bytes:
-        """One event from pre-built bytes (counted)."""
-        self.report.events_out += 1
-        return b"".join(parts)
 
     def can_carry(self, name: str | None, data: str) -> bool:
         """Whether an event can be written verbatim now and read back as an unknown event of
@@ -377,8 +388,8 @@ class Encoder:
         the event does not plainly belong to another dialect."""
         if self.ended or name in self.names:
             return False
-        if data == "[DONE]" and name in (None, "done"):
-            return False  # read as a stray [DONE]
+        if is_stray_done(name, data):
+            return False
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
 
@@ -387,48 +398,53 @@ class Encoder:
         count it (an error in strict mode)."""
         name = event_label(event.event)
         if not self.can_carry(event.event, event.data):
-            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} here")
-        self.report.passed_through[name] += 1
-        self.report.events_out += 1
+            return self.policy.drop(
+                event, f"unknown:{name}", f"an unknown event {name!r} here", self.dialect
+            )
+        self.policy.passed(name)
+        self.policy.wrote()
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
 
     def seal(self, *allowed: type[ModelEvent]) -> None:
         """The output reached a point after which its dialect allows only ``allowed`` events
-        (none: the output stream is complete): every other event is handed to
-        :meth:`after_end` from now on, which drops and counts it."""
+        (none: the output stream is complete): every other event (a stray ``[DONE]`` is always
+        only counted) is handed to :meth:`after_end` from now on, which drops and counts it."""
         if not allowed:
             self.ended = True
         for kind in self.handlers:
-            if kind not in allowed:
+            if kind not in allowed and kind is not Done:
                 self.handlers[kind] = self.after_end
 
     def after_end(self, event: ModelEvent) -> bytes:
-        """Drop and count an event that the output cannot carry any more (pings and stray
-        ``[DONE]`` lines are only counted; content is an error in strict mode)."""
+        """Drop and count an event that the output cannot carry any more (pings are only
+        counted; content is an error in strict mode)."""
         kind = type(event)
         if kind is Ping:
-            self.report.dropped["ping_after_end"] += 1
-            return b""
-        if kind is Done:
-            return self.done(event)  # type: ignore[arg-type]
+            return self.policy.ping_after_end()
         if kind is StreamEnd:
             return self.end_extras(event)  # type: ignore[arg-type]
         if kind is StreamStop:
             return self.later_stop(event)  # type: ignore[arg-type]
         if kind is Unknown:
             name = event_label(event.event)  # type: ignore[attr-defined]
-            return self.drop(event, f"unknown:{name}", f"an unknown event {name!r} after the end")
+            return self.policy.drop(
+                event, f"unknown:{name}", f"an unknown event {name!r} after the end", self.dialect
+            )
         if kind is StreamError:
-            out = self.drop(event, "error_after_end", "an error after the final event")
+            out = self.policy.drop(
+                event, "error_after_end", "an error after the final event", self.dialect
+            )
             self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
             self.count_fields("error", event.outer)  # type: ignore[attr-defined]
             return out
         name = kind.__name__
-        return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
+        return self.policy.drop(
+            event, f"{name}_after_end", f"a {name} after the final event", self.dialect
+        )
 
     def later_stop(self, event: StreamStop) -> bytes:
         """A stop after the final event was written (a later ``message_delta``)."""
-        return self.drop(event, "message_delta", "a second stop reason")
+        return self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
 
     def end_extras(self, event: StreamEnd) -> bytes:
         """Count the fields of a ``message_stop`` that has no place to go."""
@@ -450,57 +466,8 @@ class Encoder:
         for key in fields:
             self.report.dropped_fields[f"{path}.{key}"] += 1
 
-    def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
-        """Count ``kind`` as dropped, or raise in strict mode."""
-        if self.mode == "strict":
-            raise UnrepresentableError(
-                f"expected content that {self.dialect} can carry, found {what}",
-                dialect=str(self.report.source) if self.report.source else None,
-                event_number=event.event_number,
-                offset=event.offset,
-            )
-        self.report.dropped[kind] += 1
-        return b""
-
-    def drop_ping(self) -> bytes:
-        self.report.dropped["ping"] += 1
-        return b""
-
     def done(self, event: Done) -> bytes:
-        self.report.removed_done += 1
-        return b""
-
-    # -- per event (each dialect overrides what it writes) --------------------------------
-
-    def stream_start(self, event: StreamStart) -> bytes:
-        raise NotImplementedError
-
-    def block_start(self, event: BlockStart) -> bytes:
-        raise NotImplementedError
-
-    def text_delta(self, event: TextDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_delta(self, event: BlockDelta) -> bytes:
-        raise NotImplementedError
-
-    def block_stop(self, event: BlockStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_stop(self, event: StreamStop) -> bytes:
-        raise NotImplementedError
-
-    def stream_end(self, event: StreamEnd) -> bytes:
-        raise NotImplementedError
-
-    def ping(self, event: Ping) -> bytes:
-        raise NotImplementedError
-
-    def stream_error(self, event: StreamError) -> bytes:
-        raise NotImplementedError
-
-    def unknown(self, event: Unknown) -> bytes:
-        raise NotImplementedError
+        return self.policy.done()  # a stray [DONE]: never written
 
 
 class TextProjection(Encoder):
@@ -509,23 +476,26 @@ class TextProjection(Encoder):
     Other blocks are dropped and counted by block type (once per block, their deltas with
     them); non-text deltas inside text blocks (``citations_delta``) by delta type; Messages
     usage is recorded in the report, other Messages fields without a place in
-    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary:
-    ``end_turn`` becomes ``stop_sequence`` with ``stop`` ``"\\n\\nHuman:"``; all else passes.
-    The final event is written when the first stop reason arrives; what the dialect does not
-    allow after it is dropped and counted (see :meth:`Encoder.seal`).
+    ``report.dropped_fields``. Stop reasons are mapped from the Messages vocabulary
+    (:func:`._stop.to_completion`). The final event is written when the first stop reason
+    arrives; what the dialect does not allow after it is dropped and counted (see
+    :meth:`Encoder.seal`).
     """
 
     #: the keys of the dialect's completion payload (extras must not repeat them)
     keys: ClassVar[tuple[str, ...]] = ()
     _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
+        super().__init__(policy, eol=eol, clock=clock)
         self._dropped_blocks: set[int] = set()
         self.id: str | None = None
         self.log_id: str | None = None
         self.model: str | None = None
         self.stop: tuple[str | None, str | None] | None = None  # (stop_reason, stop) written
+        self.started()
 
     def stream_start(self, event: StreamStart) -> bytes:
         self.id = event.id if event.id is not None else event.log_id
@@ -557,12 +527,15 @@ class TextProjection(Encoder):
         return b"".join(out)
 
     def started(self) -> None:
-        """Called when the ids and model are known."""
+        """Called when the ids and model are known (and at first, before they are)."""
 
     def _note_usage(self, usage: Any) -> None:
         if isinstance(usage, dict):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        raise NotImplementedError  # each dialect writes text its own way
 
     def block_start(self, event: BlockStart) -> bytes:
         return self._content(event, "content_block_start.content_block")
@@ -578,12 +551,16 @@ class TextProjection(Encoder):
                 return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
-        return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
+        return self.policy.drop(
+            event, event.block_type, f"a {event.block_type!r} content block", self.dialect
+        )
 
     def block_delta(self, event: BlockDelta) -> bytes:
         if event.index in self._dropped_blocks:
             return b""
-        return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
+        return self.policy.drop(
+            event, event.delta_type, f"a {event.delta_type!r} delta", self.dialect
+        )
 
     def block_stop(self, event: BlockStop) -> bytes:
         self.count_fields("content_block_stop", event.extra)
@@ -599,14 +576,12 @@ class TextProjection(Encoder):
         if event.stop_reason is None:
             self.count_fields("message_delta", event.extra)
             return None
-        if event.stop_reason == "end_turn":
-            return "stop_sequence", HUMAN_STOP
-        return event.stop_reason, event.stop_sequence
+        return to_completion(event.stop_reason, event.stop_sequence)
 
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
         if stop is not None and stop != self.stop:
-            self.drop(event, "message_delta", "a second stop reason")
+            self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
         if stop is not None:  # (stop_fields counted them otherwise)
             self.count_fields("message_delta", event.extra)
         return b""

@@ -24,13 +24,10 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
-    Ping,
     StreamEnd,
-    StreamError,
     StreamStart,
     StreamStop,
     TextDelta,
-    Unknown,
 )
 from .._json import dump, encode_text, load_object, same_value, to_bytes
 from .._report import Report
@@ -41,7 +38,6 @@ __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
 KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
 _KNOWN = frozenset(KEYS)
-PING_DATA = '{"type": "ping"}'
 
 
 class _Fields(NamedTuple):
@@ -168,10 +164,6 @@ class CompletionsEncoder(TextProjection):
     names = frozenset({"completion", "ping", "error"})
     keys = KEYS
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.started()
-
     def started(self) -> None:
         eol = self.eol
         self._head = to_bytes(
@@ -185,13 +177,14 @@ class CompletionsEncoder(TextProjection):
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
         eol = self.eol
         end = f"{self.extras(extra)}}}{eol}{eol}" if extra else "}" + eol * 2
-        return self.frame_bytes([self._head, text, middle, to_bytes(end)])
+        self.policy.wrote()
+        return b"".join((self._head, text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
         text = event.text
         if event.extra:
             return self._event(encode_text(text), self._mid, event.extra)
-        self.report.events_out += 1
+        self.policy.wrote()
         if text.isascii():  # the common case of encode_text, inline
             return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
         return b"".join((self._head, encode_text(text), self._mid_end))
@@ -211,19 +204,3 @@ class CompletionsEncoder(TextProjection):
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)
-
-    def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
-        return self.frame("ping", PING_DATA)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self.seal()  # after an error nothing follows
-        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
-        error = {"type": event.type, "message": event.message, **event.extra}
-        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
-        return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)

@@ -33,6 +33,8 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, encode_text, to_bytes
+from .._options import Clock, Eol
+from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
 from ._base import Decoder, Handled, Handlers, Step, TextProjection, at, event_label, fallback_id
@@ -228,28 +230,33 @@ class LegacyEncoder(TextProjection):
 
     dialect = Dialect.LEGACY
     keys = KEYS
+    _head = b'data: {"completion":"'
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
         self._text = bytearray()  # JSON string body of the completion so far
-        self._tail = b""
-        self._head = b'data: {"completion":"'
-        self.started()
+        super().__init__(policy, eol=eol, clock=clock)
 
     def started(self) -> None:
         self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
         self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
+        self._tail_end = self._tail + to_bytes("}" + self.eol * 2)
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
 
     def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
         end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
-        return self.frame_bytes([self._head, self._text, middle, to_bytes(end)])
+        self.policy.wrote()
+        return b"".join((self._head, self._text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
         self._text += encode_text(event.text)
-        return self._event(self._tail, event.extra)
+        if event.extra:
+            return self._event(self._tail, event.extra)
+        self.policy.wrote()
+        return b"".join((self._head, self._text, self._tail_end))
 
     def write(
         self,
@@ -290,8 +297,8 @@ class LegacyEncoder(TextProjection):
         return self.frame(None, "[DONE]")
 
     def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
+        if not self.policy.ping():
+            return b""
         data = event.data
         if not data or data[:1] == "{" or "\n" in data or "\r" in data:
             data = self.clock().strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -305,4 +312,6 @@ class LegacyEncoder(TextProjection):
 
     def unknown(self, event: Unknown) -> bytes:
         name = event_label(event.event)
-        return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}")
+        return self.policy.drop(
+            event, f"unknown:{name}", f"an unknown event {name!r}", self.dialect
+        )

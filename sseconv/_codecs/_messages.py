@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from .._detect import MESSAGES_EVENTS
@@ -35,19 +36,18 @@ from .._events import (
     BlockDelta,
     BlockStart,
     BlockStop,
-    Ping,
     StreamEnd,
-    StreamError,
     StreamStart,
     StreamStop,
     TextDelta,
-    Unknown,
 )
-from .._json import dump
+from .._json import dump, encode_text, to_bytes
+from .._options import Clock, Eol
+from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import HUMAN_STOP, Decoder, Encoder, Handled, Handlers
-from ._completions import PING_DATA
+from ._base import Decoder, Encoder, Handled, Handlers
+from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
 
@@ -275,12 +275,16 @@ class MessagesEncoder(Encoder):
     dialect = Dialect.MESSAGES
     names = MESSAGES_EVENTS | {"ping", "error"}
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    def __init__(
+        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
+    ) -> None:
+        super().__init__(policy, eol=eol, clock=clock)
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
         self._synthesized = True  # the stream comes from a completion source
+        self._delta_heads: dict[int, bytes] = {}  # index -> a text delta's bytes up to the text
+        self._delta_end = to_bytes('"}}' + self.eol * 2)
 
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
@@ -328,17 +332,29 @@ class MessagesEncoder(Encoder):
     def text_delta(self, event: TextDelta) -> bytes:
         out = b""
         index = event.index
-        delta: dict[str, Any] = {"type": "text_delta", "text": event.text}
         if index not in self._open:
             out = self._text_block(index)
             index = self._text_index  # type: ignore[assignment]
         if event.extra:
-            if self._synthesized:  # fields of a completion payload: no place in a text_delta
-                self.count_fields("completion", event.extra)
-            else:
-                delta.update(event.extra)
-        payload = {"type": "content_block_delta", "index": index, "delta": delta}
-        return out + self.frame("content_block_delta", dump(payload))
+            if not self._synthesized:  # a Messages delta's own fields: written after the text
+                delta = {"type": "text_delta", "text": event.text, **event.extra}
+                payload = {"type": "content_block_delta", "index": index, "delta": delta}
+                return out + self.frame("content_block_delta", dump(payload))
+            self.count_fields("completion", event.extra)  # no place in a text_delta
+        # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
+        # payload above (the text escaped as `dump` and `to_bytes` escape it).
+        head = self._delta_heads.get(index)
+        if head is None:
+            head = self._delta_heads[index] = to_bytes(
+                f"event: content_block_delta{self.eol}data: "
+                f'{{"type":"content_block_delta","index":{index},'
+                f'"delta":{{"type":"text_delta","text":"'
+            )
+        self.policy.wrote()
+        text = event.text
+        if text.isascii():  # the common case of encode_text, inline
+            return out + b"".join((head, encode_basestring(text)[1:-1].encode(), self._delta_end))
+        return out + b"".join((head, encode_text(text), self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
@@ -354,9 +370,7 @@ class MessagesEncoder(Encoder):
         if self._synthesized and self._text_index is None and event.stop_reason is not None:
             out = self._text_block(0)  # always the one text block, empty when no text came
         out += b"".join(self.block_stop(BlockStop(index=index)) for index in list(self._open))
-        stop_reason, stop_sequence = event.stop_reason, event.stop_sequence
-        if stop_reason == "stop_sequence" and stop_sequence in (None, HUMAN_STOP):
-            stop_reason, stop_sequence = "end_turn", None
+        stop_reason, stop_sequence = to_messages(event.stop_reason, event.stop_sequence)
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
         delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
         extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
@@ -366,19 +380,3 @@ class MessagesEncoder(Encoder):
     def stream_end(self, event: StreamEnd) -> bytes:
         self.seal()
         return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
-
-    def ping(self, event: Ping) -> bytes:
-        if self.pings == "drop":
-            return self.drop_ping()
-        return self.frame("ping", PING_DATA)
-
-    def stream_error(self, event: StreamError) -> bytes:
-        self.seal()  # after an error nothing follows
-        stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
-        error = {"type": event.type, "message": event.message, **event.extra}
-        payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
-        return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)
