@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
-from ._codecs._base import event_label
 from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import EventTooLargeError, InputError, SSEConvError, UsageError
-from ._events import Done, ModelEvent, Ping, Unknown
+from ._events import ModelEvent
 from ._iterate import AsyncItems, Items, Step
 from ._options import ConvertOptions, EncodeOptions, Options, ReadOptions, options_from
 from ._policy import Policy
@@ -50,8 +49,6 @@ __all__ = [
     "parse_events",
 ]
 
-# what a same-dialect conversion may leave out (None: the event makes no model event)
-_SPECIAL = frozenset({Done, Ping, Unknown})
 # The iterators yield when this much output has gathered (or at the end of a chunk's events),
 # so one huge chunk never makes more than this plus one event's output at a time.
 _PIECE_SIZE = 64 * 1024
@@ -106,10 +103,8 @@ class Reading:
 
     def read(self, data: BytesLike) -> bytes:
         """Parse one read into the queue; return it as ``bytes``."""
-        if self.closed:
-            raise UsageError("expected no input after close()")
-        if self.failed is not None:
-            raise UsageError(f"expected no input after the failure: {self.failed}")
+        if self.closed or self.failed is not None:
+            self._refuse()
         if type(data) is not bytes:
             data = as_bytes(data)
         if self.deferred is not None:  # the parser failed: what follows is not read
@@ -128,6 +123,11 @@ class Reading:
             self.deferred = self.not_event_stream() or exc
             self.queue.extend(exc.sse_events)
         return data
+
+    def _refuse(self) -> None:
+        if self.closed:
+            raise UsageError("expected no input after close()")
+        raise UsageError(f"expected no input after the failure: {self.failed}")
 
     def ready(self) -> bool:
         """Whether queued events can be decoded now; when none can and the parser failed,
@@ -208,9 +208,7 @@ class Reading:
         try:
             return self.decoder.decode(sse)  # type: ignore[union-attr]
         except InputError as exc:
-            if not self.policy.lenient:
-                raise
-            return exc
+            return self.policy.tolerate(exc)
 
 
 class Converter:
@@ -245,8 +243,10 @@ class Converter:
         self._encoder = ENCODERS[target](
             self._policy, eol=settings.eol or "\n", clock=settings.clock
         )
-        same = self._in.source in (None, target)
-        self._writer: VerbatimWriter | None = VerbatimWriter(settings.eol) if same else None
+        self._writer: VerbatimWriter | None = None
+        if self._in.source in (None, target):
+            unknown = self._encoder.unknown if target is Dialect.LEGACY else None
+            self._writer = VerbatimWriter(self._policy, settings.eol, unknown)
 
     @property
     def source(self) -> Dialect | None:
@@ -260,10 +260,15 @@ class Converter:
             SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
             UsageError: ``data`` is a ``str`` or not bytes-like.
         """
-        self._accept(data)
+        reading = self._in
+        data = reading.read(data)
+        if self._writer is not None:
+            self._writer.add(data)
+        if not reading.queue and reading.deferred is None:
+            return b""  # (no event completed: the usual case for a large event)
         out: list[bytes] = []
         try:
-            while self._in.ready():
+            while reading.ready():
                 self._convert(out, _ALL)
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
@@ -347,13 +352,14 @@ class Converter:
         """Convert queued events into ``out`` until it holds ``size`` bytes or more."""
         reading = self._in
         if reading.source is self.target:
-            self._passthrough(out, size)
+            self._writer.write(reading, out, size)  # type: ignore[union-attr]
             return
         self._writer = None  # (another dialect: nothing is written verbatim)
         queue, report = reading.queue, self.report
         take, decode = queue.popleft, reading.decoder.decode  # type: ignore[union-attr]
         handlers = self._encoder.handlers
         done = total = 0
+        limited = size < _ALL  # (else no need to measure the output)
         sse = None
         try:
             while queue and total < size:
@@ -365,60 +371,19 @@ class Converter:
                 else:
                     for event in decoded:
                         out.append(handlers[type(event)](event))
-                while done < len(out):
-                    total += len(out[done])
-                    done += 1
+                if limited:
+                    total += sum(map(len, out[done:]))
+                    done = len(out)
         finally:
             if sse is not None:
                 report.events_in = sse.number  # type: ignore[assignment]
 
     def _rejected(self, sse: ServerSentEvent, error: InputError, out: list[bytes]) -> None:
         # Written verbatim only where the output reads it as an unknown event of its own.
-        carry = self._policy.lenient and self._encoder.can_carry(sse.event, sse.data)
-        if self._policy.rejected(error, carry=carry):
+        self._policy.tolerate(error)
+        if self._policy.rejected(error, carry=self._encoder.can_carry(sse.event, sse.data)):
             self._policy.wrote()
             out.append(encode_sse(sse, eol=self._encoder.eol))
-
-    def _passthrough(self, out: list[bytes], size: int) -> None:
-        reading, policy, writer = self._in, self._policy, self._writer
-        assert writer is not None
-        queue, check, take = reading.queue, reading.decoder.check, writer.take  # type: ignore[union-attr]
-        total = kept = 0
-        sse = None
-        try:
-            while queue and total < size:
-                sse = queue.popleft()
-                try:
-                    kind = check(sse)
-                except InputError as exc:
-                    # What its own dialect's decoder rejects is invalid in the output too.
-                    keep = policy.rejected(exc)
-                else:
-                    keep = kind not in _SPECIAL or self._keep(kind, sse)
-                span = take(sse.end, keep=keep)  # type: ignore[arg-type]
-                if keep:
-                    kept += 1
-                if span:
-                    out.append(span)
-                    total += len(span)
-        finally:
-            policy.wrote(kept)
-            if sse is not None:
-                self.report.events_in = sse.number  # type: ignore[assignment]
-
-    def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
-        """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""
-        if kind is Done:
-            self._policy.done()
-            return False
-        if kind is Ping:
-            return self._policy.ping()
-        if self.target is Dialect.LEGACY:  # an unknown event: counted, or strict mode raises
-            where = {"event_number": sse.number, "offset": sse.offset}
-            self._encoder.encode(Unknown(event=sse.event, data=sse.data, **where))
-            return False
-        self._policy.passed(event_label(sse.event))
-        return True
 
 
 class EventReader:

@@ -95,12 +95,18 @@ class Policy:
         self.report.dropped[kind] += 1
         return b""
 
+    def tolerate(self, error: InputError) -> InputError:
+        """Raise ``error`` (a malformed event, or one after the end) unless in lenient mode;
+        there, return it, to be counted by :meth:`rejected`."""
+        if not self.lenient:
+            raise error
+        return error
+
     def rejected(self, error: InputError, *, carry: bool = False) -> bool:
         """A malformed event (or one after the end): raise ``error`` unless in lenient mode;
         there, count it and return ``carry`` (whether it is written, verbatim, as an event the
         output reads as unknown). An event after the end is never written."""
-        if not self.lenient:
-            raise error
+        self.tolerate(error)
         report = self.report
         if isinstance(error, EventAfterEndError):
             report.after_end += 1

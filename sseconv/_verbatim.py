@@ -1,28 +1,56 @@
 """The same-dialect writer: each input event written back as it came, or left out.
 
-An event's bytes are the input from the end of the event before it to its own ``end`` (the
-comments and blank lines before it included), taken from the reads as they came (a read is
-kept, not copied, until its events are written). :class:`VerbatimWriter` is the one place that
-knows the split-CRLF seam: an event dispatched by a CR that ended a read has the LF of its CRLF
-at the start of the next span; that LF goes with its CR (written with a kept event, left out
-with a dropped one, replaced with it by ``eol``).
+Each event is checked by its own dialect's decoder (``Decoder.check``: no model events are
+built); the policy says whether a stray ``[DONE]``, a ping, an unknown event or (in lenient
+mode) a malformed event is written. An event's bytes are the input from the end of the event
+before it to its own ``end`` (comments and blank lines before it included), taken from the
+reads as they came (a read is kept, not copied, until its events are written). The one place
+that knows the split-CRLF seam: an event dispatched by a CR that ended a read has the LF of its
+CRLF at the start of the next span; that LF goes with its CR (written with a kept event, left
+out with a dropped one, replaced with it by ``eol``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ._codecs._base import event_label
+from ._errors import InputError
+from ._events import Done, ModelEvent, Ping, Unknown
+
+if TYPE_CHECKING:
+    from ._convert import Reading
+    from ._policy import Policy
+    from ._sse import ServerSentEvent
 
 __all__ = ["VerbatimWriter"]
 
 _ANY_EOL = re.compile(rb"\r\n|\r|\n")
+_SPECIAL = frozenset({Done, Ping, Unknown})  # what may be left out (None: no model event)
 
 
 class VerbatimWriter:
-    """Writes input spans back unchanged (line ends rewritten when ``eol`` is given)."""
+    """Writes a dialect's events back unchanged (line ends rewritten when ``eol`` is given).
 
-    __slots__ = ("_base", "_buf", "_cr", "_eol", "_kept", "_pos")
+    Args:
+        policy: decides what is left out, and counts it.
+        eol: the output's line end, or ``None`` to keep the input's.
+        unknown: for a target that cannot carry unknown events (legacy), the encoder's handler
+            that drops and counts one (or raises in strict mode); else they are written.
+    """
 
-    def __init__(self, eol: str | None = None) -> None:
+    __slots__ = ("_base", "_buf", "_cr", "_eol", "_kept", "_pos", "policy", "unknown")
+
+    def __init__(
+        self,
+        policy: Policy,
+        eol: str | None = None,
+        unknown: Callable[[Unknown], bytes] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.unknown = unknown
         self._eol = None if eol is None else eol.encode()
         self._buf = b""  # input not yet taken from _pos on; _buf[0] is at input offset _base
         self._base = 0
@@ -40,6 +68,47 @@ class VerbatimWriter:
             self._base += pos
             self._buf = buf[pos:] + data
         self._pos = 0
+
+    def write(self, reading: Reading, out: list[bytes], size: int) -> None:
+        """Write the events queued in ``reading`` to ``out`` until it holds ``size`` bytes."""
+        policy, take = self.policy, self.take
+        queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
+        total = kept = 0
+        sse = None
+        try:
+            while queue and total < size:
+                sse = queue.popleft()
+                try:
+                    kind = check(sse)
+                except InputError as exc:
+                    # What its own dialect's decoder rejects is invalid in the output too.
+                    keep = policy.rejected(exc)
+                else:
+                    keep = kind not in _SPECIAL or self._keep(kind, sse)
+                span = take(sse.end, keep=keep)  # type: ignore[arg-type]
+                if keep:
+                    kept += 1
+                if span:
+                    out.append(span)
+                    total += len(span)
+        finally:
+            policy.wrote(kept)
+            if sse is not None:
+                reading.report.events_in = sse.number  # type: ignore[assignment]
+
+    def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
+        """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""
+        if kind is Done:
+            self.policy.done()
+            return False
+        if kind is Ping:
+            return self.policy.ping()
+        if self.unknown is not None:
+            where = {"event_number": sse.number, "offset": sse.offset}
+            self.unknown(Unknown(event=sse.event, data=sse.data, **where))
+            return False
+        self.policy.passed(event_label(sse.event))
+        return True
 
     def take(self, end: int, *, keep: bool) -> bytes:
         """Take the input up to offset ``end``; return what to write of it (nothing of a span

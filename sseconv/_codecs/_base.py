@@ -142,7 +142,7 @@ class Decoder:
         name = sse.event
         if name in self.names:
             return name
-        if sse.data == "[DONE]" and (name is None or name == "done"):
+        if is_stray_done(name, sse.data):
             return "done"
         return "other"
 
