@@ -15,6 +15,7 @@ from ._errors import BODY_LIMIT, APIError, InputError, NotEventStreamError
 
 __all__ = [
     "BODY_LIMIT",
+    "Head",
     "api_answer",
     "is_event_stream_media",
     "is_not_event_stream",
@@ -48,6 +49,31 @@ def is_not_event_stream(head: bytes | bytearray) -> bool:
     if not head.strip(_SPACE):
         return False
     return not any(_SSE_LINE.match(head, m.start()) for m in _LINE_START.finditer(head))
+
+
+class Head:
+    """The first bytes of an input, kept while no event is dispatched (``dispatched``: the
+    parser's count): at the end, an input in which no line is an SSE line is not a stream."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data: bytearray | None = bytearray()
+
+    def add(self, data: bytes, dispatched: int) -> None:
+        head = self.data
+        if head is not None:
+            if dispatched:
+                self.data = None
+            elif len(head) < BODY_LIMIT:
+                head += data[: BODY_LIMIT - len(head)]
+
+    def error(self, dispatched: int) -> InputError | None:
+        """The error for such an input (``None`` for a stream, or blank input: unfinished)."""
+        head = self.data
+        if head is None or dispatched or not is_not_event_stream(head):
+            return None
+        return not_event_stream(bytes(head))
 
 
 def is_event_stream_media(content_type: str | None) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, TypeVar
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from ._body import Head
 from ._codecs import DECODERS, ENCODERS, Decoder, Encoder
 from ._detect import Detector
 from ._dialect import Dialect
@@ -91,9 +91,7 @@ class Reading:
         self.failed: SSEConvError | None = None
         self.closed = False
         self.fed = 0
-        # The first input bytes, kept while no event is dispatched: at the end, an input
-        # without any SSE line is a NotEventStreamError (an API error body, HTML, ...).
-        self._head: bytearray | None = bytearray()
+        self._head = Head()  # (an API error body, HTML, ...: not a stream)
         if options.source is not None:
             self._use(options.source)
 
@@ -110,12 +108,7 @@ class Reading:
         if self.deferred is not None:  # the parser failed: what follows is not read
             return data
         self.fed += len(data)
-        head = self._head
-        if head is not None:
-            if self.parser.events_dispatched:
-                self._head = None
-            elif len(head) < BODY_LIMIT:
-                head += data[: BODY_LIMIT - len(head)]
+        self._head.add(data, self.parser.events_dispatched)
         try:
             self.queue.extend(self.parser.feed(data))
         except EventTooLargeError as exc:
@@ -138,14 +131,9 @@ class Reading:
         """
         queue = self.queue
         if self.decoder is None and queue:
-            detector = self.detector
-            while queue:
-                found = detector.add(queue.popleft())
-                if found is not None:
-                    queue.extendleft(reversed(detector.pending))
-                    detector.pending = []
-                    self._use(found)
-                    break
+            found = self.detector.hold(queue)
+            if found is not None:
+                self._use(found)
         if queue:
             return True
         if self.deferred is not None:
@@ -181,12 +169,8 @@ class Reading:
             )
 
     def not_event_stream(self) -> InputError | None:
-        """The error for an input in which no event was dispatched and no line is an SSE
-        line, but which holds something (``None`` otherwise: blank input is unfinished)."""
-        head = self._head
-        if head is None or self.parser.events_dispatched or not is_not_event_stream(head):
-            return None
-        return not_event_stream(bytes(head))
+        """The error for an input in which no line is an SSE line (see :class:`Head`)."""
+        return self._head.error(self.parser.events_dispatched)
 
     def fail(self, exc: SSEConvError) -> SSEConvError:
         """Note the failure (no input is taken after it) and its dialect."""
@@ -198,10 +182,12 @@ class Reading:
     def each(self, handle: Callable[[ServerSentEvent], object]) -> None:
         """Hand every event that can be decoded to ``handle``, in order (counted in)."""
         queue, report = self.queue, self.report
+        take = queue.popleft
         while self.ready():
-            sse = queue.popleft()
-            report.events_in = sse.number  # type: ignore[assignment]
-            handle(sse)
+            while queue:
+                sse = take()
+                report.events_in = sse.number  # type: ignore[assignment]
+                handle(sse)
 
     def decode(self, sse: ServerSentEvent) -> list[ModelEvent] | InputError:
         """The model events of ``sse``; in lenient mode, its error (counted by the caller)."""

@@ -8,7 +8,9 @@ counting an event still in progress, so the verdict is the same however the inpu
 
 from __future__ import annotations
 
-from ._body import BODY_LIMIT, is_not_event_stream, not_event_stream
+from collections import deque
+
+from ._body import Head
 from ._dialect import Dialect
 from ._errors import DetectionError, EventTooLargeError, InputError, MalformedEventError
 from ._json import MAX_DEPTH, check_nesting, load_value
@@ -131,6 +133,16 @@ class Detector:
                 return found
         return None
 
+    def hold(self, queue: deque[ServerSentEvent]) -> Dialect | None:
+        """Take events off the front of ``queue`` until one decides; then put them all back
+        (in order, to be decoded) and return the dialect. Until then they are held."""
+        while queue:
+            if (found := self.add(queue.popleft())) is not None:
+                queue.extendleft(reversed(self.pending))
+                self.pending = []
+                return found
+        return None
+
     def give_up(self) -> DetectionError:
         """The error for an input that ended before any event decided."""
         if not self.pending:
@@ -165,11 +177,10 @@ def identify(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect:
     """
     parser = SSEParser(dispatch_incomplete=True)  # a final block without its blank line counts
     detector = Detector(limit)
-    head = bytearray()  # the first bytes, to tell a body that is not a stream
+    head = Head()  # to tell a body that is not a stream
     try:
         for chunk in chunks(source):
-            if len(head) < BODY_LIMIT and not parser.events_dispatched:
-                head += chunk[: BODY_LIMIT - len(head)]
+            head.add(chunk, parser.events_dispatched)
             if (found := detector.add_all(parser.feed(chunk))) is not None:
                 return found
         if (found := detector.add_all(parser.close())) is not None:
@@ -181,9 +192,7 @@ def identify(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect:
         raise
     except DetectionError as exc:
         error = exc
-    if not parser.events_dispatched and is_not_event_stream(head):
-        raise not_event_stream(bytes(head))
-    raise error
+    raise head.error(parser.events_dispatched) or error
 
 
 def detect(source: Source, *, limit: int = DETECT_LIMIT) -> Dialect | None:

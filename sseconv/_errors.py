@@ -1,29 +1,11 @@
-"""The sseconv exception family.
+"""The sseconv exception family (the tree is in the README's "Bad input" section).
 
 Every failure that sseconv raises is an :class:`SSEConvError`; nothing else escapes the
-library on any input bytes::
-
-    SSEConvError                      base; carries dialect, event_number, offset, output
-    ├── UsageError (ValueError)       a bad argument: unknown dialect name, bad option
-    ├── VersionError (ValueError)     an ``anthropic-version`` header value; ``.code`` says which:
-    │                                 "invalid_version", "version_required", "unsupported_version"
-    └── InputError                    something wrong with the input stream, at a position
-        ├── EventTooLargeError        one event exceeds the parser's size limit
-        ├── DetectionError            the dialect cannot be told from the first bytes
-        ├── MalformedEventError       bad JSON or a payload of the wrong shape
-        ├── RewrittenTextError        a legacy cumulative text that does not extend the last
-        ├── EventAfterEndError        an event after the end of the stream
-        ├── IncompleteStreamError     the input ended before its stream finished (strict mode)
-        ├── UnrepresentableError      content with no place in the target dialect (strict mode)
-        └── NotEventStreamError       not a server-sent event stream: an HTTP error answer,
-            │                         another content-type, a body without any SSE line, a
-            │                         content-encoding that cannot be undone
-            └── APIError              the API's error answer ({"type":"error","error":{…}})
-
-Positions: ``event_number`` counts every dispatched SSE event from 1; ``offset`` is the byte
-offset of the offending event's first line, counted from the first input byte (BOM included).
-When :meth:`sseconv.Converter.feed` raises, ``output`` holds the bytes converted from the events
-before the bad one, so that a caller can still write everything convertible.
+library on any input bytes. :class:`UsageError` is a bad argument, :class:`VersionError` an
+``anthropic-version`` that cannot be served, :class:`InputError` (and its subclasses)
+something wrong with the input stream, at a position: ``event_number`` counts every
+dispatched SSE event from 1, ``offset`` is the byte offset of the offending event's first
+line from the first input byte (BOM included); ``None`` when not known.
 """
 
 from __future__ import annotations
@@ -207,23 +189,9 @@ class APIError(NotEventStreamError):
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        error: dict[str, Any],
-        request_id: str | None = None,
-        status_code: int | None = None,
-        content_type: str | None = None,
-        body: bytes = b"",
-        response: Any = None,
+        self, message: str, *, error: dict[str, Any], request_id: str | None = None, **known: Any
     ) -> None:
-        super().__init__(
-            message,
-            status_code=status_code,
-            content_type=content_type,
-            body=body,
-            response=response,
-        )
+        super().__init__(message, **known)
         self.error = error
         self.error_type: str = error["type"]
         self.error_message: str = error.get("message", "")

@@ -203,8 +203,8 @@ class _LegacyDicts(LegacyEncoder):
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
 
-    def __init__(self, policy: Policy, *, clock: Clock | None = None) -> None:
-        super().__init__(policy, clock=clock)
+    def __init__(self, policy: Policy, **options: Any) -> None:
+        super().__init__(policy, **options)
         self.made: list[dict[str, Any]] = []
         self._completion = ""
 

@@ -18,12 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._errors import (
-    EventAfterEndError,
-    IncompleteStreamError,
-    InputError,
-    UnrepresentableError,
-)
+from ._errors import EventAfterEndError, IncompleteStreamError, InputError, UnrepresentableError
 
 if TYPE_CHECKING:
     from ._events import ModelEvent

@@ -248,3 +248,75 @@ def test_detection_does_not_depend_on_how_the_input_is_read(
     assert run(reads) == whole
     found = sseconv.detect(reads, limit=limit)
     assert (found is sseconv.Dialect.COMPLETIONS) == (whole[1] is None)
+
+
+# -- the one Detector: identify(), the reasons it gives, and its users -------------------------
+
+
+def test_identify_says_why_the_dialect_cannot_be_told() -> None:
+    from sseconv._detect import identify
+
+    assert identify([PING, completions_event("a")]) is sseconv.Dialect.COMPLETIONS
+    with pytest.raises(sseconv.DetectionError) as at_end:
+        identify(PING * 2)
+    assert (at_end.value.limit, at_end.value.event_number) == (None, 2)
+    with pytest.raises(sseconv.DetectionError) as at_limit:
+        identify(PING * 4, limit=len(PING))
+    assert (at_limit.value.limit, at_limit.value.offset) == (len(PING), len(PING))
+    assert at_limit.value.event_number == 2  # the first event ending beyond the limit
+    with pytest.raises(sseconv.DetectionError) as empty:
+        identify(b"")
+    assert empty.value.event_number is None
+    with pytest.raises(sseconv.NotEventStreamError):
+        identify(b'{"type":"error","error":{"type":"overloaded_error","message":"busy"}}')
+    assert sseconv.detect(PING * 2) is None  # detect() says None for each of these
+
+
+def test_identify_reads_the_events_before_an_oversize_one() -> None:
+    from sseconv._detect import identify
+
+    first = PING + completions_event("a")
+    data = first + b"data: " + b"x" * 2 * len(first) + b"\n\n"
+    assert identify([data], limit=1000) is sseconv.Dialect.COMPLETIONS
+    parser = sseconv.SSEParser(max_event_size=len(first))
+    with pytest.raises(sseconv.EventTooLargeError) as caught:
+        parser.feed(data)
+    assert [e.event for e in caught.value.sse_events] == ["ping", "completion"]
+    assert caught.value.events == []  # `events` only ever holds model events
+
+
+def test_the_detector_holds_events_until_one_decides() -> None:
+    from collections import deque
+
+    detector = sseconv._detect.Detector()
+    parser = sseconv.SSEParser()
+    queue = deque(parser.feed(PING * 2))
+    assert detector.hold(queue) is None
+    assert not queue and len(detector.pending) == 2
+    queue.extend(parser.feed(completions_event("a")))
+    assert detector.hold(queue) is sseconv.Dialect.COMPLETIONS
+    assert [e.number for e in queue] == [1, 2, 3]  # given back in order, to be decoded
+    assert detector.pending == []
+
+
+def test_readers_have_no_target_and_read_an_error_first_stream_as_messages() -> None:
+    reader = sseconv.EventReader()
+    events = reader.feed(ERROR) + reader.close()
+    assert (reader.report.target, reader.source) == (None, sseconv.Dialect.MESSAGES)
+    assert [type(e).__name__ for e in events] == ["StreamError"]
+    validator = sseconv.Validator()
+    assert validator.feed(ERROR) + validator.close() == []
+    assert (validator.report.target, validator.source) == (None, sseconv.Dialect.MESSAGES)
+    assert sseconv.detect(ERROR) is None  # without a reader, an error decides nothing
+
+
+def test_a_lenient_reader_counts_an_event_after_the_end_as_a_conversion_does() -> None:
+    data = completions_event("a", stop_reason="stop_sequence") + completions_event("b")
+    reader = sseconv.EventReader(mode="lenient")
+    reader.feed(data)
+    reader.close()
+    converted = sseconv.Converter("messages", mode="lenient")
+    converted.feed(data)
+    converted.close()
+    for report in (reader.report, converted.report):
+        assert (report.after_end, report.malformed) == (1, 0)
