@@ -192,7 +192,8 @@ def test_what_has_no_place_is_reported(api: FakeMessagesAPI) -> None:
     assert client.last_report.finished
 
 
-def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_proxy_url_carries_https_requests_like_0_2_10(flavour: str) -> None:
     seen: list[bytes] = []
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -215,7 +216,10 @@ def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
             default_request_timeout=5,
         )
         with pytest.raises(anthropic.ApiException, match="post request failed"):
-            client.completion(**kwargs())
+            if flavour == "sync":
+                client.completion(**kwargs())
+            else:
+                asyncio.run(client.acompletion(**kwargs()))
         thread.join(timeout=10)
     assert seen and seen[0].startswith(b"CONNECT api.example.test:443 ")
 
