@@ -192,6 +192,25 @@ def test_what_has_no_place_is_reported(api: FakeMessagesAPI) -> None:
     assert client.last_report.finished
 
 
+def test_what_has_no_place_is_reported_async(api: FakeMessagesAPI) -> None:
+    thinking = {"type": "thinking", "thinking": "hmm", "signature": "sig"}
+    api.script(Reply(pieces=PIECES, blocks=(thinking,)), Reply(pieces=PIECES, blocks=(thinking,)))
+    client = anthropic.Client("test-key", api_url=api.url)
+
+    async def run() -> list[sseconv.Report | None]:
+        reports = [client.last_report]
+        await client.acompletion(**kwargs())
+        reports.append(client.last_report)
+        client.last_report = None
+        assert [d async for d in await client.acompletion_stream(**kwargs())]
+        return [*reports, client.last_report]
+
+    before, whole, streamed = asyncio.run(run())
+    assert before is None
+    assert whole is not None and whole.dropped == {"thinking": 1}
+    assert streamed is not None and streamed.dropped == {"thinking": 1} and streamed.finished
+
+
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_proxy_url_carries_https_requests_like_0_2_10(flavour: str) -> None:
     seen: list[bytes] = []
