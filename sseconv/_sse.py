@@ -186,10 +186,7 @@ class SSEParser:
             exc.sse_events = out
             raise
         if virtual and out and out[-1].end == self._pos:  # its end stops at the CR
-            last = out[-1]
-            out[-1] = ServerSentEvent(
-                *last[:4], offset=last.offset, end=self._pos - 1, number=last.number
-            )
+            out[-1] = _new(ServerSentEvent, (*out[-1][:5], self._pos - 1, out[-1][6]))
         self.events_dispatched += len(out)
         return out
 
@@ -231,7 +228,7 @@ class SSEParser:
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
-        first = self.events_dispatched + 1  # the number of out[0]
+        n = self.events_dispatched + 1  # the number of out[0]
         append = out.append
         for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
             if other:  # any other block: line by line, unless one blank line or one comment
@@ -260,8 +257,7 @@ class SSEParser:
                     self._set_id(idline[4:-size])
                     last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
-                event = (name, text, last_id, None, start, end, first + len(out))
-                append(_new(ServerSentEvent, event))
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n + len(out))))
             start = end
 
     def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
@@ -282,9 +278,8 @@ class SSEParser:
                 if data is not None:
                     text = b"\n".join(data).decode("utf-8", "replace")
                     last_id = self.last_event_id or None
-                    number = self.events_dispatched + len(out) + 1
-                    fields = (event, text, last_id, retry, start, pos, number)
-                    out.append(_new(ServerSentEvent, fields))
+                    n = self.events_dispatched + len(out) + 1
+                    out.append(_new(ServerSentEvent, (event, text, last_id, retry, start, pos, n)))
                 start, event, data, retry, size = -1, None, None, None, 0
                 continue
             if start < 0:
