@@ -138,3 +138,47 @@ def test_strict_encoder_refuses_what_it_cannot_carry() -> None:
     lenient = sseconv.encoder_for("completions")
     assert lenient.encode(BlockStart(index=1, block={"type": "tool_use"})) == b""
     assert lenient.report.dropped["tool_use"] == 1
+
+
+@given(
+    texts=st.lists(TEXTS, min_size=1, max_size=4),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    ident=st.one_of(st.none(), TEXTS),
+    model=st.one_of(st.none(), TEXTS),
+)
+def test_completion_text_deltas_bytes_equal_the_general_path(
+    texts: list[str], eol: Eol, ident: str | None, model: str | None
+) -> None:
+    """The completion dialects splice their text into pre-built bytes too: the same bytes as
+    the whole payload written with the project's JSON settings."""
+    completions = sseconv.encoder_for("completions", eol=eol)
+    legacy = sseconv.encoder_for("legacy", eol=eol)
+    start = StreamStart(id=ident, log_id=ident, model=model)
+    assert completions.encode(start) == legacy.encode(start) == b""
+    so_far = ""
+    for text in texts:
+        so_far += text
+        payload: dict[str, Any] = {"type": "completion", "id": ident, "completion": text}
+        payload.update(stop_reason=None)
+        payload.update(model=model, stop=None, log_id=ident)
+        want = to_bytes(f"event: completion{eol}data: {dump(payload)}{eol}{eol}")
+        assert completions.encode(TextDelta(text=text)) == want
+        payload = {"completion": so_far, "stop": None, "stop_reason": None, "truncated": False}
+        payload.update(log_id=ident, model=model, exception=None)
+        assert legacy.encode(TextDelta(text=text)) == to_bytes(f"data: {dump(payload)}{eol}{eol}")
+
+
+REASONS = st.sampled_from(["end_turn", "stop_sequence", "max_tokens", "tool_use", "refusal"])
+SEQUENCES = st.one_of(st.none(), st.just(HUMAN_STOP), st.text(max_size=8))
+
+
+@given(reason=REASONS, sequence=SEQUENCES)
+def test_stop_reasons_round_trip(reason: str, sequence: str | None) -> None:
+    """A turn's end survives both ways; every other pair passes unchanged."""
+    there = to_completion(reason, sequence)
+    back = to_messages(*there)
+    if reason == "end_turn" or (reason == "stop_sequence" and sequence in (None, HUMAN_STOP)):
+        assert back == ("end_turn", None)
+        assert to_completion("end_turn", back[1]) == ("stop_sequence", HUMAN_STOP)
+    else:
+        assert there == back == (reason, sequence)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .._dialect import Dialect
-from ._base import Decoder, Encoder, Mode
+from .._options import Mode  # (its home; still importable from here)
+from ._base import Decoder, Encoder
 from ._completions import CompletionsDecoder, CompletionsEncoder
 from ._legacy import LegacyDecoder, LegacyEncoder
 from ._messages import MessagesDecoder, MessagesEncoder

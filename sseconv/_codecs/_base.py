@@ -30,26 +30,26 @@ from .._events import (
     Unknown,
 )
 from .._json import dump, load_object, to_bytes
-from .._options import MODES, Clock, Eol, Mode
+from .._options import Clock, Eol
 from .._policy import Policy, is_stray_done
 from .._report import Report
 from .._sse import ServerSentEvent, encode_sse
 from ._stop import to_completion
 
 __all__ = [
-    "MODES",
     "Decoder",
     "Encoder",
     "Handled",
     "Handlers",
-    "Mode",
     "Position",
+    "State",
     "Step",
     "TextProjection",
     "at",
     "decode_error",
     "event_label",
     "fallback_id",
+    "text_fields",
 ]
 
 Position = dict[str, Any]
@@ -63,6 +63,13 @@ Handlers = Mapping[str, Callable[[Any, ServerSentEvent], Handled]]
 _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
     kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
 }
+_TEXT_DELTA = _MAKE[TextDelta]
+
+
+class State(Enum):
+    """Base of the decoders' state enums."""
+
+    __hash__ = object.__hash__  # (members are singletons; the C-level hash, on the hot path)
 
 
 class Decoder:
@@ -83,7 +90,7 @@ class Decoder:
     """
 
     dialect: ClassVar[Dialect]
-    start: ClassVar[Enum]
+    start: ClassVar[State]
     #: (state, input) -> state after it; any other pair is refused
     table: ClassVar[Mapping[tuple[Any, str], Any]]
     #: input -> handler(decoder, sse)
@@ -109,6 +116,9 @@ class Decoder:
             InputError: the event is malformed or not allowed here; the error carries the
                 dialect, event number and byte offset, and the decoder's state is unchanged.
         """
+        text = self.text(sse)
+        if text is not None:
+            return [_TEXT_DELTA(text)]
         return [_MAKE[kind](fields) for kind, fields in self.step(sse)]
 
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
@@ -120,8 +130,16 @@ class Decoder:
         Raises:
             InputError: exactly where :meth:`decode` raises it.
         """
+        if self.text(sse) is not None:
+            return TextDelta
         steps = self.step(sse)
         return steps[0][0] if steps else None
+
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """The common case the quick way: the fields of the one :class:`TextDelta` that
+        :meth:`step` would make of ``sse``, when it would change nothing else (a text event of an
+        open stream); ``None`` sends the event through the state table."""
+        return None
 
     def step(self, sse: ServerSentEvent) -> list[Step]:
         """Take one event through the state table; the model events to make."""
@@ -158,7 +176,7 @@ class Decoder:
     # -- handlers every dialect has ---------------------------------------------------------
 
     def ping(self, sse: ServerSentEvent) -> Handled:
-        return [(Ping, {"data": sse.data, **self.position(sse)})], None
+        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
 
     def done(self, sse: ServerSentEvent) -> Handled:
         return [(Done, self.position(sse))], None
@@ -268,6 +286,17 @@ def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
         "extra": {k: v for k, v in error.items() if k not in ("type", "message")},
         "outer": {k: v for k, v in payload.items() if k not in ("type", "error")},
         **decoder.position(sse),
+    }
+
+
+def text_fields(sse: ServerSentEvent, index: int, text: str, extra: Any) -> dict[str, Any]:
+    """The fields of the :class:`TextDelta` made of ``sse``."""
+    return {
+        "index": index,
+        "text": text,
+        "extra": extra,
+        "event_number": sse.number,
+        "offset": sse.offset,
     }
 
 
@@ -386,9 +415,7 @@ class Encoder:
         """Whether an event can be written verbatim now and read back as an unknown event of
         this dialect: the output has not ended, the name is not one the dialect defines, and
         the event does not plainly belong to another dialect."""
-        if self.ended or name in self.names:
-            return False
-        if is_stray_done(name, data):
+        if self.ended or name in self.names or is_stray_done(name, data):
             return False
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect

@@ -17,7 +17,6 @@ other event (``other``), and the stop reason of a completion (``stop``))::
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any, ClassVar, NamedTuple
@@ -29,10 +28,10 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, encode_text, load_object, same_value, to_bytes
+from .._json import dump, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, Step, TextProjection, fallback_id
+from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
@@ -49,7 +48,7 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     ENDED = "ended"
@@ -83,10 +82,18 @@ class CompletionsDecoder(Decoder):
         self._tail = ""  # ... the JSON after it ...
         self._fields: _Fields | None = None  # ... and what it says
 
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        if sse.event != "completion" or self.state is not _OPEN:
+            return None
+        text, fields = self._read(sse)  # (reading it again the general way changes nothing)
+        if not text or fields.stop_reason is not None:
+            return None
+        return text_fields(sse, 0, text, fields.extra)
+
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)
         stop_reason, stop, id_, log_id, model, extra = fields
-        position = self.position(sse)
+        position = {"event_number": sse.number, "offset": sse.offset}
         steps: list[Step] = []
         if self.state is _START:
             missing = id_ is None and log_id is None
@@ -94,7 +101,7 @@ class CompletionsDecoder(Decoder):
             start["fallback_id"] = fallback_id(sse.data) if missing else None
             steps.append((StreamStart, {**start, **position}))
         if text:
-            steps.append((TextDelta, {"index": 0, "text": text, "extra": extra, **position}))
+            steps.append((TextDelta, text_fields(sse, 0, text, extra)))
         elif stop_reason is None:
             self.skip_empty(extra, "completion")
         if stop_reason is None:
@@ -167,11 +174,11 @@ class CompletionsEncoder(TextProjection):
     def started(self) -> None:
         eol = self.eol
         self._head = to_bytes(
-            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":"'
+            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":'
         )
         self._meta = f',"model":{dump(self.model)}'
         self._log = f',"log_id":{dump(self.log_id)}'
-        self._mid = to_bytes(f'","stop_reason":null{self._meta},"stop":null{self._log}')
+        self._mid = to_bytes(f',"stop_reason":null{self._meta},"stop":null{self._log}')
         self._mid_end = self._mid + to_bytes("}" + eol * 2)
 
     def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
@@ -181,13 +188,12 @@ class CompletionsEncoder(TextProjection):
         return b"".join((self._head, text, middle, to_bytes(end)))
 
     def text_delta(self, event: TextDelta) -> bytes:
-        text = event.text
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
         if event.extra:
-            return self._event(encode_text(text), self._mid, event.extra)
+            return self._event(data, self._mid, event.extra)
         self.policy.wrote()
-        if text.isascii():  # the common case of encode_text, inline
-            return b"".join((self._head, encode_basestring(text)[1:-1].encode(), self._mid_end))
-        return b"".join((self._head, encode_text(text), self._mid_end))
+        return b"".join((self._head, data, self._mid_end))
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -197,10 +203,10 @@ class CompletionsEncoder(TextProjection):
         self.seal()  # the final event: nothing follows it
         stop_reason, stop_sequence = stop
         middle = (
-            f'","stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
+            f',"stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
             f"{self._log}"
         )
-        return self._event(b"", to_bytes(middle), event.extra)
+        return self._event(b'""', to_bytes(middle), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)

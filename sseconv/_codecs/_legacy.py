@@ -16,7 +16,6 @@ event (``other``))::
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, ClassVar, NamedTuple
 
@@ -37,7 +36,18 @@ from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, Step, TextProjection, at, event_label, fallback_id
+from ._base import (
+    Decoder,
+    Handled,
+    Handlers,
+    State,
+    Step,
+    TextProjection,
+    at,
+    event_label,
+    fallback_id,
+    text_fields,
+)
 
 __all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
 
@@ -46,6 +56,15 @@ _KNOWN = frozenset(KEYS)
 _HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"completion"[ \t\n\r]*:[ \t\n\r]*"')
 _WS = " \t\n\r"
 _EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
+
+
+def _string(raw: str, start: int) -> tuple[str, int] | None:
+    """The JSON string that ``raw`` holds from ``start`` (after its opening quote), and where it
+    ends; ``None`` if there is none."""
+    try:
+        return scanstring(raw, start)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
 
 
 def parse_exception(value: str) -> tuple[str, str]:
@@ -66,7 +85,7 @@ class _Fields(NamedTuple):
     extra: dict[str, Any]
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     STOPPED = "stopped"
@@ -114,10 +133,27 @@ class LegacyDecoder(Decoder):
             return self.malformed(sse, "expected a completion with a stop_reason before [DONE]")
         return super().refuse(sse, kind)
 
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """The common event: it continues the previous one's string and repeats its tail."""
+        if sse.event is not None or self.state is not _OPEN:
+            return None
+        raw, fields, tail = sse.data, self._tail_fields, self._tail
+        found = self._continued(raw)
+        if found is None or not found[0] or fields is None:
+            return None
+        if fields.stop_reason is not None or fields.exception is not None:
+            return None  # (the general way)
+        delta, end = found
+        if len(raw) - end != len(tail) or not raw.endswith(tail):
+            return None
+        self._parts.append(delta)
+        self._raw_prefix = raw[: end - 1]
+        return text_fields(sse, 0, delta, fields.extra)
+
     def _completion(self, sse: ServerSentEvent) -> Handled:
         fields, delta = self._read(sse)
         stop_reason, stop, exception, log_id, model, extra = fields
-        position = self.position(sse)
+        position = {"event_number": sse.number, "offset": sse.offset}
         steps: list[Step] = []
         if self.state is _START:
             start = {"id": log_id, "model": model, "log_id": log_id}
@@ -125,9 +161,11 @@ class LegacyDecoder(Decoder):
             steps.append((StreamStart, {**start, **position}))
         if delta:
             self._parts.append(delta)
-            steps.append((TextDelta, {"index": 0, "text": delta, "extra": extra, **position}))
+            steps.append((TextDelta, text_fields(sse, 0, delta, extra)))
         elif stop_reason is None and exception is None:
             self.skip_empty(extra, "completion")
+        if exception is None and stop_reason is None:
+            return steps, None
         stopped = {"stop_reason": stop_reason, "stop_sequence": stop, **position}
         if exception is not None:
             error_type, message = parse_exception(exception)
@@ -135,10 +173,8 @@ class LegacyDecoder(Decoder):
             error = {"type": error_type, "message": message, "outer": outer, **stopped}
             steps.append((StreamError, self.api_error(error)))
             return steps, "exception"
-        if stop_reason is not None:
-            steps.append((StreamStop, {"extra": extra, **stopped}))
-            return steps, "stop"
-        return steps, None
+        steps.append((StreamStop, {"extra": extra, **stopped}))
+        return steps, "stop"
 
     def _end(self, sse: ServerSentEvent) -> Handled:
         return [(StreamEnd, self.position(sse))], None
@@ -157,31 +193,29 @@ class LegacyDecoder(Decoder):
         decoder changes only once everything is checked.
         """
         raw = sse.data
-        prefix = self._raw_prefix
-        fast = bool(prefix) and raw.startswith(prefix)
-        head = None if fast else _HEAD.match(raw)
-        if fast or head is not None:
-            try:
-                value, end = scanstring(raw, len(prefix) if fast else head.end())  # type: ignore[union-attr]
-            except ValueError:
-                value = None
-            if value is not None:
-                tail = raw[end:]
-                fields = self._tail_fields if tail == self._tail else None
-                if fields is None:
-                    rest: dict[str, Any] | None = None
-                    stripped = tail.lstrip(_WS)
-                    if stripped[:1] == ",":
-                        rest = self.load(sse, "a legacy completion", "{" + stripped[1:])
-                    elif stripped.rstrip(_WS) == "}":
-                        rest = {}
-                    if rest is not None and "completion" not in rest:
-                        fields = self._fields(sse, rest)
-                if fields is not None:
-                    delta = value if fast else self._extend(sse, value)
-                    self._raw_prefix = raw[: end - 1]
-                    self._tail, self._tail_fields = tail, fields
-                    return fields, delta
+        found = self._continued(raw)
+        fast = found is not None
+        if found is None:
+            head = _HEAD.match(raw)
+            found = _string(raw, head.end()) if head is not None else None
+        if found is not None:
+            value, end = found
+            tail = raw[end:]
+            fields = self._tail_fields if tail == self._tail else None
+            if fields is None:
+                rest: dict[str, Any] | None = None
+                stripped = tail.lstrip(_WS)
+                if stripped[:1] == ",":
+                    rest = self.load(sse, "a legacy completion", "{" + stripped[1:])
+                elif stripped.rstrip(_WS) == "}":
+                    rest = {}
+                if rest is not None and "completion" not in rest:
+                    fields = self._fields(sse, rest)
+            if fields is not None:
+                delta = value if fast else self._extend(sse, value)
+                self._raw_prefix = raw[: end - 1]
+                self._tail, self._tail_fields = tail, fields
+                return fields, delta
         payload = self.load(sse, "a legacy completion")
         text = payload.pop("completion", None)
         if not isinstance(text, str):
@@ -190,6 +224,12 @@ class LegacyDecoder(Decoder):
         delta = self._extend(sse, text)
         self._raw_prefix = ""
         return fields, delta
+
+    def _continued(self, raw: str) -> tuple[str, int] | None:
+        """The new text of an event whose raw JSON repeats the previous event's raw string as
+        its prefix, and where its string ends."""
+        prefix = self._raw_prefix
+        return _string(raw, len(prefix)) if prefix and raw.startswith(prefix) else None
 
     def _extend(self, sse: ServerSentEvent, text: str) -> str:
         """The part of cumulative ``text`` after the text so far (which it must extend)."""

@@ -24,7 +24,6 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
-from enum import Enum
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any, ClassVar
@@ -41,28 +40,36 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, encode_text, to_bytes
+from .._json import dump, to_bytes
 from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers
+from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
 
 
 _W = r"[ \t\n\r]*"  # JSON whitespace (json.dumps writes ", " and ": " by default)
-_TEXT_DELTA = re.compile(
-    rf'{_W}\{{{_W}"type"{_W}:{_W}"content_block_delta"{_W},{_W}"index"{_W}:{_W}'
-    rf'(0|[1-9][0-9]{{0,8}}){_W},{_W}"delta"{_W}:{_W}\{{{_W}"type"{_W}:{_W}"text_delta"{_W},'
-    rf'{_W}"text"{_W}:{_W}"'
+# The head of a text delta in the server's key order (``~``: where JSON allows whitespace),
+# in three spacings tried in turn: compact (the server's), json.dumps' default, any (the slowest).
+_HEAD = (
+    r'~\{~"type"~:~"content_block_delta"~,~"index"~:~(0|[1-9][0-9]{0,8})~,~"delta"~:~\{~"type"~:~'
+    r'"text_delta"~,~"text"~:~"'
 )
-_PLAIN_TEXT_DELTA = re.compile(_TEXT_DELTA.pattern + rf'([^"\\\x00-\x1f]*)"{_W}\}}{_W}\}}{_W}')
+_FORMS = [  # (a text with nothing escaped, to the end; the head)
+    (re.compile(head + rf'([^"\\\x00-\x1f]*)"{_W}\}}{_W}\}}{_W}'), re.compile(head))
+    for head in (
+        _HEAD.replace("~", ""),
+        _HEAD.replace("~:~", ": ").replace("~,~", ", ").replace("~", ""),
+        _HEAD.replace("~", _W),
+    )
+]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 
 
-class _State(Enum):
+class _State(State):
     START = "start"
     OPEN = "open"
     STOPPED = "stopped"
@@ -120,30 +127,32 @@ class MessagesDecoder(Decoder):
             )
         return payload
 
-    def _text_delta(self, sse: ServerSentEvent) -> Handled | None:
-        """The common case, a text delta of an open text block with the keys in the server's
-        order (any spacing), read without building the payload; ``None`` sends anything else
-        the general way."""
+    def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
+        """A text delta of an open text block with the keys in the server's order (any
+        spacing), read without building the payload."""
+        if sse.event != "content_block_delta" or self.state is not _OPEN:
+            return None
         data = sse.data
-        plain = _PLAIN_TEXT_DELTA.fullmatch(data)  # a text with nothing escaped
-        if plain is not None:
-            index = int(plain.group(1))
-            text = plain.group(2)
+        for plain_text, head in _FORMS:
+            plain = plain_text.fullmatch(data)
+            if plain is not None:
+                index, text = int(plain.group(1)), plain.group(2)
+                break
+            match = head.match(data)
+            if match is not None:
+                index = int(match.group(1))
+                try:
+                    text, end = scanstring(data, match.end())
+                except ValueError:
+                    return None
+                if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
+                    return None
+                break
         else:
-            match = _TEXT_DELTA.match(data)
-            if match is None:
-                return None
-            index = int(match.group(1))
-            try:
-                text, end = scanstring(data, match.end())
-            except ValueError:
-                return None
-            if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
-                return None
+            return None
         if not text or self._blocks.get(index) != "text":
             return None
-        position = {"event_number": sse.number, "offset": sse.offset}
-        return [(TextDelta, {"index": index, "text": text, "extra": {}, **position})], None
+        return text_fields(sse, index, text, {})
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
@@ -186,9 +195,6 @@ class MessagesDecoder(Decoder):
         return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
     def _content_block_delta(self, sse: ServerSentEvent) -> Handled:
-        fast = self._text_delta(sse)
-        if fast is not None:
-            return fast
         payload = self._payload(sse)
         index = self._index(sse, payload)
         delta = self._object(sse, payload, "delta")
@@ -206,8 +212,7 @@ class MessagesDecoder(Decoder):
             if not text:
                 self.skip_empty(extra, "content_block_delta.delta")
                 return [], None
-            fields = {"index": index, "text": text, "extra": extra}
-            return [(TextDelta, {**fields, **self.position(sse)})], None
+            return [(TextDelta, text_fields(sse, index, text, extra))], None
         return [(BlockDelta, {"index": index, "delta": delta, **self.position(sse)})], None
 
     def _content_block_stop(self, sse: ServerSentEvent) -> Handled:
@@ -266,8 +271,8 @@ class MessagesEncoder(Encoder):
     From a completion source it synthesizes ``message_start`` (usage unknown, so zeros; the id
     from ``id``/``log_id``, else ``msg_`` + a hash of the first input event), one text block
     (opened by the first text, or empty when the stream stops without text),
-    ``content_block_stop`` and ``message_delta`` when the stop arrives (``stop_sequence`` with
-    stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``), and ``message_stop`` at the end.
+    ``content_block_stop`` and ``message_delta`` when the stop arrives (its stop reason mapped by
+    :func:`._stop.to_messages`), and ``message_stop`` at the end.
     Events decoded from a Messages source are written back with their payloads as decoded.
     Nothing is written after ``message_stop`` or an error (counted instead).
     """
@@ -284,7 +289,7 @@ class MessagesEncoder(Encoder):
         self._text_index: int | None = None
         self._synthesized = True  # the stream comes from a completion source
         self._delta_heads: dict[int, bytes] = {}  # index -> a text delta's bytes up to the text
-        self._delta_end = to_bytes('"}}' + self.eol * 2)
+        self._delta_end = to_bytes("}}" + self.eol * 2)
 
     def stream_start(self, event: StreamStart) -> bytes:
         if event.message:
@@ -348,13 +353,12 @@ class MessagesEncoder(Encoder):
             head = self._delta_heads[index] = to_bytes(
                 f"event: content_block_delta{self.eol}data: "
                 f'{{"type":"content_block_delta","index":{index},'
-                f'"delta":{{"type":"text_delta","text":"'
+                f'"delta":{{"type":"text_delta","text":'
             )
         self.policy.wrote()
-        text = event.text
-        if text.isascii():  # the common case of encode_text, inline
-            return out + b"".join((head, encode_basestring(text)[1:-1].encode(), self._delta_end))
-        return out + b"".join((head, encode_text(text), self._delta_end))
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
+        return out + b"".join((head, data, self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}

@@ -1,15 +1,9 @@
 """The stop-reason mapping between the Messages and the completion vocabularies, both ways.
 
-A completion stream (``legacy``, ``completions``) stops with ``stop_reason`` and ``stop``; a
-Messages stream with ``stop_reason`` and ``stop_sequence``. The completion API ended a turn by
-stopping at the next ``"\\n\\nHuman:"``, which the Messages API calls ``end_turn``:
-
-- into a completion dialect, ``end_turn`` becomes ``stop_sequence`` with stop
-  ``"\\n\\nHuman:"``; every other pair passes as it is;
-- into Messages, ``stop_sequence`` with stop ``"\\n\\nHuman:"`` or none becomes ``end_turn``
-  with no stop sequence; every other pair passes as it is.
-
-So a turn's end goes round trip either way.
+The completion API ended a turn by stopping at the next ``"\\n\\nHuman:"``; the Messages API
+calls that ``end_turn``. So ``end_turn`` is written into a completion dialect as
+``stop_sequence`` with stop ``"\\n\\nHuman:"``, and read back (``stop_sequence`` with that stop,
+or with none) as ``end_turn``; every other pair passes as it is.
 """
 
 from __future__ import annotations
