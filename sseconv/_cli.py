@@ -10,9 +10,9 @@ Input is read from the raw file descriptor with ``os.read`` in chunks of up to
 back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
 so each converted event appears as soon as the read that completed it returns, and a large file
 is not slowed by one write per event. Memory stays bounded: no input is ever read whole, and
-when the output is much larger than the input (completions to legacy), a read is fed to the
-converter in smaller pieces, each written at once, so that about :data:`OUTPUT_TARGET` bytes
-of output (or the events of one piece, if larger) are held at a time.
+the output is taken event by event (``Converter.iter_feed``) and written whenever about
+:data:`OUTPUT_TARGET` bytes have gathered, however much larger than the input it is
+(completions to legacy).
 
 The end of a file: a recording whose last event lacks its blank line (an editor or
 ``end-of-file-fixer`` leaves one line end) is taken whole when its last line is complete, with a
@@ -51,14 +51,14 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._events import ModelEvent
+    from ._options import ConvertOptions, Eol, ReadOptions
     from ._report import Report
     from ._validate import Problem, Validator
 
 __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 
 CHUNK_SIZE = 64 * 1024  # the most read at once
-OUTPUT_TARGET = 1024 * 1024  # about the most output converted at once (see _next_step)
-MIN_STEP = 512  # the least input fed at once
+OUTPUT_TARGET = 1024 * 1024  # about the most output held at once (see _write_events)
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -418,26 +418,29 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
 
 
 def _max_event_size(args: argparse.Namespace) -> int:
-    from ._sse import DEFAULT_MAX_EVENT_SIZE  # (the parser's regexes: not for --help)
+    from ._options import DEFAULT_MAX_EVENT_SIZE  # (dataclasses, inspect: not for --help)
 
     return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
 
 
-def _converter_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The library's keyword arguments for the command's options: the one place where the CLI
-    spellings (README "Options in both spellings") become the library's."""
-    options: dict[str, Any] = {
-        "source": args.source,
-        "mode": args.mode,
-        "max_event_size": _max_event_size(args),
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    """The library's options for the command's options: the one place where the CLI
+    spellings (README "Options in both spellings") become the library's.
+
+    --keep-last is not dispatch_incomplete: the command completes a last event whose last
+    line is complete itself (see _completion) and never takes a cut line.
+    """
+    return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
+
+
+def _converter_options(args: argparse.Namespace) -> ConvertOptions:
+    """:func:`_read_options` and the options of the output (``convert``)."""
+    return {
+        **_read_options(args),
+        "eol": _EOLS[args.eol],
+        "pings": "drop" if args.drop_pings else "keep",
+        "clock": _clock(args),
     }
-    if "eol" in args:
-        options["eol"] = _EOLS[args.eol]
-        options["pings"] = "drop" if args.drop_pings else "keep"
-        options["clock"] = _clock(args)
-    # --keep-last is not dispatch_incomplete: the command completes a last event whose last
-    # line is complete itself (see _completion) and never takes a cut line.
-    return options
 
 
 def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
@@ -510,27 +513,15 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
     converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
-    step = CHUNK_SIZE
     taken = False
     with _reading(inp) as stream:
         try:
             for chunk in stream:
-                start = 0
-                while start < len(chunk):  # in pieces when the output is large: see _next_step
-                    piece = (
-                        chunk if start == 0 and len(chunk) <= step else chunk[start : start + step]
-                    )
-                    start += len(piece)
-                    output = converter.feed(piece)
-                    if output:
-                        out.write(output)
-                    step = _next_step(step, len(output))
+                _write_events(out, converter.iter_feed(chunk))
             before = converter.report.events_in
-            output = converter.feed(_completion(stream, args.keep_last))
+            _write_events(out, converter.iter_feed(_completion(stream, args.keep_last)))
             taken = converter.report.events_in > before
-            output += converter.close()
-            if output:
-                out.write(output)
+            _write_events(out, converter.iter_close())
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
@@ -544,20 +535,24 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         )
 
 
-def _next_step(step: int, output_size: int) -> int:
-    """How much input to feed at once next, so that one feed's output stays near
-    OUTPUT_TARGET bytes.
-
-    Output can be far larger than its input (a legacy event repeats the whole text so far):
-    feeding a whole read at once would hold (events per read) x (text so far) bytes. Large
-    outputs shrink the pieces of input fed at once (down to MIN_STEP), small ones grow them
-    back (up to CHUNK_SIZE); each piece's output is written as soon as it is converted.
-    """
-    if output_size > OUTPUT_TARGET:
-        return max(MIN_STEP, step * OUTPUT_TARGET // output_size)
-    if output_size < OUTPUT_TARGET // 4 and step < CHUNK_SIZE:
-        return min(CHUNK_SIZE, step * 2)
-    return step
+def _write_events(out: _Output, pieces: Iterator[bytes]) -> None:
+    """Write the output of events (one piece each), gathered into writes of about
+    OUTPUT_TARGET bytes: one write per read as a rule, and bounded memory when the output is
+    far larger than the input (a legacy event repeats the whole text so far)."""
+    gathered: list[bytes] = []
+    size = 0
+    try:
+        for piece in pieces:
+            gathered.append(piece)
+            size += len(piece)
+            if size >= OUTPUT_TARGET:
+                out.write(b"".join(gathered))
+                gathered, size = [], 0
+    except SSEConvError:
+        out.write(b"".join(gathered))  # what came before the error
+        raise
+    if gathered:
+        out.write(b"".join(gathered))
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
@@ -586,7 +581,7 @@ def _cmd_text(args: argparse.Namespace) -> int:
     if _recording_cli.is_recording(inp):
         with _writing(None) as out:
             return _recording_cli.text_one(args, inp, out)
-    reader = EventReader(**_converter_options(args))
+    reader = EventReader(**_read_options(args))
     error: SSEConvError | None = None
     taken = False
     with _writing(None) as out, _reading(inp) as stream:
@@ -845,7 +840,7 @@ or Messages stream is a warning. Status 1 when any file has a problem.
 )
 
 
-_EOLS = {None: None, "lf": "\n", "crlf": "\r\n"}
+_EOLS: dict[str | None, Eol | None] = {None: None, "lf": "\n", "crlf": "\r\n"}
 
 
 def _dialect(value: str) -> Dialect:
@@ -881,10 +876,11 @@ _quiet_option(_COMMON, argparse.SUPPRESS)
 
 
 def add_command(
-    commands: Any, name: str, *, help: str, description: str, epilog: str
+    commands: Any, name: str, *, help: str, description: str, epilog: str, inputs: str = ""
 ) -> argparse.ArgumentParser:
-    """Register a subcommand (with the options every command has: -q). Its parser's
-    ``run`` default is called with the parsed arguments, which hold ``stderr``."""
+    """Register a subcommand (with the options every command has: -q; and with ``inputs``,
+    the INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
+    arguments, which hold ``stderr``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
@@ -893,6 +889,10 @@ def add_command(
         formatter_class=_formatter,
         parents=[_COMMON],
     )
+    if inputs:
+        parser.add_argument(
+            "inputs", nargs="*", metavar="INPUT", help=f"{inputs}; - is stdin (the default)"
+        )
     return parser
 
 
@@ -946,6 +946,7 @@ def _add_convert(commands: Any) -> None:
         help="convert streams to another dialect",
         description="Convert recorded or live streams to another dialect, event by event.",
         epilog=_CONVERT_EPILOG,
+        inputs="files to convert, one after another",
     )
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
@@ -976,12 +977,6 @@ def _add_convert(commands: Any) -> None:
         "SOURCE_DATE_EPOCH if set, else now)",
     )
     convert.add_argument(
-        "inputs",
-        nargs="*",
-        metavar="INPUT",
-        help="files to convert, one after another; - is stdin (the default)",
-    )
-    convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
     _recording_cli.add_convert_options(convert)
@@ -995,6 +990,7 @@ def _add_detect(commands: Any) -> None:
         help="print the dialect of streams",
         description="Print the dialect of each stream: legacy, completions or messages.",
         epilog=_DETECT_EPILOG,
+        inputs="the streams",
     )
     names = detect.add_mutually_exclusive_group()
     names.add_argument(
@@ -1008,9 +1004,6 @@ def _add_detect(commands: Any) -> None:
         "--no-filename",
         action="store_true",
         help="print the dialect alone, also for several inputs",
-    )
-    detect.add_argument(
-        "inputs", nargs="*", metavar="INPUT", help="the streams; - is stdin (the default)"
     )
     detect.set_defaults(run=_cmd_detect)
 
@@ -1053,11 +1046,9 @@ def _add_validate(commands: Any) -> None:
         description="Check recordings against their dialect's grammar; print every problem "
         "with its position.",
         epilog=_VALIDATE_EPILOG,
+        inputs="files to check",
     )
     _source_options(validate)
-    validate.add_argument(
-        "inputs", nargs="*", metavar="INPUT", help="files to check; - is stdin (the default)"
-    )
     validate.set_defaults(run=_cmd_validate, mode="default")
 
 

@@ -1,5 +1,6 @@
-"""The command line, run for real: ``python -m sseconv`` (and the ``sseconv`` script) as a
-subprocess, on the fixtures and on streams built here."""
+"""The command line on the fixtures and on streams built here: ``main(argv)`` in-process with
+its file descriptors redirected (see ``cli_run``), and as a process (``python -m sseconv``, the
+``sseconv`` script) for shell pipes, live output, Ctrl-C and the exit status."""
 
 from __future__ import annotations
 
@@ -13,39 +14,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_run import ROOT, SSECONV, TIMEOUT, run, run_process, shell, stderr_lines
 from streams import json_event as sse
 from streams import short_completion as completion
 
 import sseconv
 from sseconv import Converter, EventReader, TextDelta
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "tests" / "fixtures").glob("*.sse"))
 TARGETS = ("legacy", "completions", "messages")
 LEGACY = ROOT / "tests" / "fixtures" / "legacy-2023-01-01-reconstructed.sse"
 COMPLETIONS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-capture.sse"
 TOOL_USE = ROOT / "tests" / "fixtures" / "messages-tool-use-capture.sse"
 ERROR_DOCS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-error-docs.sse"
-TIMEOUT = 30
-
-
-def run(
-    *args: str | Path, stdin: bytes | None = None, cwd: Path = ROOT
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sseconv", *map(str, args)],
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        cwd=cwd,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def stderr_lines(result: subprocess.CompletedProcess[bytes]) -> list[str]:
-    text = result.stderr.decode()
-    assert "Traceback" not in text
-    return text.splitlines()
 
 
 def text_of(data: bytes, source: str | None = None) -> str:
@@ -269,18 +250,34 @@ def test_console_script() -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, b"legacy\n", b"")
 
 
-# -- pipes: a reader that goes away, a live stream, Ctrl-C --------------------------------------
+# -- as a process: the exit status, pipes, a reader that goes away, a live stream, Ctrl-C -----
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "status"),
+    [
+        (["detect", LEGACY], b"", 0),
+        (["text", "-"], b"event: completion\ndata: {oops\n\n", 1),
+        (["convert", "--to", "klingon"], b"", 2),
+    ],
+    ids=["ok", "bad-input", "usage"],
+)
+def test_the_process_gives_what_main_gives(
+    args: list[str | Path], stdin: bytes, status: int
+) -> None:
+    """``python -m sseconv`` exits with main's status and writes the same bytes."""
+    process = run_process(*args, stdin=stdin)
+    assert (process.returncode, process.stdout, process.stderr) == run(*args, stdin=stdin)
+    assert process.returncode == status
+    assert process.stderr or status == 0
 
 
 def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     big = b"".join(completion(f" token{i}" * 3) for i in range(2000))
     (tmp_path / "big.sse").write_bytes(big + completion("", "stop_sequence"))  # ~40 MB as legacy
-    command = (
-        f"{sys.executable} -m sseconv convert --to legacy big.sse | head -c 10; "
-        'echo " ${PIPESTATUS[0]}"'
-    )
-    result = subprocess.run(
-        ["bash", "-c", command], capture_output=True, cwd=tmp_path, timeout=TIMEOUT, check=False
+    result = shell(
+        f'{SSECONV} convert --to legacy big.sse | head -c 10; echo " ${{PIPESTATUS[0]}}"',
+        cwd=tmp_path,
     )
     assert result.stdout == b'data: {"co 141\n'
     assert result.stderr == b""

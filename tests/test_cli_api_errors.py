@@ -1,13 +1,14 @@
-"""The command line on API errors, run for real: an error answer (or other bytes that are not
-an event stream) piped in instead of a stream, and a stream that an API error ended."""
+"""The command line (``main(argv)`` in-process, see ``cli_run``) on API errors: an error
+answer (or other bytes that are not an event stream) piped in instead of a stream, and a stream
+that an API error ended."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from cli_run import ROOT, run, stderr_lines
 from streams import completions_error, completions_event, completions_stream
-from test_cli import ROOT, run, stderr_lines
 
 import sseconv
 

@@ -1,13 +1,13 @@
-"""The command line on recordings as people have them, run for real (``python -m sseconv`` as
-a subprocess, or ``main(argv)`` in-process with the file descriptors captured): the end of a
-file, reproducible ping times, quiet runs and closed stderr, several inputs of which one
-cannot be opened, ``detect`` on many files and on an endless stream of pings."""
+"""The command line on recordings as people have them, run for real (``main(argv)``
+in-process with the file descriptors redirected, see ``cli_run``; ``python -m sseconv`` as a
+process for closed descriptors and a live pipe): the end of a file, reproducible ping times,
+quiet runs and closed stderr, several inputs of which one cannot be opened, ``detect`` on many
+files and on an endless stream of pings."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import ROOT, SSECONV, TIMEOUT, run, shell, stderr_lines
 from streams import json_event as sse
 from streams import short_completion as completion
 
@@ -23,45 +24,10 @@ from sseconv import Converter
 from sseconv._cli import main
 from sseconv._options import DETECT_LIMIT, ConvertOptions
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "tests" / "fixtures" / "completions-2023-06-01-capture.sse"
 LEGACY = ROOT / "tests" / "fixtures" / "legacy-2023-01-01-reconstructed.sse"
 MESSAGES = ROOT / "tests" / "fixtures" / "messages-text-capture.sse"
-TIMEOUT = 30
 PING_TIME = re.compile(rb"event: ping\r?\ndata: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6})\r?\n")
-
-
-def run(
-    *args: str | Path,
-    stdin: bytes | Path | None = None,
-    cwd: Path = ROOT,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    """Run the command; ``stdin`` bytes come through a pipe, a ``Path`` is redirected (a
-    regular file, as ``< FILE`` in a shell)."""
-    command = [sys.executable, "-m", "sseconv", *map(str, args)]
-    full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    full_env.update(env or {})
-    if isinstance(stdin, Path):
-        with stdin.open("rb") as f:
-            return subprocess.run(
-                command, stdin=f, capture_output=True, cwd=cwd, env=full_env, timeout=TIMEOUT
-            )
-    return subprocess.run(
-        command,
-        input=stdin or b"",
-        capture_output=True,
-        cwd=cwd,
-        env=full_env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def errors(result: subprocess.CompletedProcess[bytes]) -> list[str]:
-    text = result.stderr.decode()
-    assert "Traceback" not in text
-    return text.splitlines()
 
 
 def converted(data: bytes, to: str, **options: object) -> bytes:
@@ -84,12 +50,12 @@ def test_a_file_whose_last_event_lacks_its_blank_line_converts(tmp_path: Path, h
     stdin = None if how == "path" else tmp_path / "rec.sse"
     result = run("convert", "--to", "legacy", "--drop-pings", *args, stdin=stdin, cwd=tmp_path)
     assert result.returncode == 0
-    assert errors(result) == [f"sseconv: {name}: warning: {TAKEN}"]
+    assert stderr_lines(result) == [f"sseconv: {name}: warning: {TAKEN}"]
     assert result.stdout == converted(ONE_LF + b"\n", "legacy", pings="drop")
     assert result.stdout.endswith(b"data: [DONE]\n\n")
     text = run("text", *args, stdin=stdin, cwd=tmp_path)
     assert (text.returncode, text.stdout) == (0, b" Hello, world!\n")
-    assert errors(text) == [f"sseconv: {name}: warning: {TAKEN}"]
+    assert stderr_lines(text) == [f"sseconv: {name}: warning: {TAKEN}"]
     quiet = run("convert", "--to", "legacy", "-q", *args, stdin=stdin, cwd=tmp_path)
     assert (quiet.returncode, quiet.stderr) == (0, b"")
     validate = run("validate", *args, stdin=stdin, cwd=tmp_path)
@@ -112,7 +78,7 @@ def test_same_dialect_file_gets_its_blank_line(tmp_path: Path) -> None:
 def test_a_pipe_keeps_the_standards_rule_and_keep_last_takes_it() -> None:
     lost = run("convert", "--to", "legacy", stdin=ONE_LF)
     assert lost.returncode == 1
-    assert errors(lost) == [
+    assert stderr_lines(lost) == [
         f"sseconv: <stdin>: event 5, byte {len(ONE_LF)}: expected the stream to finish, found "
         "the end of input inside an event (--keep-last takes it: its last line is complete)"
     ]
@@ -132,7 +98,7 @@ def test_a_last_line_without_its_line_end_is_never_taken(tmp_path: Path, keep_la
     assert result.returncode == 1
     assert b"world" not in result.stdout
     assert result.stdout == converted(completion(" Hello"), "legacy")
-    assert errors(result) == [
+    assert stderr_lines(result) == [
         f"sseconv: cut.sse: event 2, byte {len(cut)}: expected the stream to finish, found "
         "the end of input inside an event (its last line has no line end: a cut event)"
     ]
@@ -202,14 +168,14 @@ def test_bad_times_are_usage_errors(args: list[str], env: dict[str, str], messag
 def test_quiet_silences_warnings_not_errors(tmp_path: Path) -> None:
     loud = run("convert", "--to", "legacy", "--clock", "@0", MESSAGES)
     assert loud.returncode == 0
-    assert any("warning: dropped usage" in line for line in errors(loud))
+    assert any("warning: dropped usage" in line for line in stderr_lines(loud))
     for args in (["-q", "convert"], ["convert", "--quiet"]):
         quiet = run(*args, "--to", "legacy", "--clock", "@0", MESSAGES)
         assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, loud.stdout, b"")
     bad = completion(" Hi") + b"event: completion\ndata: {oops\n\n"
     failed = run("convert", "-q", "--to", "legacy", stdin=bad)
     assert failed.returncode == 1
-    (line,) = errors(failed)
+    (line,) = stderr_lines(failed)
     assert line.startswith("sseconv: <stdin>: event 2, byte ")
 
 
@@ -232,16 +198,10 @@ def test_closed_stderr_never_puts_diagnostics_into_the_output(
 ) -> None:
     """With fd 2 closed, warnings used to go into the converted stdout."""
     output = ["-o", "out.sse"] if to_file else []
-    command = (
-        f"{sys.executable} -m sseconv convert --to legacy --clock @0 "
-        f'{" ".join(output)} {MESSAGES} 2>&-; echo " $?" >&3'
-    )
-    result = subprocess.run(
-        ["bash", "-c", f"exec 3>status; {command}"],
-        capture_output=True,
+    result = shell(
+        f"exec 3>status; {SSECONV} convert --to legacy --clock @0 {' '.join(output)} {MESSAGES} "
+        '2>&-; echo " $?" >&3',
         cwd=tmp_path,
-        timeout=TIMEOUT,
-        check=False,
     )
     expected = converted(MESSAGES.read_bytes(), "legacy", clock=lambda: sseconv_time(0))
     written = (tmp_path / "out.sse").read_bytes() if to_file else result.stdout
@@ -251,21 +211,11 @@ def test_closed_stderr_never_puts_diagnostics_into_the_output(
 
 
 def test_closed_stdout_is_a_clear_error(tmp_path: Path) -> None:
-    result = subprocess.run(
-        ["bash", "-c", f"{sys.executable} -m sseconv convert --to legacy {MESSAGES} >&-"],
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = shell(f"{SSECONV} convert --to legacy {MESSAGES} >&-")
     assert result.returncode == 1
-    assert errors(result) == ["sseconv: <stdout>: cannot write: Bad file descriptor"]
-    helped = subprocess.run(
-        ["bash", "-c", f"{sys.executable} -m sseconv --help >&-"],
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert errors(helped) == ["sseconv: <stdout>: cannot write: Bad file descriptor"]
+    assert stderr_lines(result) == ["sseconv: <stdout>: cannot write: Bad file descriptor"]
+    helped = shell(f"{SSECONV} --help >&-")
+    assert stderr_lines(helped) == ["sseconv: <stdout>: cannot write: Bad file descriptor"]
 
 
 # -- several inputs: one that cannot be opened does not stop the others (item 8) ---------------
@@ -279,7 +229,7 @@ def test_an_input_that_cannot_be_opened_does_not_stop_the_others(tmp_path: Path)
         "convert", "--to", "messages", "a.sse", "missing.sse", "dir", "b.sse", cwd=tmp_path
     )
     assert convert.returncode == 2
-    assert errors(convert) == [
+    assert stderr_lines(convert) == [
         "sseconv: missing.sse: cannot open: No such file or directory",
         "sseconv: dir: cannot open: Is a directory",
     ]
@@ -288,7 +238,7 @@ def test_an_input_that_cannot_be_opened_does_not_stop_the_others(tmp_path: Path)
     )
     detect = run("detect", "a.sse", "missing.sse", "b.sse", cwd=tmp_path)
     assert (detect.returncode, detect.stdout) == (2, b"a.sse: completions\nb.sse: legacy\n")
-    assert errors(detect) == ["sseconv: missing.sse: cannot open: No such file or directory"]
+    assert stderr_lines(detect) == ["sseconv: missing.sse: cannot open: No such file or directory"]
     validate = run("validate", "missing.sse", "b.sse", cwd=tmp_path)
     assert (validate.returncode, validate.stdout) == (2, b"b.sse: ok (legacy, 6 events)\n")
     text = run("text", "missing.sse", cwd=tmp_path)
@@ -310,7 +260,7 @@ def test_detect_many_files_prints_name_and_dialect(tmp_path: Path) -> None:
         f"{COMPLETIONS.name}: completions",
         f"{MESSAGES.name}: messages",
     ]
-    assert errors(result) == [
+    assert stderr_lines(result) == [
         "sseconv: pings.sse: cannot tell the dialect: none of its 3 event(s) decides it"
     ]
     one = run("detect", "-H", LEGACY.name, cwd=tmp_path)
@@ -406,7 +356,7 @@ def test_max_event_size() -> None:
     big = completion(" " + "x" * 2000) + completion("", "stop_sequence")
     small = run("convert", "--to", "legacy", "--max-event-size", "1000", stdin=big)
     assert small.returncode == 1
-    (line,) = errors(small)
+    (line,) = stderr_lines(small)
     assert line.startswith("sseconv: <stdin>: event 1, byte 0: expected an event of at most 1000")
     assert run("convert", "--to", "legacy", stdin=big).returncode == 0
     assert run("validate", "--max-event-size", "1000", stdin=big).returncode == 1

@@ -1,5 +1,6 @@
-"""``sseconv convert/detect/text/validate/replay`` on cassettes and HAR files, run as a
-subprocess. Expected output is built from the fixtures' own content."""
+"""``sseconv convert/detect/text/validate/replay`` on cassettes and HAR files: ``main(argv)``
+in-process (see ``cli_run``), and as a process for the replay server and a pipe given as a
+path. Expected output is built from the fixtures' own content."""
 
 from __future__ import annotations
 
@@ -15,36 +16,18 @@ from pathlib import Path
 
 import httpx
 import yaml
+from cli_run import ROOT, SSECONV, run, shell, stderr_lines
 from streams import read_fixture
 
 import sseconv
 from sseconv import recordings
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "fixtures" / "recordings"
-TIMEOUT = 60
 MESSAGES_TEXT = "".join(
     e.text
     for e in sseconv.parse_events([read_fixture("messages-text-capture.sse")])
     if isinstance(e, sseconv.TextDelta)
 )
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "sseconv", *map(str, args)],
-        input=b"",
-        capture_output=True,
-        cwd=ROOT,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def errors(result: subprocess.CompletedProcess[bytes]) -> list[str]:
-    text = result.stderr.decode()
-    assert "Traceback" not in text
-    return text.splitlines()
 
 
 def copy(name: str, tmp_path: Path) -> Path:
@@ -58,7 +41,7 @@ def test_convert_to_output_file(tmp_path: Path) -> None:
     result = run("convert", "--to", "legacy", RECORDINGS / "messages-vcrpy.yaml", "-o", out)
     assert result.returncode == 0, result.stderr
     name = RECORDINGS / "messages-vcrpy.yaml"
-    assert errors(result) == [
+    assert stderr_lines(result) == [
         f"sseconv: {name}#1: warning: dropped usage input_tokens=11, output_tokens=6 "
         "(no place in legacy)",
         f"sseconv: {name}: converted 1 stream to legacy (1 request translated), "
@@ -83,7 +66,7 @@ def test_convert_in_place_several(tmp_path: Path) -> None:
     paths = [copy("mixed.har", tmp_path), copy("completions-literal-block.yaml", tmp_path)]
     result = run("convert", "--to", "messages", "--in-place", *paths)
     assert result.returncode == 0, result.stderr
-    lines = errors(result)
+    lines = stderr_lines(result)
     assert lines[0] == (
         f"sseconv: {paths[0]}: converted 2 streams to messages (1 request translated), "
         "1 other interaction unchanged"
@@ -104,7 +87,7 @@ def test_a_failure_names_the_interaction_and_writes_nothing(tmp_path: Path) -> N
     before = path.read_bytes()
     result = run("convert", "--to", "legacy", "--in-place", path)
     assert result.returncode == 1
-    lines = errors(result)
+    lines = stderr_lines(result)
     assert lines[0].startswith(
         f"sseconv: {path}: interaction 1 (POST https://api.anthropic.com/v1/messages): event 4, "
         "byte "
@@ -117,7 +100,7 @@ def test_a_failure_names_the_interaction_and_writes_nothing(tmp_path: Path) -> N
     assert path.read_bytes() == before
     lenient = run("convert", "--to", "legacy", "--lenient", "--in-place", path)
     assert lenient.returncode == 0, lenient.stderr
-    assert any("warning: malformed events: 1" in line for line in errors(lenient))
+    assert any("warning: malformed events: 1" in line for line in stderr_lines(lenient))
     assert path.read_bytes() != before
 
 
@@ -128,7 +111,9 @@ def test_usage_errors() -> None:
     sse = ROOT / "examples" / "legacy.sse"
     in_place = run("convert", "--to", "completions", "--in-place", sse)
     assert in_place.returncode == 2
-    assert errors(in_place) == [f"sseconv: {sse}: --in-place converts cassettes and HAR files only"]
+    assert stderr_lines(in_place) == [
+        f"sseconv: {sse}: --in-place converts cassettes and HAR files only"
+    ]
 
 
 def test_bad_container_is_one_clear_line(tmp_path: Path) -> None:
@@ -137,7 +122,7 @@ def test_bad_container_is_one_clear_line(tmp_path: Path) -> None:
     for command in (["convert", "--to", "legacy"], ["detect"], ["text"]):
         result = run(*command, path)
         assert result.returncode == 1
-        (line,) = errors(result)
+        (line,) = stderr_lines(result)
         assert line.startswith(f"sseconv: {path}: expected YAML, found: could not determine")
     result = run("validate", path)
     assert result.returncode == 1
@@ -245,7 +230,7 @@ def test_replay_command_serves_a_converted_stream_to_a_client() -> None:
 def test_replay_usage_errors() -> None:
     result = run("replay", RECORDINGS / "messages-vcrpy.yaml", "--real-time")
     assert result.returncode == 2
-    assert errors(result) == [
+    assert stderr_lines(result) == [
         f"sseconv: {RECORDINGS / 'messages-vcrpy.yaml'}#1: the recording does not say how "
         "long the response took (only HAR files do); give --delay instead"
     ]
@@ -266,25 +251,15 @@ def test_model_option_names_the_model_of_translated_requests(tmp_path: Path) -> 
     assert json.loads(body)["model"] == "my-model"
     bad = run("convert", "--to", "messages", "--model", "nothing", source)
     assert bad.returncode == 2
-    assert errors(bad) == ["sseconv: expected --model OLD=NEW, found 'nothing'"]
+    assert stderr_lines(bad) == ["sseconv: expected --model OLD=NEW, found 'nothing'"]
 
 
 def test_a_pipe_is_read_as_a_stream_even_if_it_holds_a_cassette() -> None:
     sse = ROOT / "examples" / "legacy.sse"
-    result = subprocess.run(
-        ["bash", "-c", f'"{sys.executable}" -m sseconv detect <(cat "{sse}")'],
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = shell(f'{SSECONV} detect <(cat "{sse}")')
     assert (result.returncode, result.stdout) == (0, b"legacy\n")
     cassette = RECORDINGS / "mixed.har"
-    result = subprocess.run(
-        ["bash", "-c", f'"{sys.executable}" -m sseconv detect <(cat "{cassette}")'],
-        capture_output=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = shell(f'{SSECONV} detect <(cat "{cassette}")')
     assert result.returncode == 1  # read as a stream (which it is not): no "#N" lines
     assert b"not a server-sent event stream" in result.stderr
     assert result.stdout == b""
