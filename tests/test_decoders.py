@@ -30,6 +30,7 @@ from sseconv import (
     MalformedEventError,
     ServerSentEvent,
     SSEParser,
+    parse_events,
 )
 from sseconv._codecs import DECODERS, Decoder
 from sseconv._codecs._base import _MAKE
@@ -488,3 +489,17 @@ def test_text_deltas_in_any_spacing_are_read_without_loading_the_payload(
     (delta,) = decoder.decode(sse)
     assert delta == TextDelta(text=json.loads(f'"{text}"'), event_number=NUMBER, offset=OFFSET)
     assert decoder.check(sse) is TextDelta
+
+
+def test_a_nested_completion_key_never_stands_for_the_top_level_text() -> None:
+    """The completions decoder remembers the JSON around the text of a payload; a nested
+    ``"completion"`` string met first (equal to the top-level one) must not be taken for it,
+    or a later payload changing only the nested string would read as text."""
+
+    def completion(extra: str, text: str) -> bytes:
+        payload = {"extra": {"completion": extra}, "completion": text, "type": "completion"}
+        return b"event: completion\ndata: " + json.dumps(payload).encode() + b"\n\n"
+
+    stream = completion("", "") + completion("X", "") + completion("X", "Hi")
+    events = list(parse_events(stream, source="completions"))
+    assert [event.text for event in events if isinstance(event, TextDelta)] == ["Hi"]

@@ -137,8 +137,10 @@ class CompletionsDecoder(Decoder):
                 if payload.get("completion") == text:
                     fields = self._check(sse, payload)
                     head, tail = raw[:start], raw[end:]
-                    template = load_object(head + '"' + tail, "a completion")
-                    if same_value(template, {**payload, "completion": ""}):
+                    # The text found must be the top-level "completion" (not a nested key's
+                    # equal string): an "x" added there must show up there, and only there.
+                    template = load_object(raw[: end - 1] + "x" + raw[end - 1 :], "a completion")
+                    if same_value(template, {**payload, "completion": text + "x"}):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
         payload = self.load(sse, "a completion")
