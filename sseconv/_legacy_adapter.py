@@ -59,7 +59,6 @@ from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items, aiterate, amap
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
-from ._policy import Policy
 from ._report import Report
 from ._source import achunks as source_achunks
 from ._source import as_bytes
@@ -68,6 +67,8 @@ from ._sse import ServerSentEvent, encode_sse
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ._policy import Policy
 
 __all__ = [
     "APIError",
@@ -259,26 +260,24 @@ class _Pipeline:
         self.response = self.view.obj if self.view else None
 
     def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
-        """The dicts of more input (``None``: the end of input); on bad input, the dicts
-        before the bad event, then the error."""
+        """The dicts of more input (``None``: the end of input). Each event is decoded when
+        the dicts before it have been taken (one huge read never holds all its model events);
+        on bad input, the error comes after the dicts before it."""
         reading = self.reading
-        read: list[tuple[ServerSentEvent, _Decoded]] = []
-        error = None
         try:
             if data is None:
                 reading.last()
             else:
                 reading.read(data)
-            reading.each(lambda sse: read.append((sse, reading.decode(sse))))
+            while reading.ready():
+                sse = reading.queue.popleft()
+                self.report.events_in = sse.number  # type: ignore[assignment]
+                yield from self._dicts_of(sse, reading.decode(sse))
             if data is None:
                 reading.end()
         except SSEConvError as exc:
-            error = reading.fail(exc)
             note_response(exc, self.view)
-        for sse, decoded in read:
-            yield from self._dicts_of(sse, decoded)
-        if error is not None:
-            raise error
+            raise reading.fail(exc) from None
 
     def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
         policy = self.reading.policy

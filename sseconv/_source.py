@@ -24,6 +24,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterab
 from typing import Any, Protocol, TypeAlias
 
 from ._errors import UsageError
+from ._iterate import aiterate, amap
 
 __all__ = ["READ_SIZE", "AsyncSource", "BytesLike", "Source", "achunks", "as_bytes", "chunks"]
 
@@ -159,13 +160,8 @@ def achunks(source: AsyncSource) -> AsyncIterator[bytes]:
     if read is not None and inspect.iscoroutinefunction(read):
         return _aread(read)  # (an async file iterates by lines: read() gives fewer steps)
     if isinstance(source, AsyncIterable):
-        return _aitems(source)
-    return _aiter(chunks(source))  # type: ignore[arg-type]
-
-
-async def _aitems(items: AsyncIterable[Any]) -> AsyncGenerator[bytes, None]:
-    async for item in items:
-        yield _chunk(item)
+        return amap(_chunk, source)
+    return aiterate(chunks(source))  # type: ignore[arg-type]
 
 
 async def _aread(read: Any) -> AsyncGenerator[bytes, None]:
@@ -176,8 +172,3 @@ async def _aread(read: Any) -> AsyncGenerator[bytes, None]:
                 raise UsageError("expected a binary file, found a text file: open it with 'rb'")
             return
         yield _chunk(data)
-
-
-async def _aiter(items: Iterator[bytes]) -> AsyncGenerator[bytes, None]:
-    for item in items:
-        yield item

@@ -201,11 +201,13 @@ class _Converting(Generic[TransportT]):
     def _check(self, transport: object) -> None:
         kind = type(self).__name__
         if not callable(getattr(transport, self._method, None)):
-            sync = self._method == "handle_request"
-            other = kind.replace("Async", "") if not sync else f"Async{kind}"
+            if self._method == "handle_request":
+                expected, other, which = "a sync", f"Async{kind}", "async"
+            else:
+                expected, other, which = "an async", kind.removeprefix("Async"), "sync"
             raise UsageError(
-                f"expected {'a sync' if sync else 'an async'} transport, found "
-                f"{type(transport).__name__} (use {other} for {'async' if sync else 'sync'} ones)"
+                f"expected {expected} transport, found {type(transport).__name__} "
+                f"(use {other} for {which} ones)"
             )
         mine = self.library.__name__
         for cls in type(transport).__mro__:

@@ -9,13 +9,14 @@ docstrings of :func:`complete_to_messages` (module ``sseconv._requests``) and
 - :func:`message_to_completion`: a non-stream Messages response as the completion JSON of a
   2023 dialect (streams go through :class:`sseconv.Converter`).
 - :class:`CompleteExchange`: one ``/v1/complete`` exchange served from ``/v1/messages``: the
-  client's dialect, the upstream request, and the answer to the client. The httpx transports
-  (``complete_via_messages=True``), the drop-in 2023 client and the gateway all use it.
+  client's dialect, the upstream request, and the answer to the client (converted with the
+  options of :class:`ExchangeOptions`). The httpx transports (``complete_via_messages=True``),
+  the drop-in 2023 client and the gateway all use it.
 - :class:`RequestError`, :func:`error_body`: refusals, in the API's error JSON shape.
 - :data:`RETIRED_MODELS`: the documented table of retired model names; :data:`UPSTREAM_VERSION`.
 """
 
-from ._exchange import CompleteExchange
+from ._exchange import CompleteExchange, ExchangeOptions
 from ._requests import (
     AI_PROMPT,
     HUMAN_PROMPT,
@@ -34,6 +35,7 @@ __all__ = [
     "RETIRED_MODELS",
     "UPSTREAM_VERSION",
     "CompleteExchange",
+    "ExchangeOptions",
     "RequestError",
     "complete_to_messages",
     "convert_message",

@@ -289,6 +289,27 @@ def test_requests_bad_gzip_is_our_error(serve: Any) -> None:
     assert info.value.status_code == 200
 
 
+@pytest.mark.anyio
+async def test_requests_response_read_by_the_async_readers(serve: Any) -> None:
+    # (its body can only be read blocking: the async readers read it so, checked the same way)
+    with requests.post(serve(Answer()), stream=True, timeout=10) as response:
+        assert texts([d async for d in sseconv.alegacy_completions(response)]) == EXPECTED
+    url = serve(Answer(529, "application/json", OVERLOADED))
+    with requests.post(url, stream=True, timeout=10) as response:
+        dicts = sseconv.alegacy_completions(response)
+        with pytest.raises(sseconv.APIError) as info:
+            await anext(dicts)
+        assert (info.value.status_code, info.value.body) == (529, OVERLOADED)
+        assert info.value.response is response
+    corrupt = serve(Answer(body=CORRUPT_GZIP, encoding="gzip"))
+    with (
+        requests.post(corrupt, stream=True, timeout=10) as response,
+        pytest.raises(sseconv.NotEventStreamError) as error,
+    ):
+        [d async for d in sseconv.alegacy_completions(response)]
+    assert isinstance(error.value.__cause__, requests.exceptions.ContentDecodingError)
+
+
 # -- aiohttp ----------------------------------------------------------------------------------
 
 

@@ -158,6 +158,17 @@ def test_dicts_arrive_as_soon_as_their_event_is_complete() -> None:
     assert fed == [0, 1]
 
 
+@pytest.mark.anyio
+async def test_one_huge_read_is_decoded_event_by_event() -> None:
+    stream = completions_stream([f" {i}" for i in range(100)])
+    for dicts in (legacy_completions(stream), alegacy_completions(stream)):
+        first = next(dicts) if isinstance(dicts, Iterator) else await anext(dicts)
+        assert first["completion"] == " 0"
+        assert dicts.report.events_in == 1  # the other 100 events of the read wait, undecoded
+    rest = list(legacy_completions(stream))
+    assert len(rest) == 101 and rest[-1]["completion"] == "".join(f" {i}" for i in range(100))
+
+
 def test_cut_stream_is_reported_and_strict_raises() -> None:
     cut = COMPLETIONS[: COMPLETIONS.index(b"event: ping")]
     events = legacy_completions(cut)

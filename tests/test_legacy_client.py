@@ -192,7 +192,27 @@ def test_what_has_no_place_is_reported(api: FakeMessagesAPI) -> None:
     assert client.last_report.finished
 
 
-def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
+def test_what_has_no_place_is_reported_async(api: FakeMessagesAPI) -> None:
+    thinking = {"type": "thinking", "thinking": "hmm", "signature": "sig"}
+    api.script(Reply(pieces=PIECES, blocks=(thinking,)), Reply(pieces=PIECES, blocks=(thinking,)))
+    client = anthropic.Client("test-key", api_url=api.url)
+
+    async def run() -> list[sseconv.Report | None]:
+        reports = [client.last_report]
+        await client.acompletion(**kwargs())
+        reports.append(client.last_report)
+        client.last_report = None
+        assert [d async for d in await client.acompletion_stream(**kwargs())]
+        return [*reports, client.last_report]
+
+    before, whole, streamed = asyncio.run(run())
+    assert before is None
+    assert whole is not None and whole.dropped == {"thinking": 1}
+    assert streamed is not None and streamed.dropped == {"thinking": 1} and streamed.finished
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_proxy_url_carries_https_requests_like_0_2_10(flavour: str) -> None:
     seen: list[bytes] = []
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -215,7 +235,10 @@ def test_proxy_url_carries_https_requests_like_0_2_10() -> None:
             default_request_timeout=5,
         )
         with pytest.raises(anthropic.ApiException, match="post request failed"):
-            client.completion(**kwargs())
+            if flavour == "sync":
+                client.completion(**kwargs())
+            else:
+                asyncio.run(client.acompletion(**kwargs()))
         thread.join(timeout=10)
     assert seen and seen[0].startswith(b"CONNECT api.example.test:443 ")
 

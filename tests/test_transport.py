@@ -677,6 +677,21 @@ def test_options_are_checked_when_the_transport_is_made() -> None:
             ConvertingTransport(mock, complete_via_messages=True, **options)
 
 
+def test_a_sync_transport_for_an_async_one_names_the_right_class() -> None:
+    with pytest.raises(
+        sseconv.UsageError,
+        match=r"^expected a sync transport, found AsyncHTTPTransport "
+        r"\(use AsyncConvertingTransport for async ones\)$",
+    ):
+        ConvertingTransport(httpx.AsyncHTTPTransport())  # type: ignore[arg-type]
+    with pytest.raises(
+        sseconv.UsageError,
+        match=r"^expected an async transport, found HTTPTransport "
+        r"\(use ConvertingTransport for sync ones\)$",
+    ):
+        AsyncConvertingTransport(httpx.HTTPTransport())  # type: ignore[arg-type]
+
+
 def test_each_client_library_has_its_own_transport_classes() -> None:
     with pytest.raises(
         sseconv.UsageError,
