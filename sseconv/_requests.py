@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._codecs._stop import HUMAN_STOP
-from ._errors import SSEConvError, VersionError
+from ._errors import SSEConvError, UsageError, VersionError
 from ._json import dump, to_bytes
 
 __all__ = [
@@ -202,6 +202,17 @@ def _messages(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
     ]
 
 
+def _model_table(models: Mapping[str, str] | None, default: Mapping[str, str]) -> Mapping[str, str]:
+    """The ``models`` argument of the translations, checked (a ``UsageError`` otherwise)."""
+    if models is None:
+        return default
+    if not isinstance(models, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in models.items()
+    ):
+        raise UsageError(f"models: expected a mapping of model names to names, found {models!r}")
+    return models
+
+
 def complete_to_messages(
     body: Mapping[str, Any], *, models: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -217,7 +228,7 @@ def complete_to_messages(
     """
     if not isinstance(body, Mapping):
         raise RequestError(f"expected a JSON object, found {type(body).__name__}")
-    table = RETIRED_MODELS if models is None else models
+    table = _model_table(models, RETIRED_MODELS)
     model = _field(body, "model", str, "a string")
     prompt = _field(body, "prompt", str, "a string")
     max_tokens = _field(body, "max_tokens_to_sample", int, "an integer")
@@ -316,7 +327,7 @@ def messages_to_complete(
     if last_role != "assistant":
         parts.append(AI_PROMPT)
     prompt = "".join(parts)
-    table = models or {}
+    table = _model_table(models, {})
     out: dict[str, Any] = {
         "model": table.get(model, model),
         "prompt": prompt,
