@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .server import LoopbackServer
+from .server import LoopbackServer, QuietHandler
 
 __all__ = ["SAMPLING_REFUSED_FROM", "FakeMessagesAPI", "RecordedCall", "Reply"]
 
@@ -370,18 +370,7 @@ class FakeMessagesAPI(LoopbackServer):
     def start(self) -> FakeMessagesAPI:
         api = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self._serve()
-
+        class Handler(QuietHandler):
             def _send(self, status: int, content_type: str, body: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)

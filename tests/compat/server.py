@@ -69,6 +69,25 @@ class RecordedRequest:
 _S = TypeVar("_S", bound="LoopbackServer")
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """The test servers' request handler: HTTP/1.1, no request log, GET and POST both
+    answered by ``_serve``."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+
 class LoopbackServer:
     """A threaded HTTP server on loopback, in a daemon thread; a context manager (started on
     enter, stopped on exit). Subclasses (dataclasses) declare ``host``, ``_httpd`` and
@@ -132,18 +151,7 @@ class SSEServer(LoopbackServer):
     def start(self) -> SSEServer:
         server = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self._serve()
-
+        class Handler(QuietHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
