@@ -24,7 +24,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
@@ -37,14 +37,17 @@ from ._gateway_http import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
     HEALTH_PATH,
-    GatewayError,
     forwarded_headers,
     header,
     target_problem,
 )
 from ._options import unknown_option
+from ._requests import RequestError, error_body
 from ._serving import Message, Receive, Scope, Send
 from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -54,6 +57,7 @@ __all__ = [
     "HEALTH_PATH",
     "Gateway",
     "GatewayOptions",
+    "GatewayOverrides",
     "from_environment",
 ]
 
@@ -126,6 +130,20 @@ class GatewayOptions:
             raise UsageError(f"expected gateway options as JSON, found an error: {exc}") from None
 
 
+class GatewayOverrides(TypedDict, total=False):
+    """The fields of :class:`GatewayOptions` as keyword arguments of :class:`Gateway` (see
+    there); ``upstream`` only with a :class:`GatewayOptions` (a URL given first is the
+    upstream)."""
+
+    upstream: str
+    max_body_size: int
+    timeout: float
+    connect_timeout: float
+    models: Mapping[str, str]
+    upstream_version: str | None
+    health_path: str
+
+
 def _check_upstream(url: str) -> str:
     if not isinstance(url, str):
         raise UsageError(f"expected an upstream URL, found {type(url).__name__}")
@@ -182,9 +200,6 @@ class Exchange:
         await self.start(status, headers)
         await self.body(body, more=False)
 
-    async def error(self, error: GatewayError) -> None:
-        await self.respond(error.status, error.body())
-
 
 class Gateway:
     """The gateway as an ASGI 3 application (serve it with uvicorn, as ``sseconv serve`` does,
@@ -195,6 +210,12 @@ class Gateway:
             other fields).
         transport: the httpx transport to reach upstream (default: httpx's own pool);
             tests pass an ``httpx.MockTransport`` or ``httpx.ASGITransport``.
+        overrides: :class:`GatewayOverrides`, fields of :class:`GatewayOptions` replacing
+            those of ``options``.
+
+    Raises:
+        UsageError: a field that does not exist (with the closest name), ``upstream`` given
+            twice, or a wrong value.
     """
 
     def __init__(
@@ -202,7 +223,7 @@ class Gateway:
         options: GatewayOptions | str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        **overrides: Any,
+        **overrides: Unpack[GatewayOverrides],
     ) -> None:
         names = [field.name for field in dataclasses.fields(GatewayOptions)]
         names = names[1:] if isinstance(options, str) else names  # (the upstream is given)
@@ -210,37 +231,31 @@ class Gateway:
             if name not in names:  # a misspelt field: UsageError with the closest name
                 raise unknown_option(name, names)
         if isinstance(options, str):
-            options = GatewayOptions(options, **overrides)
-        elif overrides:
-            options = dataclasses.replace(options, **overrides)
-        self.options = options
+            options = GatewayOptions(options)
+        self.options = options = dataclasses.replace(options, **overrides)
         self._upstream = httpx.URL(options.upstream)
         self._prefix = self._upstream.raw_path.rstrip(b"/")
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
-    # -- the client to upstream ---------------------------------------------------------------
-
-    def _make_client(self) -> httpx.AsyncClient:
-        no_cookies = http.cookiejar.CookieJar(
-            policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
-        )
-        return httpx.AsyncClient(
-            transport=self._transport,
-            timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
-            # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
-            # among others, closes them: reusing one just as the server closes it fails.
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
-            ),
-            follow_redirects=False,
-            cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
-        )
-
     @property
     def client(self) -> httpx.AsyncClient:
+        """The client to upstream, made at the first use."""
         if self._client is None:
-            self._client = self._make_client()
+            no_cookies = http.cookiejar.CookieJar(
+                policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            )
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
+                # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
+                # among others, closes them: reusing one just as the server closes it fails.
+                limits=httpx.Limits(
+                    max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
+                ),
+                follow_redirects=False,
+                cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -254,8 +269,6 @@ class Gateway:
         the configured prefix, then the client's path and query as they were sent."""
         target = self._prefix + raw_path + (b"?" + query if query else b"")
         return self._upstream.copy_with(raw_path=target)
-
-    # -- ASGI ---------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -284,24 +297,33 @@ class Gateway:
         started = time.perf_counter()
         try:
             await self._handle(exchange)
-        except GatewayError as error:
+        except RequestError as error:
             if exchange.status:  # already answering: the response is cut
                 log.warning("%s (response cut)", error.message)
             else:
-                await exchange.error(error)
+                await exchange.respond(error.status, error.body())
         except _Disconnected:
             exchange.kind += ", client disconnected"
         except Exception:  # a bug: answered in the API's shape, logged with its traceback
             log.exception("unexpected error")
             if not exchange.status:
-                await exchange.error(GatewayError(500, "api_error", "Internal gateway error."))
+                await exchange.respond(500, error_body("api_error", "Internal gateway error."))
         finally:
-            _log_exchange(exchange, time.perf_counter() - started)
+            # Never headers, bodies or the query string: API keys and prompts stay out of the log.
+            log.info(
+                "%s %s %s %s, %d bytes, %.1f ms",
+                exchange.method,
+                raw_path.decode("latin-1"),
+                exchange.status or "-",
+                exchange.kind,
+                exchange.sent,
+                (time.perf_counter() - started) * 1000,
+            )
 
     async def _handle(self, exchange: Exchange) -> None:
         problem = target_problem(exchange.method, exchange.raw_path)
         if problem is not None:
-            raise GatewayError(400, "invalid_request_error", problem)
+            raise RequestError(problem)
         path: str = exchange.scope["path"]
         if path == self.options.health_path and exchange.method in ("GET", "HEAD"):
             exchange.kind = "health"
@@ -309,17 +331,16 @@ class Gateway:
             return
         body = await self._read_body(exchange)
         if exchange.method == "POST" and endpoint_is_complete(exchange.raw_path.decode("latin-1")):
-            exchange.kind = "translated"
             await serve_complete(self, exchange, body)
         else:
             await self._forward(exchange, body)
 
     async def _read_body(self, exchange: Exchange) -> bytes:
         limit = self.options.max_body_size
-        too_large = GatewayError(
-            413,
-            "request_too_large",
+        too_large = RequestError(
             f"Request exceeds the maximum allowed number of bytes ({limit}).",
+            status=413,
+            type="request_too_large",
         )
         declared = header(exchange.scope["headers"], b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
@@ -338,8 +359,6 @@ class Gateway:
             if not message.get("more_body", False):
                 return b"".join(parts)
 
-    # -- upstream -----------------------------------------------------------------------------
-
     async def call_upstream(
         self,
         exchange: Exchange,
@@ -352,7 +371,7 @@ class Gateway:
         upstream request.
 
         Raises:
-            GatewayError: 504 ``timeout_error`` when upstream did not answer in time, 502
+            RequestError: 504 ``timeout_error`` when upstream did not answer in time, 502
                 ``api_error`` when it could not be reached; after the response started, an
                 upstream failure (the client's response is then cut: it sees an incomplete
                 body, as from a cut API connection).
@@ -379,22 +398,22 @@ class Gateway:
         try:
             response = await self._send(request)
         except httpx.TimeoutException as exc:
-            raise GatewayError(
-                504,
-                "timeout_error",
+            raise RequestError(
                 f"The upstream API did not answer in time ({type(exc).__name__}).",
+                status=504,
+                type="timeout_error",
             ) from None
         except httpx.HTTPError as exc:
-            raise GatewayError(
-                502,
-                "api_error",
+            raise RequestError(
                 f"The upstream API could not be reached ({type(exc).__name__}).",
+                status=502,
+                type="api_error",
             ) from None
         try:
             await relay(response)
         except httpx.HTTPError as exc:
-            raise GatewayError(
-                502, "api_error", f"The upstream API failed mid-response ({exc!r})."
+            raise RequestError(
+                f"The upstream API failed mid-response ({exc!r}).", status=502, type="api_error"
             ) from None
         finally:
             await response.aclose()
@@ -454,20 +473,6 @@ async def _disconnect(receive: Receive) -> None:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
             return
-
-
-def _log_exchange(exchange: Exchange, seconds: float) -> None:
-    # Never headers, bodies or the query string: API keys and prompts stay out of the log.
-    path = exchange.raw_path.decode("latin-1")
-    log.info(
-        "%s %s %s %s, %d bytes, %.1f ms",
-        exchange.method,
-        path,
-        exchange.status or "-",
-        exchange.kind,
-        exchange.sent,
-        seconds * 1000,
-    )
 
 
 def from_environment() -> Gateway:

@@ -127,12 +127,15 @@ def compact_json(value: Any) -> bytes:
 
 
 class RequestError(SSEConvError):
-    """A request that cannot be translated; answered with the API's error JSON.
+    """A request that cannot be translated (or, by the gateway, served); answered with the
+    API's error JSON.
 
     Attributes:
         status: the HTTP status to answer with (400 for a bad request).
         type: the error type: ``"invalid_request_error"``, or for an ``anthropic-version``
-            header ``"version_required"``, ``"invalid_version"``, ``"unsupported_version"``.
+            header ``"version_required"``, ``"invalid_version"``, ``"unsupported_version"``
+            (the gateway's own answers: ``"request_too_large"``, ``"timeout_error"``,
+            ``"api_error"``).
         message: what is wrong, in the API's words where the API had words for it.
     """
 
