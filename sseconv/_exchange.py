@@ -141,8 +141,6 @@ class CompleteExchange:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise RequestError(f"expected a JSON request body, found invalid JSON: {exc}") from None
-        if not isinstance(request, dict):
-            raise RequestError(f"expected a JSON object, found {type(request).__name__}")
         upstream = complete_to_messages(request, models=models)
         return cls(dialect, request, upstream, upstream_version, checked)
 
@@ -186,7 +184,6 @@ class CompleteExchange:
         from a proxy, a Messages JSON that cannot be read) becomes the API's error shape:
         ``api_error`` with the upstream status for a non-2xx answer, 502 otherwise.
         """
-        parsed: Any = None
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError):

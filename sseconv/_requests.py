@@ -26,6 +26,7 @@ colon, no trailing whitespace after a final Assistant turn, ``"\\n\\nHuman:"`` f
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -58,46 +59,23 @@ _INSTANT = "claude-haiku-4-5"
 _CLAUDE = "claude-sonnet-4-6"
 
 #: Model names ``/v1/complete`` served (all retired: claude-1.x and instant-1.x on 2024-11-06,
-#: claude-2.x on 2025-07-21) and the current model each is sent as: the instant models to the
-#: small fast tier, the others to the balanced tier. Pass ``models=`` to use another table.
+#: claude-2.x on 2025-07-21; the 1.x names in both spellings, ``claude-v1.3`` and ``claude-1.3``)
+#: and the current model each is sent as: the instant models to the small fast tier, the others
+#: to the balanced tier. Pass ``models=`` to use another table.
 RETIRED_MODELS: Mapping[str, str] = MappingProxyType(
     {
-        **dict.fromkeys(
-            (
-                "claude-v1",
-                "claude-v1-100k",
-                "claude-v1.0",
-                "claude-v1.2",
-                "claude-v1.3",
-                "claude-v1.3-100k",
-                "claude-1",
-                "claude-1-100k",
-                "claude-1.0",
-                "claude-1.2",
-                "claude-1.3",
-                "claude-1.3-100k",
-                "claude-2",
-                "claude-2.0",
-                "claude-2.1",
-            ),
-            _CLAUDE,
-        ),
-        **dict.fromkeys(
-            (
-                "claude-instant-v1",
-                "claude-instant-v1-100k",
-                "claude-instant-v1.0",
-                "claude-instant-v1.1",
-                "claude-instant-v1.1-100k",
-                "claude-instant-1",
-                "claude-instant-1-100k",
-                "claude-instant-1.0",
-                "claude-instant-1.1",
-                "claude-instant-1.1-100k",
-                "claude-instant-1.2",
-            ),
-            _INSTANT,
-        ),
+        **{
+            f"claude-{one}{version}": _CLAUDE
+            for one in ("v1", "1")
+            for version in ("", "-100k", ".0", ".2", ".3", ".3-100k")
+        },
+        **dict.fromkeys(("claude-2", "claude-2.0", "claude-2.1"), _CLAUDE),
+        **{
+            f"claude-instant-{one}{version}": _INSTANT
+            for one in ("v1", "1")
+            for version in ("", "-100k", ".0", ".1", ".1-100k")
+        },
+        "claude-instant-1.2": _INSTANT,
     }
 )
 
@@ -188,21 +166,12 @@ def _messages(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
                 f"prompt turn {number} ({name}) is empty: the Messages API needs text in every "
                 "turn but a final Assistant one"
             )
-    groups: list[tuple[str, list[str]]] = []
-    for role, text in body_turns:
-        if groups and groups[-1][0] == role:
-            groups[-1][1].append(text)
-        else:
-            groups.append((role, [text]))
-    return [
-        {
-            "role": role,
-            "content": texts[0]
-            if len(texts) == 1
-            else [{"type": "text", "text": text} for text in texts],
-        }
-        for role, texts in groups
-    ]
+    messages: list[dict[str, Any]] = []
+    for role, group in itertools.groupby(body_turns, key=lambda turn: turn[0]):
+        texts = [text for _, text in group]
+        content = texts[0] if len(texts) == 1 else [{"type": "text", "text": t} for t in texts]
+        messages.append({"role": role, "content": content})
+    return messages
 
 
 def _model_table(models: Mapping[str, str] | None, default: Mapping[str, str]) -> Mapping[str, str]:
@@ -248,21 +217,17 @@ def complete_to_messages(
                 raise RequestError("stop_sequences: expected a list of strings")
             out[key] = [s for s in value if s != HUMAN_PROMPT]
         elif key == "metadata":
-            out[key] = _metadata(value)
+            if not isinstance(value, Mapping):
+                raise RequestError(f"metadata: expected an object, found {type(value).__name__}")
+            for name in value:
+                if name != "user_id":
+                    raise RequestError(
+                        f"metadata.{name}: has no place in a Messages request (only user_id has)"
+                    )
+            out[key] = dict(value)
         else:  # temperature, top_p, top_k, stream, and fields new to sseconv: unchanged
             out[key] = value
     return out
-
-
-def _metadata(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise RequestError(f"metadata: expected an object, found {type(value).__name__}")
-    for key in value:
-        if key != "user_id":
-            raise RequestError(
-                f"metadata.{key}: has no place in a Messages request (only user_id has)"
-            )
-    return dict(value)
 
 
 # -- the reverse direction ------------------------------------------------------------------
