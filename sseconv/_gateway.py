@@ -2,8 +2,10 @@
 
 ``POST …/v1/complete`` is served from ``…/v1/messages`` through
 :class:`sseconv.translate.CompleteExchange` (request, stream and error translation all live
-there); every other request is forwarded unchanged and its response streamed back unchanged,
-chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
+there; here, bytes are only moved): a stream is converted event by event (each converted event
+is sent when the upstream event causing it has arrived, pings included), anything else is
+translated whole. Every other request is forwarded unchanged and its response streamed back
+unchanged, chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
 sessions), so any number of worker processes and hosts can serve the same clients.
 
 While the upstream is asked and its answer relayed, a second task waits for the client's
@@ -23,15 +25,15 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
 from . import __version__
+from ._body import is_event_stream_media
 from ._errors import SSEConvError, UsageError
-from ._exchange import check_upstream_version
-from ._gateway_complete import serve_complete
+from ._exchange import CompleteExchange, check_upstream_version
 from ._gateway_http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE,
@@ -42,7 +44,7 @@ from ._gateway_http import (
     target_problem,
 )
 from ._options import unknown_option
-from ._requests import RequestError, error_body
+from ._requests import RETIRED_MODELS, UPSTREAM_VERSION, RequestError, error_body
 from ._serving import Message, Receive, Scope, Send
 from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
 
@@ -190,14 +192,12 @@ class Exchange:
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
 
     async def respond(
-        self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+        self, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
     ) -> None:
-        """A whole response at once (``application/json`` unless ``headers`` say otherwise)."""
-        headers = list(headers or [])
-        if header(headers, b"content-type") is None:
-            headers.append((b"content-type", b"application/json"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await self.start(status, headers)
+        """A whole JSON response at once."""
+        length = str(len(body)).encode()
+        json_headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+        await self.start(status, [*headers, *json_headers])
         await self.body(body, more=False)
 
 
@@ -331,7 +331,7 @@ class Gateway:
             return
         body = await self._read_body(exchange)
         if exchange.method == "POST" and endpoint_is_complete(exchange.raw_path.decode("latin-1")):
-            await serve_complete(self, exchange, body)
+            await self._complete(exchange, body)
         else:
             await self._forward(exchange, body)
 
@@ -454,6 +454,65 @@ class Gateway:
             async for chunk in _raw_chunks(response):
                 if chunk:
                     await exchange.body(chunk)
+            await exchange.body(b"", more=False)
+
+        await self.call_upstream(exchange, request, relay)
+
+    async def _complete(self, exchange: Exchange, body: bytes) -> None:
+        """Answer one ``/v1/complete`` request from the upstream's ``/v1/messages``."""
+        scope = exchange.scope
+        client_headers = httpx.Headers(forwarded_headers(scope["headers"], drop=(b"expect",)))
+        exchange.kind = "translated"
+        try:
+            translation = CompleteExchange.from_request(
+                client_headers,
+                body,
+                models={**RETIRED_MODELS, **self.options.models} if self.options.models else None,
+                upstream_version=self.options.upstream_version or UPSTREAM_VERSION,
+            )
+        except RequestError:
+            exchange.kind = "translated, refused"
+            raise
+        target = translation.upstream_target(exchange.raw_path.decode("latin-1"))
+        url = self.upstream_url(target.encode("latin-1"), scope.get("query_string", b""))
+        headers = translation.upstream_headers(client_headers)
+        # what httpx always undoes (aiter_bytes): the client gets the converted stream uncompressed
+        headers["accept-encoding"] = "gzip, deflate"
+        request = httpx.Request(
+            "POST",
+            url,
+            headers=httpx.Headers(headers, encoding="latin-1"),
+            content=translation.upstream_body,
+        )
+
+        async def relay(response: httpx.Response) -> None:
+            drop = (b"content-length", b"content-encoding", b"content-type")
+            headers = forwarded_headers(response.headers.raw, drop=drop)
+            content_type = response.headers.get("content-type")
+            if not (translation.stream and is_event_stream_media(content_type)):
+                data = await response.aread()
+                status, body = translation.response(response.status_code, content_type, data)
+                await exchange.respond(status, body, headers)
+                return
+            converter = translation.converter()
+            headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
+            await exchange.start(response.status_code, headers)
+            try:
+                async for chunk in response.aiter_bytes():
+                    output = converter.feed(chunk)
+                    if output:
+                        await exchange.body(output)
+                output = converter.close()
+            except SSEConvError as exc:
+                if exc.output:
+                    await exchange.body(exc.output)
+                message = f"the upstream stream cannot be converted: {exc}"
+                raise RequestError(message, status=502, type="api_error") from None
+            if output:
+                await exchange.body(output)
+            if not converter.report.finished:
+                message = "the upstream stream ended before it finished"
+                raise RequestError(message, status=502, type="api_error")
             await exchange.body(b"", more=False)
 
         await self.call_upstream(exchange, request, relay)
