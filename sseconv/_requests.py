@@ -140,26 +140,22 @@ def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], wh
     return value
 
 
-def _turns(prompt: str) -> tuple[str, list[tuple[str, str]]]:
-    """``(system, [(role, text), …])``, one space after each colon removed; refuses what the
+def _prompt(prompt: str) -> tuple[str, list[dict[str, Any]]]:
+    """``(system, messages)`` for a prompt, one space after each colon removed; refuses what the
     old API refused."""
-    pieces = _TURN.split(prompt)
-    system, rest = pieces[0], pieces[1:]
-    turns = []
-    for label, text in zip(rest[::2], rest[1::2], strict=True):
-        turns.append((_ROLES[label], text[1:] if text.startswith(" ") else text))
+    system, *rest = _TURN.split(prompt)
+    turns = [
+        (_ROLES[label], text.removeprefix(" "))
+        for label, text in zip(rest[::2], rest[1::2], strict=True)
+    ]
     if not turns or turns[0][0] != "user":
         raise RequestError(MUST_START)
     if turns[-1][0] != "assistant":
         raise RequestError(MUST_END)
-    return system, turns
-
-
-def _messages(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    last_role, last_text = turns[-1]
-    final = last_text.rstrip()
-    body_turns = turns[:-1] + ([(last_role, final)] if final else [])
-    for number, (role, text) in enumerate(body_turns, 1):
+    final = turns.pop()[1].rstrip()
+    if final:
+        turns.append(("assistant", final))
+    for number, (role, text) in enumerate(turns, 1):
         if not text.strip():
             name = "Human" if role == "user" else "Assistant"
             raise RequestError(
@@ -167,11 +163,11 @@ def _messages(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
                 "turn but a final Assistant one"
             )
     messages: list[dict[str, Any]] = []
-    for role, group in itertools.groupby(body_turns, key=lambda turn: turn[0]):
+    for role, group in itertools.groupby(turns, key=lambda turn: turn[0]):
         texts = [text for _, text in group]
         content = texts[0] if len(texts) == 1 else [{"type": "text", "text": t} for t in texts]
         messages.append({"role": role, "content": content})
-    return messages
+    return system, messages
 
 
 def _model_table(models: Mapping[str, str] | None, default: Mapping[str, str]) -> Mapping[str, str]:
@@ -204,11 +200,11 @@ def complete_to_messages(
     model = _field(body, "model", str, "a string")
     prompt = _field(body, "prompt", str, "a string")
     max_tokens = _field(body, "max_tokens_to_sample", int, "an integer")
-    system, turns = _turns(prompt)
+    system, messages = _prompt(prompt)
     out: dict[str, Any] = {"model": table.get(model, model), "max_tokens": max_tokens}
     if system:
         out["system"] = system
-    out["messages"] = _messages(turns)
+    out["messages"] = messages
     for key, value in body.items():
         if key in ("model", "prompt", "max_tokens_to_sample"):
             continue
