@@ -47,10 +47,9 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def check_upstream_version(version: str) -> str:
+def check_upstream_version(version: str) -> None:
     """Validate an upstream ``anthropic-version`` (a date ``/v1/messages`` accepts)."""
     dialect_for_version(version, endpoint="/v1/messages")
-    return version
 
 
 class ExchangeOptions(EncodeOptions, total=False):

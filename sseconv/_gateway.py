@@ -52,11 +52,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_BODY_SIZE",
-    "DEFAULT_TIMEOUT",
     "ENVIRONMENT_VARIABLE",
-    "HEALTH_PATH",
     "Gateway",
     "GatewayOptions",
     "GatewayOverrides",

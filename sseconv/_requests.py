@@ -252,13 +252,6 @@ def _texts(content: Any, where: str) -> list[str]:
     return texts
 
 
-def _system(value: Any) -> str:
-    text = value if isinstance(value, str) else "".join(_texts(value, "system"))
-    if _TURN.search(text):
-        raise RequestError("system: a text holding a turn marker has no place")
-    return text
-
-
 def messages_to_complete(
     body: Mapping[str, Any], *, models: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -278,7 +271,9 @@ def messages_to_complete(
     model = _field(body, "model", str, "a string")
     max_tokens = _field(body, "max_tokens", int, "an integer")
     messages = _field(body, "messages", list, "a list")
-    parts = [_system(body["system"])] if "system" in body else []
+    parts = ["".join(_texts(body["system"], "system"))] if "system" in body else []
+    if parts and _TURN.search(parts[0]):
+        raise RequestError("system: a text holding a turn marker has no place")
     last_role = None
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") not in _LABELS:
