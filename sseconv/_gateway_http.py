@@ -22,8 +22,6 @@ __all__ = [
     "target_problem",
 ]
 
-Headers = list[tuple[bytes, bytes]]
-
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024  # the API's own limit for Messages requests (32 MB)
 DEFAULT_TIMEOUT = 600.0  # seconds without a byte from upstream (the SDKs' default timeout)
 DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to connect to upstream
@@ -43,7 +41,7 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 
 def forwarded_headers(
     headers: Iterable[tuple[bytes, bytes]], drop: Iterable[bytes] = ()
-) -> Headers:
+) -> list[tuple[bytes, bytes]]:
     """``headers`` without the hop-by-hop ones, those the ``Connection`` header names, and
     ``drop`` (lower-case names); order, case and repeated headers are kept."""
     pairs = list(headers)
