@@ -5,8 +5,8 @@
 there; here, bytes are only moved): a stream is converted event by event (each converted event
 is sent when the upstream event causing it has arrived, pings included), anything else is
 translated whole. Every other request is forwarded unchanged and its response streamed back
-unchanged, chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
-sessions), so any number of worker processes and hosts can serve the same clients.
+unchanged, chunk by chunk as it arrives. The gateway keeps no state between requests (no
+cookies, no sessions), so any number of worker processes and hosts can serve the same clients.
 
 While the upstream is asked and its answer relayed, a second task waits for the client's
 ``http.disconnect``; when it comes, the upstream exchange is cancelled, which closes the
