@@ -135,7 +135,7 @@ class CompleteExchange:
                 _header(headers, "anthropic-version"), endpoint="/v1/complete"
             )
         except VersionError as exc:
-            raise RequestError.from_version_error(exc) from None
+            raise RequestError(exc.message, type=exc.code) from None
         try:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._codecs._stop import HUMAN_STOP
-from ._errors import SSEConvError, UsageError, VersionError
+from ._errors import SSEConvError, UsageError
 from ._json import dump, to_bytes
 
 __all__ = [
@@ -121,10 +121,6 @@ class RequestError(SSEConvError):
         super().__init__(message)
         self.status = status
         self.type = type
-
-    @classmethod
-    def from_version_error(cls, error: VersionError) -> RequestError:
-        return cls(error.message, type=error.code)
 
     def body(self) -> bytes:
         """The error JSON to answer with."""
