@@ -29,14 +29,13 @@ import copy
 import datetime
 import email.utils
 import functools
-import gzip
 import json
-import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from . import _content
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
@@ -206,72 +205,6 @@ def _is_event_stream(content_type: str | None) -> bool:
     return content_type is not None and (
         content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
     )
-
-
-# -- content encodings -------------------------------------------------------------------------
-
-
-def _decode_content(data: bytes, encoding: str | None) -> bytes:
-    for coding in reversed(_codings(encoding)):
-        try:
-            if coding in ("gzip", "x-gzip"):
-                data = _inflate(data, 31)
-            elif coding == "deflate":
-                try:
-                    data = _inflate(data, 15)
-                except zlib.error:
-                    data = _inflate(data, -15)  # raw deflate, as some servers send it
-            elif coding == "br":
-                data = _brotli().decompress(data)
-            else:
-                raise InputError(f"cannot decode a body with content-encoding {coding!r}")
-        except (zlib.error, EOFError, OSError) as exc:
-            raise InputError(f"expected a {coding}-encoded body, found bad data ({exc})") from None
-        except InputError:
-            raise
-        except Exception as exc:  # brotli's own error class
-            raise InputError(f"expected a {coding}-encoded body, found bad data ({exc})") from None
-    return data
-
-
-def _encode_content(data: bytes, encoding: str | None) -> bytes:
-    for coding in _codings(encoding):
-        if coding in ("gzip", "x-gzip"):
-            data = gzip.compress(data, mtime=0)
-        elif coding == "deflate":
-            data = zlib.compress(data)
-        elif coding == "br":
-            data = _brotli().compress(data)
-    return data
-
-
-def _codings(encoding: str | None) -> list[str]:
-    if not encoding:
-        return []
-    return [
-        c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")
-    ]
-
-
-def _inflate(data: bytes, wbits: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits=wbits)
-    out = decompressor.decompress(data)
-    if not decompressor.eof:
-        raise zlib.error("the compressed body is cut short")
-    return out
-
-
-def _brotli() -> Any:
-    try:
-        import brotli  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        try:
-            import brotlicffi as brotli  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            raise InputError(
-                "cannot decode a br-encoded body: install brotli (pip install 'sseconv[brotli]')"
-            ) from None
-    return brotli
 
 
 # -- bodies ------------------------------------------------------------------------------------
@@ -574,7 +507,7 @@ def _stream_of(ex: _Exchange) -> Stream | None:
         return None
     encoding = None if ex.decoded else ex.response_headers.get("content-encoding")
     try:
-        body = _decode_content(ex.response_body.get(), encoding)
+        body = _content.decode(ex.response_body.get(), encoding)
     except InputError as exc:
         raise RecordingError(
             f"interaction {ex.index} ({ex.method} {ex.uri}): {exc.message}",
@@ -686,7 +619,7 @@ def _convert_exchange(
         source = report.source
         assert source is not None
         translated = _translate_request(ex, source, target, models)
-        encoded = _encode_content(output, stream.content_encoding)
+        encoded = _content.encode(output, stream.content_encoding)
         old_size = len(ex.response_body.get())
         ex.response_body.put(encoded)
         if ex.response_headers.get("content-length") is not None:
@@ -769,7 +702,7 @@ def _translate_body(
     else:
         raw = body.get()
         encoding = ex.request_headers.get("content-encoding")
-        if _codings(encoding):
+        if _content.codings(encoding):
             raise InputError(f"cannot translate a request body with content-encoding {encoding}")
         parsed = _load_json_body(raw)
     if not isinstance(parsed, dict):
