@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _content
+from ._body import is_event_stream_media
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
@@ -59,8 +60,11 @@ __all__ = [
     "streams",
 ]
 
-_ENDPOINTS = {Dialect.LEGACY: "/v1/complete", Dialect.COMPLETIONS: "/v1/complete"}
-_MESSAGES_ENDPOINT = "/v1/messages"
+_ENDPOINTS = {
+    Dialect.LEGACY: "/v1/complete",
+    Dialect.COMPLETIONS: "/v1/complete",
+    Dialect.MESSAGES: "/v1/messages",
+}
 # the earliest anthropic-version that serves each dialect (what that era's client sent)
 _VERSIONS = {
     Dialect.LEGACY: "2023-01-01",
@@ -161,50 +165,43 @@ class _Headers:
         self._headers = headers
         self._on_change = on_change  # told how many bytes a value grew (HAR headersSize)
 
-    def get(self, name: str) -> str | None:
+    def _found(self, name: str) -> list[Any]:
+        """The HAR items, or the mapping keys, of header ``name``."""
         headers = self._headers
         if isinstance(headers, list):
-            for item in headers:
-                if isinstance(item, dict) and str(item.get("name", "")).lower() == name:
-                    return str(item.get("value", ""))
-            return None
+            return [
+                item
+                for item in headers
+                if isinstance(item, dict) and str(item.get("name", "")).lower() == name
+            ]
         if isinstance(headers, dict):
-            for key, value in headers.items():
-                if str(key).lower() == name:
-                    if isinstance(value, list):
-                        return str(value[0]) if value else None
-                    return None if value is None else str(value)
+            return [key for key in headers if str(key).lower() == name]
+        return []
+
+    def get(self, name: str) -> str | None:
+        for found in self._found(name)[:1]:
+            if isinstance(self._headers, list):
+                return str(found.get("value", ""))
+            value = self._headers[found]
+            if isinstance(value, list):
+                return str(value[0]) if value else None
+            return None if value is None else str(value)
         return None
 
-    def set(self, name: str, value: str) -> bool:
-        """Replace the value of header ``name`` where present; whether it was."""
-        headers = self._headers
+    def set(self, name: str, value: str) -> None:
+        """Replace the value of header ``name`` where present."""
         old_value = self.get(name)
         if old_value is not None and self._on_change is not None:
             self._on_change(len(value) - len(old_value))
-        found = False
-        if isinstance(headers, list):
-            for item in headers:
-                if isinstance(item, dict) and str(item.get("name", "")).lower() == name:
-                    item["value"] = value
-                    found = True
-        elif isinstance(headers, dict):
-            for key, old in list(headers.items()):
-                if str(key).lower() == name:
-                    if isinstance(old, list):
-                        headers[key] = [value]
-                    elif isinstance(old, int) and value.isdigit():
-                        headers[key] = int(value)
-                    else:
-                        headers[key] = value
-                    found = True
-        return found
-
-
-def _is_event_stream(content_type: str | None) -> bool:
-    return content_type is not None and (
-        content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
-    )
+        for found in self._found(name):
+            if isinstance(self._headers, list):
+                found["value"] = value
+            elif isinstance(self._headers[found], list):
+                self._headers[found] = [value]
+            elif isinstance(self._headers[found], int) and value.isdigit():
+                self._headers[found] = int(value)
+            else:
+                self._headers[found] = value
 
 
 # -- bodies ------------------------------------------------------------------------------------
@@ -238,8 +235,15 @@ class _Body:
 
     get: Callable[[], bytes]
     put: Callable[[bytes], None]
-    parsed: Callable[[], Any] | None = None  # a body stored as a parsed JSON value
-    put_parsed: Callable[[Any], None] | None = None
+    parsed: MutableMapping[str, Any] | None = None  # a body stored as a JSON value: its holder
+
+
+def _text_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
+    """A body stored as text or bytes in ``holder[key]`` (written back in the same form)."""
+    return _Body(
+        get=lambda: _as_bytes(holder.get(key), what),
+        put=lambda data: holder.__setitem__(key, _text_or_bytes(data, holder.get(key))),
+    )
 
 
 def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
@@ -252,8 +256,7 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
             return _Body(
                 get=lambda: _dumps(inner["parsed_body"], (", ", ": "), True),
                 put=lambda data: _put_parsed(inner, data),
-                parsed=lambda: inner["parsed_body"],
-                put_parsed=lambda obj: inner.__setitem__("parsed_body", obj),
+                parsed=inner,
             )
         if "base64_string" in inner and "string" not in inner:
             return _Body(
@@ -262,14 +265,8 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
                     "base64_string", base64.b64encode(data).decode("ascii")
                 ),
             )
-        return _Body(
-            get=lambda: _as_bytes(inner.get("string"), what),
-            put=lambda data: inner.__setitem__("string", _text_or_bytes(data, inner.get("string"))),
-        )
-    return _Body(
-        get=lambda: _as_bytes(holder.get(key), what),
-        put=lambda data: holder.__setitem__(key, _text_or_bytes(data, holder.get(key))),
-    )
+        return _text_body(inner, "string", what)
+    return _text_body(holder, key, what)
 
 
 def _put_parsed(inner: MutableMapping[str, Any], data: bytes) -> None:
@@ -301,7 +298,7 @@ class _Exchange:
     content_type: str | None
     decoded: bool = False  # the stored response body has no content encoding to undo
     timing: tuple[float, float] | None = None
-    sizes: Callable[[int, int, int], None] = lambda old, new, transfer: None
+    sizes: Callable[[int, int], None] = lambda new, transfer: None
 
 
 def container_kind(document: Any) -> str:
@@ -377,34 +374,23 @@ def _need_mapping(value: Any, what: str, index: int) -> MutableMapping[str, Any]
 def _cassette_exchange(index: int, request: Any, response: Any) -> _Exchange:
     request = _need_mapping(request, "request", index)
     response = _need_mapping(response, "response", index)
-    request_headers = _Headers(request.get("headers"))
     response_headers = _Headers(response.get("headers"))
-
-    def set_uri(uri: str) -> None:
-        request["uri"] = uri
-
     old_form = "content" in response and "body" not in response  # vcrpy < 6 under httpx
-    if old_form:
-        response_body = _Body(
-            get=lambda: _as_bytes(response.get("content"), "the response body"),
-            put=lambda data: response.__setitem__(
-                "content", _text_or_bytes(data, response.get("content"))
-            ),
-        )
-    else:
-        response_body = _slot_body(response, "body", "the response body")
     return _Exchange(
         index=index,
         method=str(request.get("method", "")).upper(),
         uri=str(request.get("uri", "")),
-        set_uri=set_uri,
-        request_headers=request_headers,
+        set_uri=lambda uri: request.__setitem__("uri", uri),
+        request_headers=_Headers(request.get("headers")),
         response_headers=response_headers,
         request_body=_slot_body(request, "body", "the request body"),
-        response_body=response_body,
+        response_body=(
+            _text_body(response, "content", "the response body")
+            if old_form
+            else _slot_body(response, "body", "the response body")
+        ),
         content_type=response_headers.get("content-type"),
         decoded=old_form,
-        sizes=lambda old, new, transfer: None,
     )
 
 
@@ -445,7 +431,7 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
         post["text"] = data.decode("utf-8")
         _set_size(request, "bodySize", len(data))
 
-    def sizes(old: int, new: int, transfer: int) -> None:
+    def sizes(new: int, transfer: int) -> None:
         if "size" in content:
             content["size"] = new
         old_body = response.get("bodySize")
@@ -479,12 +465,14 @@ def _har_timing(timings: Any) -> tuple[float, float] | None:
     known"), or ``None``."""
     if not isinstance(timings, dict):
         return None
-    wait, receive = timings.get("wait"), timings.get("receive")
-    if not isinstance(receive, (int, float)) or isinstance(receive, bool) or receive < 0:
-        return None
-    if not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
-        wait = 0
-    return (wait / 1000, receive / 1000)
+    wait, receive = (_seconds(timings.get(key)) for key in ("wait", "receive"))
+    return None if receive is None else (wait or 0.0, receive)
+
+
+def _seconds(milliseconds: object) -> float | None:
+    if isinstance(milliseconds, (int, float)) and not isinstance(milliseconds, bool):
+        return milliseconds / 1000 if milliseconds >= 0 else None
+    return None
 
 
 def _set_size(holder: MutableMapping[str, Any], key: str, value: int) -> None:
@@ -503,7 +491,7 @@ def _adjust(holder: MutableMapping[str, Any], key: str, delta: int) -> None:
 
 
 def _stream_of(ex: _Exchange) -> Stream | None:
-    if not _is_event_stream(ex.content_type):
+    if not is_event_stream_media(ex.content_type):
         return None
     encoding = None if ex.decoded else ex.response_headers.get("content-encoding")
     try:
@@ -519,12 +507,8 @@ def _stream_of(ex: _Exchange) -> Stream | None:
 
 def streams(document: Any) -> list[Stream]:
     """The ``text/event-stream`` responses of a parsed cassette or HAR document, in order."""
-    found = []
-    for ex in _exchanges(document):
-        stream = _stream_of(ex)
-        if stream is not None:
-            found.append(stream)
-    return found
+    found = (_stream_of(ex) for ex in _exchanges(document))
+    return [stream for stream in found if stream is not None]
 
 
 # -- converting --------------------------------------------------------------------------------
@@ -568,7 +552,7 @@ def convert_document(
     exchanges = _exchanges(new)
     result.interactions = len(exchanges)
     for ex in exchanges:
-        if _is_event_stream(ex.content_type):
+        if is_event_stream_media(ex.content_type):
             result.streams.append(_convert_exchange(ex, target, options, lenient, models))
     failures = result.skipped
     if failures and not lenient:
@@ -581,17 +565,10 @@ def convert_document(
             uri=first.uri,
             failures=failures,
         )
-    if failures:  # lenient: put the skipped interactions back as they were
-        for failed in failures:
-            _restore(new, document, failed.index)
+    for failed in failures:  # lenient: as they were (a failed conversion may have changed them)
+        for new_list, old_list in zip(_lists(new), _lists(document), strict=True):
+            new_list[failed.index] = with_stack_room(copy.deepcopy, old_list[failed.index])
     return result
-
-
-def _restore(new: Any, old: Any, index: int) -> None:
-    """Put interaction ``index`` of ``old`` back into ``new`` (a failed conversion may have
-    changed part of it)."""
-    for new_list, old_list in zip(_lists(new), _lists(old), strict=True):
-        new_list[index] = with_stack_room(copy.deepcopy, old_list[index])
 
 
 def _convert_exchange(
@@ -620,11 +597,10 @@ def _convert_exchange(
         assert source is not None
         translated = _translate_request(ex, source, target, models)
         encoded = _content.encode(output, stream.content_encoding)
-        old_size = len(ex.response_body.get())
         ex.response_body.put(encoded)
         if ex.response_headers.get("content-length") is not None:
             ex.response_headers.set("content-length", str(len(encoded)))
-        ex.sizes(old_size, len(output), len(encoded))
+        ex.sizes(len(output), len(encoded))
     except SSEConvError as exc:
         failed = converter.report if converter is not None else None
         return StreamResult(
@@ -655,17 +631,13 @@ def _clock(ex: _Exchange) -> Callable[[], datetime.datetime] | None:
     return lambda: when
 
 
-def _endpoint(dialect: Dialect) -> str:
-    return _ENDPOINTS.get(dialect, _MESSAGES_ENDPOINT)
-
-
 def _translate_request(
     ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
 ) -> bool:
     """Make the request of ``ex`` one that a client of ``target`` would send; whether anything
     changed."""
     changed = False
-    old_path, new_path = _endpoint(source), _endpoint(target)
+    old_path, new_path = _ENDPOINTS[source], _ENDPOINTS[target]
     if old_path != new_path:
         parts = urlsplit(ex.uri)
         path = parts.path.rstrip("/")
@@ -696,15 +668,18 @@ def _translate_body(
     ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
 ) -> None:
     body = ex.request_body
-    if body.parsed is not None and body.put_parsed is not None:
-        parsed = body.parsed()
-        raw = b""
+    if body.parsed is not None:
+        parsed, raw = body.parsed["parsed_body"], b""
     else:
         raw = body.get()
         encoding = ex.request_headers.get("content-encoding")
         if _content.codings(encoding):
             raise InputError(f"cannot translate a request body with content-encoding {encoding}")
-        parsed = _load_json_body(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("expected the request body as UTF-8 JSON, found other bytes") from None
+        parsed = load_value(text, "the request body")
     if not isinstance(parsed, dict):
         raise InputError(
             f"expected the request body as a JSON object, found {type(parsed).__name__}"
@@ -713,21 +688,13 @@ def _translate_body(
         new = complete_to_messages(parsed, models=models)
     else:
         new = messages_to_complete(parsed, models=models)
-    if body.put_parsed is not None and body.parsed is not None:
-        body.put_parsed(new)
+    if body.parsed is not None:
+        body.parsed["parsed_body"] = new
         return
     data = _dump_json_like(new, raw, parsed)
     body.put(data)
     if ex.request_headers.get("content-length") is not None:
         ex.request_headers.set("content-length", str(len(data)))
-
-
-def _load_json_body(raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("expected the request body as UTF-8 JSON, found other bytes") from None
-    return load_value(text, "the request body")
 
 
 def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:
