@@ -29,16 +29,7 @@ from ._recording_sniff import BOM as _BOM
 from ._recording_sniff import GZIP_MAGIC as _GZIP_MAGIC
 from ._recording_sniff import sniff
 
-__all__ = [
-    "MAX_DEPTH",
-    "Document",
-    "RecordingFileError",
-    "check_json_depth",
-    "dump_document",
-    "load_document",
-    "sniff",
-    "styled_like",
-]
+__all__ = ["Document", "RecordingFileError", "dump_document", "load_document", "styled_like"]
 
 MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
 
@@ -138,23 +129,16 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def _load_json(text: str) -> Any:
-    check_json_depth(text)
     try:
+        check_nesting(text, "the recording")  # (the rule of sseconv._json)
         return with_stack_room(json.loads, text)
+    except MalformedEventError as exc:
+        raise RecordingFileError(exc.message) from None
     except json.JSONDecodeError as exc:
         raise RecordingFileError(
             f"expected JSON, found {exc.msg.lower()} (line {exc.lineno}, column {exc.colno})",
             line=exc.lineno,
         ) from None
-
-
-def check_json_depth(text: str, what: str = "the recording") -> None:
-    """The nesting rule of :mod:`sseconv._json` for a JSON text, as a
-    :class:`RecordingFileError`."""
-    try:
-        check_nesting(text, what)
-    except MalformedEventError as exc:
-        raise RecordingFileError(exc.message) from None
 
 
 # -- YAML --------------------------------------------------------------------------------------
@@ -193,12 +177,7 @@ class _Loader(yaml.SafeLoader):
             self._depth += 1
             try:
                 if self._depth > MAX_DEPTH:
-                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                    raise RecordingFileError(
-                        f"expected at most {MAX_DEPTH} nested mappings/sequences, found more "
-                        f"(line {mark.line + 1})",
-                        line=mark.line + 1,
-                    )
+                    raise _too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
@@ -246,8 +225,8 @@ def _represent_styled(dumper: yaml.SafeDumper, data: _StyledStr) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style=data.style)
 
 
-_Dumper.add_representer(_StyledStr, _represent_styled)
-_CDumper.add_representer(_StyledStr, _represent_styled)
+for _dumper in (_Dumper, _CDumper):
+    _dumper.add_representer(_StyledStr, _represent_styled)
 
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
@@ -262,15 +241,16 @@ def _check_yaml_depth(text: str) -> None:
         if kind in _OPEN:
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                line = mark.line + 1 if mark is not None else None
-                raise RecordingFileError(
-                    f"expected at most {MAX_DEPTH} nested mappings/sequences, found more"
-                    + (f" (line {line})" if line is not None else ""),
-                    line=line,
-                )
+                raise _too_deep(event.start_mark)
         elif kind in _CLOSE:
             depth -= 1
+
+
+def _too_deep(mark: Any) -> RecordingFileError:
+    line = mark.line + 1 if mark is not None else None
+    where = f" (line {line})" if line is not None else ""
+    message = f"expected at most {MAX_DEPTH} nested mappings/sequences, found more{where}"
+    return RecordingFileError(message, line=line)
 
 
 def _parse_yaml(text: str) -> Any:

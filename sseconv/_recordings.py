@@ -598,22 +598,13 @@ def _convert_exchange(
         translated = _translate_request(ex, source, target, models)
         encoded = _content.encode(output, stream.content_encoding)
         ex.response_body.put(encoded)
-        if ex.response_headers.get("content-length") is not None:
-            ex.response_headers.set("content-length", str(len(encoded)))
+        ex.response_headers.set("content-length", str(len(encoded)))
         ex.sizes(len(output), len(encoded))
     except SSEConvError as exc:
         failed = converter.report if converter is not None else None
-        return StreamResult(
-            ex.index,
-            ex.method,
-            ex.uri,
-            source=failed.source if failed is not None else None,
-            report=failed,
-            error=exc,
-        )
-    return StreamResult(
-        ex.index, ex.method, ex.uri, source=source, report=report, request_translated=translated
-    )
+        source = failed.source if failed is not None else None
+        return StreamResult(ex.index, ex.method, ex.uri, source, failed, error=exc)
+    return StreamResult(ex.index, ex.method, ex.uri, source, report, request_translated=translated)
 
 
 def _clock(ex: _Exchange) -> Callable[[], datetime.datetime] | None:
@@ -646,8 +637,7 @@ def _translate_request(
                 f"expected the request of a {source.value} stream to go to {old_path}, "
                 f"found {parts.path or '/'}"
             )
-        new_uri = urlunsplit(parts._replace(path=path[: -len(old_path)] + new_path))
-        ex.set_uri(new_uri)
+        ex.set_uri(urlunsplit(parts._replace(path=path[: -len(old_path)] + new_path)))
         _translate_body(ex, source, target, models)
         changed = True
     version = ex.request_headers.get("anthropic-version")
@@ -693,8 +683,7 @@ def _translate_body(
         return
     data = _dump_json_like(new, raw, parsed)
     body.put(data)
-    if ex.request_headers.get("content-length") is not None:
-        ex.request_headers.set("content-length", str(len(data)))
+    ex.request_headers.set("content-length", str(len(data)))
 
 
 def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:

@@ -80,20 +80,10 @@ def convert_message(
     report.target = target
     if target is Dialect.LEGACY:
         return last, report
-    extra = {
-        k: v for k, v in last.items() if k not in (*_COMPLETION_KEYS, "truncated", "exception")
-    }
-    completion = {
-        "type": "completion",
-        "id": last["log_id"],
-        "completion": last["completion"],
-        "stop_reason": last["stop_reason"],
-        "model": last["model"],
-        "stop": last["stop"],
-        "log_id": last["log_id"],
-        **extra,
-    }
-    return completion, report
+    fields = {key: last[key] for key in _COMPLETION_KEYS[2:]}
+    dropped = (*_COMPLETION_KEYS, "truncated", "exception")
+    extra = {key: value for key, value in last.items() if key not in dropped}
+    return {"type": "completion", "id": last["log_id"], **fields, **extra}, report
 
 
 def message_to_completion(message: Mapping[str, Any], to: Dialect | str) -> dict[str, Any]:
