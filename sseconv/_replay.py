@@ -107,11 +107,9 @@ class ReplayApp:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
+                kind = (await receive())["type"]  # lifespan.startup, then lifespan.shutdown
+                await send({"type": f"{kind}.complete"})
+                if kind == "lifespan.shutdown":
                     return
         if scope["type"] != "http":
             return

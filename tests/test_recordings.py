@@ -131,6 +131,13 @@ def test_sniff_tells_containers_from_streams() -> None:
     # JSON that is no recording (an API error answer saved to a file) is read as a stream
     assert recordings.sniff(b'{"type":"error","error":{"type":"overloaded_error"}}') is None
     assert recordings.sniff(b'{"interactions": [], "version": 1}') == "json"
+    # YAML comments and blank lines before the first key; a head that ends inside a comment
+    assert recordings.sniff(b"  # one\r\n\n# two\n  \n{ interactions: []}") == "yaml"
+    assert recordings.sniff(b"# vcr\n" * 1000 + b'{"log": {}}') == "json"
+    assert recordings.sniff(b"# a comment without its end") is None
+    assert recordings.sniff(b"# comment\n#interactions: []\n") is None
+    # whitespace runs are read in linear time (a quadratic regex would not finish here)
+    assert recordings.sniff(b" \n" * 200_000 + b"event: x") is None
 
 
 # -- converting --------------------------------------------------------------------------------
