@@ -219,6 +219,5 @@ def note_response(exc: SSEConvError, response: Response | None) -> None:
     """Give a :class:`NotEventStreamError` raised while reading a response's body (e.g. a 200
     ``text/event-stream`` answer whose body is JSON) what is known of the response."""
     if response is not None and isinstance(exc, NotEventStreamError) and exc.response is None:
-        exc.status_code = response.status_code
-        exc.content_type = response.headers.get("content-type")
-        exc.response = response.obj
+        for name, value in response.info.items():
+            setattr(exc, name, value)

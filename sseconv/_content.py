@@ -13,8 +13,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from typing import Any
 
 from ._errors import NotEventStreamError
@@ -22,16 +21,11 @@ from ._errors import NotEventStreamError
 __all__ = ["DECODABLE", "ContentDecoder", "accept_encoding", "codings", "decode", "encode"]
 
 
-def _brotli_module() -> Any:
-    for name in ("brotli", "brotlicffi"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-_BROTLI = _brotli_module()
+_BROTLI: Any = None
+for _name in ("brotli", "brotlicffi"):
+    with suppress(ImportError):
+        _BROTLI = importlib.import_module(_name)
+        break
 
 #: The content codings sseconv can undo (and the transport asks upstream for).
 DECODABLE = frozenset(["gzip", "deflate", "identity", *(["br"] if _BROTLI else [])])
@@ -100,27 +94,26 @@ class ContentDecoder:
 
     def decode(self, data: bytes) -> bytes:
         for step in self._steps:
-            with self._errors(step):
+            try:
                 data = step.decompress(data)
+            except Exception as exc:  # zlib.error, brotli.error
+                raise self._error(step, exc) from None
         return data
 
     def flush(self) -> bytes:
         data = b""
         for step in self._steps:
-            with self._errors(step):
+            try:
                 data = (step.decompress(data) if data else b"") + step.flush()
+            except Exception as exc:  # (and the cut body's ValueError)
+                raise self._error(step, exc) from None
         return data
 
-    @contextmanager
-    def _errors(self, step: _Step) -> Iterator[None]:
-        try:
-            yield
-        except Exception as exc:  # zlib.error, brotli.error, the cut body's ValueError
-            raise NotEventStreamError(
-                f"expected a {step.coding}-encoded body, found an error in the compressed "
-                f"body: {exc}",
-                **self._info,
-            ) from None
+    def _error(self, step: _Step, exc: Exception) -> NotEventStreamError:
+        return NotEventStreamError(
+            f"expected a {step.coding}-encoded body, found an error in the compressed body: {exc}",
+            **self._info,
+        )
 
 
 def decode(data: bytes, header: str | None) -> bytes:

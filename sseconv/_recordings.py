@@ -255,7 +255,9 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
         if "parsed_body" in inner and "string" not in inner:
             return _Body(
                 get=lambda: _dumps(inner["parsed_body"], (", ", ": "), True),
-                put=lambda data: _put_parsed(inner, data),
+                put=lambda data: inner.__setitem__(
+                    "parsed_body", load_value(data.decode("utf-8"), "the request body")
+                ),
                 parsed=inner,
             )
         if "base64_string" in inner and "string" not in inner:
@@ -267,10 +269,6 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
             )
         return _text_body(inner, "string", what)
     return _text_body(holder, key, what)
-
-
-def _put_parsed(inner: MutableMapping[str, Any], data: bytes) -> None:
-    inner["parsed_body"] = load_value(data.decode("utf-8"), "the request body")
 
 
 def _b64decode(value: object, what: str) -> bytes:
@@ -312,13 +310,12 @@ def container_kind(document: Any) -> str:
             return "vcr"
         if isinstance(document.get("http_interactions"), list):
             return "vcr-ruby"
-        if isinstance(document.get("requests"), list) and isinstance(
-            document.get("responses"), list
-        ):
-            if len(document["requests"]) != len(document["responses"]):
+        requests, responses = document.get("requests"), document.get("responses")
+        if isinstance(requests, list) and isinstance(responses, list):
+            if len(requests) != len(responses):
                 raise RecordingError(
-                    f"expected as many responses as requests, found "
-                    f"{len(document['responses'])} and {len(document['requests'])}"
+                    f"expected as many responses as requests, found {len(responses)} and "
+                    f"{len(requests)}"
                 )
             return "vcr"
         keys = ", ".join(sorted(map(str, document))[:6]) or "none"

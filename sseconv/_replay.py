@@ -37,12 +37,10 @@ def split_events(data: bytes) -> list[bytes]:
     pieces: list[bytes] = []
     start = 0
     for event in events:
-        end = event.end
-        assert end is not None  # (a parsed event)
-        if end <= start:
-            continue
-        pieces.append(data[start:end])
-        start = end
+        assert event.end is not None  # (a parsed event)
+        if event.end > start:
+            pieces.append(data[start : event.end])
+            start = event.end
     if start < len(data):
         pieces.append(data[start:])
     return pieces
