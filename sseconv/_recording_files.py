@@ -67,11 +67,13 @@ def load_document(data: bytes) -> Document:
         raise RecordingFileError(
             "expected a gzip-compressed cassette or HAR file, found other compressed content"
         )
+    body = data.removeprefix(_BOM)
     try:
-        text = data.removeprefix(_BOM).decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        offset = exc.start + len(data) - len(body)  # (in the file, its BOM counted)
         raise RecordingFileError(
-            f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", offset=exc.start
+            f"expected UTF-8 text, found byte 0x{data[offset]:02x}", offset=offset
         ) from None
     if kind == "json":
         return Document(_load_json(text), "json", gzipped)
@@ -207,9 +209,8 @@ class _CLoader(yaml.CSafeLoader if USE_LIBYAML else yaml.SafeLoader):  # type: i
 
 
 for _loader in (_Loader, _CLoader):
-    _loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-    _loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
-    _loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
+    for _tag in ("str", "python/unicode", "python/str"):
+        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_str)
     _loader.add_constructor("!binary", _construct_binary)
 
 

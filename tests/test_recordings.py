@@ -534,6 +534,14 @@ def test_bad_files_get_clear_errors(data: bytes, message: str) -> None:
         recordings.loads(data).streams()
 
 
+def test_a_bad_utf8_byte_is_shown_at_its_offset_in_the_file() -> None:
+    for prefix in (b"", b"\xef\xbb\xbf"):
+        data = prefix + b"interactions: [\xfe]\n"
+        with pytest.raises(RecordingFileError, match="found byte 0xfe") as info:
+            recordings.loads(data)
+        assert info.value.offset == data.index(b"\xfe")
+
+
 def test_bad_bodies_get_clear_errors() -> None:
     document = _cassette(GOOD)
     document["interactions"][0]["response"]["headers"]["content-encoding"] = ["gzip"]
