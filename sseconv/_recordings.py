@@ -207,17 +207,6 @@ class _Headers:
 # -- bodies ------------------------------------------------------------------------------------
 
 
-def _text_or_bytes(data: bytes, like: object) -> str | bytes:
-    """``data`` in the form of ``like``: text (in ``like``'s YAML style) where ``like`` was
-    text and ``data`` is UTF-8, else bytes."""
-    if isinstance(like, str):
-        try:
-            return styled_like(data.decode("utf-8"), like)
-        except UnicodeDecodeError:
-            pass
-    return data
-
-
 def _as_bytes(value: object, what: str) -> bytes:
     if value is None:
         return b""
@@ -239,11 +228,17 @@ class _Body:
 
 
 def _text_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
-    """A body stored as text or bytes in ``holder[key]`` (written back in the same form)."""
-    return _Body(
-        get=lambda: _as_bytes(holder.get(key), what),
-        put=lambda data: holder.__setitem__(key, _text_or_bytes(data, holder.get(key))),
-    )
+    """A body stored as text or bytes in ``holder[key]``, written back in the same form: text
+    (in its YAML style) where it was text and the new bytes are UTF-8, else bytes."""
+
+    def put(data: bytes) -> None:
+        old = holder.get(key)
+        try:
+            holder[key] = styled_like(data.decode("utf-8"), old) if isinstance(old, str) else data
+        except UnicodeDecodeError:
+            holder[key] = data
+
+    return _Body(get=lambda: _as_bytes(holder.get(key), what), put=put)
 
 
 def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
@@ -406,9 +401,8 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
     def get_text() -> bytes:
         if "text" not in content:
             raise InputError("the entry holds no response body (content.text is missing)")
-        if content.get("encoding") == "base64":
-            return _b64decode(content.get("text", ""), "content.text")
-        return _as_bytes(content.get("text"), "content.text")
+        decode = _b64decode if content.get("encoding") == "base64" else _as_bytes
+        return decode(content["text"], "content.text")
 
     def put_text(data: bytes) -> None:
         if content.get("encoding") != "base64":
@@ -635,25 +629,20 @@ def _translate_request(
                 f"found {parts.path or '/'}"
             )
         ex.set_uri(urlunsplit(parts._replace(path=path[: -len(old_path)] + new_path)))
-        _translate_body(ex, source, target, models)
+        _translate_body(ex, target, models)
         changed = True
     version = ex.request_headers.get("anthropic-version")
-    if version is not None and not _serves(version, target, new_path):
+    try:
+        serves = version is None or dialect_for_version(version, endpoint=new_path) is target
+    except (VersionError, UsageError):
+        serves = False
+    if not serves:
         ex.request_headers.set("anthropic-version", _VERSIONS[target])
         changed = True
     return changed
 
 
-def _serves(version: str, target: Dialect, endpoint: str) -> bool:
-    try:
-        return dialect_for_version(version, endpoint=endpoint) is target
-    except (VersionError, UsageError):
-        return False
-
-
-def _translate_body(
-    ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
-) -> None:
+def _translate_body(ex: _Exchange, target: Dialect, models: Mapping[str, str] | None) -> None:
     body = ex.request_body
     if body.parsed is not None:
         parsed, raw = body.parsed["parsed_body"], b""
@@ -671,10 +660,8 @@ def _translate_body(
         raise InputError(
             f"expected the request body as a JSON object, found {type(parsed).__name__}"
         )
-    if target is Dialect.MESSAGES:
-        new = complete_to_messages(parsed, models=models)
-    else:
-        new = messages_to_complete(parsed, models=models)
+    translate = complete_to_messages if target is Dialect.MESSAGES else messages_to_complete
+    new = translate(parsed, models=models)
     if body.parsed is not None:
         body.parsed["parsed_body"] = new
         return

@@ -29,12 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ._dialect import Dialect
 from ._errors import UsageError
 from ._json import MAX_DEPTH
-from ._recording_files import (
-    Document,
-    RecordingFileError,
-    dump_document,
-    load_document,
-)
+from ._recording_files import Document, RecordingFileError, dump_document, load_document
 from ._recording_sniff import sniff
 from ._recordings import (
     RecordingConversion,
