@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -29,7 +28,7 @@ from ._recording_sniff import BOM as _BOM
 from ._recording_sniff import GZIP_MAGIC as _GZIP_MAGIC
 from ._recording_sniff import sniff
 
-__all__ = ["Document", "RecordingFileError", "dump_document", "load_document", "styled_like"]
+__all__ = ["RecordingFileError", "dump_document", "load_document", "styled_like"]
 
 MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
 
@@ -46,19 +45,10 @@ class RecordingFileError(InputError):
         self.line = line
 
 
-@dataclass
-class Document:
-    """A parsed recording file: ``value`` (plain dicts, lists, strings, bytes, numbers), the
-    ``syntax`` it was written in (``"yaml"`` or ``"json"``) and whether it was gzip-compressed."""
-
-    value: Any
-    syntax: str
-    gzipped: bool = False
-    explicit_start: bool = False  # a YAML file that began with "---" (written back so)
-
-
-def load_document(data: bytes) -> Document:
-    """Parse a recording file's bytes (gzip, then JSON or YAML, told from the content)."""
+def load_document(data: bytes) -> tuple[Any, str, bool, bool]:
+    """Parse a recording file's bytes (gzip, then JSON or YAML, told from the content): its
+    value (plain dicts, lists, strings, bytes, numbers), its syntax (``"yaml"`` or ``"json"``),
+    whether it was gzip-compressed and whether it is YAML that began with ``---``."""
     gzipped = data.startswith(_GZIP_MAGIC)
     if gzipped:
         data = _gunzip(data)
@@ -76,28 +66,28 @@ def load_document(data: bytes) -> Document:
             f"expected UTF-8 text, found byte 0x{data[offset]:02x}", offset=offset
         ) from None
     if kind == "json":
-        return Document(_load_json(text), "json", gzipped)
+        return _load_json(text), "json", gzipped, False
     starts = text.lstrip("\ufeff \t\r\n").startswith(("---", "%YAML"))
-    return Document(_load_yaml(text), "yaml", gzipped, starts)
+    return _load_yaml(text), "yaml", gzipped, starts
 
 
-def dump_document(document: Document) -> bytes:
-    """The bytes of ``document`` in its own syntax (and compression)."""
-    text = with_stack_room(_dump_text, document)
-    data = text.encode("utf-8")
-    return gzip.compress(data, mtime=0) if document.gzipped else data
+def dump_document(value: Any, syntax: str, gzipped: bool, explicit_start: bool) -> bytes:
+    """The bytes of a recording file: ``value`` in ``syntax``, gzip-compressed or not (the
+    values :func:`load_document` gives)."""
+    data = with_stack_room(_dump_text, value, syntax, explicit_start).encode("utf-8")
+    return gzip.compress(data, mtime=0) if gzipped else data
 
 
-def _dump_text(document: Document) -> str:
-    if document.syntax == "json":
-        return json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
+def _dump_text(value: Any, syntax: str, explicit_start: bool) -> str:
+    if syntax == "json":
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(
-        document.value,
+        value,
         Dumper=_CDumper if USE_LIBYAML else _Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=120,
-        explicit_start=document.explicit_start,
+        explicit_start=explicit_start,
     )
 
 

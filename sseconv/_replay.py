@@ -26,6 +26,7 @@ from ._sse import SSEParser
 __all__ = ["ReplayApp", "ReplayStream", "even_pacing", "recorded_pacing", "split_events"]
 
 _log = logging.getLogger("sseconv.replay")
+_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
 
 
 def split_events(data: bytes) -> list[bytes]:
@@ -116,16 +117,7 @@ class ReplayApp:
         gone = asyncio.Event()
         watcher = asyncio.ensure_future(_watch(receive, gone))
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"text/event-stream; charset=utf-8"),
-                        (b"cache-control", b"no-cache"),
-                    ],
-                }
-            )
+            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
             await self._replay(stream, send, gone)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
@@ -145,10 +137,8 @@ class ReplayApp:
                     await asyncio.wait_for(gone.wait(), delay)
             if gone.is_set():
                 return
-            failed = False
-            if converter is None:
-                data = piece
-            else:
+            data, failed = piece, False
+            if converter is not None:
                 try:
                     data = converter.feed(piece)
                     if number == len(stream.pieces) - 1:
