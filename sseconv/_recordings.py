@@ -189,9 +189,11 @@ class _Headers:
         return None
 
     def set(self, name: str, value: str) -> None:
-        """Replace the value of header ``name`` where present."""
+        """Replace the value of header ``name`` where it has one."""
         old_value = self.get(name)
-        if old_value is not None and self._on_change is not None:
+        if old_value is None:
+            return
+        if self._on_change is not None:
             self._on_change(len(value) - len(old_value))
         for found in self._found(name):
             if isinstance(self._headers, list):
