@@ -16,23 +16,6 @@ if TYPE_CHECKING:
     from ._events import ModelEvent
     from ._sse_event import ServerSentEvent
 
-__all__ = [
-    "BODY_LIMIT",
-    "APIError",
-    "DetectionError",
-    "EventAfterEndError",
-    "EventTooLargeError",
-    "IncompleteStreamError",
-    "InputError",
-    "MalformedEventError",
-    "NotEventStreamError",
-    "RewrittenTextError",
-    "SSEConvError",
-    "UnrepresentableError",
-    "UsageError",
-    "VersionError",
-]
-
 #: The most bytes of a body that is not an event stream kept in its error (``body``).
 BODY_LIMIT = 16 * 1024
 
