@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from ._dialect import Dialect
 from ._errors import UsageError
@@ -165,10 +165,12 @@ _NAMES: tuple[str, ...] = tuple(field.name for field in fields(Options))
 
 def options_from(
     options: Mapping[str, object],
-    accepted: type[ReadOptions] | type[EncodeOptions] | type[ConvertOptions] = ConvertOptions,
+    accepted: type[Mapping[str, object]] = ConvertOptions,
+    **given: object,
 ) -> Options:
     """The :class:`Options` for keyword arguments of an entry point that takes the options
-    of ``accepted`` (one of the ``TypedDict`` classes above).
+    of ``accepted`` (a ``TypedDict`` class), and ``given``: options the entry point takes as
+    arguments of its own (:class:`sseconv.Validator`'s ``source``).
 
     Raises:
         UsageError: a name that is not an option of ``accepted`` (with the closest one, when
@@ -178,7 +180,8 @@ def options_from(
     for name in options:
         if name not in names:
             raise unknown_option(name, sorted(names, key=_NAMES.index))
-    return Options(**options)  # type: ignore[arg-type]
+    values: dict[str, Any] = {**options, **given}  # checked by Options itself
+    return Options(**values)
 
 
 def unknown_option(name: object, names: list[str]) -> UsageError:

@@ -102,8 +102,7 @@ class Validator:
     def __init__(
         self, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
     ) -> None:
-        settings = options_from(options, CheckOptions)  # type: ignore[arg-type]
-        settings = dataclasses.replace(settings, source=source)  # type: ignore[arg-type]
+        settings = options_from(options, CheckOptions, source=source)
         self.report = Report()
         # The parser always dispatches a last event without its blank line: close() reports
         # it, or checks it with dispatch_incomplete.
