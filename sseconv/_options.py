@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 
 from ._dialect import Dialect
 from ._errors import UsageError
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
-    "MODES",
     "Clock",
     "ConvertOptions",
     "EncodeOptions",
@@ -39,7 +38,6 @@ __all__ = [
 
 #: How strictly input is read and output written (see :class:`sseconv.Converter`).
 Mode = Literal["strict", "default", "lenient"]
-MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
 #: What happens to pings: written in the target's form, or dropped (and counted).
 Pings = Literal["keep", "drop"]
 #: The line ending of written events.
@@ -51,9 +49,6 @@ Clock = Callable[[], datetime.datetime]
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 #: How many input bytes are read at most, by default, while the source dialect is detected.
 DETECT_LIMIT = 64 * 1024
-
-_EOLS: tuple[Eol | None, ...] = (None, "\n", "\r\n")
-_PINGS: tuple[Pings, ...] = ("keep", "drop")
 
 
 @dataclass(frozen=True)
@@ -95,9 +90,9 @@ class Options:
                 object.__setattr__(self, "source", Dialect.parse(self.source))
             except UsageError as exc:
                 raise UsageError(f"option source: {exc.message}") from None
-        _check_choice("mode", self.mode, MODES)
-        _check_choice("eol", self.eol, _EOLS)
-        _check_choice("pings", self.pings, _PINGS)
+        _check_choice("mode", self.mode, get_args(Mode))
+        _check_choice("eol", self.eol, (None, *get_args(Eol)))
+        _check_choice("pings", self.pings, get_args(Pings))
         if self.clock is not None and not callable(self.clock):
             raise UsageError(
                 f"expected clock a callable returning a datetime, found {self.clock!r}"
@@ -121,10 +116,8 @@ class Options:
 
 
 def _check_choice(name: str, value: object, choices: tuple[object, ...]) -> None:
-    # `type(value) is str` first: 1 == True and unhashable values must not match a choice.
-    if value is None and None in choices:
-        return
-    if type(value) is str and value in choices:
+    # the type first: 1 == True and unhashable values must not match a choice
+    if type(value) in (str, type(None)) and value in choices:
         return
     listed = " or ".join(repr(choice) for choice in choices if choice is not None)
     raise UsageError(f"expected {name} {listed}, found {value!r}")

@@ -62,15 +62,12 @@ def as_bytes(data: object) -> bytes:
     """
     if type(data) is bytes:
         return data
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
     if isinstance(data, str):
         raise UsageError(f"expected bytes, found str: {_ENCODE_IT}")
-    try:
-        view = memoryview(data)  # type: ignore[arg-type]
+    try:  # bytearray, memoryview, and anything else with the buffer protocol (array, mmap)
+        return memoryview(data).tobytes()  # type: ignore[arg-type]
     except TypeError:
         raise UsageError(f"expected a bytes-like object, found {type(data).__name__}") from None
-    return view.tobytes()
 
 
 def _chunk(item: object) -> bytes:
@@ -84,18 +81,6 @@ def _chunk(item: object) -> bytes:
         raise UsageError(
             f"expected bytes-like chunks, found a chunk of type {type(item).__name__}"
         ) from None
-
-
-def _whole(source: object) -> bytes | None:
-    """The source as one chunk when it is bytes-like, else ``None``."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return as_bytes(source)
-    if isinstance(source, str):
-        return None
-    try:  # anything else with the buffer protocol (array, mmap) is bytes-like too
-        return memoryview(source).tobytes()  # type: ignore[arg-type]
-    except TypeError:
-        return None
 
 
 def _refuse(source: object) -> UsageError:
@@ -121,11 +106,12 @@ def chunks(source: Source) -> Iterator[bytes]:
         UsageError: at once for a ``str``, a text file, an async iterable or anything that is
             not a source; when it is reached, for a chunk that is not bytes-like.
     """
-    whole = _whole(source)
-    if whole is not None:
-        return iter((whole,))
     if isinstance(source, (str, io.TextIOBase)) or hasattr(source, "iter_bytes"):
         raise _refuse(source)
+    try:
+        return iter((as_bytes(source),))
+    except UsageError:
+        pass  # not bytes-like: a file, or an iterable of chunks
     if hasattr(source, "read"):
         return _read(source)  # type: ignore[arg-type]
     if isinstance(source, Iterable):
