@@ -47,7 +47,6 @@ REPORT_EXTENSION = "sseconv.report"
 _RESPONSE_BODY_HEADERS = frozenset(
     ("content-length", "content-encoding", "content-type", "transfer-encoding")
 )
-_LIBRARIES = ("httpx", "httpx2")
 
 
 def endpoint_is_complete(path: str) -> bool:
@@ -201,10 +200,9 @@ class _Converting(Generic[TransportT]):
     def _check(self, transport: object) -> None:
         kind = type(self).__name__
         if not callable(getattr(transport, self._method, None)):
-            if self._method == "handle_request":
-                expected, other, which = "a sync", f"Async{kind}", "async"
-            else:
-                expected, other, which = "an async", kind.removeprefix("Async"), "sync"
+            sync = self._method == "handle_request"
+            expected, which = ("a sync", "async") if sync else ("an async", "sync")
+            other = f"Async{kind}" if sync else kind.removeprefix("Async")
             raise UsageError(
                 f"expected {expected} transport, found {type(transport).__name__} "
                 f"(use {other} for {which} ones)"
@@ -212,7 +210,7 @@ class _Converting(Generic[TransportT]):
         mine = self.library.__name__
         for cls in type(transport).__mro__:
             library = cls.__module__.split(".", 1)[0]
-            if library in _LIBRARIES and library != mine:
+            if library in ("httpx", "httpx2") and library != mine:
                 raise UsageError(
                     f"expected an {mine} transport, found {library}.{cls.__name__}: "
                     f"use sseconv.{library}.{kind}"
@@ -230,15 +228,10 @@ class _Converting(Generic[TransportT]):
             except SSEConvError:
                 return _Plan(request)  # not ours to decide: the upstream answers
         headers = request.headers.copy()
-        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
         if endpoint_is_complete(path) and self._upstream_version is not None:
             headers["anthropic-version"] = self._upstream_version
-        upstream = self.library.Request(
-            request.method,
-            request.url,
-            headers=headers,
-            stream=request.stream,
-            extensions=request.extensions,
+        upstream = self._upstream(
+            request, request.method, request.url, headers, stream=request.stream
         )
         options = self._options
         return _Plan(upstream, lambda: Converter(target, **options))
@@ -262,16 +255,17 @@ class _Converting(Generic[TransportT]):
                 request=request,
             )
             return _Plan(None, local=answer)
+        url = request.url.copy_with(path=exchange.upstream_target(request.url.path))
         headers = exchange.upstream_headers(request.headers)
-        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
-        upstream = self.library.Request(
-            "POST",
-            request.url.copy_with(path=exchange.upstream_target(request.url.path)),
-            headers=headers,
-            content=exchange.upstream_body,
-            extensions=request.extensions,
-        )
+        upstream = self._upstream(request, "POST", url, headers, content=exchange.upstream_body)
         return _Plan(upstream, exchange.converter, exchange)
+
+    def _upstream(self, request: Any, method: str, url: Any, headers: Any, **body: Any) -> Any:
+        """The request sent upstream for ``request``: only the codings sseconv can undo."""
+        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
+        return self.library.Request(
+            method, url, headers=headers, extensions=request.extensions, **body
+        )
 
     def _answer(self, plan: _Plan, request: Any, response: Any) -> Any:
         """The client's response for an upstream response (read already when the plan
