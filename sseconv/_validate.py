@@ -130,26 +130,23 @@ class Validator:
         """Check more input (any bytes-like object); return the problems it reveals."""
         if self._in.closed:
             raise UsageError("expected no input after close()")
-        if self._stopped:
-            return []
-        self._in.read(data)
-        return self._check(at_end=False)
+        if not self._stopped:
+            self._in.read(data)
+            self._check(at_end=False)
+        return self._take()
 
     def close(self) -> list[Problem]:
         """Signal the end of input; return the problems it reveals."""
         reading = self._in
-        if reading.closed:
-            return []
-        if self._stopped:
+        if reading.closed or self._stopped:
             reading.closed = True
             return []
-        out: list[Problem] = []
-        self._out = out
         try:
             reading.last()
         except EventTooLargeError as exc:  # a last line without its line end
             self._stop(_problem(exc, _CANNOT_GO_ON))
-            return out
+            return self._take()
+        out = self._out
         parser, queue = reading.parser, reading.queue
         if parser.incomplete and queue and not self.dispatch_incomplete:
             last = queue.pop()
@@ -172,9 +169,9 @@ class Validator:
                     severity="warning",
                 )
             )
-        out += self._check(at_end=True)
+        self._check(at_end=True)
         if self._stopped:
-            return out
+            return self._take()
         decoder = reading.decoder
         body_error = reading.not_event_stream()
         if body_error is not None:
@@ -183,12 +180,15 @@ class Validator:
             out.append(Problem("expected a stream, found no event", offset=reading.fed))
         elif not decoder.finished:
             out.append(Problem(_INCOMPLETE, self.events + 1, reading.fed))
+        return self._take()
+
+    def _take(self) -> list[Problem]:
+        """The problems found since the last call."""
+        out, self._out = self._out, []
         return out
 
-    def _check(self, *, at_end: bool) -> list[Problem]:
+    def _check(self, *, at_end: bool) -> None:
         reading = self._in
-        out: list[Problem] = []
-        self._out = out
         try:
             try:
                 reading.each(self._event)
@@ -208,7 +208,6 @@ class Validator:
             self._stop(_problem(exc, _CANNOT_GO_ON))
         except NotEventStreamError as exc:  # a long first line that is no SSE line
             self._stop(_problem(exc))
-        return out
 
     def _stop(self, problem: Problem) -> None:
         self._out.append(problem)
