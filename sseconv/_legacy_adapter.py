@@ -56,7 +56,7 @@ from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
-from ._iterate import AsyncItems, Items, aiterate, amap
+from ._iterate import AsyncItems, Items
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
 from ._report import Report
@@ -142,16 +142,6 @@ def _encode_item(item: Any) -> bytes:
     return encode_sse(ServerSentEvent(event, data, event_id or None, retry))
 
 
-def _is_source(stream: object) -> bool:
-    """Whether ``stream`` is read as :mod:`sseconv._source` says (bytes-like, a file, a
-    ``str`` to refuse), rather than as an iterable of chunks or events."""
-    return (
-        isinstance(stream, (bytes, bytearray, memoryview, str))
-        or hasattr(stream, "read")
-        or not isinstance(stream, (Iterable, AsyncIterable))
-    )
-
-
 def byte_chunks(stream: Stream) -> Iterator[bytes]:
     """The byte chunks of any synchronous :data:`Stream` (see the module docstring).
 
@@ -164,14 +154,7 @@ def byte_chunks(stream: Stream) -> Iterator[bytes]:
     response = response_of(stream)
     if response is not None:
         return response.chunks()
-    if _is_source(stream):
-        return source_chunks(stream)  # type: ignore[arg-type]
-    if not isinstance(stream, Iterable):
-        raise UsageError(
-            f"expected a synchronous stream, found {type(stream).__name__}: use the async "
-            "twin (alegacy_completions, aiter_events)"
-        )
-    return map(_encode_item, stream)
+    return source_chunks(stream, _encode_item, "alegacy_completions, aiter_events")  # type: ignore[arg-type]
 
 
 def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
@@ -181,11 +164,7 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     response = response_of(stream)
     if response is not None:
         return response.achunks()
-    if _is_source(stream):
-        return source_achunks(stream)  # type: ignore[arg-type]
-    if isinstance(stream, AsyncIterable):
-        return amap(_encode_item, stream)
-    return aiterate(map(_encode_item, stream))  # type: ignore[arg-type]
+    return source_achunks(stream, _encode_item)  # type: ignore[arg-type]
 
 
 # -- legacy dicts ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeAlias
 
 from ._errors import UsageError
@@ -99,8 +99,13 @@ def _refuse(source: object) -> UsageError:
     )
 
 
-def chunks(source: Source) -> Iterator[bytes]:
-    """The ``bytes`` chunks of a synchronous source (see the module docstring).
+def chunks(
+    source: Source,
+    item: Callable[[Any], bytes] = _chunk,
+    twins: str = "aconvert, aparse_events",
+) -> Iterator[bytes]:
+    """The ``bytes`` chunks of a synchronous source (see the module docstring); ``item``
+    makes each item of an iterable a chunk, ``twins`` names the async entry points.
 
     Raises:
         UsageError: at once for a ``str``, a text file, an async iterable or anything that is
@@ -115,11 +120,11 @@ def chunks(source: Source) -> Iterator[bytes]:
     if hasattr(source, "read"):
         return _read(source)  # type: ignore[arg-type]
     if isinstance(source, Iterable):
-        return map(_chunk, source)
+        return map(item, source)
     if isinstance(source, AsyncIterable):
         raise UsageError(
             f"expected a synchronous source, found an async iterable ({type(source).__name__}): "
-            "use the async form (aconvert, aparse_events)"
+            f"use the async form ({twins})"
         )
     raise _refuse(source)
 
@@ -139,18 +144,18 @@ def _read(file: BinaryReader) -> Iterator[bytes]:
         yield data
 
 
-def achunks(source: AsyncSource) -> AsyncIterator[bytes]:
+def achunks(source: AsyncSource, item: Callable[[Any], bytes] = _chunk) -> AsyncIterator[bytes]:
     """The ``bytes`` chunks of any source, synchronous or asynchronous; raises as
     :func:`chunks`."""
     read = getattr(source, "read", None)
     if read is not None and inspect.iscoroutinefunction(read):
         return _aread(read)  # (an async file iterates by lines: read() gives fewer steps)
     if isinstance(source, AsyncIterable):
-        return amap(_chunk, source)
-    return aiterate(chunks(source))  # type: ignore[arg-type]
+        return amap(item, source)
+    return aiterate(chunks(source, item))  # type: ignore[arg-type]
 
 
-async def _aread(read: Any) -> AsyncGenerator[bytes, None]:
+async def _aread(read: Any) -> AsyncIterator[bytes]:
     while True:
         data = await read(READ_SIZE)
         if not data:
