@@ -51,14 +51,17 @@ class SSEConvError(Exception):
         super().__init__(message)
 
     def __str__(self) -> str:
-        where = []
-        if self.dialect is not None:
-            where.append(self.dialect)
-        if self.event_number is not None:
-            where.append(f"event {self.event_number}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
-        return f"{self.message} ({', '.join(where)})" if where else self.message
+        return positioned(self.message, self.dialect, self.event_number, self.offset)
+
+
+def positioned(text: str, dialect: str | None, event_number: int | None, offset: int | None) -> str:
+    """``text`` followed by what is known of where: ``"… (legacy, event 3, byte 120)"``."""
+    where = [] if dialect is None else [dialect]
+    if event_number is not None:
+        where.append(f"event {event_number}")
+    if offset is not None:
+        where.append(f"byte {offset}")
+    return f"{text} ({', '.join(where)})" if where else text
 
 
 class UsageError(SSEConvError, ValueError):

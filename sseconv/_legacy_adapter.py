@@ -169,8 +169,6 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
 
 # -- legacy dicts ------------------------------------------------------------------------------
 
-_Decoded: TypeAlias = "list[ModelEvent] | InputError"
-
 
 class _LegacyDicts(LegacyEncoder):
     """The legacy encoder, making the dicts an old client parsed instead of wire bytes.
@@ -258,7 +256,9 @@ class _Pipeline:
             note_response(exc, self.view)
             raise reading.fail(exc) from None
 
-    def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
+    def _dicts_of(
+        self, sse: ServerSentEvent, decoded: list[ModelEvent] | InputError
+    ) -> list[dict[str, Any]]:
         policy = self.reading.policy
         if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
             policy.rejected(decoded)

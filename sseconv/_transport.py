@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from ._body import is_event_stream_media
@@ -274,10 +275,7 @@ class _Converting(Generic[TransportT]):
             return response if plan.exchange is None else self._translated(plan.exchange, response)
         if plan.convert is None:
             return response
-
-        def wrap(exc: SSEConvError) -> ConversionTransportError:
-            return self.error.wrap(exc, request)
-
+        wrap = partial(self.error.wrap, request=request)
         view = response_of(response)
         try:
             decoder = ContentDecoder(

@@ -21,6 +21,7 @@ from ._errors import (
     NotEventStreamError,
     SSEConvError,
     UsageError,
+    positioned,
 )
 from ._events import Done
 from ._options import options_from
@@ -64,13 +65,8 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = []
-        if self.event_number is not None:
-            where.append(f"event {self.event_number}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
         text = f"warning: {self.message}" if self.severity == "warning" else self.message
-        return f"{text} ({', '.join(where)})" if where else text
+        return positioned(text, None, self.event_number, self.offset)
 
 
 def _problem(exc: SSEConvError, suffix: str = "") -> Problem:
