@@ -13,35 +13,11 @@ events and each dict is made from them the way ``Converter(to="legacy")`` writes
 built, and every dict shares the accumulated text); a legacy stream gives the JSON of its own
 events. As in the old client, a non-null ``exception`` is an ordinary dict (it is not raised).
 
-This module also turns every kind of stream sseconv accepts into byte chunks (used by
-:mod:`sseconv.httpx` too). It imports no HTTP library: responses and event sources are
-recognized by their methods (:mod:`sseconv._client_responses`).
-
-Streams accepted:
-
-- a source as :mod:`sseconv._source` reads it (any bytes-like object, a binary file), or an
-  iterable / async iterable of bytes-like chunks;
-- a response: ``httpx.Response`` / ``httpx2.Response`` (its raw body, whose content-encoding
-  sseconv undoes), ``requests.Response`` (``iter_content``), ``aiohttp.ClientResponse`` (async
-  only). Its status must be 2xx and its ``content-type``, when present, ``text/event-stream``;
-  otherwise :class:`NotEventStreamError` (:class:`APIError` for the API's error answer) carries
-  the status, the first bytes of the body and the response;
-- an ``httpx_sse.EventSource`` (read through its ``response``, as above: lossless);
-- an iterable / async iterable of server-sent events: :class:`sseconv.ServerSentEvent`, or any
-  object with ``event``, ``data``, ``id`` and ``retry`` attributes (``httpx_sse`` and
-  ``httpx2`` events). Each is re-encoded and fed to the parser, so event numbers are kept and
-  byte offsets in errors count in the re-encoded stream.
-
-Whatever the stream, input in which no line is an SSE line (an API error body piped from
-``curl``, HTML, JSONL) raises :class:`NotEventStreamError` / :class:`APIError` at its end.
-
-What is lost through httpx-sse: it reports an event without an ``event:`` line as
-``"message"``. A legacy stream is data-only, so a foreign event named ``"message"`` is read as
-a data-only event (an event really named ``message`` cannot be told apart; no Anthropic
-dialect has one). Its events also carry no byte positions (offsets in errors count in the
-re-encoded stream), and its decoder holds a CR that ends a read until more bytes come, so an
-event whose blank line ends a read may arrive late. Reading the response (or the event
-source) itself avoids all of this.
+This module also turns every kind of stream sseconv accepts (the :data:`Stream` kinds listed
+by :func:`sseconv.httpx.iter_events`) into byte chunks, for :mod:`sseconv.httpx` too. It
+imports no HTTP library: responses and event sources are recognized by their methods
+(:mod:`sseconv._client_responses`). Server-sent events are re-encoded and fed to the parser,
+so event numbers are kept; byte offsets in errors count in the re-encoded stream.
 """
 
 from __future__ import annotations
@@ -314,7 +290,7 @@ def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> L
 
     Args:
         stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
-            server-sent events (see the module docstring); synchronous only (use
+            server-sent events (see :func:`sseconv.httpx.iter_events`); synchronous only (use
             :func:`alegacy_completions` for async).
         options: :class:`LegacyOptions`: ``source`` (``None``: detected), ``mode``,
             ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,

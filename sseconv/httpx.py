@@ -159,16 +159,20 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             raw body read with ``iter_raw()`` (sseconv undoes the content-encoding, so that a
             corrupt or cut compressed body is an error) through sseconv's parser (never through
             httpx-sse's decoder); an ``httpx_sse.EventSource`` (its response is read the same
-            way); a ``requests.Response``;
-            any iterable of ``httpx_sse.ServerSentEvent`` or :class:`sseconv.ServerSentEvent`
-            (e.g. ``event_source.iter_sse()``); bytes, or an iterable of byte chunks.
+            way); a ``requests.Response``; any iterable of ``httpx_sse.ServerSentEvent`` or
+            :class:`sseconv.ServerSentEvent` (e.g. ``event_source.iter_sse()``), or of any
+            object with ``event``, ``data``, ``id`` and ``retry`` (``httpx2`` events); bytes, a
+            binary file, or an iterable of byte chunks.
         options: the reading options (``source``, ``mode``, ``max_event_size``,
             ``dispatch_incomplete``, ``detect_limit``: see :class:`sseconv.Options`); the
             dialect is detected from the first events unless ``source`` is given.
 
     Events from httpx-sse have lost the difference between a data-only event and one named
     ``message``: an event named ``message`` is read as data-only (so a legacy stream read
-    through httpx-sse works), and byte offsets in errors count in the re-encoded events.
+    through httpx-sse works; no Anthropic dialect names an event ``message``), byte offsets in
+    errors count in the re-encoded events, and httpx-sse holds a CR that ends a read until
+    more bytes come, so such an event may arrive late. Reading the response itself loses
+    nothing.
 
     Returns:
         An :class:`EventIterator` (its ``report`` tells what was read).
