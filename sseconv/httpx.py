@@ -31,14 +31,14 @@ handling written for the client library keep working::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import httpx_sse
 
-from ._client_responses import DECODABLE, Response, note_response, response_of
+from ._client_responses import DECODABLE, note_response, response_of
 from ._convert import EventReader
 from ._dialect import Dialect
 from ._errors import SSEConvError
@@ -95,11 +95,11 @@ class _Events:
     """What :class:`EventIterator` and :class:`AsyncEventIterator` share: the reader, the
     response, and the step that reads each chunk (run by :mod:`sseconv._iterate`)."""
 
-    def __init__(self, reader: EventReader, response: Response | None) -> None:
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
-        self.response = response.obj if response is not None else None
-        self._view = response
+        self._view = response_of(stream)
+        self.response = self._view.obj if self._view is not None else None
 
     @property
     def source(self) -> Dialect | None:
@@ -133,22 +133,18 @@ class EventIterator(_Events, Items[ModelEvent]):
     ``close()`` stops reading; the response (if any) is left to its owner to close.
     """
 
-    def __init__(
-        self, chunks: Iterable[bytes], reader: EventReader, response: Response | None = None
-    ) -> None:
-        _Events.__init__(self, reader, response)
-        Items.__init__(self, chunks, self._step)
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
+        _Events.__init__(self, stream, reader)
+        Items.__init__(self, byte_chunks(stream), self._step)
 
 
 class AsyncEventIterator(_Events, AsyncItems[ModelEvent]):
     """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`).
     ``aclose()`` stops reading (the response is left to its owner to close)."""
 
-    def __init__(
-        self, chunks: AsyncIterable[bytes], reader: EventReader, response: Response | None = None
-    ) -> None:
-        _Events.__init__(self, reader, response)
-        AsyncItems.__init__(self, chunks, self._step)
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
+        _Events.__init__(self, stream, reader)
+        AsyncItems.__init__(self, abyte_chunks(stream), self._step)
 
 
 def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventIterator:
@@ -187,8 +183,7 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             ``text/event-stream``), and for a body that cannot be decoded.
         SSEConvError: bad input, when reached (events before the bad one are yielded first).
     """
-    reader = EventReader(**options)
-    return EventIterator(byte_chunks(stream), reader, response_of(stream))
+    return EventIterator(stream, EventReader(**options))
 
 
 def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEventIterator:
@@ -196,8 +191,7 @@ def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEven
     ``aiohttp`` response's ``content``) and checked when the first event is asked for; async
     and sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists,
     …)."""
-    reader = EventReader(**options)
-    return AsyncEventIterator(abyte_chunks(stream), reader, response_of(stream))
+    return AsyncEventIterator(stream, EventReader(**options))
 
 
 class ConnectOptions(ReadOptions, total=False):
@@ -251,7 +245,7 @@ def connect(
     """
     reader, request = _reader_and_request(dict(kwargs))
     with httpx_sse.connect_sse(cast(Any, client), method, url, **request) as event_source:
-        events = EventIterator(byte_chunks(event_source), reader, response_of(event_source))
+        events = EventIterator(event_source, reader)
         with closing(events):
             yield events
 
@@ -270,7 +264,7 @@ async def aconnect(
         view = response_of(event_source)
         assert view is not None
         await view.acheck()
-        async with aclosing(AsyncEventIterator(abyte_chunks(event_source), reader, view)) as events:
+        async with aclosing(AsyncEventIterator(event_source, reader)) as events:
             yield events
 
 
