@@ -197,8 +197,8 @@ class LegacyOptions(ReadOptions, total=False):
     clock: Clock | None
 
 
-class _Pipeline:
-    """What :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+class _Dicts:
+    """What :class:`LegacyCompletions` and its async twin share: bytes in, dicts out.
 
     The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
     each read's events are decoded (in lenient mode a bad one gives its error), and their
@@ -206,17 +206,17 @@ class _Pipeline:
     source the JSON of its own events."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        self.report = Report(target=Dialect.LEGACY)
-        self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
-        self.encoder = _LegacyDicts(self.reading.policy, clock=options.clock)
-        self.view = response_of(stream)
-        self.response = self.view.obj if self.view else None
+        self.report = report = Report(target=Dialect.LEGACY)
+        self._reading = Reading(options, report, Detector(options.detect_limit, Dialect.LEGACY))
+        self._encoder = _LegacyDicts(self._reading.policy, clock=options.clock)
+        self._view = response_of(stream)
+        self.response = self._view.obj if self._view else None
 
-    def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    def _step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input). Each event is decoded when
         the dicts before it have been taken (one huge read never holds all its model events);
         on bad input, the error comes after the dicts before it."""
-        reading = self.reading
+        reading = self._reading
         try:
             if data is None:
                 reading.last()
@@ -229,18 +229,18 @@ class _Pipeline:
             if data is None:
                 reading.end()
         except SSEConvError as exc:
-            note_response(exc, self.view)
+            note_response(exc, self._view)
             raise reading.fail(exc) from None
 
     def _dicts_of(
         self, sse: ServerSentEvent, decoded: list[ModelEvent] | InputError
     ) -> list[dict[str, Any]]:
-        policy = self.reading.policy
+        policy = self._reading.policy
         if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
             policy.rejected(decoded)
             return []
-        if self.reading.source is not Dialect.LEGACY or sse.event is not None:
-            return self.encoder.dicts(decoded)
+        if self._reading.source is not Dialect.LEGACY or sse.event is not None:
+            return self._encoder.dicts(decoded)
         policy.wrote()  # a legacy source's own JSON, as a same-dialect conversion passes it
         if sse.data == "[DONE]":
             return []
@@ -251,7 +251,7 @@ class _Pipeline:
             raise
 
 
-class LegacyCompletions(Items[dict[str, Any]]):
+class LegacyCompletions(_Dicts, Items[dict[str, Any]]):
     """The iterator :func:`legacy_completions` returns.
 
     Attributes:
@@ -262,19 +262,17 @@ class LegacyCompletions(Items[dict[str, Any]]):
     """
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        pipeline = _Pipeline(stream, options)
-        self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(byte_chunks(stream), pipeline.step)
+        _Dicts.__init__(self, stream, options)
+        Items.__init__(self, byte_chunks(stream), self._step)
 
 
-class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
+class AsyncLegacyCompletions(_Dicts, AsyncItems[dict[str, Any]]):
     """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
     for :class:`LegacyCompletions`."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        pipeline = _Pipeline(stream, options)
-        self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(abyte_chunks(stream), pipeline.step)
+        _Dicts.__init__(self, stream, options)
+        AsyncItems.__init__(self, abyte_chunks(stream), self._step)
 
 
 def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:
