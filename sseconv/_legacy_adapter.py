@@ -30,7 +30,7 @@ from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import Reading
 from ._detect import Detector
 from ._dialect import Dialect
-from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
+from ._errors import InputError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
 from ._iterate import AsyncItems, Items
 from ._json import load_object
@@ -47,11 +47,9 @@ if TYPE_CHECKING:
     from ._policy import Policy
 
 __all__ = [
-    "APIError",
     "AsyncLegacyCompletions",
     "LegacyCompletions",
     "LegacyOptions",
-    "NotEventStreamError",
     "Stream",
     "alegacy_completions",
     "legacy_completions",

@@ -41,16 +41,10 @@ import httpx_sse
 from ._client_responses import DECODABLE, note_response, response_of
 from ._convert import EventReader
 from ._dialect import Dialect
-from ._errors import SSEConvError
+from ._errors import APIError, NotEventStreamError, SSEConvError
 from ._events import ModelEvent
 from ._iterate import AsyncItems, Items
-from ._legacy_adapter import (
-    APIError,
-    NotEventStreamError,
-    Stream,
-    abyte_chunks,
-    byte_chunks,
-)
+from ._legacy_adapter import Stream, abyte_chunks, byte_chunks
 from ._options import ReadOptions, unknown_option
 from ._report import Report
 from ._sse import ServerSentEvent
