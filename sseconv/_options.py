@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
+    "CheckOptions",
     "Clock",
     "ConvertOptions",
     "EncodeOptions",
@@ -128,15 +129,21 @@ def _check_size(name: str, value: object) -> None:
         raise UsageError(f"expected {name} a positive int (bytes), found {value!r}")
 
 
-class ReadOptions(TypedDict, total=False):
-    """The options of readers (:class:`sseconv.EventReader`, ``parse_events``, ``validate``,
+class CheckOptions(TypedDict, total=False):
+    """How input is parsed and detected: the options of :class:`sseconv.Validator` and
+    ``validate`` (besides their ``source``), and part of every reader's: see :class:`Options`."""
+
+    max_event_size: int
+    dispatch_incomplete: bool
+    detect_limit: int
+
+
+class ReadOptions(CheckOptions, total=False):
+    """The options of readers (:class:`sseconv.EventReader`, ``parse_events``,
     ``sseconv.httpx.iter_events``): see :class:`Options`."""
 
     source: Dialect | str | None
     mode: Mode
-    max_event_size: int
-    dispatch_incomplete: bool
-    detect_limit: int
 
 
 class EncodeOptions(TypedDict, total=False):

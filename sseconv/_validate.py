@@ -9,7 +9,7 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal
 
 from ._convert import Reading
 from ._detect import Detector
@@ -24,7 +24,7 @@ from ._errors import (
     positioned,
 )
 from ._events import Done
-from ._options import options_from
+from ._options import CheckOptions, options_from
 from ._report import Report
 from ._source import BytesLike, Source
 from ._source import chunks as source_chunks
@@ -33,7 +33,7 @@ from ._sse import ServerSentEvent
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["CheckOptions", "Problem", "Severity", "Validator", "validate"]
+__all__ = ["Problem", "Severity", "Validator", "validate"]
 
 Severity = Literal["error", "warning"]
 
@@ -227,15 +227,6 @@ class Validator:
                     "warning",
                 )
             )
-
-
-class CheckOptions(TypedDict, total=False):
-    """The options of :class:`Validator` and :func:`validate`, besides ``source`` (see
-    :class:`~sseconv.Options`)."""
-
-    max_event_size: int
-    dispatch_incomplete: bool
-    detect_limit: int
 
 
 def validate(
