@@ -288,10 +288,9 @@ def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> L
         stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
             server-sent events (see :func:`sseconv.httpx.iter_events`); synchronous only (use
             :func:`alegacy_completions` for async).
-        options: :class:`LegacyOptions`: ``source`` (``None``: detected), ``mode``,
-            ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
-            ``detect_limit``, as for :class:`sseconv.Converter`. Pings never reach the dicts
-            (an old client skipped them); they only matter for the report.
+        options: :class:`~sseconv.types.LegacyOptions` (see :class:`sseconv.Options`; the
+            dialect is detected unless ``source`` is given). Pings never reach the dicts (an
+            old client skipped them); they only matter for the report.
 
     Returns:
         An iterator of dicts whose ``report`` tells what the conversion did.

@@ -153,9 +153,8 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             :class:`sseconv.ServerSentEvent` (e.g. ``event_source.iter_sse()``), or of any
             object with ``event``, ``data``, ``id`` and ``retry`` (``httpx2`` events); bytes, a
             binary file, or an iterable of byte chunks.
-        options: the reading options (``source``, ``mode``, ``max_event_size``,
-            ``dispatch_incomplete``, ``detect_limit``: see :class:`sseconv.Options`); the
-            dialect is detected from the first events unless ``source`` is given.
+        options: the reading options (:class:`~sseconv.types.ReadOptions`: see
+            :class:`sseconv.Options`); the dialect is detected unless ``source`` is given.
 
     Events from httpx-sse have lost the difference between a data-only event and one named
     ``message``: an event named ``message`` is read as data-only (so a legacy stream read
@@ -302,10 +301,8 @@ class ConvertingTransport(SyncConverting[httpx.BaseTransport], httpx.BaseTranspo
             without calling upstream. ``to`` does not apply to these requests.
         models: the retired-model table for those requests (default
             :data:`sseconv.translate.RETIRED_MODELS`).
-        converter_options: the options of :class:`sseconv.Converter` (``source``, ``mode``,
-            ``eol``, ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
-            ``detect_limit``: :class:`sseconv.Options`), checked at once. The upstream dialect
-            is detected unless ``source`` is given.
+        converter_options: every option of :class:`sseconv.Options`, checked at once; the
+            upstream dialect is detected unless ``source`` is given.
 
     Which responses are converted: those whose ``content-type`` is ``text/event-stream``, to
     requests for which a target is known (``to`` given, or a valid ``anthropic-version`` on a
