@@ -90,20 +90,24 @@ class ConversionTransportError(SSEConvError):
 
 class _Body:
     """A converted response body: each upstream chunk is decoded (content coding) and fed to a
-    Converter, by :meth:`step` (run by :mod:`sseconv._iterate`)."""
+    Converter, by :meth:`step` (run by :mod:`sseconv._iterate`). A content coding that cannot
+    be undone is an error at once."""
 
     def __init__(
         self,
         upstream: Any,
         converter: Converter,
-        decoder: ContentDecoder,
         wrap: Callable[[SSEConvError], ConversionTransportError],
     ) -> None:
         self._upstream = upstream
         self._converter = converter
-        self._decoder = decoder
         self._wrap = wrap
-        self._view = response_of(upstream)  # for errors: what the upstream answered
+        self._view = view = response_of(upstream)  # for errors: what the upstream answered
+        coding = upstream.headers.get("content-encoding")
+        try:
+            self._decoder = ContentDecoder(coding, view.info if view else None)
+        except SSEConvError as exc:
+            raise wrap(exc) from exc
 
     def step(self, chunk: bytes | None) -> Iterator[bytes]:
         """The output of one more upstream chunk (``None``: the end); on bad input, the output
@@ -275,15 +279,8 @@ class _Converting(Generic[TransportT]):
             return response if plan.exchange is None else self._translated(plan.exchange, response)
         if plan.convert is None:
             return response
-        wrap = partial(self.error.wrap, request=request)
-        view = response_of(response)
-        try:
-            decoder = ContentDecoder(
-                response.headers.get("content-encoding"), view.info if view else None
-            )
-        except SSEConvError as exc:
-            raise wrap(exc) from exc
         converter = plan.convert()
+        body = self.body(response, converter, partial(self.error.wrap, request=request))
         headers = [
             (key, value)
             for key, value in response.headers.raw
@@ -292,7 +289,7 @@ class _Converting(Generic[TransportT]):
         return self.library.Response(
             response.status_code,
             headers=headers,
-            stream=self.body(response, converter, decoder, wrap),
+            stream=body,
             extensions={**response.extensions, REPORT_EXTENSION: converter.report},
         )
 
