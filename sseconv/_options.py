@@ -99,10 +99,7 @@ class Options:
                 f"expected clock a callable returning a datetime, found {self.clock!r}"
             )
         _check_size("max_event_size", self.max_event_size)
-        if type(self.dispatch_incomplete) is not bool:
-            raise UsageError(
-                f"expected dispatch_incomplete True or False, found {self.dispatch_incomplete!r}"
-            )
+        _check_choice("dispatch_incomplete", self.dispatch_incomplete, (True, False))
         _check_size("detect_limit", self.detect_limit)
 
     @classmethod
@@ -118,7 +115,7 @@ class Options:
 
 def _check_choice(name: str, value: object, choices: tuple[object, ...]) -> None:
     # the type first: 1 == True and unhashable values must not match a choice
-    if type(value) in (str, type(None)) and value in choices:
+    if type(value) in (str, bool, type(None)) and value in choices:
         return
     listed = " or ".join(repr(choice) for choice in choices if choice is not None)
     raise UsageError(f"expected {name} {listed}, found {value!r}")

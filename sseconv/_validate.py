@@ -37,7 +37,6 @@ __all__ = ["Problem", "Severity", "Validator", "validate"]
 
 Severity = Literal["error", "warning"]
 
-_INCOMPLETE = "expected the stream to finish, found the end of input"
 _CANNOT_GO_ON = "; the rest of the input cannot be checked"
 
 
@@ -175,7 +174,8 @@ class Validator:
         elif decoder is None:
             out.append(Problem("expected a stream, found no event", offset=reading.fed))
         elif not decoder.finished:
-            out.append(Problem(_INCOMPLETE, self.events + 1, reading.fed))
+            message = "expected the stream to finish, found the end of input"
+            out.append(Problem(message, self.events + 1, reading.fed))
         return self._take()
 
     def _take(self) -> list[Problem]:
