@@ -1,12 +1,5 @@
-"""The sseconv exception family (the tree is in the README's "Bad input" section).
-
-Every failure that sseconv raises is an :class:`SSEConvError`; nothing else escapes the
-library on any input bytes. :class:`UsageError` is a bad argument, :class:`VersionError` an
-``anthropic-version`` that cannot be served, :class:`InputError` (and its subclasses)
-something wrong with the input stream, at a position: ``event_number`` counts every
-dispatched SSE event from 1, ``offset`` is the byte offset of the offending event's first
-line from the first input byte (BOM included); ``None`` when not known.
-"""
+"""The sseconv exception classes: see their public home, :mod:`sseconv.errors`. Nothing but
+an :class:`SSEConvError` escapes the library on any input bytes."""
 
 from __future__ import annotations
 
@@ -26,8 +19,9 @@ class SSEConvError(Exception):
     Attributes:
         message: the one-line description, without the position suffix.
         dialect: the name of the dialect being read, when known.
-        event_number: 1-based number of the SSE event at fault, when known.
-        offset: byte offset (from the first input byte) of that event, when known.
+        event_number: 1-based number of the SSE event at fault (all dispatched events count).
+        offset: byte offset of that event's first line, from the first input byte (BOM
+            included), when known.
         output: bytes converted from the events before the failure (``b""`` if none).
         events: the model events that the failing call decoded before the failure and did not
             return (``EventReader``, ``parse_events``; empty otherwise).
