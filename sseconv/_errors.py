@@ -19,7 +19,8 @@ class SSEConvError(Exception):
     Attributes:
         message: the one-line description, without the position suffix.
         dialect: the name of the dialect being read, when known.
-        event_number: 1-based number of the SSE event at fault (all dispatched events count).
+        event_number: 1-based number of the SSE event at fault (all dispatched events count),
+            when known.
         offset: byte offset of that event's first line, from the first input byte (BOM
             included), when known.
         output: bytes converted from the events before the failure (``b""`` if none).
