@@ -81,11 +81,4 @@ __all__ += errors.__all__
 __all__ += events.__all__
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any attribute
-    __getattr__, __dir__ = lazy_names(
-        globals(),
-        {
-            **_HOMES,
-            **dict.fromkeys(errors.__all__, "errors"),
-            **dict.fromkeys(events.__all__, "events"),
-        },
-    )
+    __getattr__, __dir__ = lazy_names(globals(), _HOMES, errors, events)
