@@ -28,32 +28,39 @@ _new = tuple.__new__
 _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
 
 
-def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
+def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
     character of a line, of a data value): an event ending with its only data line (groups 1-3:
     an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), any
     other block or a lone blank line (4), or one byte where neither fits (5: a line end of
-    another kind, or an LF in a CRLF value)."""
+    another kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a
+    blank line."""
     head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
-    event = b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
-    return re.compile(
-        head + event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol)
-    )
+    event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
+    if not whole:  # or a comment block, or a lone blank line
+        return re.compile(event + b"|(?::%s%s%s)?%s" % (line, _ANY, eol, eol))
+    return re.compile(event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol))
 
 
-# By line end: a blank line, how to split lines (None: on any line end), the block pattern and
-# a line (past the first) that acts at once and every time: id, retry.
+# By line end: a blank line, how to split lines (None: on any line end), the block pattern, a
+# line (past the first) that acts at once and every time (id, retry), and for a read of one
+# whole block: the line end, the line end of another kind that a data value must not hold, the
+# event pattern (its lines hold no other line end) and whether the read ends with a CR.
 # A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
 # LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
 _MODES = {
-    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]"), re.compile(rb"\n(?:id|retry)")),
-    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]"), re.compile(rb"\r(?:id|retry)")),
-    b"\r\n": (
-        b"\r\n\r\n",
-        None,
-        _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
-        re.compile(rb"\n(?:id|retry)"),
-    ),
+    eol: (
+        eol * 2,
+        None if eol == b"\r\n" else eol,
+        _blocks(eol, line, value),
+        re.compile(b"%s(?:id|retry)" % eol[-1:]),
+        (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch, eol == b"\r"),
+    )
+    for eol, line, value, stray in (
+        (b"\n", b"[^\n]", b"[^\n]", 13),
+        (b"\r", b"[^\r]", b"[^\r]", 10),
+        (b"\r\n", b"[^\r\n]", b"[^\r]", 10),
+    )
 }
 
 
@@ -102,6 +109,7 @@ class SSEParser:
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
         self._virtual = False  # and that LF was parsed already (see feed)
         self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
+        self._one = _MODES[b"\n"][4]  # the last read's line end, for a read of one whole block
         # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
         self._event: str | None = None
@@ -128,6 +136,24 @@ class SSEParser:
             data = as_bytes(data)
         if self._edge and not (data := self._edge_bytes(data)):
             return []
+        if not self._tail and self._start < 0 and len(data) <= self.max_event_size:
+            eol, stray, one, cr = self._one  # (the last read's line end)
+            if m := one(data):  # a read of one whole block, as a live stream's often are
+                idline, head, value = m.groups()
+                name = self._names.get(head, _UNKNOWN)
+                if value is None or (name is not _UNKNOWN and stray not in value):
+                    start = self._pos
+                    self._pos = end = start + len(data)
+                    if cr:  # an LF next ends the same line
+                        self._edge = self._skip_lf = True
+                    if value is None:  # a comment or a blank line
+                        return []
+                    if idline:
+                        self._set_id(idline[4 : -len(eol)])
+                    n = self.events_dispatched = self.events_dispatched + 1
+                    text = value.decode("utf-8", "replace")
+                    event = (name, text, self.last_event_id or None, None, start, end, n)
+                    return [_new(ServerSentEvent, event)]
         lf = data.rfind(b"\n")
         cr = data.rfind(b"\r")
         out: list[ServerSentEvent] = []
@@ -145,7 +171,7 @@ class SSEParser:
         eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
         if kept and eol != self._kept_eol:
             eol = b"\r\n"
-        blank, sep, _, _ = _MODES[eol]
+        blank, sep, _, _, self._one = _MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
         # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
         # (the event is due now), which the next read then skips or, if it lacks it, takes back.
@@ -209,6 +235,7 @@ class SSEParser:
                 self._pos += not self._virtual
             elif self._virtual:
                 self._pos -= 1
+            self._virtual = False
         self._edge = self._skip_lf
         return data
 
