@@ -137,14 +137,14 @@ class SSEParser:
         if self._edge and not (data := self._edge_bytes(data)):
             return []
         if not self._tail and self._start < 0 and len(data) <= self.max_event_size:
-            eol, stray, one, cr = self._one  # (the last read's line end)
+            eol, stray, one, cr_last = self._one  # (the last read's line end)
             if m := one(data):  # a read of one whole block, as a live stream's often are
                 idline, head, value = m.groups()
                 name = self._names.get(head, _UNKNOWN)
                 if value is None or (name is not _UNKNOWN and stray not in value):
                     start = self._pos
                     self._pos = end = start + len(data)
-                    if cr:  # an LF next ends the same line
+                    if cr_last:  # an LF next ends the same line
                         self._edge = self._skip_lf = True
                     if value is None:  # a comment or a blank line
                         return []
