@@ -255,7 +255,7 @@ class SSEParser:
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
-        n = self.events_dispatched + 1  # the number of out[0]
+        n = self.events_dispatched + 1  # the number of the next event
         append = out.append
         for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
             if other:  # any other block: line by line, unless one blank line or one comment
@@ -264,7 +264,7 @@ class SSEParser:
                 )
                 if check or not idle:
                     self._lines(other, start, eol, out)
-                    last_id = self.last_event_id or None
+                    last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 start += len(other)
                 continue
             if odd or (lone and 10 in value):  # another line end: the rest line by line
@@ -276,7 +276,7 @@ class SSEParser:
             name = names.get(head, _UNKNOWN)
             if name is _UNKNOWN:
                 self._lines(buf[start - base : end - base], start, eol, out)
-                last_id = self.last_event_id or None
+                last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 if len(names) < 64 and _inert(head, 0, len(head), eol):
                     names[head] = out[-1].event
             else:
@@ -284,7 +284,8 @@ class SSEParser:
                     self._set_id(idline[4:-size])
                     last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
-                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n + len(out))))
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n)))
+                n += 1
             start = end
 
     def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
