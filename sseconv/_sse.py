@@ -255,7 +255,7 @@ class SSEParser:
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
-        n = self.events_dispatched + 1  # the number of the next event
+        n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
         for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
             if other:  # any other block: line by line, unless one blank line or one comment
