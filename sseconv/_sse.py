@@ -45,7 +45,8 @@ def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.
 # By line end: a blank line, how to split lines (None: on any line end), the block pattern, a
 # line (past the first) that acts at once and every time (id, retry), and for a read of one
 # whole block: the line end, the line end of another kind that a data value must not hold, the
-# event pattern (its lines hold no other line end) and whether the read ends with a CR.
+# event pattern (its lines hold no other line end). (An LF after a CR that ends such a read
+# would end a blank line: nothing to skip.)
 # A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
 # LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
 _MODES = {
@@ -54,7 +55,7 @@ _MODES = {
         None if eol == b"\r\n" else eol,
         _blocks(eol, line, value),
         re.compile(b"%s(?:id|retry)" % eol[-1:]),
-        (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch, eol == b"\r"),
+        (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch),
     )
     for eol, line, value, stray in (
         (b"\n", b"[^\n]", b"[^\n]", 13),
@@ -137,15 +138,13 @@ class SSEParser:
         if self._edge and not (data := self._edge_bytes(data)):
             return []
         if not self._tail and self._start < 0 and len(data) <= self.max_event_size:
-            eol, stray, one, cr_last = self._one  # (the last read's line end)
+            eol, stray, one = self._one  # (the last read's line end)
             if m := one(data):  # a read of one whole block, as a live stream's often are
                 idline, head, value = m.groups()
                 name = self._names.get(head, _UNKNOWN)
                 if value is None or (name is not _UNKNOWN and stray not in value):
                     start = self._pos
                     self._pos = end = start + len(data)
-                    if cr_last:  # an LF next ends the same line
-                        self._edge = self._skip_lf = True
                     if value is None:  # a comment or a blank line
                         return []
                     if idline:
