@@ -234,7 +234,6 @@ class SSEParser:
                 self._pos += not self._virtual
             elif self._virtual:
                 self._pos -= 1
-            self._virtual = False
         self._edge = self._skip_lf
         return data
 
