@@ -39,7 +39,9 @@ def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.
     event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
     if not whole:  # or a comment block, or a lone blank line
         return re.compile(event + b"|(?::%s%s%s)?%s" % (line, _ANY, eol, eol))
-    return re.compile(event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol))
+    comments = b"((?::%s%s%s%s)%s)" % (line, _ANY, eol, eol, _ANY)
+    other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
+    return re.compile(comments + event + other)
 
 
 # By line end: a blank line, how to split lines (None: on any line end), the block pattern, a
@@ -255,8 +257,13 @@ class SSEParser:
         last_id = self.last_event_id or None
         n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
-        for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
-            if other:  # any other block: line by line, unless one blank line or one comment
+        for comments, idline, head, value, other in _MODES[eol][2].findall(buf, pos, stop):
+            if comments:  # comment blocks before an event
+                if check:
+                    self._lines(comments, start, eol, out)
+                start += len(comments)
+            if other and (len(other) > 1 or other == eol):  # any other block: line by line,
+                # unless one blank line or one comment
                 idle = len(other) == size or (
                     other[0] == 58 and other.find(eol) + 2 * size == len(other)
                 )
@@ -265,14 +272,15 @@ class SSEParser:
                     last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 start += len(other)
                 continue
-            if odd or (lone and 10 in value):  # another line end: the rest line by line
+            if other or (lone and 10 in value):  # another line end: the rest line by line
                 self._lines(buf[start - base : stop], start, None, out)
                 return
             end = start + len(idline) + len(head) + len(value) + fixed
             if check and end - start - size * (head.count(eol) + bool(idline) + 2) > limit:
                 self._too_large(start, out)  # (its lines without their line ends)
-            name = names.get(head, _UNKNOWN)
-            if name is _UNKNOWN:
+            try:
+                name = names[head]
+            except KeyError:
                 self._lines(buf[start - base : end - base], start, eol, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 if len(names) < 64 and _inert(head, 0, len(head), eol):
