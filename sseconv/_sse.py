@@ -199,8 +199,17 @@ class SSEParser:
                 if (
                     (pos or not kept)
                     and complete - pos <= self.max_event_size
-                    and _inert(buf, pos, complete, eol)
+                    and (keep := _keep(buf, pos, complete, eol))
                 ):  # kept, to be parsed with the rest of the block (once)
+                    if keep == 2:  # they act now, and again to the same effect with the rest
+                        self._lines(buf[pos:complete], base + pos, sep, out)
+                        self._start, self._event, self._data, self._block_retry = (
+                            -1,
+                            None,
+                            None,
+                            None,
+                        )
+                        self._size = 0
                     self._kept, self._kept_eol, complete = complete - pos, eol, pos
                     self._edge = self._skip_lf = False
                 else:
@@ -283,7 +292,7 @@ class SSEParser:
             except KeyError:
                 self._lines(buf[start - base : end - base], start, eol, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
-                if len(names) < 64 and _inert(head, 0, len(head), eol):
+                if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
                     names[head] = out[-1].event
             else:
                 if idline:
@@ -378,14 +387,18 @@ class SSEParser:
         return out
 
 
-def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
-    """Whether the lines ``buf[pos:end]`` (with line ends ``eol``) hold no line that acts at
-    once and every time (``id``, ``retry``), no blank line and no line end of another kind."""
-    if buf.startswith((b"id", b"retry", b"\r", b"\n"), pos) or _MODES[eol][3].search(buf, pos, end):
-        return False
-    if len(eol) == 1:
-        return True
-    part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
-    crlf = part.count(b"\r\n")
-    cut = end == len(buf) and part.endswith(b"\r")
-    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + cut
+def _keep(buf: bytes, pos: int, end: int, eol: bytes) -> int:
+    """Whether the lines ``buf[pos:end]`` (line ends ``eol``) may wait for the rest of their
+    block: 0 if they hold a blank line or a line end of another kind, else 1, or 2 if a line
+    among them acts at once and every time (``id``, ``retry``)."""
+    if buf[pos] in b"\r\n":
+        return 0
+    if len(eol) == 2:
+        part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
+        crlf = part.count(b"\r\n")
+        cut = end == len(buf) and part.endswith(b"\r")
+        if crlf != part.count(b"\n") or part.count(b"\r") != crlf + cut:
+            return 0
+    return (
+        2 if buf.startswith((b"id", b"retry"), pos) or _MODES[eol][3].search(buf, pos, end) else 1
+    )
