@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
-from itertools import repeat
 from typing import Any
 
 from ._errors import EventTooLargeError
@@ -22,7 +20,7 @@ from ._sse_event import ServerSentEvent, encode_sse
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
 _BOM = b"\xef\xbb\xbf"
-_EOL = re.compile(rb"(\r\n|\r|\n)")
+_splitlines = bytes.splitlines  # (on CRLF, LF and CR only, unlike str.splitlines)
 _UNKNOWN = object()
 _new = tuple.__new__
 _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
@@ -44,17 +42,15 @@ def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.
     return re.compile(comments + event + other)
 
 
-# By line end: a blank line, how to split lines (None: on any line end), the block pattern, a
-# line (past the first) that acts at once and every time (id, retry), and for a read of one
-# whole block: the line end, the line end of another kind that a data value must not hold, the
-# event pattern (its lines hold no other line end). (An LF after a CR that ends such a read
-# would end a blank line: nothing to skip.)
+# By line end: a blank line, the block pattern, a line (past the first) that acts at once and
+# every time (id, retry), and for a read of one whole block: the line end, the line end of
+# another kind that its value must not hold, and its pattern (lines without other line ends).
+# (An LF after a CR that ends such a read would end a blank line: nothing to skip.)
 # A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
 # LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
 _MODES = {
     eol: (
         eol * 2,
-        None if eol == b"\r\n" else eol,
         _blocks(eol, line, value),
         re.compile(b"%s(?:id|retry)" % eol[-1:]),
         (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch),
@@ -70,11 +66,12 @@ _MODES = {
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
-    One pass per read: the complete blocks go through one regular expression (for the read's
-    line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment lines;
-    any other block, any line end of another kind, and the complete lines of a block that a
-    read cuts are interpreted line by line (a cut block's lines are kept to be parsed with the
-    rest of it once, unless they act at once: ``id``, ``retry``).
+    A read that is one whole block, as a live stream's often are, takes one pattern match.
+    Otherwise one pass per read: the complete blocks go through one regular expression (for the
+    read's line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment
+    lines and the comment blocks before them; any other block and any line end of another kind
+    are interpreted line by line. The complete lines of a block that a read cuts wait to be
+    parsed with the rest of it (an ``id`` or ``retry`` among them acts at once, then again).
 
     Args:
         max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
@@ -112,7 +109,7 @@ class SSEParser:
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
         self._virtual = False  # and that LF was parsed already (see feed)
         self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
-        self._one = _MODES[b"\n"][4]  # the last read's line end, for a read of one whole block
+        self._one = _MODES[b"\n"][3]  # the last read's line end, for a read of one whole block
         # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
         self._event: str | None = None
@@ -172,7 +169,7 @@ class SSEParser:
         eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
         if kept and eol != self._kept_eol:
             eol = b"\r\n"
-        blank, sep, _, _, self._one = _MODES[eol]
+        blank, _, _, self._one = _MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
         # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
         # (the event is due now), which the next read then skips or, if it lacks it, takes back.
@@ -189,7 +186,7 @@ class SSEParser:
                 else:
                     at = buf.find(blank, 0, complete)
                     pos = complete if at < 0 else at + len(blank)
-                self._lines(buf[:pos], base, sep, out)
+                self._lines(buf[:pos], base, out)
             stop = buf.rfind(blank, pos, complete)
             if stop >= 0:  # whole blocks
                 stop += len(blank)
@@ -202,18 +199,11 @@ class SSEParser:
                     and (keep := _keep(buf, pos, complete, eol))
                 ):  # kept, to be parsed with the rest of the block (once)
                     if keep == 2:  # they act now, and again to the same effect with the rest
-                        self._lines(buf[pos:complete], base + pos, sep, out)
-                        self._start, self._event, self._data, self._block_retry = (
-                            -1,
-                            None,
-                            None,
-                            None,
-                        )
-                        self._size = 0
+                        self._lines(buf[pos:complete], base + pos, out, dry=True)
                     self._kept, self._kept_eol, complete = complete - pos, eol, pos
                     self._edge = self._skip_lf = False
                 else:
-                    self._lines(buf[pos:complete], base + pos, sep, out)
+                    self._lines(buf[pos:complete], base + pos, out)
             self._pos = base + complete
             if complete < len(buf):
                 self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
@@ -266,10 +256,10 @@ class SSEParser:
         last_id = self.last_event_id or None
         n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
-        for comments, idline, head, value, other in _MODES[eol][2].findall(buf, pos, stop):
+        for comments, idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
             if comments:  # comment blocks before an event
                 if check:
-                    self._lines(comments, start, eol, out)
+                    self._lines(comments, start, out)
                 start += len(comments)
             if other and (len(other) > 1 or other == eol):  # any other block: line by line,
                 # unless one blank line or one comment
@@ -277,12 +267,12 @@ class SSEParser:
                     other[0] == 58 and other.find(eol) + 2 * size == len(other)
                 )
                 if check or not idle:
-                    self._lines(other, start, eol, out)
+                    self._lines(other, start, out)
                     last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 start += len(other)
                 continue
             if other or (lone and 10 in value):  # another line end: the rest line by line
-                self._lines(buf[start - base : stop], start, None, out)
+                self._lines(buf[start - base : stop], start, out)
                 return
             end = start + len(idline) + len(head) + len(value) + fixed
             if check and end - start - size * (head.count(eol) + bool(idline) + 2) > limit:
@@ -290,7 +280,7 @@ class SSEParser:
             try:
                 name = names[head]
             except KeyError:
-                self._lines(buf[start - base : end - base], start, eol, out)
+                self._lines(buf[start - base : end - base], start, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
                     names[head] = out[-1].event
@@ -303,21 +293,15 @@ class SSEParser:
                 n += 1
             start = end
 
-    def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
-        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end), split
-        on ``sep`` (``None``: on any line end)."""
-        if sep:
-            lines = chunk.split(sep)
-            lines.pop()
-            ends: Iterable[int] = repeat(len(sep))
-        else:
-            parts = _EOL.split(chunk)
-            lines, ends = parts[::2], map(len, parts[1::2])
+    def _lines(self, chunk: bytes, pos: int, out: list[ServerSentEvent], dry: bool = False) -> None:
+        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end); ``dry``:
+        only for what acts at once, leaving the block in progress as it was."""
         start, event, data, retry = self._start, self._event, self._data, self._block_retry
         size, limit = self._size, self.max_event_size
-        for line, eol in zip(lines, ends, strict=False):
+        for raw in _splitlines(chunk, True):
+            line = raw.rstrip(b"\r\n")
             if not line:  # a blank line: dispatch
-                pos += eol
+                pos += len(raw)
                 if data is not None:
                     text = b"\n".join(data).decode("utf-8", "replace")
                     last_id = self.last_event_id or None
@@ -327,7 +311,7 @@ class SSEParser:
                 continue
             if start < 0:
                 start = pos
-            pos += len(line) + eol
+            pos += len(raw)
             size += len(line)
             if size > limit:
                 self._too_large(start, out)
@@ -345,8 +329,9 @@ class SSEParser:
                 self._set_id(value)
             elif name == b"retry" and value.isdigit():
                 self.retry = retry = int(value)
-        self._start, self._event, self._data, self._block_retry = start, event, data, retry
-        self._size = size
+        if not dry:
+            self._start, self._event, self._data, self._block_retry = start, event, data, retry
+            self._size = size
 
     def _set_id(self, value: bytes) -> None:
         if 0 not in value:  # an id with a NUL is ignored
@@ -376,13 +361,12 @@ class SSEParser:
         out: list[ServerSentEvent] = []
         pending, kept, pos = (self._bom or b"") + b"".join(self._tail), self._kept, self._pos
         self._bom = None  # (first bytes that were not a whole BOM: a line)
-        self._lines(pending[:kept], pos, None, out)  # lines kept for their block
-        if len(pending) > kept:  # a last line without its line end
-            self._lines(pending[kept:] + b"\n", pos + kept, b"\n", out)
+        # (lines kept for their block, and a last line without its line end)
+        self._lines(pending + b"\n" if len(pending) > kept else pending, pos, out)
         if self._data is not None:
             self.incomplete = True
             if self.dispatch_incomplete:  # as if a blank line ended at the end of the input
-                self._lines(b"\n", pos + len(pending) - 1, b"\n", out)
+                self._lines(b"\n", pos + len(pending) - 1, out)
         self.events_dispatched += len(out)
         return out
 
@@ -400,5 +384,5 @@ def _keep(buf: bytes, pos: int, end: int, eol: bytes) -> int:
         if crlf != part.count(b"\n") or part.count(b"\r") != crlf + cut:
             return 0
     return (
-        2 if buf.startswith((b"id", b"retry"), pos) or _MODES[eol][3].search(buf, pos, end) else 1
+        2 if buf.startswith((b"id", b"retry"), pos) or _MODES[eol][2].search(buf, pos, end) else 1
     )

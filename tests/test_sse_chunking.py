@@ -207,7 +207,7 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
     whole_blocks = 0
     modes: dict[bytes, Any] = dict(_sse._MODES)
     for eol, mode in modes.items():
-        eol_, stray, one = mode[4]
+        eol_, stray, one = mode[3]
 
         def counted(data: bytes, one: Any = one) -> Any:
             nonlocal whole_blocks
@@ -215,7 +215,7 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
             whole_blocks += m is not None
             return m
 
-        modes[eol] = (*mode[:4], (eol_, stray, counted))
+        modes[eol] = (*mode[:3], (eol_, stray, counted))
     monkeypatch.setattr(_sse, "_MODES", modes)
     rng = random.Random(f"blocks:{seed}")
     for _ in range(400):
