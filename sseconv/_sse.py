@@ -28,11 +28,11 @@ _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  #
 
 def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
-    character of a line, of a data value): an event ending with its only data line (groups 1-3:
-    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), any
-    other block or a lone blank line (4), or one byte where neither fits (5: a line end of
-    another kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a
-    blank line."""
+    character of a line, of a data value): an event ending with its only data line (groups 1-4:
+    the comment blocks before it, an optional ``id: x`` line, the other lines, none starting
+    with ``d``, and the value), or (5) any other block, a lone blank line, or one byte where
+    none fits (a line end of another kind, or an LF in a CRLF value). Not ``whole``: an event
+    (groups 2-4 as 1-3), a comment block or a lone blank line."""
     head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
     event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
     if not whole:  # or a comment block, or a lone blank line
