@@ -28,18 +28,16 @@ _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  #
 
 def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
-    character of a line, of a data value): an event ending with its only data line (groups 1-4:
-    the comment blocks before it, an optional ``id: x`` line, the other lines, none starting
-    with ``d``, and the value), or (5) any other block, a lone blank line, or one byte where
-    none fits (a line end of another kind, or an LF in a CRLF value). Not ``whole``: an event
-    (groups 2-4 as 1-3), a comment block or a lone blank line."""
+    character of a line, of a data value): an event ending with its only data line (groups 1-3:
+    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), or
+    (4) any other block, a lone blank line, or one byte where none fits (a line end of another
+    kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a blank line."""
     head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
     event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
     if not whole:  # or a comment block, or a lone blank line
         return re.compile(event + b"|(?::%s%s%s)?%s" % (line, _ANY, eol, eol))
-    comments = b"((?::%s%s%s%s)%s)" % (line, _ANY, eol, eol, _ANY)
     other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
-    return re.compile(comments + event + other)
+    return re.compile(event + other)
 
 
 # By line end: a blank line, the block pattern, a line (past the first) that acts at once and
@@ -69,7 +67,7 @@ class SSEParser:
     A read that is one whole block, as a live stream's often are, takes one pattern match.
     Otherwise one pass per read: the complete blocks go through one regular expression (for the
     read's line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment
-    lines and the comment blocks before them; any other block and any line end of another kind
+    lines; any other block and any line end of another kind
     are interpreted line by line. The complete lines of a block that a read cuts wait to be
     parsed with the rest of it (an ``id`` or ``retry`` among them acts at once, then again).
 
@@ -256,11 +254,7 @@ class SSEParser:
         last_id = self.last_event_id or None
         n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
-        for comments, idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
-            if comments:  # comment blocks before an event
-                if check:
-                    self._lines(comments, start, out)
-                start += len(comments)
+        for idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
             if other and (len(other) > 1 or other == eol):  # any other block: line by line,
                 # unless one blank line or one comment
                 idle = len(other) == size or (
