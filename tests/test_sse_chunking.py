@@ -251,3 +251,22 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
         limited, ended = parse(reads, max_event_size=limit)
         assert (fields(limited), ended) == (ref.events[:count], verdict), (limit, reads)
     assert whole_blocks > 400  # (the shorter path was taken)
+
+
+@pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])
+def test_an_id_line_of_a_cut_block_acts_at_once(eol: bytes) -> None:
+    # (the complete lines of a block that a read cuts wait for the rest of it, but an id or
+    # retry line among them is in force as soon as its line end is read, even a cut CRLF's CR)
+    wire = b"id: 1\ndata: x\n\n: c\nid: 2\nretry: 5\nevent: e\ndata: y\n\n".replace(b"\n", eol)
+    for cut in range(len(wire) + 1):
+        parser = SSEParser()
+        first = parser.feed(wire[:cut])
+        line_ends = {m.end() for m in re.finditer(rb"\r\n|\r|\n", wire[:cut])}
+        if eol == b"\r\n" and wire[:cut].endswith(b"\r"):
+            line_ends.add(cut)  # (a CR that ends the read ends its line)
+        seen = max(line_ends, default=0)
+        expected_id = "2" if seen >= wire.index(b"id: 2") + 5 else "1" if seen >= 5 else ""
+        assert parser.last_event_id == expected_id, wire[:cut]
+        assert parser.retry == (5 if seen >= wire.index(b"retry: 5") + 8 else None), wire[:cut]
+        rest = parser.feed(wire[cut:]) + parser.close()
+        assert fields(first + rest) == [(None, "x", "1", None), ("e", "y", "2", 5)]
