@@ -67,9 +67,9 @@ class SSEParser:
     A read that is one whole block, as a live stream's often are, takes one pattern match.
     Otherwise one pass per read: the complete blocks go through one regular expression (for the
     read's line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment
-    lines; any other block and any line end of another kind
-    are interpreted line by line. The complete lines of a block that a read cuts wait to be
-    parsed with the rest of it (an ``id`` or ``retry`` among them acts at once, then again).
+    lines; any other block and any line end of another kind are interpreted line by line. The
+    complete lines of a block that a read cuts wait to be parsed with the rest of it (an ``id``
+    or ``retry`` line among them acts at once, then again to the same effect).
 
     Args:
         max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
@@ -255,8 +255,8 @@ class SSEParser:
         n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
         for idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
-            if other and (len(other) > 1 or other == eol):  # any other block: line by line,
-                # unless one blank line or one comment
+            if other and (len(other) > 1 or other == eol):  # any other block (one byte: below):
+                # line by line, unless one blank line or one comment
                 idle = len(other) == size or (
                     other[0] == 58 and other.find(eol) + 2 * size == len(other)
                 )
