@@ -91,14 +91,14 @@ class VerbatimWriter:
                     keep = kind not in _SPECIAL or self._keep(kind, sse)
                 if keep:
                     kept += 1
-                    end = sse.end
+                    end = sse.end  # type: ignore[assignment]
                     continue
                 span = take(end, keep=True) if end > start else b""
                 span += take(sse.end, keep=False)  # type: ignore[arg-type]
                 if span:
                     out.append(span)
                     total += len(span)
-                start = end = sse.end
+                start = end = sse.end  # type: ignore[assignment]
         finally:
             if end > start:
                 out.append(take(end, keep=True))
