@@ -23,6 +23,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._dialect import Dialect
 from .._events import (
+    ModelEvent,
     StreamEnd,
     StreamStart,
     StreamStop,
@@ -31,7 +32,17 @@ from .._events import (
 from .._json import dump, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
+from ._base import (
+    TEXT,
+    Decoder,
+    Handled,
+    Handlers,
+    State,
+    Step,
+    TextProjection,
+    fallback_id,
+    text_fields,
+)
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
@@ -65,6 +76,7 @@ _TABLE = {
     **{(state, "done"): state for state in _State},
 }
 _KEY = re.compile(r'"completion"[ \t\n\r]*:[ \t\n\r]*"')
+_TEXT = re.compile(TEXT)
 
 
 class CompletionsDecoder(Decoder):
@@ -89,6 +101,15 @@ class CompletionsDecoder(Decoder):
         if not text or fields.stop_reason is not None:
             return None
         return text_fields(sse, 0, text, fields.extra)
+
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        raw, head = sse.data, self._head  # (a text between the JSON of the last payload)
+        if sse.event == "completion" and self.state is _OPEN and head and raw.startswith(head):
+            text = _TEXT.match(raw, len(head))
+            stop = self._fields.stop_reason  # type: ignore[union-attr]
+            if text is not None and raw[text.end() :] == self._tail and stop is None:
+                return TextDelta
+        return super().check(sse)
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)

@@ -35,6 +35,7 @@ from .._events import (
     BlockDelta,
     BlockStart,
     BlockStop,
+    ModelEvent,
     StreamEnd,
     StreamStart,
     StreamStop,
@@ -45,7 +46,7 @@ from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
+from ._base import TEXT, Decoder, Encoder, Handled, Handlers, State, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -67,6 +68,8 @@ _FORMS = [  # (a text with nothing escaped, to the end; the head)
     )
 ]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
+# A non-empty text delta in the server's form, its JSON string checked exactly (for `check`).
+_DELTA = re.compile(_FORMS[0][1].pattern + TEXT + rf"{_W}\}}{_W}\}}{_W}")
 
 
 class _State(State):
@@ -153,6 +156,13 @@ class MessagesDecoder(Decoder):
         if not text or self._blocks.get(index) != "text":
             return None
         return text_fields(sse, index, text, {})
+
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        if sse.event == "content_block_delta" and self.state is _OPEN:
+            match = _DELTA.fullmatch(sse.data)
+            if match is not None and self._blocks.get(int(match.group(1))) == "text":
+                return TextDelta
+        return super().check(sse)
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
