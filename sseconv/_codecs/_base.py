@@ -37,7 +37,6 @@ from .._sse import ServerSentEvent, encode_sse
 from ._stop import to_completion
 
 __all__ = [
-    "TEXT",
     "Decoder",
     "Encoder",
     "Handled",
@@ -65,8 +64,6 @@ _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
     kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
 }
 _TEXT_DELTA = _MAKE[TextDelta]
-#: A non-empty JSON string after its opening quote, checked as `json` checks it (for `check`).
-TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 
 
 class State(Enum):

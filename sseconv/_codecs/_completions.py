@@ -32,17 +32,7 @@ from .._events import (
 from .._json import dump, load_object, same_value, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import (
-    TEXT,
-    Decoder,
-    Handled,
-    Handlers,
-    State,
-    Step,
-    TextProjection,
-    fallback_id,
-    text_fields,
-)
+from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
@@ -76,7 +66,6 @@ _TABLE = {
     **{(state, "done"): state for state in _State},
 }
 _KEY = re.compile(r'"completion"[ \t\n\r]*:[ \t\n\r]*"')
-_TEXT = re.compile(TEXT)
 
 
 class CompletionsDecoder(Decoder):
@@ -105,9 +94,12 @@ class CompletionsDecoder(Decoder):
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
         raw, head = sse.data, self._head  # (a text between the JSON of the last payload)
         if sse.event == "completion" and self.state is _OPEN and head and raw.startswith(head):
-            text = _TEXT.match(raw, len(head))
+            try:
+                text, end = scanstring(raw, len(head))
+            except ValueError:
+                text = ""
             stop = self._fields.stop_reason  # type: ignore[union-attr]
-            if text is not None and raw[text.end() :] == self._tail and stop is None:
+            if text and raw[end:] == self._tail and stop is None:
                 return TextDelta
         return super().check(sse)
 

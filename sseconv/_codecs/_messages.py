@@ -46,7 +46,7 @@ from .._options import Clock, Eol
 from .._policy import Policy
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import TEXT, Decoder, Encoder, Handled, Handlers, State, text_fields
+from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -69,7 +69,8 @@ _FORMS = [  # (a text with nothing escaped, to the end; the head)
 ]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 # A non-empty text delta in the server's form, its JSON string checked exactly (for `check`).
-_DELTA = re.compile(_FORMS[0][1].pattern + TEXT + rf"{_W}\}}{_W}\}}{_W}")
+_TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
+_DELTA = re.compile(_FORMS[0][1].pattern + _TEXT + rf"{_W}\}}{_W}\}}{_W}")
 
 
 class _State(State):
