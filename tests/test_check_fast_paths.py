@@ -1,5 +1,5 @@
-"""``Decoder.check``'s quick ways (a same-dialect conversion checks every text event with one
-pattern instead of the JSON parser) agree with ``decode`` on any text, valid JSON or not."""
+"""``Decoder.check``'s quick ways (a same-dialect conversion checks a text event by reading only
+its JSON string, not the whole payload) agree with ``decode`` on any text, valid JSON or not."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_messages_text_deltas_are_checked_as_decode_reads_them(
 @example(body="plain", tail="")
 def test_completion_texts_are_checked_as_decode_reads_them(body: str, tail: str) -> None:
     """After a first payload, the decoder knows the JSON around the text: a text between the
-    same JSON is checked by one pattern."""
+    same JSON is checked by reading the string alone."""
     decoders = opened(CompletionsDecoder, ("completion", COMPLETION % "Hello"))
     data = COMPLETION % body
     sse = ServerSentEvent("completion", data[:-1] + tail + data[-1:], number=5)
