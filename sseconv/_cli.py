@@ -24,12 +24,9 @@ Diagnostics go to file descriptor 2 only, never to the output: standard descript
 closed at start are opened on ``/dev/null`` (0 and 1 in the wrong direction, so that using them
 fails with a clear message), so no file opened later takes their place.
 
-Exit status: 0 success; 1 an input is bad or incomplete (after everything convertible was
-written), or an input or output failed; 2 a usage error (argparse's own, an unknown dialect, an
-input that cannot be opened: the other inputs are still processed, as ``cat`` and ``grep`` do);
-130 interrupted (Ctrl-C); 141 (128 + SIGPIPE, what a shell reports for a filter killed by a
-broken pipe) when the reader of the output went away, as with ``| head``: the rest of the output
-is discarded quietly, without a traceback. With several inputs, the status is the highest.
+The exit status is told in the help (``_MAIN_EPILOG``): an input that cannot be opened is a
+usage error (2) and the other inputs are still processed, as ``cat`` and ``grep`` do; a broken
+pipe (``| head``) is 141, as for a filter killed by SIGPIPE, without a traceback.
 """
 
 from __future__ import annotations
@@ -72,13 +69,18 @@ INCOMPLETE = "expected the stream to finish, found the end of input"
 
 
 class _Failure(Exception):
-    """Ends the command (or, raised for one input, that input) with ``status`` after printing
-    ``sseconv: <message>`` on stderr."""
+    """Ends the command (or, raised for one input, that input) with status 1 after printing
+    ``sseconv: <message>`` on stderr; a :class:`UsageError` does the same with status 2."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.status = status
         self.message = message
+
+
+def _failed(stderr: _Stderr, exc: _Failure | UsageError) -> int:
+    """Report a failure; its status."""
+    stderr.error(exc.message)
+    return EXIT_BAD_INPUT if isinstance(exc, _Failure) else EXIT_USAGE
 
 
 class _Stderr:
@@ -101,19 +103,13 @@ class _Stderr:
             os.write(_fd(sys.stderr, 2), data)
 
 
-def _where(event_number: int | None, offset: int | None) -> str:
-    parts = []
-    if event_number is not None:
-        parts.append(f"event {event_number}")
-    if offset is not None:
-        parts.append(f"byte {offset}")
-    return ", ".join(parts)
-
-
 def _located(name: str, event_number: int | None, offset: int | None, message: str) -> str:
-    """``NAME: event N, byte B: message`` (the parts of the position that are known)."""
-    where = _where(event_number, offset)
-    return f"{name}: {where}: {message}" if where else f"{name}: {message}"
+    """``NAME: event N, byte B: message`` (the parts of the position that are known; no
+    ``NAME`` when it is empty)."""
+    where = [f"event {event_number}"] if event_number is not None else []
+    if offset is not None:
+        where.append(f"byte {offset}")
+    return ": ".join(part for part in (name, ", ".join(where), message) if part)
 
 
 def _plural(n: int, word: str) -> str:
@@ -164,7 +160,7 @@ def _inputs(paths: Sequence[str]) -> list[_Input]:
     """
     inputs = [_Input(path) for path in paths or [STDIN]]
     if sum(inp.is_stdin for inp in inputs) > 1:
-        raise _Failure(EXIT_USAGE, "stdin ('-') can be read only once")
+        raise UsageError("stdin ('-') can be read only once")
     return inputs
 
 
@@ -175,9 +171,8 @@ def _each(inputs: Sequence[_Input], stderr: _Stderr, handle: Callable[[_Input], 
     for inp in inputs:
         try:
             status = max(status, handle(inp))
-        except _Failure as exc:
-            stderr.error(exc.message)
-            status = max(status, exc.status)
+        except (_Failure, UsageError) as exc:
+            status = max(status, _failed(stderr, exc))
     return status
 
 
@@ -198,9 +193,7 @@ class _Stream:
             try:
                 data = read(self.fd, CHUNK_SIZE)
             except OSError as exc:
-                raise _Failure(
-                    EXIT_BAD_INPUT, f"{self.name}: cannot read: {exc.strerror}"
-                ) from None
+                raise _Failure(f"{self.name}: cannot read: {exc.strerror}") from None
             if not data:
                 return
             self.size += len(data)
@@ -227,7 +220,7 @@ class _Stream:
 
 @contextlib.contextmanager
 def _reading(inp: _Input) -> Iterator[_Stream]:
-    """Open one input (a :class:`_Failure` with status 2 when it cannot be opened)."""
+    """Open one input (a :class:`UsageError` when it cannot be opened)."""
     if inp.is_stdin:
         fd = _fd(sys.stdin, 0)
         yield _Stream(inp, fd, _is_regular(fd))
@@ -235,11 +228,11 @@ def _reading(inp: _Input) -> Iterator[_Stream]:
     try:
         fd = os.open(inp.path, os.O_RDONLY)
     except OSError as exc:
-        raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: {exc.strerror}") from None
+        raise UsageError(f"{inp.name}: cannot open: {exc.strerror}") from None
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: Is a directory")
+            raise UsageError(f"{inp.name}: cannot open: Is a directory")
         yield _Stream(inp, fd, stat.S_ISREG(mode))
     finally:
         os.close(fd)
@@ -276,9 +269,7 @@ class _Output:
             except BrokenPipeError:
                 raise
             except OSError as exc:
-                raise _Failure(
-                    EXIT_BAD_INPUT, f"{self.name}: cannot write: {exc.strerror}"
-                ) from None
+                raise _Failure(f"{self.name}: cannot write: {exc.strerror}") from None
             view = view[written:]
 
 
@@ -290,11 +281,11 @@ def _writing(path: str | None, inputs: Sequence[_Input] = ()) -> Iterator[_Outpu
     for inp in inputs:
         with contextlib.suppress(OSError):
             if not inp.is_stdin and os.path.samefile(inp.path, path):
-                raise _Failure(EXIT_USAGE, f"{path}: the output file is also an input")
+                raise UsageError(f"{path}: the output file is also an input")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     except OSError as exc:
-        raise _Failure(EXIT_USAGE, f"{path}: cannot write: {exc.strerror}") from None
+        raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         yield _Output(fd, path)
     finally:
@@ -410,9 +401,8 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
                 raise UsageError(epoch)
             fixed = _parse_time(epoch)
         except UsageError:
-            raise _Failure(
-                EXIT_USAGE,
-                f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}",
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}"
             ) from None
     return lambda: fixed
 
@@ -443,28 +433,6 @@ def _converter_options(args: argparse.Namespace) -> ConvertOptions:
     }
 
 
-def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
-    """The report's warnings, less the unfinished stream (reported as the error line) and the
-    pings dropped on request."""
-    dropped = report.dropped.copy()
-    if drop_pings:
-        del dropped["ping"]
-    import dataclasses
-
-    return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
-
-
-def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
-    """Where and what the API error that ended a stream was (``None``: there was none),
-    told in the same words as an error answer instead of a stream."""
-    from ._body import api_answer
-
-    error = report.api_error
-    if error is None:
-        return None
-    return error.event_number, error.offset, api_answer(error.type, error.message)
-
-
 def _finish(
     stream: _Stream,
     report: Report,
@@ -484,17 +452,24 @@ def _finish(
     name = stream.name
     if taken and not args.keep_last:  # a last event taken without being asked: say so
         stderr.warning(name, _ADDED_BLANK_LINE)
-    for warning in _warnings(report, drop_pings=getattr(args, "drop_pings", False)):
+    import dataclasses
+
+    dropped = report.dropped.copy()
+    if getattr(args, "drop_pings", False):
+        del dropped["ping"]
+    # the warnings, less the unfinished stream (the error line) and the pings dropped as asked
+    for warning in dataclasses.replace(report, finished=True, dropped=dropped).warnings():
         stderr.warning(name, warning)
-    api_error = _api_error(report) if error is None else None
-    if api_error is not None:
-        if not api_error_fails:
-            event_number, offset, message = api_error
-            where = _where(event_number, offset)
-            stderr.warning(name, f"{where}: {message}" if where else message)
-        else:
-            stderr.error(_located(name, *api_error))
+    api_error = report.api_error if error is None else None
+    if api_error is not None:  # told in the same words as an error answer instead of a stream
+        from ._body import api_answer
+
+        where = api_error.event_number, api_error.offset
+        message = api_answer(api_error.type, api_error.message)
+        if api_error_fails:
+            stderr.error(_located(name, *where, message))
             return EXIT_BAD_INPUT
+        stderr.warning(name, _located("", *where, message))
     if error is None and report.finished:
         return EXIT_OK
     if error is None or isinstance(error, IncompleteStreamError):
@@ -565,6 +540,21 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return _each(inputs, args.stderr, lambda inp: _convert_one(inp, out, args))
 
 
+def _cmd_each(args: argparse.Namespace) -> int:
+    """``detect``, ``text``, ``validate``: ``args.one`` on each input (``args.recorded`` on a
+    cassette or HAR file), into stdout."""
+    inputs = _inputs(args.inputs if "inputs" in args else [args.input])
+    with _writing(None) as out:
+
+        def one(inp: _Input) -> int:
+            recorded = _recording_cli.is_recording(inp)
+            handle: Callable[[_Input, _Output, argparse.Namespace], int]
+            handle = args.recorded if recorded else args.one
+            return handle(inp, out, args)
+
+        return _each(inputs, args.stderr, one)
+
+
 # -- text ------------------------------------------------------------------------------------
 
 
@@ -574,17 +564,13 @@ def _text(events: list[ModelEvent]) -> str:
     return "".join([e.text for e in events if type(e) is TextDelta])
 
 
-def _cmd_text(args: argparse.Namespace) -> int:
+def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._convert import EventReader
 
-    (inp,) = _inputs([args.input])
-    if _recording_cli.is_recording(inp):
-        with _writing(None) as out:
-            return _recording_cli.text_one(args, inp, out)
     reader = EventReader(**_read_options(args))
     error: SSEConvError | None = None
     taken = False
-    with _writing(None) as out, _reading(inp) as stream:
+    with _reading(inp) as stream:
         text = _TextWriter(out)
         try:
             for chunk in stream:
@@ -607,9 +593,7 @@ def _cmd_text(args: argparse.Namespace) -> int:
 # -- detect ----------------------------------------------------------------------------------
 
 
-def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
-    if _recording_cli.is_recording(inp):
-        return _recording_cli.detect_one(inp, out)
+def _detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._detect import identify
     from ._errors import DetectionError, InputError
 
@@ -622,28 +606,19 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
                 why = f"no event decides it within the first {exc.limit} bytes"
             else:
                 why = f"none of its {n} event(s) decides it" if n else "it holds no event"
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}") from None
+            raise _Failure(f"{inp.name}: cannot tell the dialect: {why}") from None
         except InputError as exc:  # too large, or not a stream at all
-            message = _located(inp.name, exc.event_number, exc.offset, exc.message)
-            raise _Failure(EXIT_BAD_INPUT, message) from None
+            raise _Failure(_located(inp.name, exc.event_number, exc.offset, exc.message)) from None
+    names = (len(args.inputs) > 1 or args.with_filename) and not args.no_filename
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
-
-
-def _cmd_detect(args: argparse.Namespace) -> int:
-    inputs = _inputs(args.inputs)
-    names = (len(inputs) > 1 or args.with_filename) and not args.no_filename
-    with _writing(None) as out:
-        return _each(inputs, args.stderr, lambda inp: _detect_one(inp, out, names))
 
 
 # -- validate --------------------------------------------------------------------------------
 
 
 def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
-    if _recording_cli.is_recording(inp):
-        return _recording_cli.validate_one(args, inp, out)
-    from ._validate import Validator
+    from ._validate import Problem, Validator
 
     # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
     validator = Validator(args.source, max_event_size=_max_event_size(args))
@@ -654,29 +629,15 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         before = validator.events
         problems = validator.feed(_completion(stream, args.keep_last))
         if validator.events > before:  # the last event, taken
-            problems.insert(0, _added_blank_line(stream))
+            message = (
+                "expected a blank line after the last event, found the end of input (the event "
+                "is taken: its last line is complete)"
+            )
+            problems.insert(0, Problem(message, None, stream.size, severity="warning"))
         problems += validator.close()
         _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
     out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
     return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
-
-
-def _added_blank_line(stream: _Stream) -> Problem:
-    from ._validate import Problem
-
-    return Problem(
-        "expected a blank line after the last event, found the end of input (the event is "
-        "taken: its last line is complete)",
-        None,
-        stream.size,
-        severity="warning",
-    )
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    inputs = _inputs(args.inputs)
-    with _writing(None) as out:
-        return _each(inputs, args.stderr, lambda inp: _validate_one(inp, out, args))
 
 
 def _print_problems(
@@ -860,83 +821,65 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
 
 
-def _quiet_option(parser: argparse.ArgumentParser, default: Any) -> None:
-    parser.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        default=default,
-        help="do not print warnings (errors are still printed)",
-    )
-
-
+# the options every command has; SUPPRESS: `sseconv -q convert` keeps the main parser's value
 _COMMON = argparse.ArgumentParser(add_help=False)
-# SUPPRESS: `sseconv -q convert` keeps the main parser's value
-_quiet_option(_COMMON, argparse.SUPPRESS)
+_COMMON.add_argument(
+    "-q",
+    "--quiet",
+    action="store_true",
+    default=argparse.SUPPRESS,
+    help="do not print warnings (errors are still printed)",
+)
+
+# the options of the commands that read events: convert, text, validate
+_READING = argparse.ArgumentParser(add_help=False)
+_READING.add_argument(
+    "--from",
+    dest="source",
+    type=_dialect,
+    metavar="DIALECT",
+    help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
+)
+_READING.add_argument(
+    "--keep-last",
+    action="store_true",
+    help="also from a pipe, take a last event that lacks its final blank line when its "
+    "last line is complete (always done for files; the standard discards it)",
+)
+_READING.add_argument(
+    "--max-event-size",
+    type=_size,
+    metavar="BYTES",
+    help="the largest event accepted (default: 16 MiB, the library's)",
+)
 
 
 def add_command(
-    commands: Any, name: str, *, help: str, description: str, epilog: str, inputs: str = ""
+    commands: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    inputs: str = "",
+    parents: Sequence[argparse.ArgumentParser] = (),
 ) -> argparse.ArgumentParser:
-    """Register a subcommand (with the options every command has: -q; and with ``inputs``,
-    the INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
-    arguments, which hold ``stderr``."""
+    """Register a subcommand (with the options every command has: -q; those of ``parents``;
+    and with ``inputs``, the INPUT arguments, so described). Its parser's ``run`` default is
+    called with the parsed arguments, which hold ``stderr``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
         description=description,
         epilog=epilog,
         formatter_class=_formatter,
-        parents=[_COMMON],
+        parents=[_COMMON, *parents],
     )
     if inputs:
         parser.add_argument(
             "inputs", nargs="*", metavar="INPUT", help=f"{inputs}; - is stdin (the default)"
         )
     return parser
-
-
-def _source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--from",
-        dest="source",
-        type=_dialect,
-        metavar="DIALECT",
-        help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
-    )
-    parser.add_argument(
-        "--keep-last",
-        action="store_true",
-        help="also from a pipe, take a last event that lacks its final blank line when its "
-        "last line is complete (always done for files; the standard discards it)",
-    )
-    parser.add_argument(
-        "--max-event-size",
-        type=_size,
-        metavar="BYTES",
-        help="the largest event accepted (default: 16 MiB, the library's)",
-    )
-
-
-def _mode_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--strict",
-        dest="mode",
-        action="store_const",
-        const="strict",
-        default="default",
-        help="fail on content the target cannot carry exactly (tool use, thinking, unknown "
-        "events for legacy, ...) instead of dropping it with a warning",
-    )
-    group.add_argument(
-        "--lenient",
-        dest="mode",
-        action="store_const",
-        const="lenient",
-        help="pass malformed events through where the target can carry them (else drop "
-        "them), with a warning, instead of failing",
-    )
 
 
 def _add_convert(commands: Any) -> None:
@@ -947,18 +890,35 @@ def _add_convert(commands: Any) -> None:
         description="Convert recorded or live streams to another dialect, event by event.",
         epilog=_CONVERT_EPILOG,
         inputs="files to convert, one after another",
+        parents=[_READING],
     )
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
     )
-    _source_options(convert)
     convert.add_argument(
         "--eol",
         choices=("lf", "crlf"),
         help="line ending of the output (default: LF for new events; events passed through "
         "unchanged keep theirs)",
     )
-    _mode_options(convert)
+    mode = convert.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--strict",
+        dest="mode",
+        action="store_const",
+        const="strict",
+        default="default",
+        help="fail on content the target cannot carry exactly (tool use, thinking, unknown "
+        "events for legacy, ...) instead of dropping it with a warning",
+    )
+    mode.add_argument(
+        "--lenient",
+        dest="mode",
+        action="store_const",
+        const="lenient",
+        help="pass malformed events through where the target can carry them (else drop "
+        "them), with a warning, instead of failing",
+    )
     convert.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events (keep-alives)"
     )
@@ -1005,7 +965,7 @@ def _add_detect(commands: Any) -> None:
         action="store_true",
         help="print the dialect alone, also for several inputs",
     )
-    detect.set_defaults(run=_cmd_detect)
+    detect.set_defaults(run=_cmd_each, one=_detect_one, recorded=_recording_cli.detect_one)
 
 
 def _add_text(commands: Any) -> None:
@@ -1015,8 +975,8 @@ def _add_text(commands: Any) -> None:
         help="print the assembled completion text",
         description="Print the completion text of a stream, assembled from its deltas.",
         epilog=_TEXT_EPILOG,
+        parents=[_READING],
     )
-    _source_options(text)
     text.add_argument(
         "--lenient",
         dest="mode",
@@ -1035,7 +995,7 @@ def _add_text(commands: Any) -> None:
         metavar="INPUT",
         help="the stream to read; - is stdin (the default)",
     )
-    text.set_defaults(run=_cmd_text)
+    text.set_defaults(run=_cmd_each, one=_text_one, recorded=_recording_cli.text_one)
 
 
 def _add_validate(commands: Any) -> None:
@@ -1047,19 +1007,15 @@ def _add_validate(commands: Any) -> None:
         "with its position.",
         epilog=_VALIDATE_EPILOG,
         inputs="files to check",
+        parents=[_READING],
     )
-    _source_options(validate)
-    validate.set_defaults(run=_cmd_validate, mode="default")
+    validate.set_defaults(run=_cmd_each, one=_validate_one, recorded=_recording_cli.validate_one)
 
 
 def _add_serve(commands: Any) -> None:
     from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
 
     add_serve_command(commands, add=add_command)
-
-
-def _add_replay(commands: Any) -> None:
-    _recording_cli.add_replay_command(commands, add=add_command)
 
 
 # Each function registers one subcommand (see add_command); the help lists them in this order.
@@ -1069,7 +1025,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     _add_text,
     _add_validate,
     _add_serve,
-    _add_replay,
+    _recording_cli.add_replay_command,
 ]
 
 
@@ -1080,9 +1036,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "legacy (2023-01-01), completions (2023-06-01) and messages dialects.",
         epilog=_MAIN_EPILOG,
         formatter_class=_formatter,
+        parents=[_COMMON],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _quiet_option(parser, False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(commands)
@@ -1111,7 +1067,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = _build_parser().parse_args(argv)
             except SystemExit as exc:  # --help, --version (0), usage errors (2)
                 return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-            stderr.quiet = args.quiet
+            stderr.quiet = getattr(args, "quiet", False)
             args.stderr = stderr
             run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
@@ -1125,9 +1081,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stderr.error(f"<stdout>: cannot write: {exc.strerror}")
                     _discard_stdout()  # so that the flush at exit cannot fail again
                     return EXIT_BAD_INPUT
-    except _Failure as exc:
-        stderr.error(exc.message)
-        return exc.status
+    except (_Failure, UsageError) as exc:
+        return _failed(stderr, exc)
     except BrokenPipeError:
         # The reader went away: discard the rest quietly.
         _discard_stdout()
