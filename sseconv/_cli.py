@@ -14,11 +14,8 @@ the output is taken event by event (``Converter.iter_feed``) and written wheneve
 :data:`OUTPUT_TARGET` bytes have gathered, however much larger than the input it is
 (completions to legacy).
 
-The end of a file: a recording whose last event lacks its blank line (an editor or
-``end-of-file-fixer`` leaves one line end) is taken whole when its last line is complete, with a
-warning: the command adds the missing line end. That holds for paths and for a stdin that is a
-regular file; a pipe keeps the standard's rule (the last block is discarded) unless
-``--keep-last``. A last line without its line end is a cut event and is never taken.
+The end of a file (``_END_OF_FILE``, in the help): the command adds the line end that a last
+event whose last line is complete lacks (an editor or ``end-of-file-fixer`` leaves one).
 
 Diagnostics go to file descriptor 2 only, never to the output: standard descriptors that are
 closed at start are opened on ``/dev/null`` (0 and 1 in the wrong direction, so that using them
@@ -44,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, SSEConvError, UsageError
+from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -64,8 +62,6 @@ EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
-
-INCOMPLETE = "expected the stream to finish, found the end of input"
 
 
 class _Failure(Exception):
@@ -200,15 +196,14 @@ class _Stream:
             self._tail = (self._tail + data[-4:])[-4:]
             yield data
 
-    @property
-    def last_line_cut(self) -> bool:
-        """Whether the input ends with a line that has no line end (a cut event)."""
-        return self.size > 0 and self._tail[-1:] not in (b"\n", b"\r")
-
-    def missing_blank_line(self) -> bytes:
-        """The line end that would end the last block: ``b""`` when the input ends with a
-        blank line already, or with a cut line (which is never completed)."""
+    def completion(self, keep_last: bool) -> bytes:
+        """What to feed after the input so that a last event whose last line is complete is
+        taken (for regular files always, for pipes with ``--keep-last``): the line end that
+        ends the last block; ``b""`` when the input ends with a blank line already, or with a
+        cut line (which is never completed)."""
         tail = self._tail
+        if not (self.regular or keep_last):
+            return b""
         for eol in (b"\r\n", b"\n", b"\r"):
             if tail.endswith(eol):
                 rest = tail[: -len(eol)]
@@ -217,13 +212,24 @@ class _Stream:
                 return eol
         return b""
 
+    @property
+    def incomplete_hint(self) -> str:
+        """Why a last event that lacks its blank line was not taken."""
+        if self.size > 0 and self._tail[-1:] not in (b"\n", b"\r"):
+            return "its last line has no line end: a cut event"
+        return "--keep-last takes it: its last line is complete"
+
 
 @contextlib.contextmanager
 def _reading(inp: _Input) -> Iterator[_Stream]:
     """Open one input (a :class:`UsageError` when it cannot be opened)."""
     if inp.is_stdin:
         fd = _fd(sys.stdin, 0)
-        yield _Stream(inp, fd, _is_regular(fd))
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError:
+            regular = False
+        yield _Stream(inp, fd, regular)
         return
     try:
         fd = os.open(inp.path, os.O_RDONLY)
@@ -236,13 +242,6 @@ def _reading(inp: _Input) -> Iterator[_Stream]:
         yield _Stream(inp, fd, stat.S_ISREG(mode))
     finally:
         os.close(fd)
-
-
-def _is_regular(fd: int) -> bool:
-    try:
-        return stat.S_ISREG(os.fstat(fd).st_mode)
-    except OSError:
-        return False
 
 
 def _fd(stream: Any, default: int) -> int:
@@ -328,24 +327,6 @@ def _utf8(text: str) -> bytes:
         )
 
 
-# -- the end of a recording (shared by convert, text and validate) ----------------------------
-
-_ADDED_BLANK_LINE = "no blank line after the last event; taken, as its last line is complete"
-
-
-def _completion(stream: _Stream, keep_last: bool) -> bytes:
-    """What to feed after the input so that a last event whose last line is complete is
-    taken: for regular files always, for pipes with ``--keep-last``."""
-    return stream.missing_blank_line() if stream.regular or keep_last else b""
-
-
-def _incomplete_hint(stream: _Stream) -> str:
-    """Why a last event that lacks its blank line was not taken."""
-    if stream.last_line_cut:
-        return "its last line has no line end: a cut event"
-    return "--keep-last takes it: its last line is complete"
-
-
 # -- convert ---------------------------------------------------------------------------------
 
 
@@ -387,15 +368,9 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
     convention, https://reproducible-builds.org/specs/source-date-epoch/), else the wall clock.
     A fixed time is written into every such ping.
     """
-    option: datetime.datetime | str | None = getattr(args, "clock", None)
-    if isinstance(option, datetime.datetime):
-        fixed = option
-    elif option == "now":
-        return None
-    else:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch is None:
-            return None
+    fixed: datetime.datetime | str | None = args.clock
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if fixed is None and epoch is not None:
         try:
             if not epoch.isascii() or not epoch.isdigit():
                 raise UsageError(epoch)
@@ -404,7 +379,7 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
             raise UsageError(
                 f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}"
             ) from None
-    return lambda: fixed
+    return (lambda: fixed) if isinstance(fixed, datetime.datetime) else None
 
 
 def _max_event_size(args: argparse.Namespace) -> int:
@@ -418,7 +393,7 @@ def _read_options(args: argparse.Namespace) -> ReadOptions:
     spellings (README "Options in both spellings") become the library's.
 
     --keep-last is not dispatch_incomplete: the command completes a last event whose last
-    line is complete itself (see _completion) and never takes a cut line.
+    line is complete itself (see _Stream.completion) and never takes a cut line.
     """
     return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
 
@@ -440,18 +415,17 @@ def _finish(
     args: argparse.Namespace,
     *,
     taken: bool,
-    api_error_fails: bool = False,
 ) -> int:
     """Print the warnings and the error line (if any) of one input; return its status.
 
     A stream that an API error ended is complete, and its conversion too: a warning, or the
-    error line and status 1 when ``api_error_fails`` (``text``, ``convert
-    --fail-on-api-error``).
+    error line and status 1 (``text`` always, ``convert --fail-on-api-error``).
     """
     stderr: _Stderr = args.stderr
     name = stream.name
     if taken and not args.keep_last:  # a last event taken without being asked: say so
-        stderr.warning(name, _ADDED_BLANK_LINE)
+        message = "no blank line after the last event; taken, as its last line is complete"
+        stderr.warning(name, message)
     import dataclasses
 
     dropped = report.dropped.copy()
@@ -466,7 +440,7 @@ def _finish(
 
         where = api_error.event_number, api_error.offset
         message = api_answer(api_error.type, api_error.message)
-        if api_error_fails:
+        if getattr(args, "fail_on_api_error", True):
             stderr.error(_located(name, *where, message))
             return EXIT_BAD_INPUT
         stderr.warning(name, _located("", *where, message))
@@ -474,9 +448,9 @@ def _finish(
         return EXIT_OK
     if error is None or isinstance(error, IncompleteStreamError):
         # as the library's IncompleteStreamError (strict mode) says it: the missing event
-        message = INCOMPLETE
+        message = "expected the stream to finish, found the end of input"
         if report.incomplete_block:
-            message += f" inside an event ({_incomplete_hint(stream)})"
+            message += f" inside an event ({stream.incomplete_hint})"
         stderr.error(_located(name, report.events_in + 1, stream.size, message))
     else:
         stderr.error(_located(name, error.event_number, error.offset, error.message))
@@ -494,20 +468,13 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             for chunk in stream:
                 _write_events(out, converter.iter_feed(chunk))
             before = converter.report.events_in
-            _write_events(out, converter.iter_feed(_completion(stream, args.keep_last)))
+            _write_events(out, converter.iter_feed(stream.completion(args.keep_last)))
             taken = converter.report.events_in > before
             _write_events(out, converter.iter_close())
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-        return _finish(
-            stream,
-            converter.report,
-            error,
-            args,
-            taken=taken,
-            api_error_fails=args.fail_on_api_error,
-        )
+        return _finish(stream, converter.report, error, args, taken=taken)
 
 
 def _write_events(out: _Output, pieces: Iterator[bytes]) -> None:
@@ -547,10 +514,8 @@ def _cmd_each(args: argparse.Namespace) -> int:
     with _writing(None) as out:
 
         def one(inp: _Input) -> int:
-            recorded = _recording_cli.is_recording(inp)
-            handle: Callable[[_Input, _Output, argparse.Namespace], int]
-            handle = args.recorded if recorded else args.one
-            return handle(inp, out, args)
+            handle = args.recorded if _recording_cli.is_recording(inp) else args.one
+            return int(handle(inp, out, args))
 
         return _each(inputs, args.stderr, one)
 
@@ -576,7 +541,7 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             for chunk in stream:
                 text.write(_text(reader.feed(chunk)))
             before = reader.report.events_in
-            events = reader.feed(_completion(stream, args.keep_last))
+            events = reader.feed(stream.completion(args.keep_last))
             taken = reader.report.events_in > before
             text.write(_text(events + reader.close()))
         except SSEConvError as exc:
@@ -587,7 +552,7 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         failed = error is not None or reader.report.api_error is not None
         if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-        return _finish(stream, reader.report, error, args, taken=taken, api_error_fails=True)
+        return _finish(stream, reader.report, error, args, taken=taken)
 
 
 # -- detect ----------------------------------------------------------------------------------
@@ -620,14 +585,14 @@ def _detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._validate import Problem, Validator
 
-    # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
+    # --keep-last is handled as for convert (see _Stream.completion), not by dispatch_incomplete
     validator = Validator(args.source, max_event_size=_max_event_size(args))
     counts: collections.Counter[str] = collections.Counter()
     with _reading(inp) as stream:
         for chunk in stream:
             _print_problems(out, inp.name, validator.feed(chunk), counts)
         before = validator.events
-        problems = validator.feed(_completion(stream, args.keep_last))
+        problems = validator.feed(stream.completion(args.keep_last))
         if validator.events > before:  # the last event, taken
             message = (
                 "expected a blank line after the last event, found the end of input (the event "
@@ -635,7 +600,7 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             )
             problems.insert(0, Problem(message, None, stream.size, severity="warning"))
         problems += validator.close()
-        _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
+        _print_problems(out, inp.name, problems, counts, stream.incomplete_hint)
     out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
     return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
 
@@ -714,8 +679,7 @@ taken whole when its last line is complete (what editors leave), with a warning;
 that needs --keep-last. A last line without its line end is a cut event, never taken.
 """
 
-_CONVERT_EPILOG = (
-    """\
+_CONVERT_EPILOG = f"""\
 examples:
   sseconv convert --to completions examples/legacy.sse
       a 2023-01-01 recording as a 2023-06-01 stream, on stdout
@@ -746,12 +710,9 @@ Ping times: converting to legacy writes a timestamp into each ping. Pings of a l
 keep theirs; other pings get the --clock time, else SOURCE_DATE_EPOCH (Unix seconds, the
 reproducible-builds convention), else the current time (UTC).
 
-"""
-    + _END_OF_FILE
-)
+{_END_OF_FILE}"""
 
-_TEXT_EPILOG = (
-    """\
+_TEXT_EPILOG = f"""\
 examples:
   sseconv text examples/legacy.sse
       prints " Hello! My name is Claude." and a newline
@@ -764,9 +725,7 @@ It is written as it arrives. A stream that an API error ended has no answer: the
 before the error is written, then "sseconv: FILE: event N, byte B: the API answered
 TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
 
-"""
-    + _END_OF_FILE
-)
+{_END_OF_FILE}"""
 
 _DETECT_EPILOG = """\
 examples:
@@ -782,8 +741,7 @@ with the file's name (as file(1) and grep do; -H and -b choose). Status 1 when n
 decides, for any input.
 """
 
-_VALIDATE_EPILOG = (
-    """\
+_VALIDATE_EPILOG = f"""\
 examples:
   sseconv validate examples/legacy.sse
       prints "examples/legacy.sse: ok (legacy, 6 events)"
@@ -796,9 +754,7 @@ grammar and the events before it (a malformed event does not stop the check), a 
 event without its blank line, a stream that did not finish. A [DONE] in a completions
 or Messages stream is a warning. Status 1 when any file has a problem.
 
-"""
-    + _END_OF_FILE
-)
+{_END_OF_FILE}"""
 
 
 _EOLS: dict[str | None, Eol | None] = {None: None, "lf": "\n", "crlf": "\r\n"}
@@ -1012,19 +968,13 @@ def _add_validate(commands: Any) -> None:
     validate.set_defaults(run=_cmd_each, one=_validate_one, recorded=_recording_cli.validate_one)
 
 
-def _add_serve(commands: Any) -> None:
-    from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
-
-    add_serve_command(commands, add=add_command)
-
-
 # Each function registers one subcommand (see add_command); the help lists them in this order.
-COMMANDS: list[Callable[[Any], None]] = [
+COMMANDS: list[Callable[[Any], object]] = [
     _add_convert,
     _add_detect,
     _add_text,
     _add_validate,
-    _add_serve,
+    lambda commands: add_serve_command(commands, add=add_command),
     _recording_cli.add_replay_command,
 ]
 

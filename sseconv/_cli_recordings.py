@@ -281,7 +281,7 @@ Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
 
 def add_replay_command(commands: Any) -> None:
     """Register ``sseconv replay`` on the command parser."""
-    from ._serving import LOOPBACK
+    from ._gateway_cli import add_listen_options
 
     replay = _cli.add_command(
         commands,
@@ -325,15 +325,7 @@ def add_replay_command(commands: Any) -> None:
     replay.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events when converting"
     )
-    replay.add_argument(
-        "--host", default=LOOPBACK, help=f"the address to listen on (default: {LOOPBACK})"
-    )
-    replay.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_REPLAY_PORT,
-        help=f"the port (default: {DEFAULT_REPLAY_PORT}; 0: any free port)",
-    )
+    add_listen_options(replay, DEFAULT_REPLAY_PORT)
     replay.set_defaults(run=_cmd_replay)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_SHUTDOWN_TIMEOUT",
+    "add_listen_options",
     "add_serve_command",
     "parse_models",
     "run_gateway",
@@ -140,6 +141,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_listen_options(parser: argparse.ArgumentParser, port: int) -> None:
+    """``--host`` and ``--port`` (``serve``, ``replay``), ``port`` their default."""
+    parser.add_argument(
+        "--host",
+        default=LOOPBACK,
+        help=f"the address to listen on (default: {LOOPBACK}, this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=port,
+        help=f"the port (default: {port}; 0: any free port, printed at start)",
+    )
+
+
 def add_serve_command(
     commands: Any,
     *,
@@ -161,17 +177,7 @@ def add_serve_command(
     serve.add_argument(
         "--upstream", required=True, metavar="URL", help="the API: https://api.anthropic.com"
     )
-    serve.add_argument(
-        "--host",
-        default=LOOPBACK,
-        help=f"the address to listen on (default: {LOOPBACK}, this machine only)",
-    )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"the port (default: {DEFAULT_PORT}; 0: any free port, printed at start)",
-    )
+    add_listen_options(serve, DEFAULT_PORT)
     serve.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)"
     )
