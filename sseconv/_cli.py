@@ -82,8 +82,7 @@ def _failed(stderr: _Stderr, exc: _Failure | UsageError) -> int:
 class _Stderr:
     """Diagnostics: errors always, warnings unless ``quiet``; written to fd 2 (never fd 1)."""
 
-    def __init__(self, *, quiet: bool = False) -> None:
-        self.quiet = quiet
+    quiet = False
 
     def error(self, line: str) -> None:
         self._write(f"sseconv: {line}\n")
@@ -138,14 +137,11 @@ class _Input(NamedTuple):
     """One input: a path, or ``-`` for stdin; ``name`` is what messages call it."""
 
     path: str
+    name: str
 
     @property
     def is_stdin(self) -> bool:
         return self.path == STDIN
-
-    @property
-    def name(self) -> str:
-        return STDIN_NAME if self.is_stdin else self.path
 
 
 def _inputs(paths: Sequence[str]) -> list[_Input]:
@@ -154,7 +150,7 @@ def _inputs(paths: Sequence[str]) -> list[_Input]:
     Inputs are opened one at a time when they are read: one that cannot be opened is reported
     and the others are still processed.
     """
-    inputs = [_Input(path) for path in paths or [STDIN]]
+    inputs = [_Input(path, STDIN_NAME if path == STDIN else path) for path in paths or [STDIN]]
     if sum(inp.is_stdin for inp in inputs) > 1:
         raise UsageError("stdin ('-') can be read only once")
     return inputs
@@ -388,20 +384,26 @@ def _max_event_size(args: argparse.Namespace) -> int:
     return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
 
 
-def _read_options(args: argparse.Namespace) -> ReadOptions:
+def _read_options(args: argparse.Namespace, recorded: bool = False) -> ReadOptions:
     """The library's options for the command's options: the one place where the CLI
     spellings (README "Options in both spellings") become the library's.
 
-    --keep-last is not dispatch_incomplete: the command completes a last event whose last
-    line is complete itself (see _Stream.completion) and never takes a cut line.
+    --keep-last is dispatch_incomplete only for a ``recorded`` stream (read whole): otherwise
+    the command completes a last event whose last line is complete itself (see
+    _Stream.completion) and never takes a cut line.
     """
-    return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
+    return {
+        "source": args.source,
+        "mode": args.mode,
+        "max_event_size": _max_event_size(args),
+        "dispatch_incomplete": recorded and args.keep_last,
+    }
 
 
-def _converter_options(args: argparse.Namespace) -> ConvertOptions:
+def _converter_options(args: argparse.Namespace, recorded: bool = False) -> ConvertOptions:
     """:func:`_read_options` and the options of the output (``convert``)."""
     return {
-        **_read_options(args),
+        **_read_options(args, recorded),
         "eol": _EOLS[args.eol],
         "pings": "drop" if args.drop_pings else "keep",
         "clock": _clock(args),
@@ -601,8 +603,7 @@ def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             problems.insert(0, Problem(message, None, stream.size, severity="warning"))
         problems += validator.close()
         _print_problems(out, inp.name, problems, counts, stream.incomplete_hint)
-    out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
-    return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
+    return _summary(out, inp.name, validator, counts)
 
 
 def _print_problems(
@@ -628,8 +629,11 @@ def _print_problems(
     out.write("".join(lines).encode())
 
 
-def _summary(name: str, validator: Validator, counts: collections.Counter[str]) -> str:
-    """``NAME: ok (DIALECT, N events[, W warnings])`` or ``NAME: K problems (...)``."""
+def _summary(
+    out: _Output, name: str, validator: Validator, counts: collections.Counter[str]
+) -> int:
+    """Print ``NAME: ok (DIALECT, N events[, W warnings])`` or ``NAME: K problems (...)``;
+    the status."""
     dialect = validator.source.value if validator.source is not None else "unknown dialect"
     parts = [dialect, _plural(validator.events, "event")]
     if counts["warning"]:
@@ -638,7 +642,8 @@ def _summary(name: str, validator: Validator, counts: collections.Counter[str]) 
     if api_error is not None:  # a valid end, but no answer: say so
         parts.append(f"ended by an API error: {api_error.type}: {api_error.message}")
     verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
-    return f"{name}: {verdict} ({', '.join(parts)})"
+    out.write(f"{name}: {verdict} ({', '.join(parts)})\n".encode())
+    return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -787,15 +792,16 @@ _COMMON.add_argument(
     help="do not print warnings (errors are still printed)",
 )
 
-# the options of the commands that read events: convert, text, validate
-_READING = argparse.ArgumentParser(add_help=False)
-_READING.add_argument(
+_SOURCE = argparse.ArgumentParser(add_help=False)
+_SOURCE.add_argument(
     "--from",
     dest="source",
     type=_dialect,
     metavar="DIALECT",
     help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
 )
+# the options of the commands that read events: convert, text, validate
+_READING = argparse.ArgumentParser(add_help=False, parents=[_SOURCE])
 _READING.add_argument(
     "--keep-last",
     action="store_true",
@@ -1019,8 +1025,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return exc.code if isinstance(exc.code, int) else EXIT_USAGE
             stderr.quiet = getattr(args, "quiet", False)
             args.stderr = stderr
-            run: Callable[[argparse.Namespace], int] = args.run
-            return run(args)
+            return int(args.run(args))
         finally:
             with contextlib.suppress(ValueError):  # what argparse printed
                 try:

@@ -20,13 +20,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _cli  # (which imports this module: its names are looked up when called)
-from ._dialect import Dialect
 from ._errors import SSEConvError, UsageError
 from ._recording_sniff import sniff
 
 if TYPE_CHECKING:  # the rest is imported when a recording is met (start-up time)
     from ._cli import _Input, _Output, _Stderr
-    from ._options import ConvertOptions, ReadOptions
     from ._recordings import Stream
     from .recordings import Recording
 
@@ -129,12 +127,7 @@ def _convert_one(
 
     stderr: _Stderr = args.stderr
     recording, streams = _load(inp)
-    # the command line's options; a recording is read whole, so --keep-last is
-    # dispatch_incomplete here
-    options: ConvertOptions = {
-        **_cli._converter_options(args),
-        "dispatch_incomplete": args.keep_last,
-    }
+    options = _cli._converter_options(args, recorded=True)
     # Legacy pings get the time the response was recorded unless --clock says otherwise
     # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
     if args.clock is None:
@@ -175,7 +168,7 @@ def _convert_one(
     translated = sum(s.request_translated for s in converted)
     others = result.interactions - len(result.streams)
     parts = [
-        f"converted {_cli._plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
+        f"converted {_cli._plural(len(converted), 'stream')} to {args.to.value}"
         f" ({_cli._plural(translated, 'request')} translated)"
     ]
     if result.skipped:
@@ -208,18 +201,16 @@ def detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 def text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
     from ._convert import EventReader
-    from ._events import TextDelta
 
     status = _cli.EXIT_OK
     for stream in _load(inp)[1]:
-        options: ReadOptions = {**_cli._read_options(args), "dispatch_incomplete": args.keep_last}
-        reader = EventReader(**options)
+        reader = EventReader(**_cli._read_options(args, recorded=True))
         error: SSEConvError | None = None
         try:
             events = reader.feed(stream.body) + reader.close()
         except SSEConvError as exc:
             events, error = exc.events, exc
-        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        text = _cli._text(events)
         label = _label(inp, stream.index)
         out.write(f"{label}: {json.dumps(text, ensure_ascii=False)}\n".encode("utf-8", "replace"))
         if error is not None:
@@ -252,9 +243,7 @@ def validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         counts: collections.Counter[str] = collections.Counter()
         _cli._print_problems(out, label, validator.feed(stream.body), counts)
         _cli._print_problems(out, label, validator.close(), counts)
-        out.write(f"{_cli._summary(label, validator, counts)}\n".encode())
-        if counts["error"]:
-            status = _cli.EXIT_BAD_INPUT
+        status = max(status, _cli._summary(out, label, validator, counts))
     return status
 
 
@@ -290,6 +279,7 @@ def add_replay_command(commands: Any) -> None:
         description="Serve a recorded stream (a .sse file, or the streams of a cassette or "
         "HAR file) as a live text/event-stream response, with the pacing asked for.",
         epilog=_REPLAY_EPILOG,
+        parents=[_cli._SOURCE],
     )
     replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
     replay.add_argument(
@@ -314,13 +304,6 @@ def add_replay_command(commands: Any) -> None:
     )
     replay.add_argument(
         "--to", type=_cli._dialect, metavar="DIALECT", help="convert each event as it is sent"
-    )
-    replay.add_argument(
-        "--from",
-        dest="source",
-        type=_cli._dialect,
-        metavar="DIALECT",
-        help="the recording's dialect",
     )
     replay.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events when converting"
