@@ -32,6 +32,7 @@ import argparse
 import collections
 import contextlib
 import datetime
+import functools
 import os
 import stat
 import sys
@@ -46,7 +47,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._events import ModelEvent
-    from ._options import ConvertOptions, Eol, ReadOptions
+    from ._options import ConvertOptions, ReadOptions
     from ._report import Report
     from ._validate import Problem, Validator
 
@@ -326,19 +327,16 @@ def _utf8(text: str) -> bytes:
 # -- convert ---------------------------------------------------------------------------------
 
 
-def _parse_time(value: str) -> datetime.datetime:
+def _parse_time(value: str) -> datetime.datetime | None:
     """A UTC time from ``@SECONDS``/``SECONDS`` (Unix time) or an ISO 8601 date-time (UTC
-    unless it names an offset; a trailing ``Z`` is accepted)."""
+    unless it names an offset; a trailing ``Z`` is accepted); ``None`` if it is neither."""
     text = value.strip()
     try:
         if text.lstrip("@").isdigit():
             return datetime.datetime.fromtimestamp(int(text.lstrip("@")), datetime.timezone.utc)
         moment = datetime.datetime.fromisoformat(text.removesuffix("Z").removesuffix("z"))
     except (ValueError, OverflowError, OSError):
-        raise UsageError(
-            f"expected a time as @SECONDS (Unix time) or ISO 8601 "
-            f"(2023-04-28T21:18:31Z), found {value!r}"
-        ) from None
+        return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc)
@@ -346,14 +344,13 @@ def _parse_time(value: str) -> datetime.datetime:
 
 def _clock_option(value: str) -> datetime.datetime | str:
     """``--clock``: ``now`` (the wall clock) or a fixed time."""
-    if value == "now":
-        return value
-    try:
-        return _parse_time(value)
-    except UsageError as exc:
+    moment = value if value == "now" else _parse_time(value)
+    if moment is None:
         raise argparse.ArgumentTypeError(
-            f"expected now or {exc.message.removeprefix('expected ')}"
-        ) from None
+            "expected now or a time as @SECONDS (Unix time) or ISO 8601 "
+            f"(2023-04-28T21:18:31Z), found {value!r}"
+        )
+    return moment
 
 
 def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
@@ -367,14 +364,11 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
     fixed: datetime.datetime | str | None = args.clock
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if fixed is None and epoch is not None:
-        try:
-            if not epoch.isascii() or not epoch.isdigit():
-                raise UsageError(epoch)
-            fixed = _parse_time(epoch)
-        except UsageError:
+        fixed = _parse_time(epoch) if epoch.isascii() and epoch.isdigit() else None
+        if fixed is None:
             raise UsageError(
                 f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}"
-            ) from None
+            )
     return (lambda: fixed) if isinstance(fixed, datetime.datetime) else None
 
 
@@ -404,7 +398,7 @@ def _converter_options(args: argparse.Namespace, recorded: bool = False) -> Conv
     """:func:`_read_options` and the options of the output (``convert``)."""
     return {
         **_read_options(args, recorded),
-        "eol": _EOLS[args.eol],
+        "eol": "\r\n" if args.eol == "crlf" else "\n" if args.eol == "lf" else None,
         "pings": "drop" if args.drop_pings else "keep",
         "clock": _clock(args),
     }
@@ -762,9 +756,6 @@ or Messages stream is a warning. Status 1 when any file has a problem.
 {_END_OF_FILE}"""
 
 
-_EOLS: dict[str | None, Eol | None] = {None: None, "lf": "\n", "crlf": "\r\n"}
-
-
 def _dialect(value: str) -> Dialect:
     try:
         return Dialect.parse(value)
@@ -778,8 +769,7 @@ def _size(value: str) -> int:
     return int(value)
 
 
-def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
+_formatter = functools.partial(argparse.RawDescriptionHelpFormatter, max_help_position=28)
 
 
 # the options every command has; SUPPRESS: `sseconv -q convert` keeps the main parser's value
@@ -901,7 +891,20 @@ def _add_convert(commands: Any) -> None:
     convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
-    _recording_cli.add_convert_options(convert)
+    convert.add_argument(
+        "--in-place",
+        action="store_true",
+        help="cassettes and HAR files: replace each input with its converted form",
+    )
+    convert.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="cassettes and HAR files: the model name to write into a translated request "
+        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
+        "turned into Messages requests)",
+    )
     convert.set_defaults(run=_cmd_convert)
 
 

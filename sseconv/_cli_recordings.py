@@ -79,24 +79,6 @@ def _located(name: str, exc: SSEConvError) -> str:
 # -- convert -----------------------------------------------------------------------------------
 
 
-def add_convert_options(convert: argparse.ArgumentParser) -> None:
-    """The options of ``sseconv convert`` that concern recordings."""
-    convert.add_argument(
-        "--in-place",
-        action="store_true",
-        help="cassettes and HAR files: replace each input with its converted form",
-    )
-    convert.add_argument(
-        "--model",
-        action="append",
-        default=[],
-        metavar="OLD=NEW",
-        help="cassettes and HAR files: the model name to write into a translated request "
-        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
-        "turned into Messages requests)",
-    )
-
-
 def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output) -> int:
     """``sseconv convert`` when an input is a recording (or ``--in-place``): each recording is
     written to ``-o``, in place, or to ``out`` (stdout)."""
