@@ -5,21 +5,14 @@ Commands: ``convert`` (a :class:`Converter` per input), ``detect``, ``text`` (an
 Each command is registered by one function listed in :data:`COMMANDS`; the library modules it
 needs are imported when it runs, so ``sseconv --version`` and ``--help`` load no event model.
 
-Input is read from the raw file descriptor with ``os.read`` in chunks of up to
-:data:`CHUNK_SIZE` bytes; a read returns what is available, so a live stream is never held
-back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
-so each converted event appears as soon as the read that completed it returns, and a large file
-is not slowed by one write per event. Memory stays bounded: no input is ever read whole, and
-the output is taken event by event (``Converter.iter_feed``) and written whenever about
-:data:`OUTPUT_TARGET` bytes have gathered, however much larger than the input it is
-(completions to legacy).
+Input is read with ``os.read`` as it arrives (:class:`_Stream`) and the output of each read
+written at once with ``os.write`` (:class:`_Output`, :func:`_write_events`): a live stream is
+never held back, a large file is not slowed by one write per event, and memory stays bounded.
 
 The end of a file (``_END_OF_FILE``, in the help): the command adds the line end that a last
 event whose last line is complete lacks (an editor or ``end-of-file-fixer`` leaves one).
 
-Diagnostics go to file descriptor 2 only, never to the output: standard descriptors that are
-closed at start are opened on ``/dev/null`` (0 and 1 in the wrong direction, so that using them
-fails with a clear message), so no file opened later takes their place.
+Diagnostics go to file descriptor 2 only, never to the output (see :func:`_open_standard_fds`).
 
 The exit status is told in the help (``_MAIN_EPILOG``): an input that cannot be opened is a
 usage error (2) and the other inputs are still processed, as ``cat`` and ``grep`` do; a broken

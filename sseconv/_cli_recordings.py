@@ -168,15 +168,12 @@ def detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._detect import detect
 
     status = _cli.EXIT_OK
-    lines = []
     for stream in _load(inp)[1]:
         dialect = detect(stream.body)
+        found = "unknown (no event tells the dialect)" if dialect is None else dialect.value
+        out.write(f"{_label(inp, stream.index)}: {found}\n".encode())
         if dialect is None:
-            lines.append(f"{_label(inp, stream.index)}: unknown (no event tells the dialect)\n")
             status = _cli.EXIT_BAD_INPUT
-        else:
-            lines.append(f"{_label(inp, stream.index)}: {dialect.value}\n")
-    out.write("".join(lines).encode())
     return status
 
 
@@ -223,8 +220,7 @@ def validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
             dispatch_incomplete=args.keep_last,
         )
         counts: collections.Counter[str] = collections.Counter()
-        _cli._print_problems(out, label, validator.feed(stream.body), counts)
-        _cli._print_problems(out, label, validator.close(), counts)
+        _cli._print_problems(out, label, validator.feed(stream.body) + validator.close(), counts)
         status = max(status, _cli._summary(out, label, validator, counts))
     return status
 
