@@ -213,25 +213,21 @@ class _Stream:
 @contextlib.contextmanager
 def _reading(inp: _Input) -> Iterator[_Stream]:
     """Open one input (a :class:`UsageError` when it cannot be opened)."""
-    if inp.is_stdin:
-        fd = _fd(sys.stdin, 0)
-        try:
-            regular = stat.S_ISREG(os.fstat(fd).st_mode)
-        except OSError:
-            regular = False
-        yield _Stream(inp, fd, regular)
-        return
     try:
-        fd = os.open(inp.path, os.O_RDONLY)
+        fd = _fd(sys.stdin, 0) if inp.is_stdin else os.open(inp.path, os.O_RDONLY)
     except OSError as exc:
         raise UsageError(f"{inp.name}: cannot open: {exc.strerror}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:  # (a closed stdin)
+            mode = 0
+        if stat.S_ISDIR(mode) and not inp.is_stdin:
             raise UsageError(f"{inp.name}: cannot open: Is a directory")
         yield _Stream(inp, fd, stat.S_ISREG(mode))
     finally:
-        os.close(fd)
+        if not inp.is_stdin:
+            os.close(fd)
 
 
 def _fd(stream: Any, default: int) -> int:
