@@ -172,6 +172,7 @@ class _Stream:
         self.regular = regular  # a regular file (a path, or stdin redirected from a file)
         self.size = 0
         self._tail = b""  # the last few bytes read
+        self.taken = False  # whether the completion took a last event (set by the reader)
 
     def __iter__(self) -> Iterator[bytes]:
         read = os.read
@@ -239,12 +240,11 @@ def _fd(stream: Any, default: int) -> int:
         return default
 
 
-class _Output:
+class _Output(NamedTuple):
     """Unbuffered writes to a file descriptor: what ``write`` got is out when it returns."""
 
-    def __init__(self, fd: int, name: str) -> None:
-        self.fd = fd
-        self.name = name
+    fd: int
+    name: str
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -295,13 +295,11 @@ class _TextWriter:
         self._held = ""
         if text and "\ud800" <= text[-1] <= "\udbff":
             text, self._held = text[:-1], text[-1]
-        if text:
-            self._out.write(_utf8(text))
+        self._out.write(_utf8(text))
 
     def close(self) -> None:
-        if self._held:
-            self._out.write(_utf8(self._held))
-            self._held = ""
+        self._out.write(_utf8(self._held))
+        self._held = ""
 
 
 def _utf8(text: str) -> bytes:
@@ -394,12 +392,7 @@ def _converter_options(args: argparse.Namespace, recorded: bool = False) -> Conv
 
 
 def _finish(
-    stream: _Stream,
-    report: Report,
-    error: SSEConvError | None,
-    args: argparse.Namespace,
-    *,
-    taken: bool,
+    stream: _Stream, report: Report, error: SSEConvError | None, args: argparse.Namespace
 ) -> int:
     """Print the warnings and the error line (if any) of one input; return its status.
 
@@ -408,7 +401,7 @@ def _finish(
     """
     stderr: _Stderr = args.stderr
     name = stream.name
-    if taken and not args.keep_last:  # a last event taken without being asked: say so
+    if stream.taken and not args.keep_last:  # a last event taken without being asked: say so
         message = "no blank line after the last event; taken, as its last line is complete"
         stderr.warning(name, message)
     import dataclasses
@@ -447,19 +440,18 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
     converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
-    taken = False
     with _reading(inp) as stream:
         try:
             for chunk in stream:
                 _write_events(out, converter.iter_feed(chunk))
             before = converter.report.events_in
             _write_events(out, converter.iter_feed(stream.completion(args.keep_last)))
-            taken = converter.report.events_in > before
+            stream.taken = converter.report.events_in > before
             _write_events(out, converter.iter_close())
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-        return _finish(stream, converter.report, error, args, taken=taken)
+        return _finish(stream, converter.report, error, args)
 
 
 def _write_events(out: _Output, pieces: Iterator[bytes]) -> None:
@@ -519,7 +511,6 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
     reader = EventReader(**_read_options(args))
     error: SSEConvError | None = None
-    taken = False
     with _reading(inp) as stream:
         text = _TextWriter(out)
         try:
@@ -527,7 +518,7 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
                 text.write(_text(reader.feed(chunk)))
             before = reader.report.events_in
             events = reader.feed(stream.completion(args.keep_last))
-            taken = reader.report.events_in > before
+            stream.taken = reader.report.events_in > before
             text.write(_text(events + reader.close()))
         except SSEConvError as exc:
             text.write(_text(exc.events))  # decoded before the failure
@@ -537,7 +528,7 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
         failed = error is not None or reader.report.api_error is not None
         if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-        return _finish(stream, reader.report, error, args, taken=taken)
+        return _finish(stream, reader.report, error, args)
 
 
 # -- detect ----------------------------------------------------------------------------------
@@ -598,8 +589,6 @@ def _print_problems(
 ) -> None:
     """Print problems as ``NAME: event N, byte B: message`` lines and count them by severity;
     ``incomplete_hint`` says what became of a last event without its blank line."""
-    if not problems:
-        return
     lines = []
     for p in problems:
         counts[p.severity] += 1

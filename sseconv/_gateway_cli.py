@@ -157,9 +157,7 @@ def add_listen_options(parser: argparse.ArgumentParser, port: int) -> None:
 
 
 def add_serve_command(
-    commands: Any,
-    *,
-    add: Callable[..., argparse.ArgumentParser],
+    commands: Any, *, add: Callable[..., argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
     """Register ``serve`` on the subcommands of the ``sseconv`` parser.
 
