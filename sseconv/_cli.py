@@ -79,17 +79,13 @@ class _Stderr:
     quiet = False
 
     def error(self, line: str) -> None:
-        self._write(f"sseconv: {line}\n")
+        data = f"sseconv: {line}\n".encode("utf-8", "backslashreplace")
+        with contextlib.suppress(OSError):  # stderr gone: nothing else to tell
+            os.write(_fd(sys.stderr, 2), data)
 
     def warning(self, name: str, message: str) -> None:
         if not self.quiet:
-            self._write(f"sseconv: {name}: warning: {message}\n")
-
-    @staticmethod
-    def _write(text: str) -> None:
-        data = text.encode("utf-8", "backslashreplace")
-        with contextlib.suppress(OSError):  # stderr gone: nothing else to tell
-            os.write(_fd(sys.stderr, 2), data)
+            self.error(f"{name}: warning: {message}")
 
 
 def _located(name: str, event_number: int | None, offset: int | None, message: str) -> str:
@@ -382,13 +378,19 @@ def _read_options(args: argparse.Namespace, recorded: bool = False) -> ReadOptio
 
 
 def _converter_options(args: argparse.Namespace, recorded: bool = False) -> ConvertOptions:
-    """:func:`_read_options` and the options of the output (``convert``)."""
-    return {
+    """:func:`_read_options` and the options of the output (``convert``); the pings of a
+    ``recorded`` response keep its recorded time unless --clock (not SOURCE_DATE_EPOCH)."""
+    options: ConvertOptions = {
         **_read_options(args, recorded),
         "eol": "\r\n" if args.eol == "crlf" else "\n" if args.eol == "lf" else None,
         "pings": "drop" if args.drop_pings else "keep",
         "clock": _clock(args),
     }
+    if recorded and args.clock is None:
+        del options["clock"]
+    elif recorded and options["clock"] is None:
+        options["clock"] = lambda: datetime.datetime.now(datetime.timezone.utc)
+    return options
 
 
 def _finish(

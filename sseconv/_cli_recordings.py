@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime
 import json
 import os
 import stat
@@ -110,12 +109,6 @@ def _convert_one(
     stderr: _Stderr = args.stderr
     recording, streams = _load(inp)
     options = _cli._converter_options(args, recorded=True)
-    # Legacy pings get the time the response was recorded unless --clock says otherwise
-    # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
-    if args.clock is None:
-        del options["clock"]
-    elif options["clock"] is None:
-        options["clock"] = lambda: datetime.datetime.now(datetime.timezone.utc)
     try:
         result = convert_document(recording.document, args.to, models=models, **options)
     except RecordingError as exc:
