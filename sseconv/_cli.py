@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
-from ._errors import IncompleteStreamError, SSEConvError, UsageError
+from ._errors import DetectionError, IncompleteStreamError, InputError, SSEConvError, UsageError
 from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
 from ._version import __version__
 
@@ -49,7 +49,6 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output held at once (see _write_events)
 STDIN = "-"
-STDIN_NAME = "<stdin>"
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -135,12 +134,8 @@ class _Input(NamedTuple):
 
 
 def _inputs(paths: Sequence[str]) -> list[_Input]:
-    """The inputs (stdin when none is given); stdin only once (a usage error otherwise).
-
-    Inputs are opened one at a time when they are read: one that cannot be opened is reported
-    and the others are still processed.
-    """
-    inputs = [_Input(path, STDIN_NAME if path == STDIN else path) for path in paths or [STDIN]]
+    """The inputs (stdin when none is given); stdin only once (a usage error otherwise)."""
+    inputs = [_Input(path, "<stdin>" if path == STDIN else path) for path in paths or [STDIN]]
     if sum(inp.is_stdin for inp in inputs) > 1:
         raise UsageError("stdin ('-') can be read only once")
     return inputs
@@ -188,12 +183,11 @@ class _Stream:
         taken (for regular files always, for pipes with ``--keep-last``): the line end that
         ends the last block; ``b""`` when the input ends with a blank line already, or with a
         cut line (which is never completed)."""
-        tail = self._tail
         if not (self.regular or keep_last):
             return b""
         for eol in (b"\r\n", b"\n", b"\r"):
-            if tail.endswith(eol):
-                rest = tail[: -len(eol)]
+            if self._tail.endswith(eol):
+                rest = self._tail[: -len(eol)]
                 if rest.endswith((b"\n", b"\r")) or self.size == len(eol):
                     return b""  # a blank line (or nothing but one line end)
                 return eol
@@ -538,7 +532,6 @@ def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
 def _detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._detect import identify
-    from ._errors import DetectionError, InputError
 
     with _reading(inp) as stream:
         try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
@@ -563,7 +556,6 @@ def _detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._validate import Problem, Validator
 
-    # --keep-last is handled as for convert (see _Stream.completion), not by dispatch_incomplete
     validator = Validator(args.source, max_event_size=_max_event_size(args))
     counts: collections.Counter[str] = collections.Counter()
     with _reading(inp) as stream:

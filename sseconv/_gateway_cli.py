@@ -90,8 +90,7 @@ def run_gateway(
             options.upstream,
         )
     sock = bind(host, port)
-    say = announce or _stderr
-    say(f"serving on {url_of(sock)}, forwarding to {options.upstream}")
+    (announce or _stderr)(f"serving on {url_of(sock)}, forwarding to {options.upstream}")
     common: dict[str, Any] = {
         "log_config": config,
         "log_level": log_level,
