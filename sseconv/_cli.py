@@ -296,9 +296,7 @@ def _utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # surrogates: join pairs, replace lone ones
-        return (
-            text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
-        )
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
 
 
 # -- convert ---------------------------------------------------------------------------------
@@ -754,28 +752,32 @@ _COMMON.add_argument(
     help="do not print warnings (errors are still printed)",
 )
 
-_SOURCE = argparse.ArgumentParser(add_help=False)
-_SOURCE.add_argument(
-    "--from",
-    dest="source",
-    type=_dialect,
-    metavar="DIALECT",
-    help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
-)
-# the options of the commands that read events: convert, text, validate
-_READING = argparse.ArgumentParser(add_help=False, parents=[_SOURCE])
-_READING.add_argument(
-    "--keep-last",
-    action="store_true",
-    help="also from a pipe, take a last event that lacks its final blank line when its "
-    "last line is complete (always done for files; the standard discards it)",
-)
-_READING.add_argument(
-    "--max-event-size",
-    type=_size,
-    metavar="BYTES",
-    help="the largest event accepted (default: 16 MiB, the library's)",
-)
+
+def source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=_dialect,
+        metavar="DIALECT",
+        help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
+    )
+
+
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that read events: convert, text, validate."""
+    source_option(parser)
+    parser.add_argument(
+        "--keep-last",
+        action="store_true",
+        help="also from a pipe, take a last event that lacks its final blank line when its "
+        "last line is complete (always done for files; the standard discards it)",
+    )
+    parser.add_argument(
+        "--max-event-size",
+        type=_size,
+        metavar="BYTES",
+        help="the largest event accepted (default: 16 MiB, the library's)",
+    )
 
 
 def add_command(
@@ -786,18 +788,17 @@ def add_command(
     description: str,
     epilog: str,
     inputs: str = "",
-    parents: Sequence[argparse.ArgumentParser] = (),
 ) -> argparse.ArgumentParser:
-    """Register a subcommand (with the options every command has: -q; those of ``parents``;
-    and with ``inputs``, the INPUT arguments, so described). Its parser's ``run`` default is
-    called with the parsed arguments, which hold ``stderr``."""
+    """Register a subcommand (with the options every command has: -q; and with ``inputs``, the
+    INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
+    arguments, which hold ``stderr``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
         description=description,
         epilog=epilog,
         formatter_class=_formatter,
-        parents=[_COMMON, *parents],
+        parents=[_COMMON],
     )
     if inputs:
         parser.add_argument(
@@ -814,11 +815,11 @@ def _add_convert(commands: Any) -> None:
         description="Convert recorded or live streams to another dialect, event by event.",
         epilog=_CONVERT_EPILOG,
         inputs="files to convert, one after another",
-        parents=[_READING],
     )
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
     )
+    _reading_options(convert)
     convert.add_argument(
         "--eol",
         choices=("lf", "crlf"),
@@ -912,8 +913,8 @@ def _add_text(commands: Any) -> None:
         help="print the assembled completion text",
         description="Print the completion text of a stream, assembled from its deltas.",
         epilog=_TEXT_EPILOG,
-        parents=[_READING],
     )
+    _reading_options(text)
     text.add_argument(
         "--lenient",
         dest="mode",
@@ -944,8 +945,8 @@ def _add_validate(commands: Any) -> None:
         "with its position.",
         epilog=_VALIDATE_EPILOG,
         inputs="files to check",
-        parents=[_READING],
     )
+    _reading_options(validate)
     validate.set_defaults(run=_cmd_each, one=_validate_one, recorded=_recording_cli.validate_one)
 
 
@@ -1013,8 +1014,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return EXIT_BAD_INPUT
     except (_Failure, UsageError) as exc:
         return _failed(stderr, exc)
-    except BrokenPipeError:
-        # The reader went away: discard the rest quietly.
+    except BrokenPipeError:  # the reader went away: discard the rest quietly
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:

@@ -250,7 +250,6 @@ def add_replay_command(commands: Any) -> None:
         description="Serve a recorded stream (a .sse file, or the streams of a cassette or "
         "HAR file) as a live text/event-stream response, with the pacing asked for.",
         epilog=_REPLAY_EPILOG,
-        parents=[_cli._SOURCE],
     )
     replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
     replay.add_argument(
@@ -276,6 +275,7 @@ def add_replay_command(commands: Any) -> None:
     replay.add_argument(
         "--to", type=_cli._dialect, metavar="DIALECT", help="convert each event as it is sent"
     )
+    _cli.source_option(replay)
     replay.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events when converting"
     )
