@@ -13,21 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = [
-    "BlockDelta",
-    "BlockStart",
-    "BlockStop",
-    "Done",
-    "ModelEvent",
-    "Ping",
-    "StreamEnd",
-    "StreamError",
-    "StreamStart",
-    "StreamStop",
-    "TextDelta",
-    "Unknown",
-]
-
 
 def _short(value: Any, limit: int = 40) -> str:
     text = repr(value)
