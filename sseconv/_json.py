@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from itertools import accumulate
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from json.scanner import make_scanner
 from typing import Any, TypeVar
@@ -37,10 +38,12 @@ __all__ = [
     "check_value_nesting",
     "dump",
     "encode_text",
+    "json_string",
     "load_object",
     "load_value",
     "nesting_depth",
     "same_value",
+    "scan_string",
     "to_bytes",
     "with_stack_room",
 ]
@@ -185,15 +188,28 @@ def to_bytes(text: str) -> bytes:
     return data
 
 
+def json_string(text: str) -> bytes:
+    """``text`` as a JSON string in UTF-8 bytes, escaped as :func:`dump` and :func:`to_bytes`
+    escape it."""
+    data = encode_basestring(text)
+    return data.encode() if data.isascii() else to_bytes(data)
+
+
 def encode_text(text: str) -> bytes:
-    """The JSON string body of ``text`` as UTF-8 bytes (escaped as :func:`to_bytes` says)."""
-    if text.isascii():
-        return encode_basestring(text)[1:-1].encode("ascii")
-    return to_bytes(encode_basestring(text)[1:-1])
+    """The body of :func:`json_string` (without the quotes)."""
+    return json_string(text)[1:-1]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def scan_string(text: str, start: int) -> tuple[str, int] | None:
+    """The JSON string that ``text`` holds from ``start`` (after its opening quote), and where
+    it ends; ``None`` if there is none."""
+    try:
+        return scanstring(text, start)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dump(value: Any) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from .._detect import classify
 from .._dialect import Dialect
@@ -39,21 +40,18 @@ from ._stop import to_completion
 __all__ = [
     "Decoder",
     "Encoder",
+    "Fields",
     "Handled",
     "Handlers",
-    "Position",
     "State",
     "Step",
     "TextProjection",
     "at",
+    "count_fields",
     "decode_error",
     "event_label",
-    "fallback_id",
     "text_fields",
 ]
-
-Position = dict[str, Any]
-
 
 Step = tuple[type[ModelEvent], dict[str, Any]]
 #: What a handler returns: the model events to make (class and fields), and the input that
@@ -64,6 +62,18 @@ _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
     kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
 }
 _TEXT_DELTA = _MAKE[TextDelta]
+
+
+class Fields(NamedTuple):
+    """What a completion payload (legacy or 2023-06-01) says besides its text."""
+
+    extra: dict[str, Any]  # its unknown fields, in source order
+    stop_reason: str | None = None
+    stop: str | None = None
+    id: str | None = None
+    log_id: str | None = None
+    model: str | None = None
+    exception: str | None = None
 
 
 class State(Enum):
@@ -167,16 +177,17 @@ class Decoder:
     def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
         """The error for an input that the state table does not allow in the current state
         (by default: the stream has ended)."""
-        return EventAfterEndError(
+        return self.malformed(
+            sse,
             f"expected nothing after the end of the {self.dialect} stream, "
             f"found event {_shown(sse.event)}",
-            **self.error_position(sse),
+            EventAfterEndError,
         )
 
     # -- handlers every dialect has ---------------------------------------------------------
 
     def ping(self, sse: ServerSentEvent) -> Handled:
-        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
+        return [(Ping, {"data": sse.data, **self.position(sse)})], None
 
     def done(self, sse: ServerSentEvent) -> Handled:
         return [(Done, self.position(sse))], None
@@ -220,9 +231,9 @@ class Decoder:
         payload: dict[str, Any],
         names: tuple[str, ...],
         known: frozenset[str],
-    ) -> tuple[list[str | None], dict[str, Any]]:
-        """The string-or-null fields ``names`` of a payload, and its fields not in ``known``
-        (in source order).
+    ) -> Fields:
+        """The string-or-null fields ``names`` of a completion payload, and its fields not in
+        ``known`` (in source order).
 
         Raises:
             MalformedEventError: one of ``names`` is neither a string nor null.
@@ -237,7 +248,22 @@ class Decoder:
         extra = {}
         if not payload.keys() <= known:
             extra = {k: v for k, v in payload.items() if k not in known}
-        return values, extra
+        return Fields(extra, **dict(zip(names, values, strict=True)))
+
+    def opening(
+        self, sse: ServerSentEvent, id_: str | None, model: str | None, log_id: str | None
+    ) -> list[Step]:
+        """The :class:`StreamStart` made of a completion source's first event (none after it);
+        for a source without an id, its ``fallback_id`` is ``msg_`` + a hash of the event's
+        data."""
+        if self.state is not self.start:
+            return []
+        fallback = None
+        if id_ is None and log_id is None:
+            digest = hashlib.sha256(sse.data.encode("utf-8", "surrogatepass")).hexdigest()
+            fallback = f"msg_{digest[:24]}"
+        start = {"id": id_, "model": model, "log_id": log_id, "fallback_id": fallback}
+        return [(StreamStart, {**start, **self.position(sse)})]
 
     def skip_empty(self, extra: dict[str, Any], path: str) -> None:
         """Count an event whose new text is empty (nothing to write), and its unknown fields,
@@ -249,17 +275,22 @@ class Decoder:
         """Count fields that no model event carries (found at ``path`` of an input event), unless
         the event is written verbatim (a same-dialect conversion)."""
         if fields and self.report.target is not self.dialect:
-            for key in fields:
-                self.report.dropped_fields[f"{path}.{key}"] += 1
+            count_fields(self.report, path, fields)
 
-    def position(self, sse: ServerSentEvent) -> Position:
+    def position(self, sse: ServerSentEvent) -> dict[str, Any]:
         return {"event_number": sse.number, "offset": sse.offset}
 
-    def error_position(self, sse: ServerSentEvent) -> Position:
-        return {"dialect": self.dialect.value, "event_number": sse.number, "offset": sse.offset}
+    def malformed(
+        self, sse: ServerSentEvent, message: str, kind: type[InputError] = MalformedEventError
+    ) -> InputError:
+        """The error ``kind`` saying ``message``, at the event's position."""
+        return kind(message, dialect=self.dialect.value, event_number=sse.number, offset=sse.offset)
 
-    def malformed(self, sse: ServerSentEvent, message: str) -> MalformedEventError:
-        return MalformedEventError(message, **self.error_position(sse))
+
+def count_fields(report: Report, path: str, fields: dict[str, Any]) -> None:
+    """Count ``fields`` (found at ``path`` of an input event) as having no place in the target."""
+    for key in fields:
+        report.dropped_fields[f"{path}.{key}"] += 1
 
 
 def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
@@ -300,12 +331,6 @@ def text_fields(sse: ServerSentEvent, index: int, text: str, extra: Any) -> dict
     }
 
 
-def fallback_id(data: str) -> str:
-    """``msg_`` + a hash of an event's data: the id written for a source without one."""
-    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"msg_{digest[:24]}"
-
-
 def _shown(event: str | None) -> str:
     return "(data-only)" if event is None else repr(event)
 
@@ -322,20 +347,8 @@ def _utc_now() -> datetime.datetime:
 #: What a ``ping`` event carries in the completions and Messages dialects.
 PING_DATA = '{"type": "ping"}'
 
-#: The method of :class:`Encoder` that writes each type of model event.
-_WRITERS: dict[type[ModelEvent], str] = {
-    StreamStart: "stream_start",
-    BlockStart: "block_start",
-    TextDelta: "text_delta",
-    BlockDelta: "block_delta",
-    BlockStop: "block_stop",
-    StreamStop: "stream_stop",
-    StreamEnd: "stream_end",
-    Done: "done",
-    Ping: "ping",
-    StreamError: "stream_error",
-    Unknown: "unknown",
-}
+#: The method of :class:`Encoder` that writes each type of model event: its name in snake case.
+_WRITERS = {kind: re.sub("(?<!^)([A-Z])", r"_\1", kind.__name__).lower() for kind in _MAKE}
 
 
 class Encoder:
@@ -345,6 +358,7 @@ class Encoder:
     ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
     it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
     maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    A dialect's own state is set up by :meth:`setup`.
     What to drop, and how strictly, is the policy's decision, as is the counting of what is
     written and dropped.
 
@@ -375,6 +389,10 @@ class Encoder:
             kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
         self.ended = False
+        self.setup()
+
+    def setup(self) -> None:
+        """Set up the dialect's own state (called by ``__init__``)."""
 
     def encode(self, event: ModelEvent) -> bytes:
         """Return the bytes for one model event (``b""`` when it writes nothing).
@@ -393,13 +411,10 @@ class Encoder:
         """An ``error`` event; nothing follows it."""
         self.seal()
         stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
+        count_fields(self.report, "completion", {k: v for k, v in stop.items() if v is not None})
         error = {"type": event.type, "message": event.message, **event.extra}
         payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
         return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -420,7 +435,7 @@ class Encoder:
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
 
-    def passthrough(self, event: Unknown) -> bytes:
+    def unknown(self, event: Unknown) -> bytes:
         """Write an unknown event verbatim where the output can carry it; otherwise drop and
         count it (an error in strict mode)."""
         name = event_label(event.event)
@@ -461,8 +476,8 @@ class Encoder:
             out = self.policy.drop(
                 event, "error_after_end", "an error after the final event", self.dialect
             )
-            self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
-            self.count_fields("error", event.outer)  # type: ignore[attr-defined]
+            count_fields(self.report, "error.error", event.extra)  # type: ignore[attr-defined]
+            count_fields(self.report, "error", event.outer)  # type: ignore[attr-defined]
             return out
         name = kind.__name__
         return self.policy.drop(
@@ -475,7 +490,7 @@ class Encoder:
 
     def end_extras(self, event: StreamEnd) -> bytes:
         """Count the fields of a ``message_stop`` that has no place to go."""
-        self.count_fields("message_stop", event.extra)
+        count_fields(self.report, "message_stop", event.extra)
         return b""
 
     def outside(
@@ -485,16 +500,17 @@ class Encoder:
         a known key have no place (counted under ``path``)."""
         if not fields or all(key not in fields for key in known):
             return fields
-        self.count_fields(path, {k: v for k, v in fields.items() if k in known})
+        count_fields(self.report, path, {k: v for k, v in fields.items() if k in known})
         return {k: v for k, v in fields.items() if k not in known}
-
-    def count_fields(self, path: str, fields: dict[str, Any]) -> None:
-        """Count ``fields`` (found at ``path`` of an input event) as having no place."""
-        for key in fields:
-            self.report.dropped_fields[f"{path}.{key}"] += 1
 
     def done(self, event: Done) -> bytes:
         return self.policy.done()  # a stray [DONE]: never written
+
+
+# A message_start's ``message`` fields with a place in a completion dialect, and those with one
+# only when they have these values (the rest have none).
+_PLACED = ("id", "model", "content", "usage")
+_DEFAULTS = {"type": "message", "role": "assistant", "stop_reason": None, "stop_sequence": None}
 
 
 class TextProjection(Encoder):
@@ -511,12 +527,9 @@ class TextProjection(Encoder):
 
     #: the keys of the dialect's completion payload (extras must not repeat them)
     keys: ClassVar[tuple[str, ...]] = ()
-    _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
+    _head: bytes  # what each completion event starts with, up to its text
 
-    def __init__(
-        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
-    ) -> None:
-        super().__init__(policy, eol=eol, clock=clock)
+    def setup(self) -> None:
         self._dropped_blocks: set[int] = set()
         self.id: str | None = None
         self.log_id: str | None = None
@@ -533,21 +546,17 @@ class TextProjection(Encoder):
         if not message:
             return b""
         self._note_usage(message.get("usage"))
-        defaults = {"type": "message", "role": "assistant", "stop_reason": None}
-        self.count_fields(
-            "message_start.message",
-            {
-                k: v
-                for k, v in message.items()
-                if k not in ("id", "model", "content", "usage")
-                and (k not in self._MESSAGE_KNOWN or v != defaults.get(k))
-            },
-        )
+        unplaced = {
+            k: v
+            for k, v in message.items()
+            if k not in _PLACED and (k not in _DEFAULTS or v != _DEFAULTS[k])
+        }
+        count_fields(self.report, "message_start.message", unplaced)
         out = []
         content = message.get("content")
         for index, block in enumerate(content if isinstance(content, list) else ()):
             if not isinstance(block, dict):
-                self.count_fields("message_start.message", {"content": None})
+                count_fields(self.report, "message_start.message", {"content": None})
                 continue
             out.append(self._content(BlockStart(index=index, block=block, **at(event))))
             self.block_stop(BlockStop(index=index))
@@ -572,7 +581,7 @@ class TextProjection(Encoder):
             block = event.block
             if block.keys() != {"type", "text"}:
                 extra = {k: v for k, v in block.items() if k not in ("type", "text")}
-                self.count_fields(path, extra)
+                count_fields(self.report, path, extra)
             text = block.get("text")
             if isinstance(text, str) and text:  # the API sends "", but text here is text
                 return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
@@ -590,7 +599,7 @@ class TextProjection(Encoder):
         )
 
     def block_stop(self, event: BlockStop) -> bytes:
-        self.count_fields("content_block_stop", event.extra)
+        count_fields(self.report, "content_block_stop", event.extra)
         self._dropped_blocks.discard(event.index)
         return b""
 
@@ -599,9 +608,9 @@ class TextProjection(Encoder):
         usage update without a stop reason (nothing to write). Notes usage and counts the
         fields of a ``message_delta``'s ``delta`` that have no place."""
         self._note_usage(event.usage)
-        self.count_fields("message_delta.delta", event.details)
+        count_fields(self.report, "message_delta.delta", event.details)
         if event.stop_reason is None:
-            self.count_fields("message_delta", event.extra)
+            count_fields(self.report, "message_delta", event.extra)
             return None
         return to_completion(event.stop_reason, event.stop_sequence)
 
@@ -610,7 +619,7 @@ class TextProjection(Encoder):
         if stop is not None and stop != self.stop:
             self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
         if stop is not None:  # (stop_fields counted them otherwise)
-            self.count_fields("message_delta", event.extra)
+            count_fields(self.report, "message_delta", event.extra)
         return b""
 
     def extras(self, extra: dict[str, Any], path: str = "completion") -> str:
@@ -619,7 +628,14 @@ class TextProjection(Encoder):
         extra = self.outside(extra, self.keys, path)
         return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
 
+    def _event(self, text: bytes | bytearray, middle: bytes, extra: dict[str, Any]) -> bytes:
+        """One event: the head, ``text`` (the JSON string's body or the whole string), then
+        ``middle`` (the other known fields) and the ``extra`` ones."""
+        end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
+        self.policy.wrote()
+        return b"".join((self._head, text, middle, to_bytes(end)))
 
-def at(event: ModelEvent) -> Position:
+
+def at(event: ModelEvent) -> dict[str, Any]:
     """The position of ``event``, for a model event made from it."""
     return {"event_number": event.event_number, "offset": event.offset}

@@ -24,8 +24,6 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring  # type: ignore[attr-defined]
-from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from .._detect import MESSAGES_EVENTS
@@ -40,12 +38,10 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, to_bytes
-from .._options import Clock, Eol
-from .._policy import Policy
+from .._json import dump, json_string, scan_string, to_bytes
 from .._report import Report
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
+from ._base import Decoder, Encoder, Handled, Handlers, State, count_fields, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -141,10 +137,10 @@ class MessagesDecoder(Decoder):
             match = head.match(data)
             if match is not None:
                 index = int(match.group(1))
-                try:
-                    text, end = scanstring(data, match.end())
-                except ValueError:
+                found = scan_string(data, match.end())
+                if found is None:
                     return None
+                text, end = found
                 if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
                     return None
                 break
@@ -280,10 +276,7 @@ class MessagesEncoder(Encoder):
     dialect = Dialect.MESSAGES
     names = MESSAGES_EVENTS | {"ping", "error"}
 
-    def __init__(
-        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
-    ) -> None:
-        super().__init__(policy, eol=eol, clock=clock)
+    def setup(self) -> None:
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
@@ -300,7 +293,7 @@ class MessagesEncoder(Encoder):
             if id_ is None:
                 id_ = event.fallback_id
             elif event.log_id is not None and event.log_id != id_:
-                self.count_fields("completion", {"log_id": None})
+                count_fields(self.report, "completion", {"log_id": None})
             message = {
                 "id": id_,
                 "type": "message",
@@ -345,7 +338,7 @@ class MessagesEncoder(Encoder):
                 delta = {"type": "text_delta", "text": event.text, **event.extra}
                 payload = {"type": "content_block_delta", "index": index, "delta": delta}
                 return out + self.frame("content_block_delta", dump(payload))
-            self.count_fields("completion", event.extra)  # no place in a text_delta
+            count_fields(self.report, "completion", event.extra)  # no place in a text_delta
         # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
         # payload above (the text escaped as `dump` and `to_bytes` escape it).
         head = self._delta_heads.get(index)
@@ -356,9 +349,7 @@ class MessagesEncoder(Encoder):
                 f'"delta":{{"type":"text_delta","text":'
             )
         self.policy.wrote()
-        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
-        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
-        return out + b"".join((head, data, self._delta_end))
+        return out + b"".join((head, json_string(event.text), self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
