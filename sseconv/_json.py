@@ -63,6 +63,9 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
 _T = TypeVar("_T")
+_room_lock = threading.Lock()
+_room_users = 0  # the callers running with the limit raised
+_room_base = 0  # the limit before
 
 
 def nesting_depth(text: str) -> int:
@@ -123,28 +126,14 @@ def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
     the recursion limit raised for the call.
 
     For pure functions only (reading, writing or comparing a value): a second run must not
-    see the effects of the first. Costs nothing until a ``RecursionError`` happens.
+    see the effects of the first. Costs nothing until a ``RecursionError`` happens. The limit
+    is raised by ``_ROOM`` frames, and restored after the last concurrent user leaves.
     """
+    global _room_users, _room_base
     try:
         return function(*args)
     except RecursionError:
-        return _roomy(function, *args)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """``a == b`` for two values read from the input, from any stack depth."""
-    return bool(with_stack_room(operator.eq, a, b))
-
-
-_room_lock = threading.Lock()
-_room_users = 0
-_room_base = 0
-
-
-def _roomy(function: Callable[..., _T], *args: Any) -> _T:
-    """``function(*args)`` with ``_ROOM`` more frames allowed (restored after the last
-    concurrent user leaves)."""
-    global _room_users, _room_base
+        pass
     with _room_lock:
         if _room_users == 0:
             _room_base = sys.getrecursionlimit()
@@ -157,6 +146,11 @@ def _roomy(function: Callable[..., _T], *args: Any) -> _T:
             _room_users -= 1
             if _room_users == 0:
                 sys.setrecursionlimit(_room_base)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for two values read from the input, from any stack depth."""
+    return bool(with_stack_room(operator.eq, a, b))
 
 
 def _escape_surrogate(match: re.Match[str]) -> str:

@@ -11,11 +11,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._detect import classify
 from .._dialect import Dialect
-from .._errors import (
-    EventAfterEndError,
-    InputError,
-    MalformedEventError,
-)
+from .._errors import EventAfterEndError, InputError, MalformedEventError
 from .._events import (
     BlockDelta,
     BlockStart,
@@ -103,8 +99,6 @@ class Decoder:
     start: ClassVar[State]
     #: (state, input) -> state after it; any other pair is refused
     table: ClassVar[Mapping[tuple[Any, str], Any]]
-    #: input -> handler(decoder, sse)
-    handlers: ClassVar[Handlers]
     #: the event names that are inputs of their own (others are ``"other"``)
     names: ClassVar[frozenset[str]] = frozenset()
     #: the states in which the stream is finished
@@ -113,6 +107,10 @@ class Decoder:
     def __init__(self, report: Report | None = None) -> None:
         self.report = report if report is not None else Report(target=self.dialect)
         self.state: Any = self.start
+        self.setup()
+
+    def setup(self) -> None:
+        """Set up the dialect's own state (called by ``__init__``)."""
 
     @property
     def finished(self) -> bool:
@@ -208,6 +206,9 @@ class Decoder:
         """An ``error`` event (with or without the top-level ``"type": "error"``)."""
         return [(StreamError, self.api_error(decode_error(self, sse)))], None
 
+    #: input -> handler(decoder, sse); these four, for the dialects that have them
+    handlers: ClassVar[Handlers] = {"ping": ping, "error": error, "done": done, "other": other}
+
     # -- helpers --------------------------------------------------------------------------
 
     def api_error(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -271,11 +272,12 @@ class Decoder:
         self.report.skipped_empty_deltas += 1
         self.unplaced(extra, path)
 
-    def unplaced(self, fields: dict[str, Any], path: str) -> None:
-        """Count fields that no model event carries (found at ``path`` of an input event), unless
-        the event is written verbatim (a same-dialect conversion)."""
-        if fields and self.report.target is not self.dialect:
-            count_fields(self.report, path, fields)
+    def unplaced(self, fields: dict[str, Any], path: str, known: tuple[str, ...] = ()) -> None:
+        """Count the fields beside ``known`` (which must be there) that no model event carries
+        (found at ``path`` of an input event), unless the event is written verbatim (a
+        same-dialect conversion)."""
+        if len(fields) > len(known) and self.report.target is not self.dialect:
+            count_fields(self.report, path, fields, known)
 
     def position(self, sse: ServerSentEvent) -> dict[str, Any]:
         return {"event_number": sse.number, "offset": sse.offset}
@@ -287,10 +289,14 @@ class Decoder:
         return kind(message, dialect=self.dialect.value, event_number=sse.number, offset=sse.offset)
 
 
-def count_fields(report: Report, path: str, fields: dict[str, Any]) -> None:
-    """Count ``fields`` (found at ``path`` of an input event) as having no place in the target."""
+def count_fields(
+    report: Report, path: str, fields: dict[str, Any], known: tuple[str, ...] = ()
+) -> None:
+    """Count ``fields`` (found at ``path`` of an input event), those in ``known`` aside, as
+    having no place in the target."""
     for key in fields:
-        report.dropped_fields[f"{path}.{key}"] += 1
+        if key not in known:
+            report.dropped_fields[f"{path}.{key}"] += 1
 
 
 def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
@@ -438,14 +444,19 @@ class Encoder:
     def unknown(self, event: Unknown) -> bytes:
         """Write an unknown event verbatim where the output can carry it; otherwise drop and
         count it (an error in strict mode)."""
-        name = event_label(event.event)
         if not self.can_carry(event.event, event.data):
-            return self.policy.drop(
-                event, f"unknown:{name}", f"an unknown event {name!r} here", self.dialect
-            )
-        self.policy.passed(name)
+            return self.drop_unknown(event, " here")
+        self.policy.passed(event_label(event.event))
         self.policy.wrote()
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
+
+    def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
+        """Drop ``event``, content this dialect has no place for: see :meth:`Policy.drop`."""
+        return self.policy.drop(event, kind, what, self.dialect)
+
+    def drop_unknown(self, event: Unknown, where: str) -> bytes:
+        name = event_label(event.event)
+        return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}{where}")
 
     def seal(self, *allowed: type[ModelEvent]) -> None:
         """The output reached a point after which its dialect allows only ``allowed`` events
@@ -460,33 +471,26 @@ class Encoder:
     def after_end(self, event: ModelEvent) -> bytes:
         """Drop and count an event that the output cannot carry any more (pings are only
         counted; content is an error in strict mode)."""
-        kind = type(event)
-        if kind is Ping:
-            return self.policy.ping_after_end()
-        if kind is StreamEnd:
-            return self.end_extras(event)  # type: ignore[arg-type]
-        if kind is StreamStop:
-            return self.later_stop(event)  # type: ignore[arg-type]
-        if kind is Unknown:
-            name = event_label(event.event)  # type: ignore[attr-defined]
-            return self.policy.drop(
-                event, f"unknown:{name}", f"an unknown event {name!r} after the end", self.dialect
-            )
-        if kind is StreamError:
-            out = self.policy.drop(
-                event, "error_after_end", "an error after the final event", self.dialect
-            )
-            count_fields(self.report, "error.error", event.extra)  # type: ignore[attr-defined]
-            count_fields(self.report, "error", event.outer)  # type: ignore[attr-defined]
-            return out
-        name = kind.__name__
-        return self.policy.drop(
-            event, f"{name}_after_end", f"a {name} after the final event", self.dialect
-        )
+        match event:
+            case Ping():
+                return self.policy.ping_after_end()
+            case StreamEnd():
+                return self.end_extras(event)
+            case StreamStop():
+                return self.later_stop(event)
+            case Unknown():
+                return self.drop_unknown(event, " after the end")
+            case StreamError():
+                out = self.drop(event, "error_after_end", "an error after the final event")
+                count_fields(self.report, "error.error", event.extra)
+                count_fields(self.report, "error", event.outer)
+                return out
+        name = type(event).__name__
+        return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
 
     def later_stop(self, event: StreamStop) -> bytes:
         """A stop after the final event was written (a later ``message_delta``)."""
-        return self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
+        return self.drop(event, "message_delta", "a second stop reason")
 
     def end_extras(self, event: StreamEnd) -> bytes:
         """Count the fields of a ``message_stop`` that has no place to go."""
@@ -579,24 +583,18 @@ class TextProjection(Encoder):
     def _content(self, event: BlockStart, path: str = "message_start.message.content") -> bytes:
         if event.block_type == "text":
             block = event.block
-            if block.keys() != {"type", "text"}:
-                extra = {k: v for k, v in block.items() if k not in ("type", "text")}
-                count_fields(self.report, path, extra)
+            count_fields(self.report, path, block, ("type", "text"))
             text = block.get("text")
             if isinstance(text, str) and text:  # the API sends "", but text here is text
                 return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
-        return self.policy.drop(
-            event, event.block_type, f"a {event.block_type!r} content block", self.dialect
-        )
+        return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
 
     def block_delta(self, event: BlockDelta) -> bytes:
         if event.index in self._dropped_blocks:
             return b""
-        return self.policy.drop(
-            event, event.delta_type, f"a {event.delta_type!r} delta", self.dialect
-        )
+        return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
 
     def block_stop(self, event: BlockStop) -> bytes:
         count_fields(self.report, "content_block_stop", event.extra)
@@ -617,7 +615,7 @@ class TextProjection(Encoder):
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
         if stop is not None and stop != self.stop:
-            self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
+            self.drop(event, "message_delta", "a second stop reason")
         if stop is not None:  # (stop_fields counted them otherwise)
             count_fields(self.report, "message_delta", event.extra)
         return b""

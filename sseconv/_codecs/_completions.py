@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 from .._dialect import Dialect
 from .._events import StreamEnd, StreamStop, TextDelta
 from .._json import dump, json_string, load_object, same_value, scan_string, to_bytes
-from .._report import Report
 from .._sse import ServerSentEvent
 from ._base import Decoder, Fields, Handled, Handlers, State, TextProjection, text_fields
 
@@ -61,8 +60,7 @@ class CompletionsDecoder(Decoder):
     names = frozenset({"completion", "ping", "error"})
     ends = frozenset({_ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._head = ""  # the JSON before the text of the last completion payload ...
         self._tail = ""  # ... the JSON after it ...
         self._fields: Fields | None = None  # ... and what it says
@@ -129,13 +127,7 @@ class CompletionsDecoder(Decoder):
             raise self.malformed(sse, "expected a completion payload with a string 'completion'")
         return self.fields(sse, payload, _FIELDS, _KNOWN)
 
-    handlers: ClassVar[Handlers] = {
-        "completion": _completion,
-        "ping": Decoder.ping,
-        "error": Decoder.error,
-        "done": Decoder.done,
-        "other": Decoder.other,
-    }
+    handlers: ClassVar[Handlers] = {**Decoder.handlers, "completion": _completion}
 
 
 class CompletionsEncoder(TextProjection):

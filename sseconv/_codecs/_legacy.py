@@ -22,7 +22,6 @@ from .._dialect import Dialect
 from .._errors import InputError, RewrittenTextError
 from .._events import Done, Ping, StreamEnd, StreamError, StreamStop, TextDelta, Unknown
 from .._json import dump, encode_text, scan_string, to_bytes
-from .._report import Report
 from .._sse import ServerSentEvent
 from ._base import (
     Decoder,
@@ -33,7 +32,6 @@ from ._base import (
     TextProjection,
     at,
     count_fields,
-    event_label,
     text_fields,
 )
 
@@ -86,8 +84,7 @@ class LegacyDecoder(Decoder):
     table = _TABLE
     ends = frozenset({_ERRORED, _ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._parts: list[str] = []  # the text so far, joined when needed
         self._raw_prefix = ""  # the previous event's raw JSON up to its string's closing quote
         self._tail = ""  # the raw JSON after the completion string, last seen ...
@@ -307,7 +304,4 @@ class LegacyEncoder(TextProjection):
         return self.write(event.stop_sequence, event.stop_reason, exception, event.outer)
 
     def unknown(self, event: Unknown) -> bytes:
-        name = event_label(event.event)
-        return self.policy.drop(
-            event, f"unknown:{name}", f"an unknown event {name!r}", self.dialect
-        )
+        return self.drop_unknown(event, "")

@@ -39,7 +39,6 @@ from .._events import (
     TextDelta,
 )
 from .._json import dump, json_string, scan_string, to_bytes
-from .._report import Report
 from .._sse import ServerSentEvent
 from ._base import Decoder, Encoder, Handled, Handlers, State, count_fields, text_fields
 from ._stop import to_messages
@@ -105,8 +104,7 @@ class MessagesDecoder(Decoder):
     names = MESSAGES_EVENTS | {"ping", "error"}
     ends = frozenset({_ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._blocks: dict[int, str] = {}  # open block index -> block type
 
     def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
@@ -156,11 +154,6 @@ class MessagesDecoder(Decoder):
             raise self.malformed(sse, f"expected an object {key!r} in {sse.event}")
         return value
 
-    def _outer(self, payload: dict[str, Any], known: tuple[str, ...], path: str) -> None:
-        """Count the payload's fields beside ``known``: no model event carries them."""
-        if len(payload) > len(known):
-            self.unplaced({k: v for k, v in payload.items() if k not in known}, path)
-
     def _index(self, sse: ServerSentEvent, payload: dict[str, Any]) -> int:
         index = payload.get("index")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -170,7 +163,7 @@ class MessagesDecoder(Decoder):
     def _message_start(self, sse: ServerSentEvent) -> Handled:
         payload = self._payload(sse)
         message = self._object(sse, payload, "message")
-        self._outer(payload, ("type", "message"), "message_start")
+        self.unplaced(payload, "message_start", ("type", "message"))
         id_, model = message.get("id"), message.get("model")
         fields = {
             "id": id_ if isinstance(id_, str) else None,
@@ -186,7 +179,7 @@ class MessagesDecoder(Decoder):
         if index in self._blocks:
             raise self.malformed(sse, f"expected a new block index, found {index} again")
         kind = block.get("type")
-        self._outer(payload, ("type", "index", "content_block"), "content_block_start")
+        self.unplaced(payload, "content_block_start", ("type", "index", "content_block"))
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
         return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
@@ -202,7 +195,7 @@ class MessagesDecoder(Decoder):
         is_text = delta.get("type") == "text_delta"
         if is_text and not isinstance(text, str):
             raise self.malformed(sse, "expected a string 'text' in a text_delta")
-        self._outer(payload, ("type", "index", "delta"), "content_block_delta")
+        self.unplaced(payload, "content_block_delta", ("type", "index", "delta"))
         if is_text and self._blocks[index] == "text":
             extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
             if not text:
@@ -227,9 +220,7 @@ class MessagesDecoder(Decoder):
         delta = self._object(sse, payload, "delta")
         usage = payload.get("usage")
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
-        if not isinstance(stop_reason, (str, type(None))) or not isinstance(
-            stop_sequence, (str, type(None))
-        ):
+        if not all(isinstance(value, (str, type(None))) for value in (stop_reason, stop_sequence)):
             raise self.malformed(sse, "expected string or null stop fields in message_delta")
         fields = {
             "stop_reason": stop_reason,
@@ -248,16 +239,13 @@ class MessagesDecoder(Decoder):
         return [(StreamEnd, {"extra": extra, **self.position(sse)})], None
 
     handlers: ClassVar[Handlers] = {
+        **Decoder.handlers,
         "message_start": _message_start,
         "content_block_start": _content_block_start,
         "content_block_delta": _content_block_delta,
         "content_block_stop": _content_block_stop,
         "message_delta": _message_delta,
         "message_stop": _message_stop,
-        "ping": Decoder.ping,
-        "error": Decoder.error,
-        "done": Decoder.done,
-        "other": Decoder.other,
     }
 
 
