@@ -19,7 +19,6 @@ nesting and Python frames alike), at no cost to the others.
 from __future__ import annotations
 
 import json
-import operator
 import re
 import sys
 import threading
@@ -37,12 +36,10 @@ __all__ = [
     "check_nesting",
     "check_value_nesting",
     "dump",
-    "encode_text",
     "json_string",
     "load_object",
     "load_value",
     "nesting_depth",
-    "same_value",
     "scan_string",
     "to_bytes",
     "with_stack_room",
@@ -148,11 +145,6 @@ def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
                 sys.setrecursionlimit(_room_base)
 
 
-def same_value(a: Any, b: Any) -> bool:
-    """``a == b`` for two values read from the input, from any stack depth."""
-    return bool(with_stack_room(operator.eq, a, b))
-
-
 def _escape_surrogate(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
@@ -187,11 +179,6 @@ def json_string(text: str) -> bytes:
     escape it."""
     data = encode_basestring(text)
     return data.encode() if data.isascii() else to_bytes(data)
-
-
-def encode_text(text: str) -> bytes:
-    """The body of :func:`json_string` (without the quotes)."""
-    return json_string(text)[1:-1]
 
 
 def scan_string(text: str, start: int) -> tuple[str, int] | None:

@@ -239,17 +239,14 @@ class Decoder:
         Raises:
             MalformedEventError: one of ``names`` is neither a string nor null.
         """
-        values = [payload.get(name) for name in names]
-        for name, value in zip(names, values, strict=True):
+        values = {name: payload.get(name) for name in names}
+        for name, value in values.items():
             if value is not None and not isinstance(value, str):
                 raise self.malformed(
                     sse,
                     f"expected {name!r} to be a string or null, found {type(value).__name__}",
                 )
-        extra = {}
-        if not payload.keys() <= known:
-            extra = {k: v for k, v in payload.items() if k not in known}
-        return Fields(extra, **dict(zip(names, values, strict=True)))
+        return Fields({k: v for k, v in payload.items() if k not in known}, **values)
 
     def opening(
         self, sse: ServerSentEvent, id_: str | None, model: str | None, log_id: str | None
@@ -568,14 +565,28 @@ class TextProjection(Encoder):
 
     def started(self) -> None:
         """Called when the ids and model are known (and at first, before they are)."""
+        self._mid = self.middle(None, None, None)
+        self._mid_end = self._mid + to_bytes("}" + self.eol * 2)
+
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        """What an event holds between its text and its unknown fields."""
+        raise NotImplementedError
 
     def _note_usage(self, usage: Any) -> None:
         if isinstance(usage, dict):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
 
+    def text(self, text: str) -> bytes | bytearray:
+        """What an event holds as its text, given the new text."""
+        raise NotImplementedError
+
     def text_delta(self, event: TextDelta) -> bytes:
-        raise NotImplementedError  # each dialect writes text its own way
+        text = self.text(event.text)
+        if event.extra:
+            return self._event(text, self._mid, event.extra)
+        self.policy.wrote()
+        return b"".join((self._head, text, self._mid_end))
 
     def block_start(self, event: BlockStart) -> bytes:
         return self._content(event, "content_block_start.content_block")

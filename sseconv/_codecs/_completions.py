@@ -16,12 +16,13 @@ other event (``other``), and the stop reason of a completion (``stop``))::
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any, ClassVar
 
 from .._dialect import Dialect
 from .._events import StreamEnd, StreamStop, TextDelta
-from .._json import dump, json_string, load_object, same_value, scan_string, to_bytes
+from .._json import dump, json_string, load_object, scan_string, to_bytes, with_stack_room
 from .._sse import ServerSentEvent
 from ._base import Decoder, Fields, Handled, Handlers, State, TextProjection, text_fields
 
@@ -113,7 +114,8 @@ class CompletionsDecoder(Decoder):
                     # The text found must be the top-level "completion" (not a nested key's
                     # equal string): an "x" added there must show up there, and only there.
                     template = load_object(raw[: end - 1] + "x" + raw[end - 1 :], "a completion")
-                    if same_value(template, {**payload, "completion": text + "x"}):
+                    expected = {**payload, "completion": text + "x"}
+                    if with_stack_room(operator.eq, template, expected):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
         payload = self.load(sse, "a completion")
@@ -140,21 +142,19 @@ class CompletionsEncoder(TextProjection):
     keys = KEYS
 
     def started(self) -> None:
-        eol = self.eol
         self._head = to_bytes(
-            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":'
+            f'event: completion{self.eol}data: {{"type":"completion","id":{dump(self.id)},'
+            '"completion":'
         )
-        self._meta = f',"model":{dump(self.model)}'
-        self._log = f',"log_id":{dump(self.log_id)}'
-        self._mid = to_bytes(f',"stop_reason":null{self._meta},"stop":null{self._log}')
-        self._mid_end = self._mid + to_bytes("}" + eol * 2)
+        super().started()
 
-    def text_delta(self, event: TextDelta) -> bytes:
-        data = json_string(event.text)
-        if event.extra:
-            return self._event(data, self._mid, event.extra)
-        self.policy.wrote()
-        return b"".join((self._head, data, self._mid_end))
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        return to_bytes(
+            f',"stop_reason":{dump(stop_reason)},"model":{dump(self.model)},"stop":{dump(stop)}'
+            f',"log_id":{dump(self.log_id)}'
+        )
+
+    text = staticmethod(json_string)
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -162,12 +162,7 @@ class CompletionsEncoder(TextProjection):
             return b""
         self.stop = stop
         self.seal()  # the final event: nothing follows it
-        stop_reason, stop_sequence = stop
-        middle = (
-            f',"stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
-            f"{self._log}"
-        )
-        return self._event(b'""', to_bytes(middle), event.extra)
+        return self._event(b'""', self.middle(*stop, None), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from .._dialect import Dialect
 from .._errors import InputError, RewrittenTextError
 from .._events import Done, Ping, StreamEnd, StreamError, StreamStop, TextDelta, Unknown
-from .._json import dump, encode_text, scan_string, to_bytes
+from .._json import dump, json_string, scan_string, to_bytes
 from .._sse import ServerSentEvent
 from ._base import (
     Decoder,
@@ -236,20 +236,19 @@ class LegacyEncoder(TextProjection):
         self._text = bytearray()  # JSON string body of the completion so far
         super().setup()
 
-    def started(self) -> None:
-        self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
-        self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
-        self._tail_end = self._tail + to_bytes("}" + self.eol * 2)
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        return to_bytes(
+            f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)},"truncated":false'
+            f',"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
+            f',"exception":{dump(exception)}'
+        )
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
 
-    def text_delta(self, event: TextDelta) -> bytes:
-        self._text += encode_text(event.text)
-        if event.extra:
-            return self._event(self._text, self._tail, event.extra)
-        self.policy.wrote()
-        return b"".join((self._head, self._text, self._tail_end))
+    def text(self, text: str) -> bytearray:
+        self._text += json_string(text)[1:-1]
+        return self._text
 
     def write(
         self,
@@ -260,11 +259,7 @@ class LegacyEncoder(TextProjection):
     ) -> bytes:
         """The event with the text so far and these fields (the final event, or the one with
         the exception); a subclass may make something else of them."""
-        middle = to_bytes(
-            f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
-            f',"exception":{dump(exception)}'
-        )
-        return self._event(self._text, middle, extra)
+        return self._event(self._text, self.middle(stop_reason, stop, exception), extra)
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)

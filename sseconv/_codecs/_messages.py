@@ -292,19 +292,20 @@ class MessagesEncoder(Encoder):
                 "stop_sequence": None,
                 "usage": {"input_tokens": 0, "output_tokens": 0},
             }
-        return self.frame("message_start", dump({"type": "message_start", "message": message}))
+        return self.write("message_start", {"message": message})
+
+    def write(self, name: str, fields: dict[str, Any]) -> bytes:
+        """The event ``name``, its payload of that type with ``fields``."""
+        return self.frame(name, dump({"type": name, **fields}))
 
     def block_start(self, event: BlockStart) -> bytes:
         self._open[event.index] = True
         self._next_index = max(self._next_index, event.index + 1)
         if event.block_type == "text" and self._text_index is None:
             self._text_index = event.index
-        payload = {
-            "type": "content_block_start",
-            "index": event.index,
-            "content_block": event.block,
-        }
-        return self.frame("content_block_start", dump(payload))
+        return self.write(
+            "content_block_start", {"index": event.index, "content_block": event.block}
+        )
 
     def _text_block(self, index: int) -> bytes:
         """Open the one text block of a synthesized stream (unless it is open)."""
@@ -324,8 +325,7 @@ class MessagesEncoder(Encoder):
         if event.extra:
             if not self._synthesized:  # a Messages delta's own fields: written after the text
                 delta = {"type": "text_delta", "text": event.text, **event.extra}
-                payload = {"type": "content_block_delta", "index": index, "delta": delta}
-                return out + self.frame("content_block_delta", dump(payload))
+                return out + self.write("content_block_delta", {"index": index, "delta": delta})
             count_fields(self.report, "completion", event.extra)  # no place in a text_delta
         # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
         # payload above (the text escaped as `dump` and `to_bytes` escape it).
@@ -340,13 +340,11 @@ class MessagesEncoder(Encoder):
         return out + b"".join((head, json_string(event.text), self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
-        payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
-        return self.frame("content_block_delta", dump(payload))
+        return self.write("content_block_delta", {"index": event.index, "delta": event.delta})
 
     def block_stop(self, event: BlockStop) -> bytes:
         self._open.pop(event.index, None)
-        payload = {"type": "content_block_stop", "index": event.index, **event.extra}
-        return self.frame("content_block_stop", dump(payload))
+        return self.write("content_block_stop", {"index": event.index, **event.extra})
 
     def stream_stop(self, event: StreamStop) -> bytes:
         out = b""
@@ -357,9 +355,8 @@ class MessagesEncoder(Encoder):
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
         delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
         extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
-        payload = {"type": "message_delta", "delta": delta, "usage": usage, **extra}
-        return out + self.frame("message_delta", dump(payload))
+        return out + self.write("message_delta", {"delta": delta, "usage": usage, **extra})
 
     def stream_end(self, event: StreamEnd) -> bytes:
         self.seal()
-        return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
+        return self.write("message_stop", event.extra)
