@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
+from functools import partial
 from typing import Any, ClassVar, NamedTuple
 
 from .._detect import classify
@@ -343,13 +344,6 @@ def event_label(event: str | None) -> str:
     return "(data-only)" if event is None else event
 
 
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-#: What a ``ping`` event carries in the completions and Messages dialects.
-PING_DATA = '{"type": "ping"}'
-
 #: The method of :class:`Encoder` that writes each type of model event: its name in snake case.
 _WRITERS = {kind: re.sub("(?<!^)([A-Z])", r"_\1", kind.__name__).lower() for kind in _MAKE}
 
@@ -387,7 +381,7 @@ class Encoder:
         self.policy = policy if policy is not None else Policy(Report(target=self.dialect))
         self.report = self.policy.report
         self.eol = eol
-        self.clock = clock or _utc_now
+        self.clock = clock or partial(datetime.datetime.now, datetime.timezone.utc)
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
             kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
@@ -408,7 +402,7 @@ class Encoder:
     # -- what most dialects write alike ---------------------------------------------------
 
     def ping(self, event: Ping) -> bytes:
-        return self.frame("ping", PING_DATA) if self.policy.ping() else b""
+        return self.frame("ping", '{"type": "ping"}') if self.policy.ping() else b""
 
     def stream_error(self, event: StreamError) -> bytes:
         """An ``error`` event; nothing follows it."""
@@ -547,12 +541,8 @@ class TextProjection(Encoder):
         if not message:
             return b""
         self._note_usage(message.get("usage"))
-        unplaced = {
-            k: v
-            for k, v in message.items()
-            if k not in _PLACED and (k not in _DEFAULTS or v != _DEFAULTS[k])
-        }
-        count_fields(self.report, "message_start.message", unplaced)
+        known = (*_PLACED, *(k for k, v in _DEFAULTS.items() if message.get(k, v) == v))
+        count_fields(self.report, "message_start.message", message, known)
         out = []
         content = message.get("content")
         for index, block in enumerate(content if isinstance(content, list) else ()):
