@@ -35,23 +35,15 @@ from ._base import (
     text_fields,
 )
 
-__all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
+__all__ = ["LegacyDecoder", "LegacyEncoder"]
 
 KEYS = ("completion", "stop", "stop_reason", "truncated", "log_id", "model", "exception")
 _KNOWN = frozenset(KEYS)
 _FIELDS = ("stop_reason", "stop", "exception", "log_id", "model")  # (checked in this order)
 _HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"completion"[ \t\n\r]*:[ \t\n\r]*"')
 _WS = " \t\n\r"
+# An exception "<type>: <message>" (anything else is an api_error with the whole as message)
 _EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
-
-
-def parse_exception(value: str) -> tuple[str, str]:
-    """Split a legacy ``exception`` string ``"<type>: <message>"`` into type and message;
-    anything else is an ``api_error`` with the whole string as its message."""
-    match = _EXCEPTION.fullmatch(value)
-    if match is None:
-        return "api_error", value
-    return match.group(1), match.group(2)
 
 
 class _State(State):
@@ -131,7 +123,8 @@ class LegacyDecoder(Decoder):
             return steps, None
         stopped = {"stop_reason": stop_reason, "stop_sequence": stop, **self.position(sse)}
         if exception is not None:
-            error_type, message = parse_exception(exception)
+            split = _EXCEPTION.fullmatch(exception)
+            error_type, message = split.groups() if split else ("api_error", exception)
             outer = extra if not delta else {}  # (with text, the text delta has them)
             error = {"type": error_type, "message": message, "outer": outer, **stopped}
             steps.append((StreamError, self.api_error(error)))
