@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable
 from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from json.encoder import encode_basestring
 from json.scanner import make_scanner
 from typing import Any, TypeVar
 
@@ -36,7 +35,6 @@ __all__ = [
     "check_nesting",
     "check_value_nesting",
     "dump",
-    "json_string",
     "load_object",
     "load_value",
     "nesting_depth",
@@ -172,13 +170,6 @@ def to_bytes(text: str) -> bytes:
             .replace(b"\xc2\x85", b"\\u0085")
         )
     return data
-
-
-def json_string(text: str) -> bytes:
-    """``text`` as a JSON string in UTF-8 bytes, escaped as :func:`dump` and :func:`to_bytes`
-    escape it."""
-    data = encode_basestring(text)
-    return data.encode() if data.isascii() else to_bytes(data)
 
 
 def scan_string(text: str, start: int) -> tuple[str, int] | None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import partial
+from json.encoder import encode_basestring
 from typing import Any, ClassVar, NamedTuple
 
 from .._detect import classify
@@ -523,6 +524,7 @@ class TextProjection(Encoder):
     #: the keys of the dialect's completion payload (extras must not repeat them)
     keys: ClassVar[tuple[str, ...]] = ()
     _head: bytes  # what each completion event starts with, up to its text
+    _text: bytearray | None = None  # legacy: the JSON string body of the text so far
 
     def setup(self) -> None:
         self._dropped_blocks: set[int] = set()
@@ -567,12 +569,12 @@ class TextProjection(Encoder):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
 
-    def text(self, text: str) -> bytes | bytearray:
-        """What an event holds as its text, given the new text."""
-        raise NotImplementedError
-
     def text_delta(self, event: TextDelta) -> bytes:
-        text = self.text(event.text)
+        string = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        text: bytes | bytearray = string.encode() if string.isascii() else to_bytes(string)
+        if self._text is not None:  # (legacy: the text so far)
+            self._text += text[1:-1]
+            text = self._text
         if event.extra:
             return self._event(text, self._mid, event.extra)
         self.policy.wrote()

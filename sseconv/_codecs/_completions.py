@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import operator
 import re
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, ClassVar
 
 from .._dialect import Dialect
 from .._events import StreamEnd, StreamStop, TextDelta
-from .._json import dump, json_string, load_object, scan_string, to_bytes, with_stack_room
+from .._json import dump, load_object, scan_string, to_bytes, with_stack_room
 from .._sse import ServerSentEvent
 from ._base import Decoder, Fields, Handled, Handlers, State, TextProjection, text_fields
 
@@ -98,9 +99,12 @@ class CompletionsDecoder(Decoder):
         raw = sse.data
         head, tail = self._head, self._tail
         if head and raw.startswith(head):
-            found = scan_string(raw, len(head))
-            if found is not None and len(raw) - found[1] == len(tail) and raw.endswith(tail):
-                return found[0], self._fields  # type: ignore[return-value]
+            try:  # (scan_string's work, without a call: the common case)
+                text, end = scanstring(raw, len(head))
+            except ValueError:
+                text = None
+            if text is not None and len(raw) - end == len(tail) and raw.endswith(tail):
+                return text, self._fields  # type: ignore[return-value]
         key = _KEY.search(raw)
         if key is not None and key.start() > 0:
             start = key.end()
@@ -153,8 +157,6 @@ class CompletionsEncoder(TextProjection):
             f',"stop_reason":{dump(stop_reason)},"model":{dump(self.model)},"stop":{dump(stop)}'
             f',"log_id":{dump(self.log_id)}'
         )
-
-    text = staticmethod(json_string)
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from .._dialect import Dialect
 from .._errors import InputError, RewrittenTextError
 from .._events import Done, Ping, StreamEnd, StreamError, StreamStop, TextDelta, Unknown
-from .._json import dump, json_string, scan_string, to_bytes
+from .._json import dump, scan_string, to_bytes
 from .._sse import ServerSentEvent
 from ._base import (
     Decoder,
@@ -226,7 +226,7 @@ class LegacyEncoder(TextProjection):
     _head = b'data: {"completion":"'
 
     def setup(self) -> None:
-        self._text = bytearray()  # JSON string body of the completion so far
+        self._text: bytearray = bytearray()
         super().setup()
 
     def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
@@ -238,10 +238,6 @@ class LegacyEncoder(TextProjection):
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
-
-    def text(self, text: str) -> bytearray:
-        self._text += json_string(text)[1:-1]
-        return self._text
 
     def write(
         self,

@@ -24,6 +24,7 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
+from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
 from .._detect import MESSAGES_EVENTS
@@ -38,7 +39,7 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, json_string, scan_string, to_bytes
+from .._json import dump, scan_string, to_bytes
 from .._sse import ServerSentEvent
 from ._base import Decoder, Encoder, Handled, Handlers, State, count_fields, text_fields
 from ._stop import to_messages
@@ -337,7 +338,9 @@ class MessagesEncoder(Encoder):
                 f'"delta":{{"type":"text_delta","text":'
             )
         self.policy.wrote()
-        return out + b"".join((head, json_string(event.text), self._delta_end))
+        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
+        return out + b"".join((head, data, self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
         return self.write("content_block_delta", {"index": event.index, "delta": event.delta})
