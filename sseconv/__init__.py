@@ -14,169 +14,71 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import errors, events
 from ._lazy import lazy_names
 from ._version import __version__
 
-if TYPE_CHECKING:  # for type checkers and IDEs; at run time see _HOMES
-    from ._convert import (
-        AsyncConversion,
-        Conversion,
-        Converter,
-        EventReader,
-        aconvert,
-        aparse_events,
-        convert,
-        encode_events,
-        encoder_for,
-        parse_events,
-    )
-    from ._detect import Detector, detect
-    from ._dialect import Dialect
-    from ._legacy_adapter import alegacy_completions, legacy_completions
-    from ._options import Options
-    from ._report import Report
-    from ._sse import ServerSentEvent, SSEParser, encode_sse
-    from ._validate import Problem, Validator, validate
-    from ._versions import dialect_for_version
-    from .errors import (
-        APIError,
-        DetectionError,
-        EventAfterEndError,
-        EventTooLargeError,
-        IncompleteStreamError,
-        InputError,
-        MalformedEventError,
-        NotEventStreamError,
-        RewrittenTextError,
-        SSEConvError,
-        UnrepresentableError,
-        UsageError,
-        VersionError,
-    )
-    from .events import (
-        BlockDelta,
-        BlockStart,
-        BlockStop,
-        Done,
-        ModelEvent,
-        Ping,
-        StreamEnd,
-        StreamError,
-        StreamStart,
-        StreamStop,
-        TextDelta,
-        Unknown,
-    )
+if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: re-exported); at run time, _HOMES
+    from ._convert import AsyncConversion as AsyncConversion
+    from ._convert import Conversion as Conversion
+    from ._convert import Converter as Converter
+    from ._convert import EventReader as EventReader
+    from ._convert import aconvert as aconvert
+    from ._convert import aparse_events as aparse_events
+    from ._convert import convert as convert
+    from ._convert import encode_events as encode_events
+    from ._convert import encoder_for as encoder_for
+    from ._convert import parse_events as parse_events
+    from ._detect import Detector as Detector
+    from ._detect import detect as detect
+    from ._dialect import Dialect as Dialect
+    from ._legacy_adapter import alegacy_completions as alegacy_completions
+    from ._legacy_adapter import legacy_completions as legacy_completions
+    from ._options import Options as Options
+    from ._report import Report as Report
+    from ._sse import ServerSentEvent as ServerSentEvent
+    from ._sse import SSEParser as SSEParser
+    from ._sse import encode_sse as encode_sse
+    from ._validate import Problem as Problem
+    from ._validate import Validator as Validator
+    from ._validate import validate as validate
+    from ._versions import dialect_for_version as dialect_for_version
+    from .errors import *  # noqa: F403
+    from .events import *  # noqa: F403
 
-# Where each public name lives (one line per name; a test checks this table against the
-# imports above and __all__). Add a new public name in all three places. The model-event
-# classes live in sseconv.events, the exceptions in sseconv.errors, the names for annotations
-# and the limits in sseconv.types.
+# Where each public name lives, besides the model-event classes (sseconv.events) and the
+# exceptions (sseconv.errors), which are listed there: a test checks this table against the
+# imports above. Add a new public name in both places.
 _HOMES: dict[str, str] = {
     "aconvert": "_convert",
     "alegacy_completions": "_legacy_adapter",
     "aparse_events": "_convert",
-    "APIError": "errors",
     "AsyncConversion": "_convert",
-    "BlockDelta": "events",
-    "BlockStart": "events",
-    "BlockStop": "events",
     "Conversion": "_convert",
     "convert": "_convert",
     "Converter": "_convert",
     "detect": "_detect",
     "Detector": "_detect",
-    "DetectionError": "errors",
     "Dialect": "_dialect",
     "dialect_for_version": "_versions",
-    "Done": "events",
     "encode_events": "_convert",
     "encode_sse": "_sse",
     "encoder_for": "_convert",
-    "EventAfterEndError": "errors",
     "EventReader": "_convert",
-    "EventTooLargeError": "errors",
-    "IncompleteStreamError": "errors",
-    "InputError": "errors",
     "legacy_completions": "_legacy_adapter",
-    "MalformedEventError": "errors",
-    "ModelEvent": "events",
-    "NotEventStreamError": "errors",
     "Options": "_options",
     "parse_events": "_convert",
-    "Ping": "events",
     "Problem": "_validate",
     "Report": "_report",
-    "RewrittenTextError": "errors",
     "ServerSentEvent": "_sse",
-    "SSEConvError": "errors",
     "SSEParser": "_sse",
-    "StreamEnd": "events",
-    "StreamError": "events",
-    "StreamStart": "events",
-    "StreamStop": "events",
-    "TextDelta": "events",
-    "Unknown": "events",
-    "UnrepresentableError": "errors",
-    "UsageError": "errors",
     "validate": "_validate",
     "Validator": "_validate",
-    "VersionError": "errors",
 }
 
-__all__ = [
-    "APIError",
-    "AsyncConversion",
-    "BlockDelta",
-    "BlockStart",
-    "BlockStop",
-    "Conversion",
-    "Converter",
-    "DetectionError",
-    "Detector",
-    "Dialect",
-    "Done",
-    "EventAfterEndError",
-    "EventReader",
-    "EventTooLargeError",
-    "IncompleteStreamError",
-    "InputError",
-    "MalformedEventError",
-    "ModelEvent",
-    "NotEventStreamError",
-    "Options",
-    "Ping",
-    "Problem",
-    "Report",
-    "RewrittenTextError",
-    "SSEConvError",
-    "SSEParser",
-    "ServerSentEvent",
-    "StreamEnd",
-    "StreamError",
-    "StreamStart",
-    "StreamStop",
-    "TextDelta",
-    "Unknown",
-    "UnrepresentableError",
-    "UsageError",
-    "Validator",
-    "VersionError",
-    "__version__",
-    "aconvert",
-    "alegacy_completions",
-    "aparse_events",
-    "convert",
-    "detect",
-    "dialect_for_version",
-    "encode_events",
-    "encode_sse",
-    "encoder_for",
-    "legacy_completions",
-    "parse_events",
-    "validate",
-]
-
+__all__ = ["__version__", *_HOMES]
+__all__ += errors.__all__
+__all__ += events.__all__
 
 if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any attribute
-    __getattr__, __dir__ = lazy_names(globals(), _HOMES)
+    __getattr__, __dir__ = lazy_names(globals(), _HOMES, errors, events)

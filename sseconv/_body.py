@@ -44,8 +44,7 @@ def is_not_event_stream(head: bytes | bytearray) -> bool:
     event was dispatched, hold something (not only whitespace) and no line of them is an SSE
     comment or field: JSON, HTML, binary, a JSONL file. Empty or blank input is not such a
     body: it is an unfinished stream."""
-    if head.startswith(_BOM):
-        head = head[len(_BOM) :]
+    head = head.removeprefix(_BOM)
     if not head.strip(_SPACE):
         return False
     return not any(_SSE_LINE.match(head, m.start()) for m in _LINE_START.finditer(head))

@@ -3,7 +3,7 @@
 Recognized by their methods (no client library is imported here):
 
 - ``httpx`` / ``httpx2`` responses (``iter_raw``): the raw body is read and its
-  ``content-encoding`` undone by sseconv (:class:`ContentDecoder`), so that a corrupt *or cut*
+  ``content-encoding`` undone by sseconv (:mod:`sseconv._content`), so that a corrupt *or cut*
   compressed body is an error (a coding sseconv cannot undo, such as ``zstd``, is left to
   httpx: ``iter_bytes``); a response already read gives its ``content``;
 - ``requests`` responses (``iter_content``): read with ``iter_content(chunk_size=None)``
@@ -21,14 +21,13 @@ same error (the library's own decoding error is its ``__cause__``).
 
 from __future__ import annotations
 
-import importlib
-import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from ._body import BODY_LIMIT, is_event_stream_media, not_event_stream
+from ._content import DECODABLE, ContentDecoder, accept_encoding, codings
 from ._errors import NotEventStreamError, SSEConvError, UsageError
 from ._iterate import aiterate
 
@@ -41,140 +40,6 @@ __all__ = [
     "response_of",
 ]
 
-
-# -- content decoding -------------------------------------------------------------------------
-
-
-class _Zlib:
-    def __init__(self, coding: str) -> None:
-        self.coding = coding
-        self._fed = False
-        wbits = zlib.MAX_WBITS | 16 if coding == "gzip" else zlib.MAX_WBITS
-        self._obj = zlib.decompressobj(wbits)
-
-    def decompress(self, data: bytes) -> bytes:
-        if not self._fed and self.coding == "deflate" and data:
-            self._fed = True
-            try:
-                return self._obj.decompress(data)
-            except zlib.error:  # a raw deflate stream without the zlib header
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-        self._fed = self._fed or bool(data)
-        return self._obj.decompress(data)
-
-    def flush(self) -> bytes:
-        data = self._obj.flush()
-        if self._fed and not self._obj.eof:
-            raise ValueError(f"the {self.coding} data ends before its end marker (a cut body?)")
-        return data
-
-
-def _brotli_module() -> Any:
-    for name in ("brotli", "brotlicffi"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-_BROTLI = _brotli_module()
-
-
-class _Brotli:
-    coding = "br"
-
-    def __init__(self, coding: str) -> None:
-        self._obj = _BROTLI.Decompressor()
-        self._fed = False
-        # brotli's Decompressor has process(), brotlicffi's decompress()
-        process = getattr(self._obj, "process", None)
-        self._process: Callable[[bytes], bytes] = process or self._obj.decompress
-
-    def decompress(self, data: bytes) -> bytes:
-        self._fed = self._fed or bool(data)
-        return self._process(data)
-
-    def flush(self) -> bytes:
-        finished = getattr(self._obj, "is_finished", None)
-        if self._fed and finished is not None and not finished():
-            raise ValueError("the br data ends before its end marker (a cut body?)")
-        return b""
-
-
-_DECODERS: dict[str, Callable[[str], _Zlib | _Brotli]] = {"gzip": _Zlib, "deflate": _Zlib}
-if _BROTLI is not None:
-    _DECODERS["br"] = _Brotli
-
-#: The content codings sseconv can undo (and the transport asks upstream for).
-DECODABLE = frozenset([*_DECODERS, "identity"])
-
-
-class ContentDecoder:
-    """Undoes a response's ``content-encoding`` (codings applied in order, undone in reverse).
-
-    Raises :class:`NotEventStreamError` (carrying ``info``: status, content-type, response) for
-    an unknown coding, corrupt data, or data that ends before its end marker.
-    """
-
-    def __init__(self, header: str | None, info: dict[str, Any] | None = None) -> None:
-        self._info = info or {}
-        self._steps: list[_Zlib | _Brotli] = []
-        for coding in reversed(_codings(header)):
-            factory = _DECODERS.get(coding)
-            if factory is None:
-                raise NotEventStreamError(
-                    f"expected a content-encoding of {', '.join(sorted(DECODABLE))}, "
-                    f"found {coding!r}",
-                    **self._info,
-                )
-            self._steps.append(factory(coding))
-
-    def _error(self, exc: Exception) -> NotEventStreamError:
-        return NotEventStreamError(
-            f"expected a well-formed compressed body, found an error: {exc}", **self._info
-        )
-
-    def decode(self, data: bytes) -> bytes:
-        try:
-            for step in self._steps:
-                data = step.decompress(data)
-        except Exception as exc:  # zlib.error, brotli.error
-            raise self._error(exc) from None
-        return data
-
-    def flush(self) -> bytes:
-        data = b""
-        try:
-            for step in self._steps:
-                data = (step.decompress(data) if data else b"") + step.flush()
-        except Exception as exc:
-            raise self._error(exc) from None
-        return data
-
-
-def _codings(header: str | None) -> list[str]:
-    """The codings of a ``content-encoding`` value, in the order applied (``identity``
-    left out)."""
-    codings = (coding.strip().lower() for coding in (header or "").split(","))
-    return [coding for coding in codings if coding and coding != "identity"]
-
-
-def _decodable(header: str | None) -> bool:
-    return all(coding in DECODABLE for coding in _codings(header))
-
-
-def accept_encoding(value: str | None) -> str:
-    """An ``Accept-Encoding`` value without the codings sseconv cannot undo."""
-    kept = []
-    for item in (value or "").split(","):
-        coding = item.split(";", 1)[0].strip().lower()
-        if coding in DECODABLE:
-            kept.append(item.strip())
-    return ", ".join(kept) if kept else "identity"
-
-
-# -- responses --------------------------------------------------------------------------------
 
 # The decoding errors of the client libraries (matched by name: none of them is imported).
 _DECODING_ERRORS = frozenset(
@@ -322,7 +187,7 @@ def response_of(stream: Any) -> Response | None:
             read: bytes = stream.content
             return Response(stream, stream.status_code, headers, lambda: (read,))
         body = getattr(stream, "stream", None)  # an async client's cannot be read in sync
-        ours = _decodable(headers.get("content-encoding"))
+        ours = all(coding in DECODABLE for coding in codings(headers.get("content-encoding")))
         # (a coding only the library knows, such as zstd: its decoder, its errors made ours)
         sync = stream.iter_raw if ours else stream.iter_bytes
         async_ = stream.aiter_raw if ours else stream.aiter_bytes
@@ -354,6 +219,5 @@ def note_response(exc: SSEConvError, response: Response | None) -> None:
     """Give a :class:`NotEventStreamError` raised while reading a response's body (e.g. a 200
     ``text/event-stream`` answer whose body is JSON) what is known of the response."""
     if response is not None and isinstance(exc, NotEventStreamError) and exc.response is None:
-        exc.status_code = response.status_code
-        exc.content_type = response.headers.get("content-type")
-        exc.response = response.obj
+        for name, value in response.info.items():
+            setattr(exc, name, value)

@@ -32,9 +32,7 @@ class Dialect(str, Enum):
         Raises:
             UsageError: the name is not a dialect or an alias of one.
         """
-        if isinstance(name, Dialect):
-            return name
-        if isinstance(name, str):
+        if isinstance(name, str):  # a Dialect too
             found = _ALIASES.get(name.strip().lower())
             if found is not None:
                 return found

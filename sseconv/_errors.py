@@ -1,12 +1,5 @@
-"""The sseconv exception family (the tree is in the README's "Bad input" section).
-
-Every failure that sseconv raises is an :class:`SSEConvError`; nothing else escapes the
-library on any input bytes. :class:`UsageError` is a bad argument, :class:`VersionError` an
-``anthropic-version`` that cannot be served, :class:`InputError` (and its subclasses)
-something wrong with the input stream, at a position: ``event_number`` counts every
-dispatched SSE event from 1, ``offset`` is the byte offset of the offending event's first
-line from the first input byte (BOM included); ``None`` when not known.
-"""
+"""The sseconv exception classes: see their public home, :mod:`sseconv.errors`. Nothing but
+an :class:`SSEConvError` escapes the library on any input bytes."""
 
 from __future__ import annotations
 
@@ -15,23 +8,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._events import ModelEvent
     from ._sse_event import ServerSentEvent
-
-__all__ = [
-    "BODY_LIMIT",
-    "APIError",
-    "DetectionError",
-    "EventAfterEndError",
-    "EventTooLargeError",
-    "IncompleteStreamError",
-    "InputError",
-    "MalformedEventError",
-    "NotEventStreamError",
-    "RewrittenTextError",
-    "SSEConvError",
-    "UnrepresentableError",
-    "UsageError",
-    "VersionError",
-]
 
 #: The most bytes of a body that is not an event stream kept in its error (``body``).
 BODY_LIMIT = 16 * 1024
@@ -43,8 +19,10 @@ class SSEConvError(Exception):
     Attributes:
         message: the one-line description, without the position suffix.
         dialect: the name of the dialect being read, when known.
-        event_number: 1-based number of the SSE event at fault, when known.
-        offset: byte offset (from the first input byte) of that event, when known.
+        event_number: 1-based number of the SSE event at fault (all dispatched events count),
+            when known.
+        offset: byte offset of that event's first line, from the first input byte (BOM
+            included), when known.
         output: bytes converted from the events before the failure (``b""`` if none).
         events: the model events that the failing call decoded before the failure and did not
             return (``EventReader``, ``parse_events``; empty otherwise).
@@ -68,14 +46,17 @@ class SSEConvError(Exception):
         super().__init__(message)
 
     def __str__(self) -> str:
-        where = []
-        if self.dialect is not None:
-            where.append(self.dialect)
-        if self.event_number is not None:
-            where.append(f"event {self.event_number}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
-        return f"{self.message} ({', '.join(where)})" if where else self.message
+        return positioned(self.message, self.dialect, self.event_number, self.offset)
+
+
+def positioned(text: str, dialect: str | None, event_number: int | None, offset: int | None) -> str:
+    """``text`` followed by what is known of where: ``"… (legacy, event 3, byte 120)"``."""
+    where = [] if dialect is None else [dialect]
+    if event_number is not None:
+        where.append(f"event {event_number}")
+    if offset is not None:
+        where.append(f"byte {offset}")
+    return f"{text} ({', '.join(where)})" if where else text
 
 
 class UsageError(SSEConvError, ValueError):

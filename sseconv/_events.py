@@ -13,21 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = [
-    "BlockDelta",
-    "BlockStart",
-    "BlockStop",
-    "Done",
-    "ModelEvent",
-    "Ping",
-    "StreamEnd",
-    "StreamError",
-    "StreamStart",
-    "StreamStop",
-    "TextDelta",
-    "Unknown",
-]
-
 
 class ModelEvent(BaseModel):
     """Base of every model event.

@@ -13,35 +13,11 @@ events and each dict is made from them the way ``Converter(to="legacy")`` writes
 built, and every dict shares the accumulated text); a legacy stream gives the JSON of its own
 events. As in the old client, a non-null ``exception`` is an ordinary dict (it is not raised).
 
-This module also turns every kind of stream sseconv accepts into byte chunks (used by
-:mod:`sseconv.httpx` too). It imports no HTTP library: responses and event sources are
-recognized by their methods (:mod:`sseconv._client_responses`).
-
-Streams accepted:
-
-- a source as :mod:`sseconv._source` reads it (any bytes-like object, a binary file), or an
-  iterable / async iterable of bytes-like chunks;
-- a response: ``httpx.Response`` / ``httpx2.Response`` (its raw body, whose content-encoding
-  sseconv undoes), ``requests.Response`` (``iter_content``), ``aiohttp.ClientResponse`` (async
-  only). Its status must be 2xx and its ``content-type``, when present, ``text/event-stream``;
-  otherwise :class:`NotEventStreamError` (:class:`APIError` for the API's error answer) carries
-  the status, the first bytes of the body and the response;
-- an ``httpx_sse.EventSource`` (read through its ``response``, as above: lossless);
-- an iterable / async iterable of server-sent events: :class:`sseconv.ServerSentEvent`, or any
-  object with ``event``, ``data``, ``id`` and ``retry`` attributes (``httpx_sse`` and
-  ``httpx2`` events). Each is re-encoded and fed to the parser, so event numbers are kept and
-  byte offsets in errors count in the re-encoded stream.
-
-Whatever the stream, input in which no line is an SSE line (an API error body piped from
-``curl``, HTML, JSONL) raises :class:`NotEventStreamError` / :class:`APIError` at its end.
-
-What is lost through httpx-sse: it reports an event without an ``event:`` line as
-``"message"``. A legacy stream is data-only, so a foreign event named ``"message"`` is read as
-a data-only event (an event really named ``message`` cannot be told apart; no Anthropic
-dialect has one). Its events also carry no byte positions (offsets in errors count in the
-re-encoded stream), and its decoder holds a CR that ends a read until more bytes come, so an
-event whose blank line ends a read may arrive late. Reading the response (or the event
-source) itself avoids all of this.
+This module also turns every kind of stream sseconv accepts (the :data:`Stream` kinds listed
+by :func:`sseconv.httpx.iter_events`) into byte chunks, for :mod:`sseconv.httpx` too. It
+imports no HTTP library: responses and event sources are recognized by their methods
+(:mod:`sseconv._client_responses`). Server-sent events are re-encoded and fed to the parser,
+so event numbers are kept; byte offsets in errors count in the re-encoded stream.
 """
 
 from __future__ import annotations
@@ -54,9 +30,9 @@ from ._codecs._legacy import KEYS, LegacyEncoder
 from ._convert import Reading
 from ._detect import Detector
 from ._dialect import Dialect
-from ._errors import APIError, InputError, NotEventStreamError, SSEConvError, UsageError
+from ._errors import InputError, SSEConvError, UsageError
 from ._events import ModelEvent, TextDelta
-from ._iterate import AsyncItems, Items, aiterate, amap
+from ._iterate import AsyncItems, Items
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
 from ._report import Report
@@ -71,11 +47,9 @@ if TYPE_CHECKING:
     from ._policy import Policy
 
 __all__ = [
-    "APIError",
     "AsyncLegacyCompletions",
     "LegacyCompletions",
     "LegacyOptions",
-    "NotEventStreamError",
     "Stream",
     "alegacy_completions",
     "legacy_completions",
@@ -142,16 +116,6 @@ def _encode_item(item: Any) -> bytes:
     return encode_sse(ServerSentEvent(event, data, event_id or None, retry))
 
 
-def _is_source(stream: object) -> bool:
-    """Whether ``stream`` is read as :mod:`sseconv._source` says (bytes-like, a file, a
-    ``str`` to refuse), rather than as an iterable of chunks or events."""
-    return (
-        isinstance(stream, (bytes, bytearray, memoryview, str))
-        or hasattr(stream, "read")
-        or not isinstance(stream, (Iterable, AsyncIterable))
-    )
-
-
 def byte_chunks(stream: Stream) -> Iterator[bytes]:
     """The byte chunks of any synchronous :data:`Stream` (see the module docstring).
 
@@ -164,14 +128,7 @@ def byte_chunks(stream: Stream) -> Iterator[bytes]:
     response = response_of(stream)
     if response is not None:
         return response.chunks()
-    if _is_source(stream):
-        return source_chunks(stream)  # type: ignore[arg-type]
-    if not isinstance(stream, Iterable):
-        raise UsageError(
-            f"expected a synchronous stream, found {type(stream).__name__}: use the async "
-            "twin (alegacy_completions, aiter_events)"
-        )
-    return map(_encode_item, stream)
+    return source_chunks(stream, _encode_item, "alegacy_completions, aiter_events")  # type: ignore[arg-type]
 
 
 def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
@@ -181,16 +138,10 @@ def abyte_chunks(stream: Stream) -> AsyncIterator[bytes]:
     response = response_of(stream)
     if response is not None:
         return response.achunks()
-    if _is_source(stream):
-        return source_achunks(stream)  # type: ignore[arg-type]
-    if isinstance(stream, AsyncIterable):
-        return amap(_encode_item, stream)
-    return aiterate(map(_encode_item, stream))  # type: ignore[arg-type]
+    return source_achunks(stream, _encode_item)  # type: ignore[arg-type]
 
 
 # -- legacy dicts ------------------------------------------------------------------------------
-
-_Decoded: TypeAlias = "list[ModelEvent] | InputError"
 
 
 class _LegacyDicts(LegacyEncoder):
@@ -244,8 +195,8 @@ class LegacyOptions(ReadOptions, total=False):
     clock: Clock | None
 
 
-class _Pipeline:
-    """What :class:`LegacyCompletions` and its async twin run: bytes in, dicts out.
+class _Dicts:
+    """What :class:`LegacyCompletions` and its async twin share: bytes in, dicts out.
 
     The input is read as by :class:`~sseconv.Converter` to ``legacy`` (the same detection);
     each read's events are decoded (in lenient mode a bad one gives its error), and their
@@ -253,17 +204,17 @@ class _Pipeline:
     source the JSON of its own events."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        self.report = Report(target=Dialect.LEGACY)
-        self.reading = Reading(options, self.report, Detector(options.detect_limit, Dialect.LEGACY))
-        self.encoder = _LegacyDicts(self.reading.policy, clock=options.clock)
-        self.view = response_of(stream)
-        self.response = self.view.obj if self.view else None
+        self.report = report = Report(target=Dialect.LEGACY)
+        self._reading = Reading(options, report, Detector(options.detect_limit, Dialect.LEGACY))
+        self._encoder = _LegacyDicts(self._reading.policy, clock=options.clock)
+        self._view = response_of(stream)
+        self.response = self._view.obj if self._view else None
 
-    def step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
+    def _step(self, data: bytes | None) -> Iterator[dict[str, Any]]:
         """The dicts of more input (``None``: the end of input). Each event is decoded when
         the dicts before it have been taken (one huge read never holds all its model events);
         on bad input, the error comes after the dicts before it."""
-        reading = self.reading
+        reading = self._reading
         try:
             if data is None:
                 reading.last()
@@ -276,16 +227,18 @@ class _Pipeline:
             if data is None:
                 reading.end()
         except SSEConvError as exc:
-            note_response(exc, self.view)
+            note_response(exc, self._view)
             raise reading.fail(exc) from None
 
-    def _dicts_of(self, sse: ServerSentEvent, decoded: _Decoded) -> list[dict[str, Any]]:
-        policy = self.reading.policy
+    def _dicts_of(
+        self, sse: ServerSentEvent, decoded: list[ModelEvent] | InputError
+    ) -> list[dict[str, Any]]:
+        policy = self._reading.policy
         if isinstance(decoded, InputError):  # (lenient mode) a legacy consumer cannot take it
             policy.rejected(decoded)
             return []
-        if self.reading.source is not Dialect.LEGACY or sse.event is not None:
-            return self.encoder.dicts(decoded)
+        if self._reading.source is not Dialect.LEGACY or sse.event is not None:
+            return self._encoder.dicts(decoded)
         policy.wrote()  # a legacy source's own JSON, as a same-dialect conversion passes it
         if sse.data == "[DONE]":
             return []
@@ -296,7 +249,7 @@ class _Pipeline:
             raise
 
 
-class LegacyCompletions(Items[dict[str, Any]]):
+class LegacyCompletions(_Dicts, Items[dict[str, Any]]):
     """The iterator :func:`legacy_completions` returns.
 
     Attributes:
@@ -307,19 +260,17 @@ class LegacyCompletions(Items[dict[str, Any]]):
     """
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        pipeline = _Pipeline(stream, options)
-        self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(byte_chunks(stream), pipeline.step)
+        _Dicts.__init__(self, stream, options)
+        Items.__init__(self, byte_chunks(stream), self._step)
 
 
-class AsyncLegacyCompletions(AsyncItems[dict[str, Any]]):
+class AsyncLegacyCompletions(_Dicts, AsyncItems[dict[str, Any]]):
     """The async iterator :func:`alegacy_completions` returns; ``report`` and ``response`` as
     for :class:`LegacyCompletions`."""
 
     def __init__(self, stream: Stream, options: Options) -> None:
-        pipeline = _Pipeline(stream, options)
-        self.report, self.response = pipeline.report, pipeline.response
-        super().__init__(abyte_chunks(stream), pipeline.step)
+        _Dicts.__init__(self, stream, options)
+        AsyncItems.__init__(self, abyte_chunks(stream), self._step)
 
 
 def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> LegacyCompletions:
@@ -335,12 +286,11 @@ def legacy_completions(stream: Stream, /, **options: Unpack[LegacyOptions]) -> L
 
     Args:
         stream: bytes, byte chunks, a response (httpx, httpx2, requests), an event source or
-            server-sent events (see the module docstring); synchronous only (use
+            server-sent events (see :func:`sseconv.httpx.iter_events`); synchronous only (use
             :func:`alegacy_completions` for async).
-        options: :class:`LegacyOptions`: ``source`` (``None``: detected), ``mode``,
-            ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
-            ``detect_limit``, as for :class:`sseconv.Converter`. Pings never reach the dicts
-            (an old client skipped them); they only matter for the report.
+        options: :class:`~sseconv.types.LegacyOptions` (see :class:`sseconv.Options`; the
+            dialect is detected unless ``source`` is given). Pings never reach the dicts (an
+            old client skipped them); they only matter for the report.
 
     Returns:
         An iterator of dicts whose ``report`` tells what the conversion did.

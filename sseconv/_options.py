@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 
 from ._dialect import Dialect
 from ._errors import UsageError
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DETECT_LIMIT",
-    "MODES",
+    "CheckOptions",
     "Clock",
     "ConvertOptions",
     "EncodeOptions",
@@ -39,7 +39,6 @@ __all__ = [
 
 #: How strictly input is read and output written (see :class:`sseconv.Converter`).
 Mode = Literal["strict", "default", "lenient"]
-MODES: tuple[Mode, ...] = ("strict", "default", "lenient")
 #: What happens to pings: written in the target's form, or dropped (and counted).
 Pings = Literal["keep", "drop"]
 #: The line ending of written events.
@@ -51,9 +50,6 @@ Clock = Callable[[], datetime.datetime]
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 #: How many input bytes are read at most, by default, while the source dialect is detected.
 DETECT_LIMIT = 64 * 1024
-
-_EOLS: tuple[Eol | None, ...] = (None, "\n", "\r\n")
-_PINGS: tuple[Pings, ...] = ("keep", "drop")
 
 
 @dataclass(frozen=True)
@@ -95,18 +91,15 @@ class Options:
                 object.__setattr__(self, "source", Dialect.parse(self.source))
             except UsageError as exc:
                 raise UsageError(f"option source: {exc.message}") from None
-        _check_choice("mode", self.mode, MODES)
-        _check_choice("eol", self.eol, _EOLS)
-        _check_choice("pings", self.pings, _PINGS)
+        _check_choice("mode", self.mode, get_args(Mode))
+        _check_choice("eol", self.eol, (None, *get_args(Eol)))
+        _check_choice("pings", self.pings, get_args(Pings))
         if self.clock is not None and not callable(self.clock):
             raise UsageError(
                 f"expected clock a callable returning a datetime, found {self.clock!r}"
             )
         _check_size("max_event_size", self.max_event_size)
-        if type(self.dispatch_incomplete) is not bool:
-            raise UsageError(
-                f"expected dispatch_incomplete True or False, found {self.dispatch_incomplete!r}"
-            )
+        _check_choice("dispatch_incomplete", self.dispatch_incomplete, (True, False))
         _check_size("detect_limit", self.detect_limit)
 
     @classmethod
@@ -121,10 +114,8 @@ class Options:
 
 
 def _check_choice(name: str, value: object, choices: tuple[object, ...]) -> None:
-    # `type(value) is str` first: 1 == True and unhashable values must not match a choice.
-    if value is None and None in choices:
-        return
-    if type(value) is str and value in choices:
+    # the type first: 1 == True and unhashable values must not match a choice
+    if type(value) in (str, bool, type(None)) and value in choices:
         return
     listed = " or ".join(repr(choice) for choice in choices if choice is not None)
     raise UsageError(f"expected {name} {listed}, found {value!r}")
@@ -135,15 +126,21 @@ def _check_size(name: str, value: object) -> None:
         raise UsageError(f"expected {name} a positive int (bytes), found {value!r}")
 
 
-class ReadOptions(TypedDict, total=False):
-    """The options of readers (:class:`sseconv.EventReader`, ``parse_events``, ``validate``,
+class CheckOptions(TypedDict, total=False):
+    """How input is parsed and detected: the options of :class:`sseconv.Validator` and
+    ``validate`` (besides their ``source``), and part of every reader's: see :class:`Options`."""
+
+    max_event_size: int
+    dispatch_incomplete: bool
+    detect_limit: int
+
+
+class ReadOptions(CheckOptions, total=False):
+    """The options of readers (:class:`sseconv.EventReader`, ``parse_events``,
     ``sseconv.httpx.iter_events``): see :class:`Options`."""
 
     source: Dialect | str | None
     mode: Mode
-    max_event_size: int
-    dispatch_incomplete: bool
-    detect_limit: int
 
 
 class EncodeOptions(TypedDict, total=False):
@@ -165,10 +162,12 @@ _NAMES: tuple[str, ...] = tuple(field.name for field in fields(Options))
 
 def options_from(
     options: Mapping[str, object],
-    accepted: type[ReadOptions] | type[EncodeOptions] | type[ConvertOptions] = ConvertOptions,
+    accepted: type[Mapping[str, object]] = ConvertOptions,
+    **given: object,
 ) -> Options:
     """The :class:`Options` for keyword arguments of an entry point that takes the options
-    of ``accepted`` (one of the ``TypedDict`` classes above).
+    of ``accepted`` (a ``TypedDict`` class), and ``given``: options the entry point takes as
+    arguments of its own (:class:`sseconv.Validator`'s ``source``).
 
     Raises:
         UsageError: a name that is not an option of ``accepted`` (with the closest one, when
@@ -178,7 +177,8 @@ def options_from(
     for name in options:
         if name not in names:
             raise unknown_option(name, sorted(names, key=_NAMES.index))
-    return Options(**options)  # type: ignore[arg-type]
+    values: dict[str, Any] = {**options, **given}  # checked by Options itself
+    return Options(**values)
 
 
 def unknown_option(name: object, names: list[str]) -> UsageError:

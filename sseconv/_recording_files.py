@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -29,16 +28,7 @@ from ._recording_sniff import BOM as _BOM
 from ._recording_sniff import GZIP_MAGIC as _GZIP_MAGIC
 from ._recording_sniff import sniff
 
-__all__ = [
-    "MAX_DEPTH",
-    "Document",
-    "RecordingFileError",
-    "check_json_depth",
-    "dump_document",
-    "load_document",
-    "sniff",
-    "styled_like",
-]
+__all__ = ["RecordingFileError", "dump_document", "load_document", "styled_like"]
 
 MAX_GUNZIPPED = 1 << 30  # a .gz recording is refused beyond 1 GiB decompressed
 
@@ -55,19 +45,10 @@ class RecordingFileError(InputError):
         self.line = line
 
 
-@dataclass
-class Document:
-    """A parsed recording file: ``value`` (plain dicts, lists, strings, bytes, numbers), the
-    ``syntax`` it was written in (``"yaml"`` or ``"json"``) and whether it was gzip-compressed."""
-
-    value: Any
-    syntax: str
-    gzipped: bool = False
-    explicit_start: bool = False  # a YAML file that began with "---" (written back so)
-
-
-def load_document(data: bytes) -> Document:
-    """Parse a recording file's bytes (gzip, then JSON or YAML, told from the content)."""
+def load_document(data: bytes) -> tuple[Any, str, bool, bool]:
+    """Parse a recording file's bytes (gzip, then JSON or YAML, told from the content): its
+    value (plain dicts, lists, strings, bytes, numbers), its syntax (``"yaml"`` or ``"json"``),
+    whether it was gzip-compressed and whether it is YAML that began with ``---``."""
     gzipped = data.startswith(_GZIP_MAGIC)
     if gzipped:
         data = _gunzip(data)
@@ -76,35 +57,37 @@ def load_document(data: bytes) -> Document:
         raise RecordingFileError(
             "expected a gzip-compressed cassette or HAR file, found other compressed content"
         )
+    body = data.removeprefix(_BOM)
     try:
-        text = data.removeprefix(_BOM).decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        offset = exc.start + len(data) - len(body)  # (in the file, its BOM counted)
         raise RecordingFileError(
-            f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}", offset=exc.start
+            f"expected UTF-8 text, found byte 0x{data[offset]:02x}", offset=offset
         ) from None
     if kind == "json":
-        return Document(_load_json(text), "json", gzipped)
+        return _load_json(text), "json", gzipped, False
     starts = text.lstrip("\ufeff \t\r\n").startswith(("---", "%YAML"))
-    return Document(_load_yaml(text), "yaml", gzipped, starts)
+    return _load_yaml(text), "yaml", gzipped, starts
 
 
-def dump_document(document: Document) -> bytes:
-    """The bytes of ``document`` in its own syntax (and compression)."""
-    text = with_stack_room(_dump_text, document)
-    data = text.encode("utf-8")
-    return gzip.compress(data, mtime=0) if document.gzipped else data
+def dump_document(value: Any, syntax: str, gzipped: bool, explicit_start: bool) -> bytes:
+    """The bytes of a recording file: ``value`` in ``syntax``, gzip-compressed or not (the
+    values :func:`load_document` gives)."""
+    data = with_stack_room(_dump_text, value, syntax, explicit_start).encode("utf-8")
+    return gzip.compress(data, mtime=0) if gzipped else data
 
 
-def _dump_text(document: Document) -> str:
-    if document.syntax == "json":
-        return json.dumps(document.value, indent=2, ensure_ascii=False) + "\n"
+def _dump_text(value: Any, syntax: str, explicit_start: bool) -> str:
+    if syntax == "json":
+        return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
     return yaml.dump(
-        document.value,
+        value,
         Dumper=_CDumper if USE_LIBYAML else _Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=120,
-        explicit_start=document.explicit_start,
+        explicit_start=explicit_start,
     )
 
 
@@ -138,23 +121,16 @@ def _gunzip(data: bytes) -> bytes:
 
 
 def _load_json(text: str) -> Any:
-    check_json_depth(text)
     try:
+        check_nesting(text, "the recording")  # (the rule of sseconv._json)
         return with_stack_room(json.loads, text)
+    except MalformedEventError as exc:
+        raise RecordingFileError(exc.message) from None
     except json.JSONDecodeError as exc:
         raise RecordingFileError(
             f"expected JSON, found {exc.msg.lower()} (line {exc.lineno}, column {exc.colno})",
             line=exc.lineno,
         ) from None
-
-
-def check_json_depth(text: str, what: str = "the recording") -> None:
-    """The nesting rule of :mod:`sseconv._json` for a JSON text, as a
-    :class:`RecordingFileError`."""
-    try:
-        check_nesting(text, what)
-    except MalformedEventError as exc:
-        raise RecordingFileError(exc.message) from None
 
 
 # -- YAML --------------------------------------------------------------------------------------
@@ -193,12 +169,7 @@ class _Loader(yaml.SafeLoader):
             self._depth += 1
             try:
                 if self._depth > MAX_DEPTH:
-                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                    raise RecordingFileError(
-                        f"expected at most {MAX_DEPTH} nested mappings/sequences, found more "
-                        f"(line {mark.line + 1})",
-                        line=mark.line + 1,
-                    )
+                    raise _too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
@@ -228,9 +199,8 @@ class _CLoader(yaml.CSafeLoader if USE_LIBYAML else yaml.SafeLoader):  # type: i
 
 
 for _loader in (_Loader, _CLoader):
-    _loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
-    _loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
-    _loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
+    for _tag in ("str", "python/unicode", "python/str"):
+        _loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_str)
     _loader.add_constructor("!binary", _construct_binary)
 
 
@@ -246,8 +216,8 @@ def _represent_styled(dumper: yaml.SafeDumper, data: _StyledStr) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style=data.style)
 
 
-_Dumper.add_representer(_StyledStr, _represent_styled)
-_CDumper.add_representer(_StyledStr, _represent_styled)
+for _dumper in (_Dumper, _CDumper):
+    _dumper.add_representer(_StyledStr, _represent_styled)
 
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
@@ -262,15 +232,16 @@ def _check_yaml_depth(text: str) -> None:
         if kind in _OPEN:
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                line = mark.line + 1 if mark is not None else None
-                raise RecordingFileError(
-                    f"expected at most {MAX_DEPTH} nested mappings/sequences, found more"
-                    + (f" (line {line})" if line is not None else ""),
-                    line=line,
-                )
+                raise _too_deep(event.start_mark)
         elif kind in _CLOSE:
             depth -= 1
+
+
+def _too_deep(mark: Any) -> RecordingFileError:
+    line = mark.line + 1 if mark is not None else None
+    where = f" (line {line})" if line is not None else ""
+    message = f"expected at most {MAX_DEPTH} nested mappings/sequences, found more{where}"
+    return RecordingFileError(message, line=line)
 
 
 def _parse_yaml(text: str) -> Any:

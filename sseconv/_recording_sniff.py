@@ -20,6 +20,7 @@ _YAML_HEAD = re.compile(rb"(?:%YAML|---|\{?\s*" + _KEYS + rb"\s*:|" + _ITEM + rb
 # A HAR file's first key is "log"; JSON cassettes (vcrpy's JSON serializer, Betamax) start with
 # one of the cassette keys. Other JSON (an API error answer saved to a file) is not a recording.
 _JSON_HEAD = re.compile(rb'\{\s*"(?:log|' + _KEYS[3:-1] + rb')"\s*:')
+_SKIPPED = re.compile(rb"(?:[ \t\r\n]*#[^\n]*\n)*[ \t\r\n]*")  # blank lines, YAML comments
 
 
 def sniff(head: bytes) -> str | None:
@@ -28,20 +29,10 @@ def sniff(head: bytes) -> str | None:
     if head.startswith(GZIP_MAGIC):
         return "gzip"
     text = head.removeprefix(BOM)
-    # skip blank lines and YAML comments
-    pos = 0
-    while True:
-        stripped = text[pos:].lstrip(b" \t\r\n")
-        pos = len(text) - len(stripped)
-        if not stripped.startswith(b"#"):
-            break
-        newline = stripped.find(b"\n")
-        if newline < 0:
-            return None
-        pos += newline + 1
-    rest = text[pos:]
-    if _JSON_HEAD.match(rest):
+    skipped = _SKIPPED.match(text)
+    start = skipped.end() if skipped else 0  # (a comment that the head ends in: not matched)
+    if _JSON_HEAD.match(text, start):
         return "json"
-    if _YAML_HEAD.match(rest):
+    if _YAML_HEAD.match(text, start):
         return "yaml"
     return None

@@ -29,14 +29,14 @@ import copy
 import datetime
 import email.utils
 import functools
-import gzip
 import json
-import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from . import _content
+from ._body import is_event_stream_media
 from ._convert import Converter
 from ._dialect import Dialect
 from ._errors import IncompleteStreamError, InputError, SSEConvError, UsageError, VersionError
@@ -60,8 +60,11 @@ __all__ = [
     "streams",
 ]
 
-_ENDPOINTS = {Dialect.LEGACY: "/v1/complete", Dialect.COMPLETIONS: "/v1/complete"}
-_MESSAGES_ENDPOINT = "/v1/messages"
+_ENDPOINTS = {
+    Dialect.LEGACY: "/v1/complete",
+    Dialect.COMPLETIONS: "/v1/complete",
+    Dialect.MESSAGES: "/v1/messages",
+}
 # the earliest anthropic-version that serves each dialect (what that era's client sent)
 _VERSIONS = {
     Dialect.LEGACY: "2023-01-01",
@@ -162,130 +165,48 @@ class _Headers:
         self._headers = headers
         self._on_change = on_change  # told how many bytes a value grew (HAR headersSize)
 
-    def get(self, name: str) -> str | None:
+    def _found(self, name: str) -> list[Any]:
+        """The HAR items, or the mapping keys, of header ``name``."""
         headers = self._headers
         if isinstance(headers, list):
-            for item in headers:
-                if isinstance(item, dict) and str(item.get("name", "")).lower() == name:
-                    return str(item.get("value", ""))
-            return None
+            return [
+                item
+                for item in headers
+                if isinstance(item, dict) and str(item.get("name", "")).lower() == name
+            ]
         if isinstance(headers, dict):
-            for key, value in headers.items():
-                if str(key).lower() == name:
-                    if isinstance(value, list):
-                        return str(value[0]) if value else None
-                    return None if value is None else str(value)
+            return [key for key in headers if str(key).lower() == name]
+        return []
+
+    def get(self, name: str) -> str | None:
+        for found in self._found(name)[:1]:
+            if isinstance(self._headers, list):
+                return str(found.get("value", ""))
+            value = self._headers[found]
+            if isinstance(value, list):
+                return str(value[0]) if value else None
+            return None if value is None else str(value)
         return None
 
-    def set(self, name: str, value: str) -> bool:
-        """Replace the value of header ``name`` where present; whether it was."""
-        headers = self._headers
+    def set(self, name: str, value: str) -> None:
+        """Replace the value of header ``name`` where it has one."""
         old_value = self.get(name)
-        if old_value is not None and self._on_change is not None:
+        if old_value is None:
+            return
+        if self._on_change is not None:
             self._on_change(len(value) - len(old_value))
-        found = False
-        if isinstance(headers, list):
-            for item in headers:
-                if isinstance(item, dict) and str(item.get("name", "")).lower() == name:
-                    item["value"] = value
-                    found = True
-        elif isinstance(headers, dict):
-            for key, old in list(headers.items()):
-                if str(key).lower() == name:
-                    if isinstance(old, list):
-                        headers[key] = [value]
-                    elif isinstance(old, int) and value.isdigit():
-                        headers[key] = int(value)
-                    else:
-                        headers[key] = value
-                    found = True
-        return found
-
-
-def _is_event_stream(content_type: str | None) -> bool:
-    return content_type is not None and (
-        content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
-    )
-
-
-# -- content encodings -------------------------------------------------------------------------
-
-
-def _decode_content(data: bytes, encoding: str | None) -> bytes:
-    for coding in reversed(_codings(encoding)):
-        try:
-            if coding in ("gzip", "x-gzip"):
-                data = _inflate(data, 31)
-            elif coding == "deflate":
-                try:
-                    data = _inflate(data, 15)
-                except zlib.error:
-                    data = _inflate(data, -15)  # raw deflate, as some servers send it
-            elif coding == "br":
-                data = _brotli().decompress(data)
+        for found in self._found(name):
+            if isinstance(self._headers, list):
+                found["value"] = value
+            elif isinstance(self._headers[found], list):
+                self._headers[found] = [value]
+            elif isinstance(self._headers[found], int) and value.isdigit():
+                self._headers[found] = int(value)
             else:
-                raise InputError(f"cannot decode a body with content-encoding {coding!r}")
-        except (zlib.error, EOFError, OSError) as exc:
-            raise InputError(f"expected a {coding}-encoded body, found bad data ({exc})") from None
-        except InputError:
-            raise
-        except Exception as exc:  # brotli's own error class
-            raise InputError(f"expected a {coding}-encoded body, found bad data ({exc})") from None
-    return data
-
-
-def _encode_content(data: bytes, encoding: str | None) -> bytes:
-    for coding in _codings(encoding):
-        if coding in ("gzip", "x-gzip"):
-            data = gzip.compress(data, mtime=0)
-        elif coding == "deflate":
-            data = zlib.compress(data)
-        elif coding == "br":
-            data = _brotli().compress(data)
-    return data
-
-
-def _codings(encoding: str | None) -> list[str]:
-    if not encoding:
-        return []
-    return [
-        c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")
-    ]
-
-
-def _inflate(data: bytes, wbits: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits=wbits)
-    out = decompressor.decompress(data)
-    if not decompressor.eof:
-        raise zlib.error("the compressed body is cut short")
-    return out
-
-
-def _brotli() -> Any:
-    try:
-        import brotli  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        try:
-            import brotlicffi as brotli  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            raise InputError(
-                "cannot decode a br-encoded body: install brotli (pip install 'sseconv[brotli]')"
-            ) from None
-    return brotli
+                self._headers[found] = value
 
 
 # -- bodies ------------------------------------------------------------------------------------
-
-
-def _text_or_bytes(data: bytes, like: object) -> str | bytes:
-    """``data`` in the form of ``like``: text (in ``like``'s YAML style) where ``like`` was
-    text and ``data`` is UTF-8, else bytes."""
-    if isinstance(like, str):
-        try:
-            return styled_like(data.decode("utf-8"), like)
-        except UnicodeDecodeError:
-            pass
-    return data
 
 
 def _as_bytes(value: object, what: str) -> bytes:
@@ -305,8 +226,21 @@ class _Body:
 
     get: Callable[[], bytes]
     put: Callable[[bytes], None]
-    parsed: Callable[[], Any] | None = None  # a body stored as a parsed JSON value
-    put_parsed: Callable[[Any], None] | None = None
+    parsed: MutableMapping[str, Any] | None = None  # a body stored as a JSON value: its holder
+
+
+def _text_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
+    """A body stored as text or bytes in ``holder[key]``, written back in the same form: text
+    (in its YAML style) where it was text and the new bytes are UTF-8, else bytes."""
+
+    def put(data: bytes) -> None:
+        old = holder.get(key)
+        try:
+            holder[key] = styled_like(data.decode("utf-8"), old) if isinstance(old, str) else data
+        except UnicodeDecodeError:
+            holder[key] = data
+
+    return _Body(get=lambda: _as_bytes(holder.get(key), what), put=put)
 
 
 def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
@@ -318,9 +252,10 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
         if "parsed_body" in inner and "string" not in inner:
             return _Body(
                 get=lambda: _dumps(inner["parsed_body"], (", ", ": "), True),
-                put=lambda data: _put_parsed(inner, data),
-                parsed=lambda: inner["parsed_body"],
-                put_parsed=lambda obj: inner.__setitem__("parsed_body", obj),
+                put=lambda data: inner.__setitem__(
+                    "parsed_body", load_value(data.decode("utf-8"), "the request body")
+                ),
+                parsed=inner,
             )
         if "base64_string" in inner and "string" not in inner:
             return _Body(
@@ -329,18 +264,8 @@ def _slot_body(holder: MutableMapping[str, Any], key: str, what: str) -> _Body:
                     "base64_string", base64.b64encode(data).decode("ascii")
                 ),
             )
-        return _Body(
-            get=lambda: _as_bytes(inner.get("string"), what),
-            put=lambda data: inner.__setitem__("string", _text_or_bytes(data, inner.get("string"))),
-        )
-    return _Body(
-        get=lambda: _as_bytes(holder.get(key), what),
-        put=lambda data: holder.__setitem__(key, _text_or_bytes(data, holder.get(key))),
-    )
-
-
-def _put_parsed(inner: MutableMapping[str, Any], data: bytes) -> None:
-    inner["parsed_body"] = load_value(data.decode("utf-8"), "the request body")
+        return _text_body(inner, "string", what)
+    return _text_body(holder, key, what)
 
 
 def _b64decode(value: object, what: str) -> bytes:
@@ -368,7 +293,7 @@ class _Exchange:
     content_type: str | None
     decoded: bool = False  # the stored response body has no content encoding to undo
     timing: tuple[float, float] | None = None
-    sizes: Callable[[int, int, int], None] = lambda old, new, transfer: None
+    sizes: Callable[[int, int], None] = lambda new, transfer: None
 
 
 def container_kind(document: Any) -> str:
@@ -382,13 +307,12 @@ def container_kind(document: Any) -> str:
             return "vcr"
         if isinstance(document.get("http_interactions"), list):
             return "vcr-ruby"
-        if isinstance(document.get("requests"), list) and isinstance(
-            document.get("responses"), list
-        ):
-            if len(document["requests"]) != len(document["responses"]):
+        requests, responses = document.get("requests"), document.get("responses")
+        if isinstance(requests, list) and isinstance(responses, list):
+            if len(requests) != len(responses):
                 raise RecordingError(
-                    f"expected as many responses as requests, found "
-                    f"{len(document['responses'])} and {len(document['requests'])}"
+                    f"expected as many responses as requests, found {len(responses)} and "
+                    f"{len(requests)}"
                 )
             return "vcr"
         keys = ", ".join(sorted(map(str, document))[:6]) or "none"
@@ -444,34 +368,23 @@ def _need_mapping(value: Any, what: str, index: int) -> MutableMapping[str, Any]
 def _cassette_exchange(index: int, request: Any, response: Any) -> _Exchange:
     request = _need_mapping(request, "request", index)
     response = _need_mapping(response, "response", index)
-    request_headers = _Headers(request.get("headers"))
     response_headers = _Headers(response.get("headers"))
-
-    def set_uri(uri: str) -> None:
-        request["uri"] = uri
-
     old_form = "content" in response and "body" not in response  # vcrpy < 6 under httpx
-    if old_form:
-        response_body = _Body(
-            get=lambda: _as_bytes(response.get("content"), "the response body"),
-            put=lambda data: response.__setitem__(
-                "content", _text_or_bytes(data, response.get("content"))
-            ),
-        )
-    else:
-        response_body = _slot_body(response, "body", "the response body")
     return _Exchange(
         index=index,
         method=str(request.get("method", "")).upper(),
         uri=str(request.get("uri", "")),
-        set_uri=set_uri,
-        request_headers=request_headers,
+        set_uri=lambda uri: request.__setitem__("uri", uri),
+        request_headers=_Headers(request.get("headers")),
         response_headers=response_headers,
         request_body=_slot_body(request, "body", "the request body"),
-        response_body=response_body,
+        response_body=(
+            _text_body(response, "content", "the response body")
+            if old_form
+            else _slot_body(response, "body", "the response body")
+        ),
         content_type=response_headers.get("content-type"),
         decoded=old_form,
-        sizes=lambda old, new, transfer: None,
     )
 
 
@@ -490,9 +403,8 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
     def get_text() -> bytes:
         if "text" not in content:
             raise InputError("the entry holds no response body (content.text is missing)")
-        if content.get("encoding") == "base64":
-            return _b64decode(content.get("text", ""), "content.text")
-        return _as_bytes(content.get("text"), "content.text")
+        decode = _b64decode if content.get("encoding") == "base64" else _as_bytes
+        return decode(content["text"], "content.text")
 
     def put_text(data: bytes) -> None:
         if content.get("encoding") != "base64":
@@ -512,7 +424,7 @@ def _har_exchange(index: int, entry: Any) -> _Exchange:
         post["text"] = data.decode("utf-8")
         _set_size(request, "bodySize", len(data))
 
-    def sizes(old: int, new: int, transfer: int) -> None:
+    def sizes(new: int, transfer: int) -> None:
         if "size" in content:
             content["size"] = new
         old_body = response.get("bodySize")
@@ -546,12 +458,14 @@ def _har_timing(timings: Any) -> tuple[float, float] | None:
     known"), or ``None``."""
     if not isinstance(timings, dict):
         return None
-    wait, receive = timings.get("wait"), timings.get("receive")
-    if not isinstance(receive, (int, float)) or isinstance(receive, bool) or receive < 0:
-        return None
-    if not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
-        wait = 0
-    return (wait / 1000, receive / 1000)
+    wait, receive = (_seconds(timings.get(key)) for key in ("wait", "receive"))
+    return None if receive is None else (wait or 0.0, receive)
+
+
+def _seconds(milliseconds: object) -> float | None:
+    if isinstance(milliseconds, (int, float)) and not isinstance(milliseconds, bool):
+        return milliseconds / 1000 if milliseconds >= 0 else None
+    return None
 
 
 def _set_size(holder: MutableMapping[str, Any], key: str, value: int) -> None:
@@ -570,11 +484,11 @@ def _adjust(holder: MutableMapping[str, Any], key: str, delta: int) -> None:
 
 
 def _stream_of(ex: _Exchange) -> Stream | None:
-    if not _is_event_stream(ex.content_type):
+    if not is_event_stream_media(ex.content_type):
         return None
     encoding = None if ex.decoded else ex.response_headers.get("content-encoding")
     try:
-        body = _decode_content(ex.response_body.get(), encoding)
+        body = _content.decode(ex.response_body.get(), encoding)
     except InputError as exc:
         raise RecordingError(
             f"interaction {ex.index} ({ex.method} {ex.uri}): {exc.message}",
@@ -586,12 +500,8 @@ def _stream_of(ex: _Exchange) -> Stream | None:
 
 def streams(document: Any) -> list[Stream]:
     """The ``text/event-stream`` responses of a parsed cassette or HAR document, in order."""
-    found = []
-    for ex in _exchanges(document):
-        stream = _stream_of(ex)
-        if stream is not None:
-            found.append(stream)
-    return found
+    found = (_stream_of(ex) for ex in _exchanges(document))
+    return [stream for stream in found if stream is not None]
 
 
 # -- converting --------------------------------------------------------------------------------
@@ -635,7 +545,7 @@ def convert_document(
     exchanges = _exchanges(new)
     result.interactions = len(exchanges)
     for ex in exchanges:
-        if _is_event_stream(ex.content_type):
+        if is_event_stream_media(ex.content_type):
             result.streams.append(_convert_exchange(ex, target, options, lenient, models))
     failures = result.skipped
     if failures and not lenient:
@@ -648,17 +558,10 @@ def convert_document(
             uri=first.uri,
             failures=failures,
         )
-    if failures:  # lenient: put the skipped interactions back as they were
-        for failed in failures:
-            _restore(new, document, failed.index)
+    for failed in failures:  # lenient: as they were (a failed conversion may have changed them)
+        for new_list, old_list in zip(_lists(new), _lists(document), strict=True):
+            new_list[failed.index] = with_stack_room(copy.deepcopy, old_list[failed.index])
     return result
-
-
-def _restore(new: Any, old: Any, index: int) -> None:
-    """Put interaction ``index`` of ``old`` back into ``new`` (a failed conversion may have
-    changed part of it)."""
-    for new_list, old_list in zip(_lists(new), _lists(old), strict=True):
-        new_list[index] = with_stack_room(copy.deepcopy, old_list[index])
 
 
 def _convert_exchange(
@@ -686,25 +589,15 @@ def _convert_exchange(
         source = report.source
         assert source is not None
         translated = _translate_request(ex, source, target, models)
-        encoded = _encode_content(output, stream.content_encoding)
-        old_size = len(ex.response_body.get())
+        encoded = _content.encode(output, stream.content_encoding)
         ex.response_body.put(encoded)
-        if ex.response_headers.get("content-length") is not None:
-            ex.response_headers.set("content-length", str(len(encoded)))
-        ex.sizes(old_size, len(output), len(encoded))
+        ex.response_headers.set("content-length", str(len(encoded)))
+        ex.sizes(len(output), len(encoded))
     except SSEConvError as exc:
         failed = converter.report if converter is not None else None
-        return StreamResult(
-            ex.index,
-            ex.method,
-            ex.uri,
-            source=failed.source if failed is not None else None,
-            report=failed,
-            error=exc,
-        )
-    return StreamResult(
-        ex.index, ex.method, ex.uri, source=source, report=report, request_translated=translated
-    )
+        source = failed.source if failed is not None else None
+        return StreamResult(ex.index, ex.method, ex.uri, source, failed, error=exc)
+    return StreamResult(ex.index, ex.method, ex.uri, source, report, request_translated=translated)
 
 
 def _clock(ex: _Exchange) -> Callable[[], datetime.datetime] | None:
@@ -722,17 +615,13 @@ def _clock(ex: _Exchange) -> Callable[[], datetime.datetime] | None:
     return lambda: when
 
 
-def _endpoint(dialect: Dialect) -> str:
-    return _ENDPOINTS.get(dialect, _MESSAGES_ENDPOINT)
-
-
 def _translate_request(
     ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
 ) -> bool:
     """Make the request of ``ex`` one that a client of ``target`` would send; whether anything
     changed."""
     changed = False
-    old_path, new_path = _endpoint(source), _endpoint(target)
+    old_path, new_path = _ENDPOINTS[source], _ENDPOINTS[target]
     if old_path != new_path:
         parts = urlsplit(ex.uri)
         path = parts.path.rstrip("/")
@@ -741,60 +630,46 @@ def _translate_request(
                 f"expected the request of a {source.value} stream to go to {old_path}, "
                 f"found {parts.path or '/'}"
             )
-        new_uri = urlunsplit(parts._replace(path=path[: -len(old_path)] + new_path))
-        ex.set_uri(new_uri)
-        _translate_body(ex, source, target, models)
+        ex.set_uri(urlunsplit(parts._replace(path=path[: -len(old_path)] + new_path)))
+        _translate_body(ex, target, models)
         changed = True
     version = ex.request_headers.get("anthropic-version")
-    if version is not None and not _serves(version, target, new_path):
+    try:
+        serves = version is None or dialect_for_version(version, endpoint=new_path) is target
+    except (VersionError, UsageError):
+        serves = False
+    if not serves:
         ex.request_headers.set("anthropic-version", _VERSIONS[target])
         changed = True
     return changed
 
 
-def _serves(version: str, target: Dialect, endpoint: str) -> bool:
-    try:
-        return dialect_for_version(version, endpoint=endpoint) is target
-    except (VersionError, UsageError):
-        return False
-
-
-def _translate_body(
-    ex: _Exchange, source: Dialect, target: Dialect, models: Mapping[str, str] | None
-) -> None:
+def _translate_body(ex: _Exchange, target: Dialect, models: Mapping[str, str] | None) -> None:
     body = ex.request_body
-    if body.parsed is not None and body.put_parsed is not None:
-        parsed = body.parsed()
-        raw = b""
+    if body.parsed is not None:
+        parsed, raw = body.parsed["parsed_body"], b""
     else:
         raw = body.get()
         encoding = ex.request_headers.get("content-encoding")
-        if _codings(encoding):
+        if _content.codings(encoding):
             raise InputError(f"cannot translate a request body with content-encoding {encoding}")
-        parsed = _load_json_body(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("expected the request body as UTF-8 JSON, found other bytes") from None
+        parsed = load_value(text, "the request body")
     if not isinstance(parsed, dict):
         raise InputError(
             f"expected the request body as a JSON object, found {type(parsed).__name__}"
         )
-    if target is Dialect.MESSAGES:
-        new = complete_to_messages(parsed, models=models)
-    else:
-        new = messages_to_complete(parsed, models=models)
-    if body.put_parsed is not None and body.parsed is not None:
-        body.put_parsed(new)
+    translate = complete_to_messages if target is Dialect.MESSAGES else messages_to_complete
+    new = translate(parsed, models=models)
+    if body.parsed is not None:
+        body.parsed["parsed_body"] = new
         return
     data = _dump_json_like(new, raw, parsed)
     body.put(data)
-    if ex.request_headers.get("content-length") is not None:
-        ex.request_headers.set("content-length", str(len(data)))
-
-
-def _load_json_body(raw: bytes) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("expected the request body as UTF-8 JSON, found other bytes") from None
-    return load_value(text, "the request body")
+    ex.request_headers.set("content-length", str(len(data)))
 
 
 def _dump_json_like(value: Any, original: bytes, parsed: Any) -> bytes:

@@ -26,6 +26,7 @@ from ._sse import SSEParser
 __all__ = ["ReplayApp", "ReplayStream", "even_pacing", "recorded_pacing", "split_events"]
 
 _log = logging.getLogger("sseconv.replay")
+_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
 
 
 def split_events(data: bytes) -> list[bytes]:
@@ -37,12 +38,10 @@ def split_events(data: bytes) -> list[bytes]:
     pieces: list[bytes] = []
     start = 0
     for event in events:
-        end = event.end
-        assert end is not None  # (a parsed event)
-        if end <= start:
-            continue
-        pieces.append(data[start:end])
-        start = end
+        assert event.end is not None  # (a parsed event)
+        if event.end > start:
+            pieces.append(data[start : event.end])
+            start = event.end
     if start < len(data):
         pieces.append(data[start:])
     return pieces
@@ -107,11 +106,9 @@ class ReplayApp:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
+                kind = (await receive())["type"]  # lifespan.startup, then lifespan.shutdown
+                await send({"type": f"{kind}.complete"})
+                if kind == "lifespan.shutdown":
                     return
         if scope["type"] != "http":
             return
@@ -120,16 +117,7 @@ class ReplayApp:
         gone = asyncio.Event()
         watcher = asyncio.ensure_future(_watch(receive, gone))
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"text/event-stream; charset=utf-8"),
-                        (b"cache-control", b"no-cache"),
-                    ],
-                }
-            )
+            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
             await self._replay(stream, send, gone)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
@@ -149,10 +137,8 @@ class ReplayApp:
                     await asyncio.wait_for(gone.wait(), delay)
             if gone.is_set():
                 return
-            failed = False
-            if converter is None:
-                data = piece
-            else:
+            data, failed = piece, False
+            if converter is not None:
                 try:
                     data = converter.feed(piece)
                     if number == len(stream.pieces) - 1:

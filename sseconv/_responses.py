@@ -39,24 +39,15 @@ def _as_stream(message: Mapping[str, Any]) -> bytes:
         )
     start = {key: value for key, value in message.items() if key != "content"}
     start.update(content=[], stop_reason=None, stop_sequence=None)
-    events = [_event({"type": "message_start", "message": start})]
+    stop = {key: message.get(key) for key in ("stop_reason", "stop_sequence")}
+    usage = {"usage": message["usage"]} if "usage" in message else {}
+    payloads: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
     for index, block in enumerate(content):
-        events.append(
-            _event({"type": "content_block_start", "index": index, "content_block": block})
-        )
-        events.append(_event({"type": "content_block_stop", "index": index}))
-    delta: dict[str, Any] = {
-        "type": "message_delta",
-        "delta": {
-            "stop_reason": message.get("stop_reason"),
-            "stop_sequence": message.get("stop_sequence"),
-        },
-    }
-    if "usage" in message:
-        delta["usage"] = message["usage"]
-    events.append(_event(delta))
-    events.append(_event({"type": "message_stop"}))
-    return b"".join(events)
+        payloads.append({"type": "content_block_start", "index": index, "content_block": block})
+        payloads.append({"type": "content_block_stop", "index": index})
+    payloads.append({"type": "message_delta", "delta": stop, **usage})
+    payloads.append({"type": "message_stop"})
+    return b"".join(map(_event, payloads))
 
 
 def convert_message(
@@ -80,20 +71,10 @@ def convert_message(
     report.target = target
     if target is Dialect.LEGACY:
         return last, report
-    extra = {
-        k: v for k, v in last.items() if k not in (*_COMPLETION_KEYS, "truncated", "exception")
-    }
-    completion = {
-        "type": "completion",
-        "id": last["log_id"],
-        "completion": last["completion"],
-        "stop_reason": last["stop_reason"],
-        "model": last["model"],
-        "stop": last["stop"],
-        "log_id": last["log_id"],
-        **extra,
-    }
-    return completion, report
+    fields = {key: last[key] for key in _COMPLETION_KEYS[2:]}
+    dropped = (*_COMPLETION_KEYS, "truncated", "exception")
+    extra = {key: value for key, value in last.items() if key not in dropped}
+    return {"type": "completion", "id": last["log_id"], **fields, **extra}, report
 
 
 def message_to_completion(message: Mapping[str, Any], to: Dialect | str) -> dict[str, Any]:

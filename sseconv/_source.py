@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeAlias
 
 from ._errors import UsageError
@@ -62,15 +62,12 @@ def as_bytes(data: object) -> bytes:
     """
     if type(data) is bytes:
         return data
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
     if isinstance(data, str):
         raise UsageError(f"expected bytes, found str: {_ENCODE_IT}")
-    try:
-        view = memoryview(data)  # type: ignore[arg-type]
+    try:  # bytearray, memoryview, and anything else with the buffer protocol (array, mmap)
+        return memoryview(data).tobytes()  # type: ignore[arg-type]
     except TypeError:
         raise UsageError(f"expected a bytes-like object, found {type(data).__name__}") from None
-    return view.tobytes()
 
 
 def _chunk(item: object) -> bytes:
@@ -84,18 +81,6 @@ def _chunk(item: object) -> bytes:
         raise UsageError(
             f"expected bytes-like chunks, found a chunk of type {type(item).__name__}"
         ) from None
-
-
-def _whole(source: object) -> bytes | None:
-    """The source as one chunk when it is bytes-like, else ``None``."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return as_bytes(source)
-    if isinstance(source, str):
-        return None
-    try:  # anything else with the buffer protocol (array, mmap) is bytes-like too
-        return memoryview(source).tobytes()  # type: ignore[arg-type]
-    except TypeError:
-        return None
 
 
 def _refuse(source: object) -> UsageError:
@@ -114,26 +99,32 @@ def _refuse(source: object) -> UsageError:
     )
 
 
-def chunks(source: Source) -> Iterator[bytes]:
-    """The ``bytes`` chunks of a synchronous source (see the module docstring).
+def chunks(
+    source: Source,
+    item: Callable[[Any], bytes] = _chunk,
+    twins: str = "aconvert, aparse_events",
+) -> Iterator[bytes]:
+    """The ``bytes`` chunks of a synchronous source (see the module docstring); ``item``
+    makes each item of an iterable a chunk, ``twins`` names the async entry points.
 
     Raises:
         UsageError: at once for a ``str``, a text file, an async iterable or anything that is
             not a source; when it is reached, for a chunk that is not bytes-like.
     """
-    whole = _whole(source)
-    if whole is not None:
-        return iter((whole,))
     if isinstance(source, (str, io.TextIOBase)) or hasattr(source, "iter_bytes"):
         raise _refuse(source)
+    try:
+        return iter((as_bytes(source),))
+    except UsageError:
+        pass  # not bytes-like: a file, or an iterable of chunks
     if hasattr(source, "read"):
         return _read(source)  # type: ignore[arg-type]
     if isinstance(source, Iterable):
-        return map(_chunk, source)
+        return map(item, source)
     if isinstance(source, AsyncIterable):
         raise UsageError(
             f"expected a synchronous source, found an async iterable ({type(source).__name__}): "
-            "use the async form (aconvert, aparse_events)"
+            f"use the async form ({twins})"
         )
     raise _refuse(source)
 
@@ -153,18 +144,18 @@ def _read(file: BinaryReader) -> Iterator[bytes]:
         yield data
 
 
-def achunks(source: AsyncSource) -> AsyncIterator[bytes]:
+def achunks(source: AsyncSource, item: Callable[[Any], bytes] = _chunk) -> AsyncIterator[bytes]:
     """The ``bytes`` chunks of any source, synchronous or asynchronous; raises as
     :func:`chunks`."""
     read = getattr(source, "read", None)
     if read is not None and inspect.iscoroutinefunction(read):
         return _aread(read)  # (an async file iterates by lines: read() gives fewer steps)
     if isinstance(source, AsyncIterable):
-        return amap(_chunk, source)
-    return aiterate(chunks(source))  # type: ignore[arg-type]
+        return amap(item, source)
+    return aiterate(chunks(source, item))  # type: ignore[arg-type]
 
 
-async def _aread(read: Any) -> AsyncGenerator[bytes, None]:
+async def _aread(read: Any) -> AsyncIterator[bytes]:
     while True:
         data = await read(READ_SIZE)
         if not data:

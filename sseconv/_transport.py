@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from ._body import is_event_stream_media
@@ -47,7 +48,6 @@ REPORT_EXTENSION = "sseconv.report"
 _RESPONSE_BODY_HEADERS = frozenset(
     ("content-length", "content-encoding", "content-type", "transfer-encoding")
 )
-_LIBRARIES = ("httpx", "httpx2")
 
 
 def endpoint_is_complete(path: str) -> bool:
@@ -90,20 +90,24 @@ class ConversionTransportError(SSEConvError):
 
 class _Body:
     """A converted response body: each upstream chunk is decoded (content coding) and fed to a
-    Converter, by :meth:`step` (run by :mod:`sseconv._iterate`)."""
+    Converter, by :meth:`step` (run by :mod:`sseconv._iterate`). A content coding that cannot
+    be undone is an error at once."""
 
     def __init__(
         self,
         upstream: Any,
         converter: Converter,
-        decoder: ContentDecoder,
         wrap: Callable[[SSEConvError], ConversionTransportError],
     ) -> None:
         self._upstream = upstream
         self._converter = converter
-        self._decoder = decoder
         self._wrap = wrap
-        self._view = response_of(upstream)  # for errors: what the upstream answered
+        self._view = view = response_of(upstream)  # for errors: what the upstream answered
+        coding = upstream.headers.get("content-encoding")
+        try:
+            self._decoder = ContentDecoder(coding, view.info if view else None)
+        except SSEConvError as exc:
+            raise wrap(exc) from exc
 
     def step(self, chunk: bytes | None) -> Iterator[bytes]:
         """The output of one more upstream chunk (``None``: the end); on bad input, the output
@@ -201,10 +205,9 @@ class _Converting(Generic[TransportT]):
     def _check(self, transport: object) -> None:
         kind = type(self).__name__
         if not callable(getattr(transport, self._method, None)):
-            if self._method == "handle_request":
-                expected, other, which = "a sync", f"Async{kind}", "async"
-            else:
-                expected, other, which = "an async", kind.removeprefix("Async"), "sync"
+            sync = self._method == "handle_request"
+            expected, which = ("a sync", "async") if sync else ("an async", "sync")
+            other = f"Async{kind}" if sync else kind.removeprefix("Async")
             raise UsageError(
                 f"expected {expected} transport, found {type(transport).__name__} "
                 f"(use {other} for {which} ones)"
@@ -212,7 +215,7 @@ class _Converting(Generic[TransportT]):
         mine = self.library.__name__
         for cls in type(transport).__mro__:
             library = cls.__module__.split(".", 1)[0]
-            if library in _LIBRARIES and library != mine:
+            if library in ("httpx", "httpx2") and library != mine:
                 raise UsageError(
                     f"expected an {mine} transport, found {library}.{cls.__name__}: "
                     f"use sseconv.{library}.{kind}"
@@ -230,15 +233,10 @@ class _Converting(Generic[TransportT]):
             except SSEConvError:
                 return _Plan(request)  # not ours to decide: the upstream answers
         headers = request.headers.copy()
-        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
         if endpoint_is_complete(path) and self._upstream_version is not None:
             headers["anthropic-version"] = self._upstream_version
-        upstream = self.library.Request(
-            request.method,
-            request.url,
-            headers=headers,
-            stream=request.stream,
-            extensions=request.extensions,
+        upstream = self._upstream(
+            request, request.method, request.url, headers, stream=request.stream
         )
         options = self._options
         return _Plan(upstream, lambda: Converter(target, **options))
@@ -262,16 +260,17 @@ class _Converting(Generic[TransportT]):
                 request=request,
             )
             return _Plan(None, local=answer)
+        url = request.url.copy_with(path=exchange.upstream_target(request.url.path))
         headers = exchange.upstream_headers(request.headers)
-        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
-        upstream = self.library.Request(
-            "POST",
-            request.url.copy_with(path=exchange.upstream_target(request.url.path)),
-            headers=headers,
-            content=exchange.upstream_body,
-            extensions=request.extensions,
-        )
+        upstream = self._upstream(request, "POST", url, headers, content=exchange.upstream_body)
         return _Plan(upstream, exchange.converter, exchange)
+
+    def _upstream(self, request: Any, method: str, url: Any, headers: Any, **body: Any) -> Any:
+        """The request sent upstream for ``request``: only the codings sseconv can undo."""
+        headers["accept-encoding"] = accept_encoding(request.headers.get("accept-encoding"))
+        return self.library.Request(
+            method, url, headers=headers, extensions=request.extensions, **body
+        )
 
     def _answer(self, plan: _Plan, request: Any, response: Any) -> Any:
         """The client's response for an upstream response (read already when the plan
@@ -280,18 +279,8 @@ class _Converting(Generic[TransportT]):
             return response if plan.exchange is None else self._translated(plan.exchange, response)
         if plan.convert is None:
             return response
-
-        def wrap(exc: SSEConvError) -> ConversionTransportError:
-            return self.error.wrap(exc, request)
-
-        view = response_of(response)
-        try:
-            decoder = ContentDecoder(
-                response.headers.get("content-encoding"), view.info if view else None
-            )
-        except SSEConvError as exc:
-            raise wrap(exc) from exc
         converter = plan.convert()
+        body = self.body(response, converter, partial(self.error.wrap, request=request))
         headers = [
             (key, value)
             for key, value in response.headers.raw
@@ -300,7 +289,7 @@ class _Converting(Generic[TransportT]):
         return self.library.Response(
             response.status_code,
             headers=headers,
-            stream=self.body(response, converter, decoder, wrap),
+            stream=body,
             extensions={**response.extensions, REPORT_EXTENSION: converter.report},
         )
 

@@ -9,7 +9,7 @@ error). Only an oversize event, or a dialect that cannot be detected, ends the c
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal
 
 from ._convert import Reading
 from ._detect import Detector
@@ -21,9 +21,10 @@ from ._errors import (
     NotEventStreamError,
     SSEConvError,
     UsageError,
+    positioned,
 )
 from ._events import Done
-from ._options import options_from
+from ._options import CheckOptions, options_from
 from ._report import Report
 from ._source import BytesLike, Source
 from ._source import chunks as source_chunks
@@ -32,11 +33,10 @@ from ._sse import ServerSentEvent
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["CheckOptions", "Problem", "Severity", "Validator", "validate"]
+__all__ = ["Problem", "Severity", "Validator", "validate"]
 
 Severity = Literal["error", "warning"]
 
-_INCOMPLETE = "expected the stream to finish, found the end of input"
 _CANNOT_GO_ON = "; the rest of the input cannot be checked"
 
 
@@ -64,13 +64,8 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = []
-        if self.event_number is not None:
-            where.append(f"event {self.event_number}")
-        if self.offset is not None:
-            where.append(f"byte {self.offset}")
         text = f"warning: {self.message}" if self.severity == "warning" else self.message
-        return f"{text} ({', '.join(where)})" if where else text
+        return positioned(text, None, self.event_number, self.offset)
 
 
 def _problem(exc: SSEConvError, suffix: str = "") -> Problem:
@@ -102,8 +97,7 @@ class Validator:
     def __init__(
         self, source: Dialect | str | None = None, **options: Unpack[CheckOptions]
     ) -> None:
-        settings = options_from(options, CheckOptions)  # type: ignore[arg-type]
-        settings = dataclasses.replace(settings, source=source)  # type: ignore[arg-type]
+        settings = options_from(options, CheckOptions, source=source)
         self.report = Report()
         # The parser always dispatches a last event without its blank line: close() reports
         # it, or checks it with dispatch_incomplete.
@@ -131,26 +125,23 @@ class Validator:
         """Check more input (any bytes-like object); return the problems it reveals."""
         if self._in.closed:
             raise UsageError("expected no input after close()")
-        if self._stopped:
-            return []
-        self._in.read(data)
-        return self._check(at_end=False)
+        if not self._stopped:
+            self._in.read(data)
+            self._check(at_end=False)
+        return self._take()
 
     def close(self) -> list[Problem]:
         """Signal the end of input; return the problems it reveals."""
         reading = self._in
-        if reading.closed:
-            return []
-        if self._stopped:
+        if reading.closed or self._stopped:
             reading.closed = True
             return []
-        out: list[Problem] = []
-        self._out = out
         try:
             reading.last()
         except EventTooLargeError as exc:  # a last line without its line end
             self._stop(_problem(exc, _CANNOT_GO_ON))
-            return out
+            return self._take()
+        out = self._out
         parser, queue = reading.parser, reading.queue
         if parser.incomplete and queue and not self.dispatch_incomplete:
             last = queue.pop()
@@ -173,9 +164,9 @@ class Validator:
                     severity="warning",
                 )
             )
-        out += self._check(at_end=True)
+        self._check(at_end=True)
         if self._stopped:
-            return out
+            return self._take()
         decoder = reading.decoder
         body_error = reading.not_event_stream()
         if body_error is not None:
@@ -183,13 +174,17 @@ class Validator:
         elif decoder is None:
             out.append(Problem("expected a stream, found no event", offset=reading.fed))
         elif not decoder.finished:
-            out.append(Problem(_INCOMPLETE, self.events + 1, reading.fed))
+            message = "expected the stream to finish, found the end of input"
+            out.append(Problem(message, self.events + 1, reading.fed))
+        return self._take()
+
+    def _take(self) -> list[Problem]:
+        """The problems found since the last call."""
+        out, self._out = self._out, []
         return out
 
-    def _check(self, *, at_end: bool) -> list[Problem]:
+    def _check(self, *, at_end: bool) -> None:
         reading = self._in
-        out: list[Problem] = []
-        self._out = out
         try:
             try:
                 reading.each(self._event)
@@ -209,7 +204,6 @@ class Validator:
             self._stop(_problem(exc, _CANNOT_GO_ON))
         except NotEventStreamError as exc:  # a long first line that is no SSE line
             self._stop(_problem(exc))
-        return out
 
     def _stop(self, problem: Problem) -> None:
         self._out.append(problem)
@@ -233,15 +227,6 @@ class Validator:
                     "warning",
                 )
             )
-
-
-class CheckOptions(TypedDict, total=False):
-    """The options of :class:`Validator` and :func:`validate`, besides ``source`` (see
-    :class:`~sseconv.Options`)."""
-
-    max_event_size: int
-    dispatch_incomplete: bool
-    detect_limit: int
 
 
 def validate(

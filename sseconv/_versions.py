@@ -10,7 +10,7 @@ from ._errors import UsageError, VersionError
 
 __all__ = ["dialect_for_version"]
 
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LEGACY = datetime.date(2023, 1, 1)
 _CURRENT = datetime.date(2023, 6, 1)
 
@@ -43,13 +43,10 @@ def dialect_for_version(header_value: str | None, *, endpoint: str = "/v1/comple
             "expected an anthropic-version header, found none", code="version_required"
         )
     value = header_value.strip()
-    match = _DATE.fullmatch(value)
-    date = None
-    if match is not None:
-        try:
-            date = datetime.date(*(int(part) for part in match.groups()))
-        except ValueError:
-            date = None
+    try:
+        date = datetime.date.fromisoformat(value) if _DATE.fullmatch(value) else None
+    except ValueError:  # not a real date (2023-02-30)
+        date = None
     if date is None:
         raise VersionError(
             f"expected an anthropic-version date like 2023-06-01, found {header_value!r}",

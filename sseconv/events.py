@@ -6,21 +6,18 @@ Each class is a frozen pydantic model carrying the position of the input event i
 README's "The model".
 """
 
-from ._events import (
-    BlockDelta,
-    BlockStart,
-    BlockStop,
-    Done,
-    ModelEvent,
-    Ping,
-    StreamEnd,
-    StreamError,
-    StreamStart,
-    StreamStop,
-    TextDelta,
-    Unknown,
-)
+# ruff: noqa: F405 (the names of __all__ come from the star import, for type checkers)
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time each name is imported on first use
+    from ._events import *  # noqa: F403
+
+# The one list of these names: sseconv's top level takes it from here.
 __all__ = [
     "BlockDelta",
     "BlockStart",
@@ -35,3 +32,6 @@ __all__ = [
     "TextDelta",
     "Unknown",
 ]
+
+if not TYPE_CHECKING:  # hidden from type checkers, which would then accept any attribute
+    __getattr__, __dir__ = lazy_names(globals(), dict.fromkeys(__all__, "_events"))

@@ -31,26 +31,20 @@ handling written for the client library keep working::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import httpx_sse
 
-from ._client_responses import DECODABLE, Response, note_response, response_of
+from ._client_responses import DECODABLE, note_response, response_of
 from ._convert import EventReader
 from ._dialect import Dialect
-from ._errors import SSEConvError
+from ._errors import APIError, NotEventStreamError, SSEConvError
 from ._events import ModelEvent
 from ._iterate import AsyncItems, Items
-from ._legacy_adapter import (
-    APIError,
-    NotEventStreamError,
-    Stream,
-    abyte_chunks,
-    byte_chunks,
-)
+from ._legacy_adapter import Stream, abyte_chunks, byte_chunks
 from ._options import ReadOptions, unknown_option
 from ._report import Report
 from ._sse import ServerSentEvent
@@ -95,11 +89,11 @@ class _Events:
     """What :class:`EventIterator` and :class:`AsyncEventIterator` share: the reader, the
     response, and the step that reads each chunk (run by :mod:`sseconv._iterate`)."""
 
-    def __init__(self, reader: EventReader, response: Response | None) -> None:
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
         self.reader: EventReader = reader
         self.report: Report = reader.report
-        self.response = response.obj if response is not None else None
-        self._view = response
+        self._view = response_of(stream)
+        self.response = self._view.obj if self._view is not None else None
 
     @property
     def source(self) -> Dialect | None:
@@ -133,22 +127,18 @@ class EventIterator(_Events, Items[ModelEvent]):
     ``close()`` stops reading; the response (if any) is left to its owner to close.
     """
 
-    def __init__(
-        self, chunks: Iterable[bytes], reader: EventReader, response: Response | None = None
-    ) -> None:
-        _Events.__init__(self, reader, response)
-        Items.__init__(self, chunks, self._step)
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
+        _Events.__init__(self, stream, reader)
+        Items.__init__(self, byte_chunks(stream), self._step)
 
 
 class AsyncEventIterator(_Events, AsyncItems[ModelEvent]):
     """Async twin of :class:`EventIterator` (from :func:`aiter_events` and :func:`aconnect`).
     ``aclose()`` stops reading (the response is left to its owner to close)."""
 
-    def __init__(
-        self, chunks: AsyncIterable[bytes], reader: EventReader, response: Response | None = None
-    ) -> None:
-        _Events.__init__(self, reader, response)
-        AsyncItems.__init__(self, chunks, self._step)
+    def __init__(self, stream: Stream, reader: EventReader) -> None:
+        _Events.__init__(self, stream, reader)
+        AsyncItems.__init__(self, abyte_chunks(stream), self._step)
 
 
 def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventIterator:
@@ -159,16 +149,19 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             raw body read with ``iter_raw()`` (sseconv undoes the content-encoding, so that a
             corrupt or cut compressed body is an error) through sseconv's parser (never through
             httpx-sse's decoder); an ``httpx_sse.EventSource`` (its response is read the same
-            way); a ``requests.Response``;
-            any iterable of ``httpx_sse.ServerSentEvent`` or :class:`sseconv.ServerSentEvent`
-            (e.g. ``event_source.iter_sse()``); bytes, or an iterable of byte chunks.
-        options: the reading options (``source``, ``mode``, ``max_event_size``,
-            ``dispatch_incomplete``, ``detect_limit``: see :class:`sseconv.Options`); the
-            dialect is detected from the first events unless ``source`` is given.
+            way); a ``requests.Response``; any iterable of ``httpx_sse.ServerSentEvent`` or
+            :class:`sseconv.ServerSentEvent` (e.g. ``event_source.iter_sse()``), or of any
+            object with ``event``, ``data``, ``id`` and ``retry`` (``httpx2`` events); bytes, a
+            binary file, or an iterable of byte chunks.
+        options: the reading options (:class:`~sseconv.types.ReadOptions`: see
+            :class:`sseconv.Options`); the dialect is detected unless ``source`` is given.
 
     Events from httpx-sse have lost the difference between a data-only event and one named
     ``message``: an event named ``message`` is read as data-only (so a legacy stream read
-    through httpx-sse works), and byte offsets in errors count in the re-encoded events.
+    through httpx-sse works; no Anthropic dialect names an event ``message``), byte offsets in
+    errors count in the re-encoded events, and httpx-sse holds a CR that ends a read until
+    more bytes come, so such an event may arrive late. Reading the response itself loses
+    nothing.
 
     Returns:
         An :class:`EventIterator` (its ``report`` tells what was read).
@@ -183,8 +176,7 @@ def iter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> EventItera
             ``text/event-stream``), and for a body that cannot be decoded.
         SSEConvError: bad input, when reached (events before the bad one are yielded first).
     """
-    reader = EventReader(**options)
-    return EventIterator(byte_chunks(stream), reader, response_of(stream))
+    return EventIterator(stream, EventReader(**options))
 
 
 def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEventIterator:
@@ -192,8 +184,7 @@ def aiter_events(stream: Stream, /, **options: Unpack[ReadOptions]) -> AsyncEven
     ``aiohttp`` response's ``content``) and checked when the first event is asked for; async
     and sync iterables of chunks or events are accepted (``event_source.aiter_sse()``, lists,
     …)."""
-    reader = EventReader(**options)
-    return AsyncEventIterator(abyte_chunks(stream), reader, response_of(stream))
+    return AsyncEventIterator(stream, EventReader(**options))
 
 
 class ConnectOptions(ReadOptions, total=False):
@@ -247,7 +238,7 @@ def connect(
     """
     reader, request = _reader_and_request(dict(kwargs))
     with httpx_sse.connect_sse(cast(Any, client), method, url, **request) as event_source:
-        events = EventIterator(byte_chunks(event_source), reader, response_of(event_source))
+        events = EventIterator(event_source, reader)
         with closing(events):
             yield events
 
@@ -266,7 +257,7 @@ async def aconnect(
         view = response_of(event_source)
         assert view is not None
         await view.acheck()
-        async with aclosing(AsyncEventIterator(abyte_chunks(event_source), reader, view)) as events:
+        async with aclosing(AsyncEventIterator(event_source, reader)) as events:
             yield events
 
 
@@ -310,10 +301,8 @@ class ConvertingTransport(SyncConverting[httpx.BaseTransport], httpx.BaseTranspo
             without calling upstream. ``to`` does not apply to these requests.
         models: the retired-model table for those requests (default
             :data:`sseconv.translate.RETIRED_MODELS`).
-        converter_options: the options of :class:`sseconv.Converter` (``source``, ``mode``,
-            ``eol``, ``pings``, ``clock``, ``max_event_size``, ``dispatch_incomplete``,
-            ``detect_limit``: :class:`sseconv.Options`), checked at once. The upstream dialect
-            is detected unless ``source`` is given.
+        converter_options: every option of :class:`sseconv.Options`, checked at once; the
+            upstream dialect is detected unless ``source`` is given.
 
     Which responses are converted: those whose ``content-type`` is ``text/event-stream``, to
     requests for which a target is known (``to`` given, or a valid ``anthropic-version`` on a

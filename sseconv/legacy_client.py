@@ -257,17 +257,14 @@ class Client:
 
     def completion_stream(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """A generator of the streamed dicts (each with the whole completion so far)."""
-        return self._stream({"stream": True, **kwargs})
+        lines = _Lines()
+        with self._response({"stream": True, **kwargs}) as response:
+            for line in response.iter_lines():
+                yield from lines.read(line)
 
     async def acompletion_stream(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         """Async :meth:`completion_stream` (await it, then ``async for``)."""
         return self._astream({"stream": True, **kwargs})
-
-    def _stream(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        lines = _Lines()
-        with self._response(params) as response:
-            for line in response.iter_lines():
-                yield from lines.read(line)
 
     async def _astream(self, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         lines = _Lines()

@@ -29,12 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ._dialect import Dialect
 from ._errors import UsageError
 from ._json import MAX_DEPTH
-from ._recording_files import (
-    Document,
-    RecordingFileError,
-    dump_document,
-    load_document,
-)
+from ._recording_files import RecordingFileError, dump_document, load_document
 from ._recording_sniff import sniff
 from ._recordings import (
     RecordingConversion,
@@ -86,9 +81,7 @@ class Recording:
 
     def dumps(self) -> bytes:
         """The file's bytes: the same syntax and compression as it was read in."""
-        return dump_document(
-            Document(self.document, self.syntax, self.gzipped, self.explicit_start)
-        )
+        return dump_document(self.document, self.syntax, self.gzipped, self.explicit_start)
 
 
 def loads(data: bytes) -> Recording:
@@ -104,11 +97,8 @@ def loads(data: bytes) -> Recording:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         hint = " (encode it, or use read() for a file name)" if isinstance(data, str) else ""
         raise UsageError(f"expected the bytes of a recording, found {type(data).__name__}{hint}")
-    document = load_document(bytes(data))
-    kind = container_kind(document.value)
-    return Recording(
-        document.value, kind, document.syntax, document.gzipped, document.explicit_start
-    )
+    value, syntax, gzipped, explicit_start = load_document(bytes(data))
+    return Recording(value, container_kind(value), syntax, gzipped, explicit_start)
 
 
 def read(path: str | os.PathLike[str]) -> Recording:

@@ -17,6 +17,7 @@ needs the ``serve`` extra (uvicorn).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._detect import detect
@@ -63,8 +64,7 @@ def streams_from(
     if type(real_time) is not bool:
         raise UsageError(f"expected real_time True or False, found {real_time!r}")
     name = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    data = Path(path).read_bytes()
     from_ = Dialect.parse(source) if isinstance(source, str) else source
     if sniff(data[:4096]) is None:
         if index is not None:

@@ -24,11 +24,8 @@ from test_convert_properties import cut_points, cuts_to_chunks, streams
 import sseconv
 import sseconv.types
 from sseconv._codecs._legacy import LegacyEncoder
-from sseconv._legacy_adapter import (
-    NotEventStreamError,
-    alegacy_completions,
-    legacy_completions,
-)
+from sseconv._legacy_adapter import alegacy_completions, legacy_completions
+from sseconv.errors import NotEventStreamError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.sse"))

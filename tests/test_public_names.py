@@ -141,40 +141,69 @@ def test_every_name_in_a_public_module_s_all_resolves(name: str) -> None:
     assert set(namespace) - {"__builtins__"} == set(names)
 
 
-def typed_imports(module: ModuleType) -> tuple[dict[str, str], list[str]]:
-    """The ``TYPE_CHECKING`` imports of a lazy module (name -> module) and the modules it
-    imports from eagerly."""
+def typed_imports(module: ModuleType) -> tuple[dict[str, str], list[str], list[str]]:
+    """The ``TYPE_CHECKING`` imports of a lazy module (name -> module, and the modules whose
+    whole ``__all__`` it imports) and the modules it imports from eagerly."""
     assert module.__file__ is not None
     tree = ast.parse(Path(module.__file__).read_text())
     typed: dict[str, str] = {}
+    star: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             for item in node.body:
                 assert isinstance(item, ast.ImportFrom)
-                typed.update({alias.name: str(item.module) for alias in item.names})
-    eager = [str(node.module) for node in tree.body if isinstance(node, ast.ImportFrom)]
-    return typed, eager
+                for alias in item.names:
+                    if alias.name == "*":
+                        star.append(str(item.module))
+                    else:
+                        typed[alias.name] = str(item.module)
+    eager = [
+        name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for name in ([str(node.module)] if node.module else [a.name for a in node.names])
+    ]
+    return typed, star, eager
 
 
-@pytest.mark.parametrize("module", [sseconv, sseconv.types], ids=lambda m: m.__name__)
+LAZY_MODULES = [sseconv, sseconv.types, sseconv.events, sseconv.errors]
+
+
+@pytest.mark.parametrize("module", LAZY_MODULES, ids=lambda m: m.__name__)
 def test_every_lazy_name_has_one_home(module: ModuleType) -> None:
     """``_HOMES`` (run time), the ``TYPE_CHECKING`` imports (type checkers) and ``__all__``
-    name the same things: a name added in one place only fails here."""
-    typed, eager = typed_imports(module)
-    assert set(eager) <= {"__future__", "typing", "_lazy", "_version"}, (
+    name the same things: a name added in one place only fails here. The model-event and
+    exception classes are listed once, in ``sseconv.events`` and ``sseconv.errors``, and
+    the top level takes those lists whole."""
+    typed, star, eager = typed_imports(module)
+    assert set(eager) <= {"__future__", "typing", "_lazy", "_version", "errors", "events"}, (
         "import public names through _HOMES (lazily), not at the top"
     )
-    assert typed == module._HOMES
-    assert set(module.__all__) == set(typed) | ({"__version__"} if module is sseconv else set())
+    homes = {**getattr(module, "_HOMES", {})}
+    for name in star:
+        public = importlib.import_module(f"sseconv.{name.lstrip('.')}")
+        homes.update(dict.fromkeys(getattr(public, "__all__", []), name))
+    if module in (sseconv.events, sseconv.errors):
+        assert not typed
+        assert star == [f"_{module.__name__.rsplit('.', 1)[1]}"]
+        homes = dict.fromkeys(module.__all__, star[0])  # the one list of these names
+    else:
+        assert typed == module._HOMES
+        assert star == (["errors", "events"] if module is sseconv else [])
+    assert set(module.__all__) == set(homes) | ({"__version__"} if module is sseconv else set())
     assert set(module.__all__) <= set(dir(module))
+    for name, home in homes.items():
+        assert getattr(module, name) is getattr(importlib.import_module(f"sseconv.{home}"), name)
     with pytest.raises(AttributeError, match=f"module '{module.__name__}' has no attribute 'X'"):
         module.X  # noqa: B018
 
 
 def test_the_lazy_modules_load_neither_pydantic_nor_httpx() -> None:
     code = (
-        "import sys, sseconv, sseconv.types\n"
+        "import sys, sseconv, sseconv.types, sseconv.events, sseconv.errors\n"
         "from sseconv.types import Mode, ConvertOptions, BODY_LIMIT, DETECT_LIMIT\n"
+        "from sseconv import InputError, __all__\n"
+        "from sseconv.errors import UsageError\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'httpx'}))\n"
         "from sseconv.types import Encoder\n"
         "print('pydantic' in sys.modules, 'httpx' in sys.modules)\n"

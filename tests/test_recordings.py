@@ -131,6 +131,13 @@ def test_sniff_tells_containers_from_streams() -> None:
     # JSON that is no recording (an API error answer saved to a file) is read as a stream
     assert recordings.sniff(b'{"type":"error","error":{"type":"overloaded_error"}}') is None
     assert recordings.sniff(b'{"interactions": [], "version": 1}') == "json"
+    # YAML comments and blank lines before the first key; a head that ends inside a comment
+    assert recordings.sniff(b"  # one\r\n\n# two\n  \n{ interactions: []}") == "yaml"
+    assert recordings.sniff(b"# vcr\n" * 1000 + b'{"log": {}}') == "json"
+    assert recordings.sniff(b"# a comment without its end") is None
+    assert recordings.sniff(b"# comment\n#interactions: []\n") is None
+    # whitespace runs are read in linear time (a quadratic regex would not finish here)
+    assert recordings.sniff(b" \n" * 200_000 + b"event: x") is None
 
 
 # -- converting --------------------------------------------------------------------------------
@@ -525,6 +532,14 @@ def test_convert_file_writes_nothing_unless_everything_converted(tmp_path: Path)
 def test_bad_files_get_clear_errors(data: bytes, message: str) -> None:
     with pytest.raises(sseconv.SSEConvError, match=message):
         recordings.loads(data).streams()
+
+
+def test_a_bad_utf8_byte_is_shown_at_its_offset_in_the_file() -> None:
+    for prefix in (b"", b"\xef\xbb\xbf"):
+        data = prefix + b"interactions: [\xfe]\n"
+        with pytest.raises(RecordingFileError, match="found byte 0xfe") as info:
+            recordings.loads(data)
+        assert info.value.offset == data.index(b"\xfe")
 
 
 def test_bad_bodies_get_clear_errors() -> None:

@@ -5,6 +5,7 @@ do not all arrive at once."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -60,6 +61,22 @@ def test_bad_arguments_are_usage_errors(arguments: dict[str, object], message: s
     with pytest.raises(sseconv.UsageError) as info:
         replay.app(FIXTURES / "recordings" / "mixed.har", **arguments)  # type: ignore[arg-type]
     assert info.value.message == message
+
+
+def test_the_app_answers_the_lifespan_protocol() -> None:
+    app = replay.ReplayApp([replay.ReplayStream((MESSAGES,), (0.0,))])
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict[str, str]] = []
+
+    async def receive() -> dict[str, str]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+    assert sent == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
+    assert (messages, app.served) == ([], 0)
 
 
 def test_real_time_pacing_comes_from_the_har_timings() -> None:
