@@ -623,18 +623,14 @@ class TextProjection(Encoder):
             count_fields(self.report, "message_delta", event.extra)
         return b""
 
-    def extras(self, extra: dict[str, Any], path: str = "completion") -> str:
-        """Unknown source fields, written after the known ones: ``,"k":v…`` (a field that would
-        repeat a key of the payload is counted instead)."""
-        extra = self.outside(extra, self.keys, path)
-        return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
-
     def _event(self, text: bytes | bytearray, middle: bytes, extra: dict[str, Any]) -> bytes:
         """One event: the head, ``text`` (the JSON string's body or the whole string), then
-        ``middle`` (the other known fields) and the ``extra`` ones."""
-        end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
+        ``middle`` (the other known fields) and the ``extra`` ones, the unknown source fields
+        (``,"k":v…``; one that would repeat a key of the payload is counted instead)."""
+        extra = self.outside(extra, self.keys, "completion")
+        end = "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
         self.policy.wrote()
-        return b"".join((self._head, text, middle, to_bytes(end)))
+        return b"".join((self._head, text, middle, to_bytes(end + "}" + self.eol * 2)))
 
 
 def at(event: ModelEvent) -> dict[str, Any]:
