@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
-from itertools import repeat
 from typing import Any
 
 from ._errors import EventTooLargeError
@@ -22,49 +20,56 @@ from ._sse_event import ServerSentEvent, encode_sse
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
 _BOM = b"\xef\xbb\xbf"
-_EOL = re.compile(rb"(\r\n|\r|\n)")
+_splitlines = bytes.splitlines  # (on CRLF, LF and CR only, unlike str.splitlines)
 _UNKNOWN = object()
 _new = tuple.__new__
 _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
 
 
-def _blocks(eol: bytes, line: bytes, value: bytes) -> re.Pattern[bytes]:
+def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
     character of a line, of a data value): an event ending with its only data line (groups 1-3:
-    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), any
-    other block or a lone blank line (4), or one byte where neither fits (5: a line end of
-    another kind, or an LF in a CRLF value)."""
+    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), or
+    (4) any other block, a lone blank line, or one byte where none fits (a line end of another
+    kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a blank line."""
     head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
-    event = b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
-    return re.compile(
-        head + event + b"|((?:%s%s%s)%s%s)|([\\s\\S])" % (line, _SOME, eol, _ANY, eol)
-    )
+    event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
+    if not whole:  # or a comment block, or a lone blank line
+        return re.compile(event + b"|(?::%s%s%s)?%s" % (line, _ANY, eol, eol))
+    other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
+    return re.compile(event + other)
 
 
-# By line end: a blank line, how to split lines (None: on any line end), the block pattern and
-# a line (past the first) that acts at once and every time: id, retry.
+# By line end: a blank line, the block pattern, a line (past the first) that acts at once and
+# every time (id, retry), and for a read of one whole block: the line end, the line end of
+# another kind that its value must not hold, and its pattern (lines without other line ends).
+# (An LF after a CR that ends such a read would end a blank line: nothing to skip.)
 # A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
 # LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
 _MODES = {
-    b"\n": (b"\n\n", b"\n", _blocks(b"\n", b"[^\n]", b"[^\n]"), re.compile(rb"\n(?:id|retry)")),
-    b"\r": (b"\r\r", b"\r", _blocks(b"\r", b"[^\r]", b"[^\r]"), re.compile(rb"\r(?:id|retry)")),
-    b"\r\n": (
-        b"\r\n\r\n",
-        None,
-        _blocks(b"\r\n", b"[^\r\n]", b"[^\r]"),
-        re.compile(rb"\n(?:id|retry)"),
-    ),
+    eol: (
+        eol * 2,
+        _blocks(eol, line, value),
+        re.compile(b"%s(?:id|retry)" % eol[-1:]),
+        (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch),
+    )
+    for eol, line, value, stray in (
+        (b"\n", b"[^\n]", b"[^\n]", 13),
+        (b"\r", b"[^\r]", b"[^\r]", 10),
+        (b"\r\n", b"[^\r\n]", b"[^\r]", 10),
+    )
 }
 
 
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
-    One pass per read: the complete blocks go through one regular expression (for the read's
-    line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment lines;
-    any other block, any line end of another kind, and the complete lines of a block that a
-    read cuts are interpreted line by line (a cut block's lines are kept to be parsed with the
-    rest of it once, unless they act at once: ``id``, ``retry``).
+    A read that is one whole block, as a live stream's often are, takes one pattern match.
+    Otherwise one pass per read: the complete blocks go through one regular expression (for the
+    read's line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment
+    lines; any other block and any line end of another kind are interpreted line by line. The
+    complete lines of a block that a read cuts wait to be parsed with the rest of it (an ``id``
+    or ``retry`` line among them acts at once, then again to the same effect).
 
     Args:
         max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
@@ -102,6 +107,7 @@ class SSEParser:
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
         self._virtual = False  # and that LF was parsed already (see feed)
         self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
+        self._one = _MODES[b"\n"][3]  # the last read's line end, for a read of one whole block
         # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
         self._event: str | None = None
@@ -128,6 +134,22 @@ class SSEParser:
             data = as_bytes(data)
         if self._edge and not (data := self._edge_bytes(data)):
             return []
+        if not self._tail and self._start < 0 and len(data) <= self.max_event_size:
+            eol, stray, one = self._one  # (the last read's line end)
+            if m := one(data):  # a read of one whole block, as a live stream's often are
+                idline, head, value = m.groups()
+                name = self._names.get(head, _UNKNOWN)
+                if value is None or (name is not _UNKNOWN and stray not in value):
+                    start = self._pos
+                    self._pos = end = start + len(data)
+                    if value is None:  # a comment or a blank line
+                        return []
+                    if idline:
+                        self._set_id(idline[4 : -len(eol)])
+                    n = self.events_dispatched = self.events_dispatched + 1
+                    text = value.decode("utf-8", "replace")
+                    event = (name, text, self.last_event_id or None, None, start, end, n)
+                    return [_new(ServerSentEvent, event)]
         lf = data.rfind(b"\n")
         cr = data.rfind(b"\r")
         out: list[ServerSentEvent] = []
@@ -145,7 +167,7 @@ class SSEParser:
         eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
         if kept and eol != self._kept_eol:
             eol = b"\r\n"
-        blank, sep, _, _ = _MODES[eol]
+        blank, _, _, self._one = _MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
         # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
         # (the event is due now), which the next read then skips or, if it lacks it, takes back.
@@ -162,7 +184,7 @@ class SSEParser:
                 else:
                     at = buf.find(blank, 0, complete)
                     pos = complete if at < 0 else at + len(blank)
-                self._lines(buf[:pos], base, sep, out)
+                self._lines(buf[:pos], base, out)
             stop = buf.rfind(blank, pos, complete)
             if stop >= 0:  # whole blocks
                 stop += len(blank)
@@ -172,12 +194,14 @@ class SSEParser:
                 if (
                     (pos or not kept)
                     and complete - pos <= self.max_event_size
-                    and _inert(buf, pos, complete, eol)
+                    and (keep := _keep(buf, pos, complete, eol))
                 ):  # kept, to be parsed with the rest of the block (once)
+                    if keep == 2:  # they act now, and again to the same effect with the rest
+                        self._lines(buf[pos:complete], base + pos, out, dry=True)
                     self._kept, self._kept_eol, complete = complete - pos, eol, pos
                     self._edge = self._skip_lf = False
                 else:
-                    self._lines(buf[pos:complete], base + pos, sep, out)
+                    self._lines(buf[pos:complete], base + pos, out)
             self._pos = base + complete
             if complete < len(buf):
                 self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
@@ -228,53 +252,50 @@ class SSEParser:
         lone = size == 2  # (only in a CRLF region may a value hold an LF)
         names = self._names
         last_id = self.last_event_id or None
-        n = self.events_dispatched + 1  # the number of out[0]
+        n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
-        for idline, head, value, other, odd in _MODES[eol][2].findall(buf, pos, stop):
-            if other:  # any other block: line by line, unless one blank line or one comment
+        for idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
+            if other and (len(other) > 1 or other == eol):  # any other block (one byte: below):
+                # line by line, unless one blank line or one comment
                 idle = len(other) == size or (
                     other[0] == 58 and other.find(eol) + 2 * size == len(other)
                 )
                 if check or not idle:
-                    self._lines(other, start, eol, out)
-                    last_id = self.last_event_id or None
+                    self._lines(other, start, out)
+                    last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
                 start += len(other)
                 continue
-            if odd or (lone and 10 in value):  # another line end: the rest line by line
-                self._lines(buf[start - base : stop], start, None, out)
+            if other or (lone and 10 in value):  # another line end: the rest line by line
+                self._lines(buf[start - base : stop], start, out)
                 return
             end = start + len(idline) + len(head) + len(value) + fixed
             if check and end - start - size * (head.count(eol) + bool(idline) + 2) > limit:
                 self._too_large(start, out)  # (its lines without their line ends)
-            name = names.get(head, _UNKNOWN)
-            if name is _UNKNOWN:
-                self._lines(buf[start - base : end - base], start, eol, out)
-                last_id = self.last_event_id or None
-                if len(names) < 64 and _inert(head, 0, len(head), eol):
+            try:
+                name = names[head]
+            except KeyError:
+                self._lines(buf[start - base : end - base], start, out)
+                last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
+                if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
                     names[head] = out[-1].event
             else:
                 if idline:
                     self._set_id(idline[4:-size])
                     last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
-                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n + len(out))))
+                append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n)))
+                n += 1
             start = end
 
-    def _lines(self, chunk: bytes, pos: int, sep: bytes | None, out: list[ServerSentEvent]) -> None:
-        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end), split
-        on ``sep`` (``None``: on any line end)."""
-        if sep:
-            lines = chunk.split(sep)
-            lines.pop()
-            ends: Iterable[int] = repeat(len(sep))
-        else:
-            parts = _EOL.split(chunk)
-            lines, ends = parts[::2], map(len, parts[1::2])
+    def _lines(self, chunk: bytes, pos: int, out: list[ServerSentEvent], dry: bool = False) -> None:
+        """Interpret the lines of ``chunk`` (input offset ``pos``, ending with a line end); ``dry``:
+        only for what acts at once, leaving the block in progress as it was."""
         start, event, data, retry = self._start, self._event, self._data, self._block_retry
         size, limit = self._size, self.max_event_size
-        for line, eol in zip(lines, ends, strict=False):
+        for raw in _splitlines(chunk, True):
+            line = raw.rstrip(b"\r\n")
             if not line:  # a blank line: dispatch
-                pos += eol
+                pos += len(raw)
                 if data is not None:
                     text = b"\n".join(data).decode("utf-8", "replace")
                     last_id = self.last_event_id or None
@@ -284,7 +305,7 @@ class SSEParser:
                 continue
             if start < 0:
                 start = pos
-            pos += len(line) + eol
+            pos += len(raw)
             size += len(line)
             if size > limit:
                 self._too_large(start, out)
@@ -302,8 +323,9 @@ class SSEParser:
                 self._set_id(value)
             elif name == b"retry" and value.isdigit():
                 self.retry = retry = int(value)
-        self._start, self._event, self._data, self._block_retry = start, event, data, retry
-        self._size = size
+        if not dry:
+            self._start, self._event, self._data, self._block_retry = start, event, data, retry
+            self._size = size
 
     def _set_id(self, value: bytes) -> None:
         if 0 not in value:  # an id with a NUL is ignored
@@ -333,25 +355,28 @@ class SSEParser:
         out: list[ServerSentEvent] = []
         pending, kept, pos = (self._bom or b"") + b"".join(self._tail), self._kept, self._pos
         self._bom = None  # (first bytes that were not a whole BOM: a line)
-        self._lines(pending[:kept], pos, None, out)  # lines kept for their block
-        if len(pending) > kept:  # a last line without its line end
-            self._lines(pending[kept:] + b"\n", pos + kept, b"\n", out)
+        # (lines kept for their block, and a last line without its line end)
+        self._lines(pending + b"\n" if len(pending) > kept else pending, pos, out)
         if self._data is not None:
             self.incomplete = True
             if self.dispatch_incomplete:  # as if a blank line ended at the end of the input
-                self._lines(b"\n", pos + len(pending) - 1, b"\n", out)
+                self._lines(b"\n", pos + len(pending) - 1, out)
         self.events_dispatched += len(out)
         return out
 
 
-def _inert(buf: bytes, pos: int, end: int, eol: bytes) -> bool:
-    """Whether the lines ``buf[pos:end]`` (with line ends ``eol``) hold no line that acts at
-    once and every time (``id``, ``retry``), no blank line and no line end of another kind."""
-    if buf.startswith((b"id", b"retry", b"\r", b"\n"), pos) or _MODES[eol][3].search(buf, pos, end):
-        return False
-    if len(eol) == 1:
-        return True
-    part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
-    crlf = part.count(b"\r\n")
-    cut = end == len(buf) and part.endswith(b"\r")
-    return crlf == part.count(b"\n") and part.count(b"\r") == crlf + cut
+def _keep(buf: bytes, pos: int, end: int, eol: bytes) -> int:
+    """Whether the lines ``buf[pos:end]`` (line ends ``eol``) may wait for the rest of their
+    block: 0 if they hold a blank line or a line end of another kind, else 1, or 2 if a line
+    among them acts at once and every time (``id``, ``retry``)."""
+    if buf[pos] in b"\r\n":
+        return 0
+    if len(eol) == 2:
+        part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
+        crlf = part.count(b"\r\n")
+        cut = end == len(buf) and part.endswith(b"\r")
+        if crlf != part.count(b"\n") or part.count(b"\r") != crlf + cut:
+            return 0
+    return (
+        2 if buf.startswith((b"id", b"retry"), pos) or _MODES[eol][2].search(buf, pos, end) else 1
+    )

@@ -10,12 +10,13 @@ is the bytes of its block's lines without their line ends (see ``SSEParser``).
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
 from sse_cases import reference_parse
 
-from sseconv import EventTooLargeError, ServerSentEvent, SSEParser
+from sseconv import EventTooLargeError, ServerSentEvent, SSEParser, _sse
 
 LINES = [
     b"data: x",
@@ -184,3 +185,88 @@ def test_a_read_larger_than_the_limit_finds_the_one_event_over_it() -> None:
     events, ended = parse([wire], max_event_size=118)
     assert (len(events), ended) == (22, ("ok", False))
     assert parse([wire], max_event_size=117)[1] == ("too large", 20 * len(small), 21)
+
+
+def block_reads(rng: random.Random, data: bytes) -> list[bytes]:
+    """``data`` cut after every blank line: one read per block (a lone blank line is one too),
+    or, for some blank lines that end with a CRLF, between its CR and its LF."""
+    cuts, line_start = [], 0
+    for m in re.finditer(rb"\r\n|\r|\n", data):
+        if m.start() == line_start:
+            cuts.append(m.end() - (m.end() - m.start() == 2 and rng.random() < 0.5))
+        line_start = m.end()
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True) if b > a]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # A read that is exactly one block (as a live stream's reads are) takes a shorter path
+    # than the general one; it must give the same events, positions, numbers and state.
+    whole_blocks = 0
+    modes: dict[bytes, Any] = dict(_sse._MODES)
+    for eol, mode in modes.items():
+        eol_, stray, one = mode[3]
+
+        def counted(data: bytes, one: Any = one) -> Any:
+            nonlocal whole_blocks
+            m = one(data)
+            whole_blocks += m is not None
+            return m
+
+        modes[eol] = (*mode[:3], (eol_, stray, counted))
+    monkeypatch.setattr(_sse, "_MODES", modes)
+    rng = random.Random(f"blocks:{seed}")
+    for _ in range(400):
+        data = random_stream(rng)
+        ref = reference_parse(data)
+        reads = block_reads(rng, data)
+        if rng.random() < 0.3:  # some blocks cut again: a block in progress, then whole ones
+            reads = [part for read in reads for part in random_reads(rng, read)]
+        assert b"".join(reads) == data
+        parser, bytewise = SSEParser(), SSEParser()
+        events: list[ServerSentEvent] = []
+        expected: list[ServerSentEvent] = []
+        for read in reads:
+            events += parser.feed(read)
+            for i in range(len(read)):
+                expected += bytewise.feed(read[i : i + 1])
+            assert [(*e[:5], e.number) for e in events] == [(*e[:5], e.number) for e in expected], (
+                reads
+            )
+            state = (parser.last_event_id, parser.retry, parser.events_dispatched)
+            assert state == (bytewise.last_event_id, bytewise.retry, bytewise.events_dispatched)
+        events += parser.close()
+        expected += bytewise.close()
+        assert fields(events) == fields(expected) == ref.events, reads
+        assert parser.incomplete == bytewise.incomplete == ref.incomplete
+        assert parser.block_offset == bytewise.block_offset
+        cr_ends = reads_ending_after_a_cr(reads)
+        for event, (offset, end) in zip(events, ref.spans, strict=True):
+            assert event.offset == offset, reads
+            assert event.end == end or (event.end == end - 1 and event.end in cr_ends), reads
+        limit = rng.randint(0, 90)
+        count, verdict = expected_verdict(data, limit)
+        limited, ended = parse(reads, max_event_size=limit)
+        assert (fields(limited), ended) == (ref.events[:count], verdict), (limit, reads)
+    assert whole_blocks > 400  # (the shorter path was taken)
+
+
+@pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])
+def test_an_id_line_of_a_cut_block_acts_at_once(eol: bytes) -> None:
+    # (the complete lines of a block that a read cuts wait for the rest of it, but an id or
+    # retry line among them is in force as soon as its line end is read, even a cut CRLF's CR)
+    wire = b"id: 1\ndata: x\n\n: c\nid: 2\nretry: 5\nevent: e\ndata: y\n\n".replace(b"\n", eol)
+    for cut in range(len(wire) + 1):
+        parser = SSEParser()
+        first = parser.feed(wire[:cut])
+        line_ends = {m.end() for m in re.finditer(rb"\r\n|\r|\n", wire[:cut])}
+        if eol == b"\r\n" and wire[:cut].endswith(b"\r"):
+            line_ends.add(cut)  # (a CR that ends the read ends its line)
+        seen = max(line_ends, default=0)
+        expected_id = "2" if seen >= wire.index(b"id: 2") + 5 else "1" if seen >= 5 else ""
+        assert parser.last_event_id == expected_id, wire[:cut]
+        assert parser.retry == (5 if seen >= wire.index(b"retry: 5") + 8 else None), wire[:cut]
+        rest = parser.feed(wire[cut:]) + parser.close()
+        assert fields(first + rest) == [(None, "x", "1", None), ("e", "y", "2", 5)]

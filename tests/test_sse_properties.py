@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -55,6 +56,8 @@ FRAGMENTS = [
     b"data: a\r\n\r\n",
     b"event: e\ndata: d\n\n",
     b"event: e\r\ndata: d\r\n\r\n",
+    b"id: 7\nevent: e\ndata: d\n\n",
+    b": c\r\n\r\n",
     b"  data: b\n\n",
     b"data: " + b"y" * 1100 + b"\n\n",
     b"data: " + b"z" * 1100 + b"\r\n\r\n",
@@ -251,3 +254,33 @@ def test_encode_sse_accepts_every_event_the_parser_produces(wire: bytes) -> None
     for event in parser.feed(wire) + parser.close():
         again = SSEParser()
         assert again.feed(encode_sse(event)) + again.close() == [event]
+
+
+@settings(max_examples=400, deadline=None)
+@given(streams, st.data())
+def test_reads_cut_after_blank_lines_give_the_same_events_and_positions(
+    wire: bytes, data: st.DataObject
+) -> None:
+    """Reads that are whole blocks (a live stream's usual reads) take the parser's one-match
+    path; the events, their positions and numbers, and the parser's state after every read are
+    those of byte-by-byte reads of the same input."""
+    ends: list[int] = []  # the ends of blank lines, and the middle of a blank CRLF
+    line_start = 0
+    for m in re.finditer(rb"\r\n|\r|\n", wire):
+        if m.start() == line_start:
+            ends += range(m.start() + 1, m.end() + 1)
+        line_start = m.end()
+    cuts = sorted(data.draw(st.sets(st.sampled_from(ends), max_size=40)) if ends else [])
+    parser, bytewise = SSEParser(), SSEParser()
+    got: list[ServerSentEvent] = []
+    expected: list[ServerSentEvent] = []
+    for a, b in pairwise([0, *cuts, len(wire)]):
+        got += parser.feed(wire[a:b])
+        for i in range(a, b):
+            expected += bytewise.feed(wire[i : i + 1])
+        assert (parser.last_event_id, parser.retry) == (bytewise.last_event_id, bytewise.retry)
+        assert [(*e[:5], e.number) for e in got] == [(*e[:5], e.number) for e in expected]
+    got += parser.close()
+    expected += bytewise.close()
+    assert [(*e[:5], e.number) for e in got] == [(*e[:5], e.number) for e in expected]
+    assert (parser.incomplete, parser.block_offset) == (bytewise.incomplete, bytewise.block_offset)
