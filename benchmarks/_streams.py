@@ -42,26 +42,8 @@ _WORD_TEXT = (
 )
 _WORDS = _WORD_TEXT.split()
 _PUNCT = (".", ",", ";", ":", "!", "?", " -", "(", ")", "'s", "...", " /", " *")
-_UNICODE = (
-    "é",
-    "ü",
-    "ñ",
-    "ç",
-    " café",
-    " naïve",
-    " —",
-    "…",
-    " “",
-    "”",
-    "€",
-    "→",
-    " 日本語",
-    "中文",
-    " Привет",
-    " 😀",
-    "🚀",
-    " ∑",
-)
+_UNICODE_TEXT = "é|ü|ñ|ç| café| naïve| —|…| “|”|€|→| 日本語|中文| Привет| 😀|🚀| ∑"
+_UNICODE = tuple(_UNICODE_TEXT.split("|"))
 _QUOTES = ('"', ' "', '."', '\\"', "'")
 _NEWLINES = ("\n", "\n\n", ".\n", ":\n\n", "\n- ")
 
@@ -131,29 +113,17 @@ def completions_stream(
     rng = random.Random(f"completions:{seed}")
     ident = _ident(rng, "compl_", 24)
     parts: list[str] = []
+
+    def event(text: str, stop_reason: str | None = None, stop: str | None = None) -> str:
+        payload: dict[str, object] = {"type": "completion", "id": ident, "completion": text}
+        payload.update(stop_reason=stop_reason, model=model, stop=stop, log_id=ident)
+        return "event: completion\ndata: " + _dumps(payload, spaced) + "\n\n"
+
     for i, tok in enumerate(tokens(n_tokens, seed=seed)):
-        payload = {
-            "type": "completion",
-            "id": ident,
-            "completion": tok,
-            "stop_reason": None,
-            "model": model,
-            "stop": None,
-            "log_id": ident,
-        }
-        parts.append("event: completion\ndata: " + _dumps(payload, spaced) + "\n\n")
+        parts.append(event(tok))
         if ping_every and i % ping_every == ping_every // 2:
             parts.append('event: ping\ndata: {"type": "ping"}\n\n')
-    final = {
-        "type": "completion",
-        "id": ident,
-        "completion": "",
-        "stop_reason": "stop_sequence",
-        "model": model,
-        "stop": "\n\nHuman:",
-        "log_id": ident,
-    }
-    parts.append("event: completion\ndata: " + _dumps(final, spaced) + "\n\n")
+    parts.append(event("", "stop_sequence", "\n\nHuman:"))
     return "".join(parts).encode("utf-8")
 
 

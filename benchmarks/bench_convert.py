@@ -290,42 +290,31 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     requirements: list[dict[str, Any]] = []
+
+    def require(text: str, value: float | None, shown: str, ok: bool) -> None:
+        requirements.append({"requirement": text, "value": value, "shown": shown, "ok": ok})
+
     for case in cases:
         target = PASSTHROUGH_TARGET if case.source == case.to else SPEED_TARGET
-        bulk = statistics.median(case.bulk_runs)
-        requirements.append(
-            {
-                "requirement": f"{case.name} bulk: >= {target:g}x baseline",
-                "value": bulk,
-                "shown": spread(case.bulk_runs),
-                "ok": bulk >= target and case.correct,
-            }
-        )
-        requirements.append(
-            {
-                "requirement": f"{case.name} per event (p50): >= {target:g}x baseline",
-                "value": case.per_event,
-                "shown": ratio_text(case.per_event),
-                "ok": case.per_event >= target and case.correct,
-            }
-        )
+        bulk, each = statistics.median(case.bulk_runs), case.per_event
         spaced = statistics.median(case.spaced_runs)
-        requirements.append(
-            {
-                "requirement": f"{case.name} spaced input: <= {SPACING_TARGET:g}x compact time",
-                "value": spaced,
-                "shown": spread(case.spaced_runs),
-                "ok": spaced <= SPACING_TARGET and case.correct,
-            }
-        )
-    requirements.append(
-        {
-            "requirement": f"completions->legacy time per output byte, {lin_large:,} / "
-            f"{lin_small:,} tokens: <= {LINEARITY_TARGET:g}",
-            "value": linearity,
-            "shown": f"{linearity:.2f}" if linearity is not None else "n/a",
-            "ok": linearity is not None and linearity <= LINEARITY_TARGET,
-        }
+        for text, value, shown, ok in (
+            (f"bulk: >= {target:g}x baseline", bulk, spread(case.bulk_runs), bulk >= target),
+            (f"per event (p50): >= {target:g}x baseline", each, ratio_text(each), each >= target),
+            (
+                f"spaced input: <= {SPACING_TARGET:g}x compact time",
+                spaced,
+                spread(case.spaced_runs),
+                spaced <= SPACING_TARGET,
+            ),
+        ):
+            require(f"{case.name} {text}", value, shown, ok and case.correct)
+    require(
+        f"completions->legacy time per output byte, {lin_large:,} / {lin_small:,} tokens: "
+        f"<= {LINEARITY_TARGET:g}",
+        linearity,
+        f"{linearity:.2f}" if linearity is not None else "n/a",
+        linearity is not None and linearity <= LINEARITY_TARGET,
     )
 
     if args.json:

@@ -9,12 +9,7 @@ each compose one and decide what becomes of each event.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import (
-    AsyncIterator,
-    Callable,
-    Iterable,
-    Iterator,
-)
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from ._body import Head

@@ -70,13 +70,17 @@ class VerbatimWriter:
         self._pos = 0
 
     def write(self, reading: Reading, out: list[bytes], size: int) -> None:
-        """Write the events queued in ``reading`` to ``out`` until it holds ``size`` bytes."""
+        """Write the events queued in ``reading`` to ``out`` until it holds ``size`` bytes.
+
+        A run of kept events is taken as one slice of the input, when an event is left out
+        or at the end."""
         policy, take = self.policy, self.take
         queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
         total = kept = 0
+        start = end = self._base + self._pos  # the run of kept events not taken yet
         sse = None
         try:
-            while queue and total < size:
+            while queue and total + end - start < size:
                 sse = queue.popleft()
                 try:
                     kind = check(sse)
@@ -85,13 +89,19 @@ class VerbatimWriter:
                     keep = policy.rejected(exc)
                 else:
                     keep = kind not in _SPECIAL or self._keep(kind, sse)
-                span = take(sse.end, keep=keep)  # type: ignore[arg-type]
                 if keep:
                     kept += 1
+                    end = sse.end  # type: ignore[assignment]
+                    continue
+                span = take(end, keep=True) if end > start else b""
+                span += take(sse.end, keep=False)  # type: ignore[arg-type]
                 if span:
                     out.append(span)
                     total += len(span)
+                start = end = sse.end  # type: ignore[assignment]
         finally:
+            if end > start:
+                out.append(take(end, keep=True))
             policy.wrote(kept)
             if sse is not None:
                 reading.report.events_in = sse.number  # type: ignore[assignment]

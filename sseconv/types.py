@@ -1,7 +1,7 @@
 """Names for annotations and limits: what a program needs to write sseconv's types down.
 
 The option types (``Mode``: ``"strict" | "default" | "lenient"``, ``Pings``, ``Eol``,
-``Clock``) and the ``TypedDict`` classes of the keyword options (``ReadOptions``,
+``Clock``) and the ``TypedDict`` classes of the keyword options (``CheckOptions``, ``ReadOptions``,
 ``EncodeOptions``, ``ConvertOptions``, ``LegacyOptions``: ``**options: Unpack[ConvertOptions]``
 in a function that passes them on), the ``Encoder`` that :func:`sseconv.encoder_for` returns,
 the iterators :func:`sseconv.legacy_completions` and :func:`sseconv.alegacy_completions`
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: re-exported); at run 
     from ._legacy_adapter import LegacyCompletions as LegacyCompletions
     from ._legacy_adapter import LegacyOptions as LegacyOptions
     from ._options import DEFAULT_MAX_EVENT_SIZE as DEFAULT_MAX_EVENT_SIZE
+    from ._options import CheckOptions as CheckOptions
     from ._options import DETECT_LIMIT as DETECT_LIMIT
     from ._options import Clock as Clock
     from ._options import ConvertOptions as ConvertOptions
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: re-exported); at run 
 _HOMES: dict[str, str] = {
     "AsyncLegacyCompletions": "_legacy_adapter",
     "BODY_LIMIT": "_errors",
+    "CheckOptions": "_options",
     "Clock": "_options",
     "ConvertOptions": "_options",
     "DEFAULT_MAX_EVENT_SIZE": "_options",

@@ -22,7 +22,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, ClassVar
 
 from .._dialect import Dialect
-from .._events import StreamEnd, StreamStop, TextDelta
+from .._events import ModelEvent, StreamEnd, StreamStop, TextDelta
 from .._json import dump, load_object, scan_string, to_bytes, with_stack_room
 from .._sse import ServerSentEvent
 from ._base import Decoder, Fields, Handled, Handlers, State, TextProjection, text_fields
@@ -74,6 +74,18 @@ class CompletionsDecoder(Decoder):
         if not text or fields.stop_reason is not None:
             return None
         return text_fields(sse, 0, text, fields.extra)
+
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        raw, head = sse.data, self._head  # (a text between the JSON of the last payload)
+        if sse.event == "completion" and self.state is _OPEN and head and raw.startswith(head):
+            try:
+                text, end = scanstring(raw, len(head))
+            except ValueError:
+                text = ""
+            stop = self._fields.stop_reason  # type: ignore[union-attr]
+            if text and raw[end:] == self._tail and stop is None:
+                return TextDelta
+        return super().check(sse)
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)

@@ -34,6 +34,7 @@ from .._events import (
     BlockDelta,
     BlockStart,
     BlockStop,
+    ModelEvent,
     StreamEnd,
     StreamStart,
     StreamStop,
@@ -63,6 +64,9 @@ _FORMS = [  # (a text with nothing escaped, to the end; the head)
     )
 ]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
+# A non-empty text delta in the server's form, its JSON string checked exactly (for `check`).
+_TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
+_DELTA = re.compile(_FORMS[0][1].pattern + _TEXT + rf"{_W}\}}{_W}\}}{_W}")
 
 
 class _State(State):
@@ -148,6 +152,13 @@ class MessagesDecoder(Decoder):
         if not text or self._blocks.get(index) != "text":
             return None
         return text_fields(sse, index, text, {})
+
+    def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
+        if sse.event == "content_block_delta" and self.state is _OPEN:
+            match = _DELTA.fullmatch(sse.data)
+            if match is not None and self._blocks.get(int(match.group(1))) == "text":
+                return TextDelta
+        return super().check(sse)
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
         value = payload.get(key)
