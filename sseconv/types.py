@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs (`X as X`: re-exported); at run 
     from ._legacy_adapter import LegacyCompletions as LegacyCompletions
     from ._legacy_adapter import LegacyOptions as LegacyOptions
     from ._options import DEFAULT_MAX_EVENT_SIZE as DEFAULT_MAX_EVENT_SIZE
-    from ._options import CheckOptions as CheckOptions
     from ._options import DETECT_LIMIT as DETECT_LIMIT
+    from ._options import CheckOptions as CheckOptions
     from ._options import Clock as Clock
     from ._options import ConvertOptions as ConvertOptions
     from ._options import EncodeOptions as EncodeOptions
