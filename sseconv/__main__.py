@@ -1,7 +1,5 @@
 """``python -m sseconv``: the command line (see :mod:`sseconv._cli`)."""
 
-from __future__ import annotations
-
 from ._cli import main
 
 if __name__ == "__main__":

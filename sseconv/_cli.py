@@ -5,31 +5,18 @@ Commands: ``convert`` (a :class:`Converter` per input), ``detect``, ``text`` (an
 Each command is registered by one function listed in :data:`COMMANDS`; the library modules it
 needs are imported when it runs, so ``sseconv --version`` and ``--help`` load no event model.
 
-Input is read from the raw file descriptor with ``os.read`` in chunks of up to
-:data:`CHUNK_SIZE` bytes; a read returns what is available, so a live stream is never held
-back. The output of each read is written at once with ``os.write`` (there is no buffer to flush),
-so each converted event appears as soon as the read that completed it returns, and a large file
-is not slowed by one write per event. Memory stays bounded: no input is ever read whole, and
-the output is taken event by event (``Converter.iter_feed``) and written whenever about
-:data:`OUTPUT_TARGET` bytes have gathered, however much larger than the input it is
-(completions to legacy).
+Input is read with ``os.read`` as it arrives (:class:`_Stream`) and the output of each read
+written at once with ``os.write`` (:class:`_Output`, :func:`_write_events`): a live stream is
+never held back, a large file is not slowed by one write per event, and memory stays bounded.
 
-The end of a file: a recording whose last event lacks its blank line (an editor or
-``end-of-file-fixer`` leaves one line end) is taken whole when its last line is complete, with a
-warning: the command adds the missing line end. That holds for paths and for a stdin that is a
-regular file; a pipe keeps the standard's rule (the last block is discarded) unless
-``--keep-last``. A last line without its line end is a cut event and is never taken.
+The end of a file (``_END_OF_FILE``, in the help): the command adds the line end that a last
+event whose last line is complete lacks (an editor or ``end-of-file-fixer`` leaves one).
 
-Diagnostics go to file descriptor 2 only, never to the output: standard descriptors that are
-closed at start are opened on ``/dev/null`` (0 and 1 in the wrong direction, so that using them
-fails with a clear message), so no file opened later takes their place.
+Diagnostics go to file descriptor 2 only, never to the output (see :func:`_open_standard_fds`).
 
-Exit status: 0 success; 1 an input is bad or incomplete (after everything convertible was
-written), or an input or output failed; 2 a usage error (argparse's own, an unknown dialect, an
-input that cannot be opened: the other inputs are still processed, as ``cat`` and ``grep`` do);
-130 interrupted (Ctrl-C); 141 (128 + SIGPIPE, what a shell reports for a filter killed by a
-broken pipe) when the reader of the output went away, as with ``| head``: the rest of the output
-is discarded quietly, without a traceback. With several inputs, the status is the highest.
+The exit status is told in the help (``_MAIN_EPILOG``): an input that cannot be opened is a
+usage error (2) and the other inputs are still processed, as ``cat`` and ``grep`` do; a broken
+pipe (``| head``) is 141, as for a filter killed by SIGPIPE, without a traceback.
 """
 
 from __future__ import annotations
@@ -38,6 +25,7 @@ import argparse
 import collections
 import contextlib
 import datetime
+import functools
 import os
 import stat
 import sys
@@ -46,12 +34,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import _cli_recordings as _recording_cli
 from ._dialect import Dialect
-from ._errors import IncompleteStreamError, SSEConvError, UsageError
+from ._errors import DetectionError, IncompleteStreamError, InputError, SSEConvError, UsageError
+from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._events import ModelEvent
-    from ._options import ConvertOptions, Eol, ReadOptions
+    from ._options import ConvertOptions, ReadOptions
     from ._report import Report
     from ._validate import Problem, Validator
 
@@ -60,7 +49,6 @@ __all__ = ["CHUNK_SIZE", "COMMANDS", "main"]
 CHUNK_SIZE = 64 * 1024  # the most read at once
 OUTPUT_TARGET = 1024 * 1024  # about the most output held at once (see _write_events)
 STDIN = "-"
-STDIN_NAME = "<stdin>"
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -68,52 +56,44 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
-INCOMPLETE = "expected the stream to finish, found the end of input"
-
 
 class _Failure(Exception):
-    """Ends the command (or, raised for one input, that input) with ``status`` after printing
-    ``sseconv: <message>`` on stderr."""
+    """Ends the command (or, raised for one input, that input) with status 1 after printing
+    ``sseconv: <message>`` on stderr; a :class:`UsageError` does the same with status 2."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.status = status
         self.message = message
+
+
+def _failed(stderr: _Stderr, exc: _Failure | UsageError) -> int:
+    """Report a failure; its status."""
+    stderr.error(exc.message)
+    return EXIT_BAD_INPUT if isinstance(exc, _Failure) else EXIT_USAGE
 
 
 class _Stderr:
     """Diagnostics: errors always, warnings unless ``quiet``; written to fd 2 (never fd 1)."""
 
-    def __init__(self, *, quiet: bool = False) -> None:
-        self.quiet = quiet
+    quiet = False
 
     def error(self, line: str) -> None:
-        self._write(f"sseconv: {line}\n")
-
-    def warning(self, name: str, message: str) -> None:
-        if not self.quiet:
-            self._write(f"sseconv: {name}: warning: {message}\n")
-
-    @staticmethod
-    def _write(text: str) -> None:
-        data = text.encode("utf-8", "backslashreplace")
+        data = f"sseconv: {line}\n".encode("utf-8", "backslashreplace")
         with contextlib.suppress(OSError):  # stderr gone: nothing else to tell
             os.write(_fd(sys.stderr, 2), data)
 
-
-def _where(event_number: int | None, offset: int | None) -> str:
-    parts = []
-    if event_number is not None:
-        parts.append(f"event {event_number}")
-    if offset is not None:
-        parts.append(f"byte {offset}")
-    return ", ".join(parts)
+    def warning(self, name: str, message: str) -> None:
+        if not self.quiet:
+            self.error(f"{name}: warning: {message}")
 
 
 def _located(name: str, event_number: int | None, offset: int | None, message: str) -> str:
-    """``NAME: event N, byte B: message`` (the parts of the position that are known)."""
-    where = _where(event_number, offset)
-    return f"{name}: {where}: {message}" if where else f"{name}: {message}"
+    """``NAME: event N, byte B: message`` (the parts of the position that are known; no
+    ``NAME`` when it is empty)."""
+    where = [f"event {event_number}"] if event_number is not None else []
+    if offset is not None:
+        where.append(f"byte {offset}")
+    return ": ".join(part for part in (name, ", ".join(where), message) if part)
 
 
 def _plural(n: int, word: str) -> str:
@@ -146,25 +126,18 @@ class _Input(NamedTuple):
     """One input: a path, or ``-`` for stdin; ``name`` is what messages call it."""
 
     path: str
+    name: str
 
     @property
     def is_stdin(self) -> bool:
         return self.path == STDIN
 
-    @property
-    def name(self) -> str:
-        return STDIN_NAME if self.is_stdin else self.path
-
 
 def _inputs(paths: Sequence[str]) -> list[_Input]:
-    """The inputs (stdin when none is given); stdin only once (a usage error otherwise).
-
-    Inputs are opened one at a time when they are read: one that cannot be opened is reported
-    and the others are still processed.
-    """
-    inputs = [_Input(path) for path in paths or [STDIN]]
+    """The inputs (stdin when none is given); stdin only once (a usage error otherwise)."""
+    inputs = [_Input(path, "<stdin>" if path == STDIN else path) for path in paths or [STDIN]]
     if sum(inp.is_stdin for inp in inputs) > 1:
-        raise _Failure(EXIT_USAGE, "stdin ('-') can be read only once")
+        raise UsageError("stdin ('-') can be read only once")
     return inputs
 
 
@@ -175,9 +148,8 @@ def _each(inputs: Sequence[_Input], stderr: _Stderr, handle: Callable[[_Input], 
     for inp in inputs:
         try:
             status = max(status, handle(inp))
-        except _Failure as exc:
-            stderr.error(exc.message)
-            status = max(status, exc.status)
+        except (_Failure, UsageError) as exc:
+            status = max(status, _failed(stderr, exc))
     return status
 
 
@@ -191,6 +163,7 @@ class _Stream:
         self.regular = regular  # a regular file (a path, or stdin redirected from a file)
         self.size = 0
         self._tail = b""  # the last few bytes read
+        self.taken = False  # whether the completion took a last event (set by the reader)
 
     def __iter__(self) -> Iterator[bytes]:
         read = os.read
@@ -198,58 +171,54 @@ class _Stream:
             try:
                 data = read(self.fd, CHUNK_SIZE)
             except OSError as exc:
-                raise _Failure(
-                    EXIT_BAD_INPUT, f"{self.name}: cannot read: {exc.strerror}"
-                ) from None
+                raise _Failure(f"{self.name}: cannot read: {exc.strerror}") from None
             if not data:
                 return
             self.size += len(data)
             self._tail = (self._tail + data[-4:])[-4:]
             yield data
 
-    @property
-    def last_line_cut(self) -> bool:
-        """Whether the input ends with a line that has no line end (a cut event)."""
-        return self.size > 0 and self._tail[-1:] not in (b"\n", b"\r")
-
-    def missing_blank_line(self) -> bytes:
-        """The line end that would end the last block: ``b""`` when the input ends with a
-        blank line already, or with a cut line (which is never completed)."""
-        tail = self._tail
+    def completion(self, keep_last: bool) -> bytes:
+        """What to feed after the input so that a last event whose last line is complete is
+        taken (for regular files always, for pipes with ``--keep-last``): the line end that
+        ends the last block; ``b""`` when the input ends with a blank line already, or with a
+        cut line (which is never completed)."""
+        if not (self.regular or keep_last):
+            return b""
         for eol in (b"\r\n", b"\n", b"\r"):
-            if tail.endswith(eol):
-                rest = tail[: -len(eol)]
+            if self._tail.endswith(eol):
+                rest = self._tail[: -len(eol)]
                 if rest.endswith((b"\n", b"\r")) or self.size == len(eol):
                     return b""  # a blank line (or nothing but one line end)
                 return eol
         return b""
 
+    @property
+    def incomplete_hint(self) -> str:
+        """Why a last event that lacks its blank line was not taken."""
+        if self.size > 0 and self._tail[-1:] not in (b"\n", b"\r"):
+            return "its last line has no line end: a cut event"
+        return "--keep-last takes it: its last line is complete"
+
 
 @contextlib.contextmanager
 def _reading(inp: _Input) -> Iterator[_Stream]:
-    """Open one input (a :class:`_Failure` with status 2 when it cannot be opened)."""
-    if inp.is_stdin:
-        fd = _fd(sys.stdin, 0)
-        yield _Stream(inp, fd, _is_regular(fd))
-        return
+    """Open one input (a :class:`UsageError` when it cannot be opened)."""
     try:
-        fd = os.open(inp.path, os.O_RDONLY)
+        fd = _fd(sys.stdin, 0) if inp.is_stdin else os.open(inp.path, os.O_RDONLY)
     except OSError as exc:
-        raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: {exc.strerror}") from None
+        raise UsageError(f"{inp.name}: cannot open: {exc.strerror}") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise _Failure(EXIT_USAGE, f"{inp.name}: cannot open: Is a directory")
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:  # (a closed stdin)
+            mode = 0
+        if stat.S_ISDIR(mode) and not inp.is_stdin:
+            raise UsageError(f"{inp.name}: cannot open: Is a directory")
         yield _Stream(inp, fd, stat.S_ISREG(mode))
     finally:
-        os.close(fd)
-
-
-def _is_regular(fd: int) -> bool:
-    try:
-        return stat.S_ISREG(os.fstat(fd).st_mode)
-    except OSError:
-        return False
+        if not inp.is_stdin:
+            os.close(fd)
 
 
 def _fd(stream: Any, default: int) -> int:
@@ -261,12 +230,11 @@ def _fd(stream: Any, default: int) -> int:
         return default
 
 
-class _Output:
+class _Output(NamedTuple):
     """Unbuffered writes to a file descriptor: what ``write`` got is out when it returns."""
 
-    def __init__(self, fd: int, name: str) -> None:
-        self.fd = fd
-        self.name = name
+    fd: int
+    name: str
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -276,9 +244,7 @@ class _Output:
             except BrokenPipeError:
                 raise
             except OSError as exc:
-                raise _Failure(
-                    EXIT_BAD_INPUT, f"{self.name}: cannot write: {exc.strerror}"
-                ) from None
+                raise _Failure(f"{self.name}: cannot write: {exc.strerror}") from None
             view = view[written:]
 
 
@@ -290,11 +256,11 @@ def _writing(path: str | None, inputs: Sequence[_Input] = ()) -> Iterator[_Outpu
     for inp in inputs:
         with contextlib.suppress(OSError):
             if not inp.is_stdin and os.path.samefile(inp.path, path):
-                raise _Failure(EXIT_USAGE, f"{path}: the output file is also an input")
+                raise UsageError(f"{path}: the output file is also an input")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     except OSError as exc:
-        raise _Failure(EXIT_USAGE, f"{path}: cannot write: {exc.strerror}") from None
+        raise UsageError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         yield _Output(fd, path)
     finally:
@@ -319,58 +285,33 @@ class _TextWriter:
         self._held = ""
         if text and "\ud800" <= text[-1] <= "\udbff":
             text, self._held = text[:-1], text[-1]
-        if text:
-            self._out.write(_utf8(text))
+        self._out.write(_utf8(text))
 
     def close(self) -> None:
-        if self._held:
-            self._out.write(_utf8(self._held))
-            self._held = ""
+        self._out.write(_utf8(self._held))
+        self._held = ""
 
 
 def _utf8(text: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # surrogates: join pairs, replace lone ones
-        return (
-            text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
-        )
-
-
-# -- the end of a recording (shared by convert, text and validate) ----------------------------
-
-_ADDED_BLANK_LINE = "no blank line after the last event; taken, as its last line is complete"
-
-
-def _completion(stream: _Stream, keep_last: bool) -> bytes:
-    """What to feed after the input so that a last event whose last line is complete is
-    taken: for regular files always, for pipes with ``--keep-last``."""
-    return stream.missing_blank_line() if stream.regular or keep_last else b""
-
-
-def _incomplete_hint(stream: _Stream) -> str:
-    """Why a last event that lacks its blank line was not taken."""
-    if stream.last_line_cut:
-        return "its last line has no line end: a cut event"
-    return "--keep-last takes it: its last line is complete"
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode()
 
 
 # -- convert ---------------------------------------------------------------------------------
 
 
-def _parse_time(value: str) -> datetime.datetime:
+def _parse_time(value: str) -> datetime.datetime | None:
     """A UTC time from ``@SECONDS``/``SECONDS`` (Unix time) or an ISO 8601 date-time (UTC
-    unless it names an offset; a trailing ``Z`` is accepted)."""
+    unless it names an offset; a trailing ``Z`` is accepted); ``None`` if it is neither."""
     text = value.strip()
     try:
         if text.lstrip("@").isdigit():
             return datetime.datetime.fromtimestamp(int(text.lstrip("@")), datetime.timezone.utc)
         moment = datetime.datetime.fromisoformat(text.removesuffix("Z").removesuffix("z"))
     except (ValueError, OverflowError, OSError):
-        raise UsageError(
-            f"expected a time as @SECONDS (Unix time) or ISO 8601 "
-            f"(2023-04-28T21:18:31Z), found {value!r}"
-        ) from None
+        return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc)
@@ -378,14 +319,13 @@ def _parse_time(value: str) -> datetime.datetime:
 
 def _clock_option(value: str) -> datetime.datetime | str:
     """``--clock``: ``now`` (the wall clock) or a fixed time."""
-    if value == "now":
-        return value
-    try:
-        return _parse_time(value)
-    except UsageError as exc:
+    moment = value if value == "now" else _parse_time(value)
+    if moment is None:
         raise argparse.ArgumentTypeError(
-            f"expected now or {exc.message.removeprefix('expected ')}"
-        ) from None
+            "expected now or a time as @SECONDS (Unix time) or ISO 8601 "
+            f"(2023-04-28T21:18:31Z), found {value!r}"
+        )
+    return moment
 
 
 def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
@@ -396,25 +336,15 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime.datetime] | None:
     convention, https://reproducible-builds.org/specs/source-date-epoch/), else the wall clock.
     A fixed time is written into every such ping.
     """
-    option: datetime.datetime | str | None = getattr(args, "clock", None)
-    if isinstance(option, datetime.datetime):
-        fixed = option
-    elif option == "now":
-        return None
-    else:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch is None:
-            return None
-        try:
-            if not epoch.isascii() or not epoch.isdigit():
-                raise UsageError(epoch)
-            fixed = _parse_time(epoch)
-        except UsageError:
-            raise _Failure(
-                EXIT_USAGE,
-                f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}",
-            ) from None
-    return lambda: fixed
+    fixed: datetime.datetime | str | None = args.clock
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if fixed is None and epoch is not None:
+        fixed = _parse_time(epoch) if epoch.isascii() and epoch.isdigit() else None
+        if fixed is None:
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH: expected a Unix time in whole seconds, found {epoch!r}"
+            )
+    return (lambda: fixed) if isinstance(fixed, datetime.datetime) else None
 
 
 def _max_event_size(args: argparse.Namespace) -> int:
@@ -423,85 +353,76 @@ def _max_event_size(args: argparse.Namespace) -> int:
     return int(args.max_event_size or DEFAULT_MAX_EVENT_SIZE)
 
 
-def _read_options(args: argparse.Namespace) -> ReadOptions:
+def _read_options(args: argparse.Namespace, recorded: bool = False) -> ReadOptions:
     """The library's options for the command's options: the one place where the CLI
     spellings (README "Options in both spellings") become the library's.
 
-    --keep-last is not dispatch_incomplete: the command completes a last event whose last
-    line is complete itself (see _completion) and never takes a cut line.
+    --keep-last is dispatch_incomplete only for a ``recorded`` stream (read whole): otherwise
+    the command completes a last event whose last line is complete itself (see
+    _Stream.completion) and never takes a cut line.
     """
-    return {"source": args.source, "mode": args.mode, "max_event_size": _max_event_size(args)}
-
-
-def _converter_options(args: argparse.Namespace) -> ConvertOptions:
-    """:func:`_read_options` and the options of the output (``convert``)."""
     return {
-        **_read_options(args),
-        "eol": _EOLS[args.eol],
-        "pings": "drop" if args.drop_pings else "keep",
-        "clock": _clock(args),
+        "source": args.source,
+        "mode": args.mode,
+        "max_event_size": _max_event_size(args),
+        "dispatch_incomplete": recorded and args.keep_last,
     }
 
 
-def _warnings(report: Report, *, drop_pings: bool = False) -> list[str]:
-    """The report's warnings, less the unfinished stream (reported as the error line) and the
-    pings dropped on request."""
-    dropped = report.dropped.copy()
-    if drop_pings:
-        del dropped["ping"]
-    import dataclasses
-
-    return dataclasses.replace(report, finished=True, dropped=dropped).warnings()
-
-
-def _api_error(report: Report) -> tuple[int | None, int | None, str] | None:
-    """Where and what the API error that ended a stream was (``None``: there was none),
-    told in the same words as an error answer instead of a stream."""
-    from ._body import api_answer
-
-    error = report.api_error
-    if error is None:
-        return None
-    return error.event_number, error.offset, api_answer(error.type, error.message)
+def _converter_options(args: argparse.Namespace, recorded: bool = False) -> ConvertOptions:
+    """:func:`_read_options` and the options of the output (``convert``); the pings of a
+    ``recorded`` response keep its recorded time unless --clock (not SOURCE_DATE_EPOCH)."""
+    options: ConvertOptions = {
+        **_read_options(args, recorded),
+        "eol": "\r\n" if args.eol == "crlf" else "\n" if args.eol == "lf" else None,
+        "pings": "drop" if args.drop_pings else "keep",
+        "clock": _clock(args),
+    }
+    if recorded and args.clock is None:
+        del options["clock"]
+    elif recorded and options["clock"] is None:
+        options["clock"] = lambda: datetime.datetime.now(datetime.timezone.utc)
+    return options
 
 
 def _finish(
-    stream: _Stream,
-    report: Report,
-    error: SSEConvError | None,
-    args: argparse.Namespace,
-    *,
-    taken: bool,
-    api_error_fails: bool = False,
+    stream: _Stream, report: Report, error: SSEConvError | None, args: argparse.Namespace
 ) -> int:
     """Print the warnings and the error line (if any) of one input; return its status.
 
     A stream that an API error ended is complete, and its conversion too: a warning, or the
-    error line and status 1 when ``api_error_fails`` (``text``, ``convert
-    --fail-on-api-error``).
+    error line and status 1 (``text`` always, ``convert --fail-on-api-error``).
     """
     stderr: _Stderr = args.stderr
     name = stream.name
-    if taken and not args.keep_last:  # a last event taken without being asked: say so
-        stderr.warning(name, _ADDED_BLANK_LINE)
-    for warning in _warnings(report, drop_pings=getattr(args, "drop_pings", False)):
+    if stream.taken and not args.keep_last:  # a last event taken without being asked: say so
+        message = "no blank line after the last event; taken, as its last line is complete"
+        stderr.warning(name, message)
+    import dataclasses
+
+    dropped = report.dropped.copy()
+    if getattr(args, "drop_pings", False):
+        del dropped["ping"]
+    # the warnings, less the unfinished stream (the error line) and the pings dropped as asked
+    for warning in dataclasses.replace(report, finished=True, dropped=dropped).warnings():
         stderr.warning(name, warning)
-    api_error = _api_error(report) if error is None else None
-    if api_error is not None:
-        if not api_error_fails:
-            event_number, offset, message = api_error
-            where = _where(event_number, offset)
-            stderr.warning(name, f"{where}: {message}" if where else message)
-        else:
-            stderr.error(_located(name, *api_error))
+    api_error = report.api_error if error is None else None
+    if api_error is not None:  # told in the same words as an error answer instead of a stream
+        from ._body import api_answer
+
+        where = api_error.event_number, api_error.offset
+        message = api_answer(api_error.type, api_error.message)
+        if getattr(args, "fail_on_api_error", True):
+            stderr.error(_located(name, *where, message))
             return EXIT_BAD_INPUT
+        stderr.warning(name, _located("", *where, message))
     if error is None and report.finished:
         return EXIT_OK
     if error is None or isinstance(error, IncompleteStreamError):
         # as the library's IncompleteStreamError (strict mode) says it: the missing event
-        message = INCOMPLETE
+        message = "expected the stream to finish, found the end of input"
         if report.incomplete_block:
-            message += f" inside an event ({_incomplete_hint(stream)})"
+            message += f" inside an event ({stream.incomplete_hint})"
         stderr.error(_located(name, report.events_in + 1, stream.size, message))
     else:
         stderr.error(_located(name, error.event_number, error.offset, error.message))
@@ -513,26 +434,18 @@ def _convert_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
 
     converter = Converter(args.to, **_converter_options(args))
     error: SSEConvError | None = None
-    taken = False
     with _reading(inp) as stream:
         try:
             for chunk in stream:
                 _write_events(out, converter.iter_feed(chunk))
             before = converter.report.events_in
-            _write_events(out, converter.iter_feed(_completion(stream, args.keep_last)))
-            taken = converter.report.events_in > before
+            _write_events(out, converter.iter_feed(stream.completion(args.keep_last)))
+            stream.taken = converter.report.events_in > before
             _write_events(out, converter.iter_close())
         except SSEConvError as exc:
             out.write(exc.output)
             error = exc
-        return _finish(
-            stream,
-            converter.report,
-            error,
-            args,
-            taken=taken,
-            api_error_fails=args.fail_on_api_error,
-        )
+        return _finish(stream, converter.report, error, args)
 
 
 def _write_events(out: _Output, pieces: Iterator[bytes]) -> None:
@@ -565,6 +478,19 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return _each(inputs, args.stderr, lambda inp: _convert_one(inp, out, args))
 
 
+def _cmd_each(args: argparse.Namespace) -> int:
+    """``detect``, ``text``, ``validate``: ``args.one`` on each input (``args.recorded`` on a
+    cassette or HAR file), into stdout."""
+    inputs = _inputs(args.inputs if "inputs" in args else [args.input])
+    with _writing(None) as out:
+
+        def one(inp: _Input) -> int:
+            handle = args.recorded if _recording_cli.is_recording(inp) else args.one
+            return int(handle(inp, out, args))
+
+        return _each(inputs, args.stderr, one)
+
+
 # -- text ------------------------------------------------------------------------------------
 
 
@@ -574,24 +500,19 @@ def _text(events: list[ModelEvent]) -> str:
     return "".join([e.text for e in events if type(e) is TextDelta])
 
 
-def _cmd_text(args: argparse.Namespace) -> int:
+def _text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._convert import EventReader
 
-    (inp,) = _inputs([args.input])
-    if _recording_cli.is_recording(inp):
-        with _writing(None) as out:
-            return _recording_cli.text_one(args, inp, out)
     reader = EventReader(**_read_options(args))
     error: SSEConvError | None = None
-    taken = False
-    with _writing(None) as out, _reading(inp) as stream:
+    with _reading(inp) as stream:
         text = _TextWriter(out)
         try:
             for chunk in stream:
                 text.write(_text(reader.feed(chunk)))
             before = reader.report.events_in
-            events = reader.feed(_completion(stream, args.keep_last))
-            taken = reader.report.events_in > before
+            events = reader.feed(stream.completion(args.keep_last))
+            stream.taken = reader.report.events_in > before
             text.write(_text(events + reader.close()))
         except SSEConvError as exc:
             text.write(_text(exc.events))  # decoded before the failure
@@ -601,17 +522,14 @@ def _cmd_text(args: argparse.Namespace) -> int:
         failed = error is not None or reader.report.api_error is not None
         if not args.no_newline and (text.written or not failed):
             out.write(b"\n")
-        return _finish(stream, reader.report, error, args, taken=taken, api_error_fails=True)
+        return _finish(stream, reader.report, error, args)
 
 
 # -- detect ----------------------------------------------------------------------------------
 
 
-def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
-    if _recording_cli.is_recording(inp):
-        return _recording_cli.detect_one(inp, out)
+def _detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     from ._detect import identify
-    from ._errors import DetectionError, InputError
 
     with _reading(inp) as stream:
         try:  # (the rule of sseconv.detect(): a final block counts; stops at the limit)
@@ -622,61 +540,36 @@ def _detect_one(inp: _Input, out: _Output, names: bool) -> int:
                 why = f"no event decides it within the first {exc.limit} bytes"
             else:
                 why = f"none of its {n} event(s) decides it" if n else "it holds no event"
-            raise _Failure(EXIT_BAD_INPUT, f"{inp.name}: cannot tell the dialect: {why}") from None
+            raise _Failure(f"{inp.name}: cannot tell the dialect: {why}") from None
         except InputError as exc:  # too large, or not a stream at all
-            message = _located(inp.name, exc.event_number, exc.offset, exc.message)
-            raise _Failure(EXIT_BAD_INPUT, message) from None
+            raise _Failure(_located(inp.name, exc.event_number, exc.offset, exc.message)) from None
+    names = (len(args.inputs) > 1 or args.with_filename) and not args.no_filename
     out.write((f"{inp.name}: {found.value}\n" if names else f"{found.value}\n").encode())
     return EXIT_OK
-
-
-def _cmd_detect(args: argparse.Namespace) -> int:
-    inputs = _inputs(args.inputs)
-    names = (len(inputs) > 1 or args.with_filename) and not args.no_filename
-    with _writing(None) as out:
-        return _each(inputs, args.stderr, lambda inp: _detect_one(inp, out, names))
 
 
 # -- validate --------------------------------------------------------------------------------
 
 
 def _validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
-    if _recording_cli.is_recording(inp):
-        return _recording_cli.validate_one(args, inp, out)
-    from ._validate import Validator
+    from ._validate import Problem, Validator
 
-    # --keep-last is handled as for convert (see _completion), not by dispatch_incomplete
     validator = Validator(args.source, max_event_size=_max_event_size(args))
     counts: collections.Counter[str] = collections.Counter()
     with _reading(inp) as stream:
         for chunk in stream:
             _print_problems(out, inp.name, validator.feed(chunk), counts)
         before = validator.events
-        problems = validator.feed(_completion(stream, args.keep_last))
+        problems = validator.feed(stream.completion(args.keep_last))
         if validator.events > before:  # the last event, taken
-            problems.insert(0, _added_blank_line(stream))
+            message = (
+                "expected a blank line after the last event, found the end of input (the event "
+                "is taken: its last line is complete)"
+            )
+            problems.insert(0, Problem(message, None, stream.size, severity="warning"))
         problems += validator.close()
-        _print_problems(out, inp.name, problems, counts, _incomplete_hint(stream))
-    out.write(f"{_summary(inp.name, validator, counts)}\n".encode())
-    return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
-
-
-def _added_blank_line(stream: _Stream) -> Problem:
-    from ._validate import Problem
-
-    return Problem(
-        "expected a blank line after the last event, found the end of input (the event is "
-        "taken: its last line is complete)",
-        None,
-        stream.size,
-        severity="warning",
-    )
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    inputs = _inputs(args.inputs)
-    with _writing(None) as out:
-        return _each(inputs, args.stderr, lambda inp: _validate_one(inp, out, args))
+        _print_problems(out, inp.name, problems, counts, stream.incomplete_hint)
+    return _summary(out, inp.name, validator, counts)
 
 
 def _print_problems(
@@ -688,8 +581,6 @@ def _print_problems(
 ) -> None:
     """Print problems as ``NAME: event N, byte B: message`` lines and count them by severity;
     ``incomplete_hint`` says what became of a last event without its blank line."""
-    if not problems:
-        return
     lines = []
     for p in problems:
         counts[p.severity] += 1
@@ -702,8 +593,11 @@ def _print_problems(
     out.write("".join(lines).encode())
 
 
-def _summary(name: str, validator: Validator, counts: collections.Counter[str]) -> str:
-    """``NAME: ok (DIALECT, N events[, W warnings])`` or ``NAME: K problems (...)``."""
+def _summary(
+    out: _Output, name: str, validator: Validator, counts: collections.Counter[str]
+) -> int:
+    """Print ``NAME: ok (DIALECT, N events[, W warnings])`` or ``NAME: K problems (...)``;
+    the status."""
     dialect = validator.source.value if validator.source is not None else "unknown dialect"
     parts = [dialect, _plural(validator.events, "event")]
     if counts["warning"]:
@@ -712,7 +606,8 @@ def _summary(name: str, validator: Validator, counts: collections.Counter[str]) 
     if api_error is not None:  # a valid end, but no answer: say so
         parts.append(f"ended by an API error: {api_error.type}: {api_error.message}")
     verdict = _plural(counts["error"], "problem") if counts["error"] else "ok"
-    return f"{name}: {verdict} ({', '.join(parts)})"
+    out.write(f"{name}: {verdict} ({', '.join(parts)})\n".encode())
+    return EXIT_BAD_INPUT if counts["error"] else EXIT_OK
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -753,8 +648,7 @@ taken whole when its last line is complete (what editors leave), with a warning;
 that needs --keep-last. A last line without its line end is a cut event, never taken.
 """
 
-_CONVERT_EPILOG = (
-    """\
+_CONVERT_EPILOG = f"""\
 examples:
   sseconv convert --to completions examples/legacy.sse
       a 2023-01-01 recording as a 2023-06-01 stream, on stdout
@@ -785,12 +679,9 @@ Ping times: converting to legacy writes a timestamp into each ping. Pings of a l
 keep theirs; other pings get the --clock time, else SOURCE_DATE_EPOCH (Unix seconds, the
 reproducible-builds convention), else the current time (UTC).
 
-"""
-    + _END_OF_FILE
-)
+{_END_OF_FILE}"""
 
-_TEXT_EPILOG = (
-    """\
+_TEXT_EPILOG = f"""\
 examples:
   sseconv text examples/legacy.sse
       prints " Hello! My name is Claude." and a newline
@@ -803,9 +694,7 @@ It is written as it arrives. A stream that an API error ended has no answer: the
 before the error is written, then "sseconv: FILE: event N, byte B: the API answered
 TYPE: MESSAGE" on stderr, and the status is 1 (no newline when no text came).
 
-"""
-    + _END_OF_FILE
-)
+{_END_OF_FILE}"""
 
 _DETECT_EPILOG = """\
 examples:
@@ -821,8 +710,7 @@ with the file's name (as file(1) and grep do; -H and -b choose). Status 1 when n
 decides, for any input.
 """
 
-_VALIDATE_EPILOG = (
-    """\
+_VALIDATE_EPILOG = f"""\
 examples:
   sseconv validate examples/legacy.sse
       prints "examples/legacy.sse: ok (legacy, 6 events)"
@@ -835,12 +723,7 @@ grammar and the events before it (a malformed event does not stop the check), a 
 event without its blank line, a stream that did not finish. A [DONE] in a completions
 or Messages stream is a warning. Status 1 when any file has a problem.
 
-"""
-    + _END_OF_FILE
-)
-
-
-_EOLS: dict[str | None, Eol | None] = {None: None, "lf": "\n", "crlf": "\r\n"}
+{_END_OF_FILE}"""
 
 
 def _dialect(value: str) -> Dialect:
@@ -856,30 +739,58 @@ def _size(value: str) -> int:
     return int(value)
 
 
-def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=28)
+_formatter = functools.partial(argparse.RawDescriptionHelpFormatter, max_help_position=28)
 
 
-def _quiet_option(parser: argparse.ArgumentParser, default: Any) -> None:
+# the options every command has; SUPPRESS: `sseconv -q convert` keeps the main parser's value
+_COMMON = argparse.ArgumentParser(add_help=False)
+_COMMON.add_argument(
+    "-q",
+    "--quiet",
+    action="store_true",
+    default=argparse.SUPPRESS,
+    help="do not print warnings (errors are still printed)",
+)
+
+
+def source_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        default=default,
-        help="do not print warnings (errors are still printed)",
+        "--from",
+        dest="source",
+        type=_dialect,
+        metavar="DIALECT",
+        help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
     )
 
 
-_COMMON = argparse.ArgumentParser(add_help=False)
-# SUPPRESS: `sseconv -q convert` keeps the main parser's value
-_quiet_option(_COMMON, argparse.SUPPRESS)
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that read events: convert, text, validate."""
+    source_option(parser)
+    parser.add_argument(
+        "--keep-last",
+        action="store_true",
+        help="also from a pipe, take a last event that lacks its final blank line when its "
+        "last line is complete (always done for files; the standard discards it)",
+    )
+    parser.add_argument(
+        "--max-event-size",
+        type=_size,
+        metavar="BYTES",
+        help="the largest event accepted (default: 16 MiB, the library's)",
+    )
 
 
 def add_command(
-    commands: Any, name: str, *, help: str, description: str, epilog: str, inputs: str = ""
+    commands: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    inputs: str = "",
 ) -> argparse.ArgumentParser:
-    """Register a subcommand (with the options every command has: -q; and with ``inputs``,
-    the INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
+    """Register a subcommand (with the options every command has: -q; and with ``inputs``, the
+    INPUT arguments, so described). Its parser's ``run`` default is called with the parsed
     arguments, which hold ``stderr``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
@@ -896,49 +807,6 @@ def add_command(
     return parser
 
 
-def _source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--from",
-        dest="source",
-        type=_dialect,
-        metavar="DIALECT",
-        help=f"the dialect of the input: {_DIALECTS} (default: detected from the first events)",
-    )
-    parser.add_argument(
-        "--keep-last",
-        action="store_true",
-        help="also from a pipe, take a last event that lacks its final blank line when its "
-        "last line is complete (always done for files; the standard discards it)",
-    )
-    parser.add_argument(
-        "--max-event-size",
-        type=_size,
-        metavar="BYTES",
-        help="the largest event accepted (default: 16 MiB, the library's)",
-    )
-
-
-def _mode_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--strict",
-        dest="mode",
-        action="store_const",
-        const="strict",
-        default="default",
-        help="fail on content the target cannot carry exactly (tool use, thinking, unknown "
-        "events for legacy, ...) instead of dropping it with a warning",
-    )
-    group.add_argument(
-        "--lenient",
-        dest="mode",
-        action="store_const",
-        const="lenient",
-        help="pass malformed events through where the target can carry them (else drop "
-        "them), with a warning, instead of failing",
-    )
-
-
 def _add_convert(commands: Any) -> None:
     convert = add_command(
         commands,
@@ -951,14 +819,31 @@ def _add_convert(commands: Any) -> None:
     convert.add_argument(
         "--to", required=True, type=_dialect, metavar="DIALECT", help=f"the output: {_DIALECTS}"
     )
-    _source_options(convert)
+    _reading_options(convert)
     convert.add_argument(
         "--eol",
         choices=("lf", "crlf"),
         help="line ending of the output (default: LF for new events; events passed through "
         "unchanged keep theirs)",
     )
-    _mode_options(convert)
+    mode = convert.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--strict",
+        dest="mode",
+        action="store_const",
+        const="strict",
+        default="default",
+        help="fail on content the target cannot carry exactly (tool use, thinking, unknown "
+        "events for legacy, ...) instead of dropping it with a warning",
+    )
+    mode.add_argument(
+        "--lenient",
+        dest="mode",
+        action="store_const",
+        const="lenient",
+        help="pass malformed events through where the target can carry them (else drop "
+        "them), with a warning, instead of failing",
+    )
     convert.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events (keep-alives)"
     )
@@ -979,7 +864,20 @@ def _add_convert(commands: Any) -> None:
     convert.add_argument(
         "-o", "--output", metavar="OUTPUT", help="write to this file (default, or -: stdout)"
     )
-    _recording_cli.add_convert_options(convert)
+    convert.add_argument(
+        "--in-place",
+        action="store_true",
+        help="cassettes and HAR files: replace each input with its converted form",
+    )
+    convert.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="cassettes and HAR files: the model name to write into a translated request "
+        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
+        "turned into Messages requests)",
+    )
     convert.set_defaults(run=_cmd_convert)
 
 
@@ -1005,7 +903,7 @@ def _add_detect(commands: Any) -> None:
         action="store_true",
         help="print the dialect alone, also for several inputs",
     )
-    detect.set_defaults(run=_cmd_detect)
+    detect.set_defaults(run=_cmd_each, one=_detect_one, recorded=_recording_cli.detect_one)
 
 
 def _add_text(commands: Any) -> None:
@@ -1016,7 +914,7 @@ def _add_text(commands: Any) -> None:
         description="Print the completion text of a stream, assembled from its deltas.",
         epilog=_TEXT_EPILOG,
     )
-    _source_options(text)
+    _reading_options(text)
     text.add_argument(
         "--lenient",
         dest="mode",
@@ -1035,7 +933,7 @@ def _add_text(commands: Any) -> None:
         metavar="INPUT",
         help="the stream to read; - is stdin (the default)",
     )
-    text.set_defaults(run=_cmd_text)
+    text.set_defaults(run=_cmd_each, one=_text_one, recorded=_recording_cli.text_one)
 
 
 def _add_validate(commands: Any) -> None:
@@ -1048,28 +946,18 @@ def _add_validate(commands: Any) -> None:
         epilog=_VALIDATE_EPILOG,
         inputs="files to check",
     )
-    _source_options(validate)
-    validate.set_defaults(run=_cmd_validate, mode="default")
-
-
-def _add_serve(commands: Any) -> None:
-    from ._gateway_cli import add_serve_command  # (uvicorn and httpx load when it runs)
-
-    add_serve_command(commands, add=add_command)
-
-
-def _add_replay(commands: Any) -> None:
-    _recording_cli.add_replay_command(commands, add=add_command)
+    _reading_options(validate)
+    validate.set_defaults(run=_cmd_each, one=_validate_one, recorded=_recording_cli.validate_one)
 
 
 # Each function registers one subcommand (see add_command); the help lists them in this order.
-COMMANDS: list[Callable[[Any], None]] = [
+COMMANDS: list[Callable[[Any], object]] = [
     _add_convert,
     _add_detect,
     _add_text,
     _add_validate,
-    _add_serve,
-    _add_replay,
+    lambda commands: add_serve_command(commands, add=add_command),
+    _recording_cli.add_replay_command,
 ]
 
 
@@ -1080,9 +968,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "legacy (2023-01-01), completions (2023-06-01) and messages dialects.",
         epilog=_MAIN_EPILOG,
         formatter_class=_formatter,
+        parents=[_COMMON],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _quiet_option(parser, False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(commands)
@@ -1111,10 +999,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = _build_parser().parse_args(argv)
             except SystemExit as exc:  # --help, --version (0), usage errors (2)
                 return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-            stderr.quiet = args.quiet
+            stderr.quiet = getattr(args, "quiet", False)
             args.stderr = stderr
-            run: Callable[[argparse.Namespace], int] = args.run
-            return run(args)
+            return int(args.run(args))
         finally:
             with contextlib.suppress(ValueError):  # what argparse printed
                 try:
@@ -1125,11 +1012,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stderr.error(f"<stdout>: cannot write: {exc.strerror}")
                     _discard_stdout()  # so that the flush at exit cannot fail again
                     return EXIT_BAD_INPUT
-    except _Failure as exc:
-        stderr.error(exc.message)
-        return exc.status
-    except BrokenPipeError:
-        # The reader went away: discard the rest quietly.
+    except (_Failure, UsageError) as exc:
+        return _failed(stderr, exc)
+    except BrokenPipeError:  # the reader went away: discard the rest quietly
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:

@@ -12,32 +12,24 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime
 import json
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _cli  # (which imports this module: its names are looked up when called)
-from ._dialect import Dialect
-from ._errors import SSEConvError
+from ._errors import SSEConvError, UsageError
 from ._recording_sniff import sniff
 
 if TYPE_CHECKING:  # the rest is imported when a recording is met (start-up time)
-    from ._cli import _Input, _Output
-    from ._options import ConvertOptions, ReadOptions
-    from ._report import Report
-    from .recordings import Recording, RecordingConversion
+    from ._cli import _Input, _Output, _Stderr
+    from ._recordings import Stream
+    from .recordings import Recording
 
 __all__ = ["SNIFF_SIZE", "convert", "detect_one", "is_recording", "text_one", "validate_one"]
 
 SNIFF_SIZE = 4096  # the bytes looked at to tell a recording from a stream
-
-
-def _say(line: str) -> None:
-    """One diagnostic line, on fd 2 only (never into the output: see ``_cli._Stderr``)."""
-    _cli._Stderr().error(line)
 
 
 def is_recording(inp: _Input) -> bool:
@@ -55,30 +47,27 @@ def is_recording(inp: _Input) -> bool:
     return sniff(head) is not None
 
 
-def _load(inp: _Input) -> Recording:
+def _load(inp: _Input) -> tuple[Recording, list[Stream]]:
+    """A recording and its streams (a failure when it has none)."""
     from .recordings import loads  # (PyYAML is imported only for recordings)
 
     try:
         with open(inp.path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise _cli._Failure(
-            _cli.EXIT_BAD_INPUT, f"{inp.name}: cannot read: {exc.strerror}"
-        ) from None
+        raise _cli._Failure(f"{inp.name}: cannot read: {exc.strerror}") from None
     try:
-        return loads(data)
+        recording = loads(data)
+        streams = recording.streams()
     except SSEConvError as exc:
-        raise _cli._Failure(_cli.EXIT_BAD_INPUT, f"{inp.name}: {exc.message}") from None
+        raise _cli._Failure(f"{inp.name}: {exc.message}") from None
+    if not streams:
+        raise _cli._Failure(f"{inp.name}: holds no text/event-stream response ({recording.kind})")
+    return recording, streams
 
 
 def _label(inp: _Input, index: int) -> str:
     return f"{inp.name}#{index}"
-
-
-def _no_streams(inp: _Input, recording: Recording) -> Exception:
-    return _cli._Failure(
-        _cli.EXIT_BAD_INPUT, f"{inp.name}: holds no text/event-stream response ({recording.kind})"
-    )
 
 
 def _located(name: str, exc: SSEConvError) -> str:
@@ -89,227 +78,134 @@ def _located(name: str, exc: SSEConvError) -> str:
 # -- convert -----------------------------------------------------------------------------------
 
 
-def add_convert_options(convert: argparse.ArgumentParser) -> None:
-    """The options of ``sseconv convert`` that concern recordings."""
-    convert.add_argument(
-        "--in-place",
-        action="store_true",
-        help="cassettes and HAR files: replace each input with its converted form",
-    )
-    convert.add_argument(
-        "--model",
-        action="append",
-        default=[],
-        metavar="OLD=NEW",
-        help="cassettes and HAR files: the model name to write into a translated request "
-        "instead of OLD (default: sseconv.translate's table of retired models, for requests "
-        "turned into Messages requests)",
-    )
-
-
-def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output | None) -> int:
+def convert(args: argparse.Namespace, inputs: Sequence[_Input], out: _Output) -> int:
     """``sseconv convert`` when an input is a recording (or ``--in-place``): each recording is
     written to ``-o``, in place, or to ``out`` (stdout)."""
+    from ._gateway_cli import parse_models  # the gateway's --model OLD=NEW
+
     recordings = [inp for inp in inputs if is_recording(inp)]
     if args.in_place:
         if args.output is not None:
-            raise _cli._Failure(_cli.EXIT_USAGE, "--in-place and -o/--output do not go together")
+            raise UsageError("--in-place and -o/--output do not go together")
         for inp in inputs:
             if inp not in recordings:
-                raise _cli._Failure(
-                    _cli.EXIT_USAGE, f"{inp.name}: --in-place converts cassettes and HAR files only"
-                )
+                raise UsageError(f"{inp.name}: --in-place converts cassettes and HAR files only")
     elif len(inputs) > 1:
-        raise _cli._Failure(
-            _cli.EXIT_USAGE,
+        raise UsageError(
             f"{recordings[0].name}: a cassette or HAR file is converted on its own "
-            "(give one input, or --in-place)",
+            "(give one input, or --in-place)"
         )
-    status = _cli.EXIT_OK
-    for inp in inputs:
-        try:
-            status = max(status, _convert_one(args, inp, out))
-        except _cli._Failure as exc:
-            if exc.status == _cli.EXIT_USAGE:
-                raise
-            _say(exc.message)
-            status = max(status, exc.status)
-    return status
+    models = parse_models(args.model) if args.model else None
+    return _cli._each(inputs, args.stderr, lambda inp: _convert_one(args, inp, out, models))
 
 
-def _convert_one(args: argparse.Namespace, inp: _Input, out: _Output | None) -> int:
-    from .recordings import Recording, RecordingError, write_atomically
+def _convert_one(
+    args: argparse.Namespace, inp: _Input, out: _Output, models: dict[str, str] | None
+) -> int:
+    import dataclasses
 
-    recording = _load(inp)
-    if not recording.streams():
-        raise _no_streams(inp, recording)
+    from .recordings import RecordingError, convert_document, write_atomically
+
+    stderr: _Stderr = args.stderr
+    recording, streams = _load(inp)
+    options = _cli._converter_options(args, recorded=True)
     try:
-        result = _convert_document(args, recording)
+        result = convert_document(recording.document, args.to, models=models, **options)
     except RecordingError as exc:
         for failed in exc.failures:
             assert failed.error is not None
-            _say(_located(f"{inp.name}: {failed.describe()}", failed.error))
+            stderr.error(_located(f"{inp.name}: {failed.describe()}", failed.error))
         if not exc.failures:
-            _say(f"{inp.name}: {exc.message}")
+            stderr.error(f"{inp.name}: {exc.message}")
         else:
-            total = len(recording.streams())
-            _say(
-                f"{inp.name}: nothing written: {len(exc.failures)} of {total} stream(s) did not "
-                "convert (--lenient leaves them as they are)"
+            stderr.error(
+                f"{inp.name}: nothing written: {len(exc.failures)} of {len(streams)} stream(s) "
+                "did not convert (--lenient leaves them as they are)"
             )
         return _cli.EXIT_BAD_INPUT
     for stream in result.streams:
         if stream.error is not None:
-            _say(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
+            stderr.error(_located(f"{_label(inp, stream.index)}: skipped", stream.error))
         elif stream.report is not None:
-            for warning in _warnings(stream.report, drop_pings=args.drop_pings):
-                if not getattr(args, "quiet", False):
-                    _say(f"{_label(inp, stream.index)}: warning: {warning}")
-    data = Recording(
-        result.document,
-        recording.kind,
-        recording.syntax,
-        recording.gzipped,
-        recording.explicit_start,
-    ).dumps()
+            for warning in stream.report.warnings():
+                if not (args.drop_pings and warning.endswith("(as asked)")):
+                    stderr.warning(_label(inp, stream.index), warning)
+    data = dataclasses.replace(recording, document=result.document).dumps()
     target = inp.path if args.in_place else args.output
     if target is None or target == "-":
-        assert out is not None
         out.write(data)
     else:
         try:
             write_atomically(target, data)
         except OSError as exc:
-            raise _cli._Failure(
-                _cli.EXIT_BAD_INPUT, f"{target}: cannot write: {exc.strerror}"
-            ) from None
+            raise _cli._Failure(f"{target}: cannot write: {exc.strerror}") from None
     converted = [s for s in result.streams if s.converted]
     translated = sum(s.request_translated for s in converted)
     others = result.interactions - len(result.streams)
     parts = [
-        f"converted {_cli._plural(len(converted), 'stream')} to {Dialect.parse(args.to).value}"
+        f"converted {_cli._plural(len(converted), 'stream')} to {args.to.value}"
         f" ({_cli._plural(translated, 'request')} translated)"
     ]
     if result.skipped:
         parts.append(f"skipped {len(result.skipped)}")
     parts.append(f"{_cli._plural(others, 'other interaction')} unchanged")
-    _say(f"{inp.name}: {', '.join(parts)}")
+    stderr.error(f"{inp.name}: {', '.join(parts)}")
     return _cli.EXIT_OK
-
-
-def _convert_document(args: argparse.Namespace, recording: Recording) -> RecordingConversion:
-    from .recordings import convert_document
-
-    # the command line's one mapping of its spellings; a recording is read whole, so
-    # --keep-last is dispatch_incomplete here
-    options: ConvertOptions = {
-        **_cli._converter_options(args),
-        "dispatch_incomplete": args.keep_last,
-    }
-    # Legacy pings get the time the response was recorded unless --clock says otherwise
-    # (SOURCE_DATE_EPOCH does not replace a recorded date; --clock now is the wall clock).
-    if args.clock is None:
-        del options["clock"]
-    elif options["clock"] is None:
-        options["clock"] = lambda: datetime.datetime.now(datetime.timezone.utc)
-    return convert_document(
-        recording.document,
-        args.to,
-        models=_models(args.model) if args.model else None,
-        **options,
-    )
-
-
-def _models(pairs: Sequence[str]) -> dict[str, str]:
-    from ._errors import UsageError
-    from ._gateway_cli import _models as parse  # the gateway's --model OLD=NEW
-
-    try:
-        return parse(pairs)
-    except UsageError as exc:
-        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
-
-
-def _warnings(report: Report, *, drop_pings: bool) -> list[str]:
-    lines = report.warnings()
-    if drop_pings:
-        lines = [line for line in lines if not line.endswith("(as asked)")]
-    return lines
 
 
 # -- detect, text, validate --------------------------------------------------------------------
 
 
-def detect_one(inp: _Input, out: _Output) -> int:
+def detect_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     """One line per stream: ``FILE#N: DIALECT`` (status 1 if one cannot be told)."""
     from ._detect import detect
 
-    recording = _load(inp)
-    found = recording.streams()
-    if not found:
-        raise _no_streams(inp, recording)
     status = _cli.EXIT_OK
-    lines = []
-    for stream in found:
+    for stream in _load(inp)[1]:
         dialect = detect(stream.body)
+        found = "unknown (no event tells the dialect)" if dialect is None else dialect.value
+        out.write(f"{_label(inp, stream.index)}: {found}\n".encode())
         if dialect is None:
-            lines.append(f"{_label(inp, stream.index)}: unknown (no event tells the dialect)\n")
             status = _cli.EXIT_BAD_INPUT
-        else:
-            lines.append(f"{_label(inp, stream.index)}: {dialect.value}\n")
-    out.write("".join(lines).encode())
     return status
 
 
-def text_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+def text_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     """One line per stream: ``FILE#N: "<text as a JSON string>"``."""
     from ._convert import EventReader
-    from ._events import TextDelta
 
-    recording = _load(inp)
-    found = recording.streams()
-    if not found:
-        raise _no_streams(inp, recording)
     status = _cli.EXIT_OK
-    for stream in found:
-        options: ReadOptions = {**_cli._read_options(args), "dispatch_incomplete": args.keep_last}
-        reader = EventReader(**options)
+    for stream in _load(inp)[1]:
+        reader = EventReader(**_cli._read_options(args, recorded=True))
         error: SSEConvError | None = None
         try:
             events = reader.feed(stream.body) + reader.close()
         except SSEConvError as exc:
             events, error = exc.events, exc
-        text = "".join(e.text for e in events if isinstance(e, TextDelta))
+        text = _cli._text(events)
         label = _label(inp, stream.index)
         out.write(f"{label}: {json.dumps(text, ensure_ascii=False)}\n".encode("utf-8", "replace"))
         if error is not None:
-            _say(_located(label, error))
+            args.stderr.error(_located(label, error))
             status = _cli.EXIT_BAD_INPUT
         elif not reader.report.finished:
-            _say(f"{label}: warning: {reader.report.warnings()[0]}")
+            args.stderr.error(f"{label}: warning: {reader.report.warnings()[0]}")
             status = _cli.EXIT_BAD_INPUT
     return status
 
 
-def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
+def validate_one(inp: _Input, out: _Output, args: argparse.Namespace) -> int:
     """Every problem of every stream (``FILE#N: event E, byte B: ...``), then one summary line
     per stream, as for a ``.sse`` file."""
     from ._validate import Validator
 
     try:
-        recording = _load(inp)
-        found = recording.streams()
+        streams = _load(inp)[1]
     except _cli._Failure as exc:
         out.write(f"{exc.message}\n".encode())
         return _cli.EXIT_BAD_INPUT
-    except SSEConvError as exc:
-        out.write(f"{inp.name}: {exc.message}\n".encode())
-        return _cli.EXIT_BAD_INPUT
-    if not found:
-        out.write(f"{inp.name}: holds no text/event-stream response ({recording.kind})\n".encode())
-        return _cli.EXIT_BAD_INPUT
     status = _cli.EXIT_OK
-    for stream in found:
+    for stream in streams:
         label = _label(inp, stream.index)
         validator = Validator(
             args.source,
@@ -317,11 +213,8 @@ def validate_one(args: argparse.Namespace, inp: _Input, out: _Output) -> int:
             dispatch_incomplete=args.keep_last,
         )
         counts: collections.Counter[str] = collections.Counter()
-        _cli._print_problems(out, label, validator.feed(stream.body), counts)
-        _cli._print_problems(out, label, validator.close(), counts)
-        out.write(f"{_cli._summary(label, validator, counts)}\n".encode())
-        if counts["error"]:
-            status = _cli.EXIT_BAD_INPUT
+        _cli._print_problems(out, label, validator.feed(stream.body) + validator.close(), counts)
+        status = max(status, _cli._summary(out, label, validator, counts))
     return status
 
 
@@ -346,22 +239,18 @@ Listens on 127.0.0.1 unless --host says otherwise. Ctrl-C stops it.
 """
 
 
-def add_replay_command(
-    commands: Any,
-    *,
-    add: Callable[..., argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
-    """Register ``sseconv replay`` on the command parser (``add`` makes the subparser: the
-    command line's own helper adding its common options; as for ``serve``)."""
-    from ._serving import LOOPBACK
+def add_replay_command(commands: Any) -> None:
+    """Register ``sseconv replay`` on the command parser."""
+    from ._gateway_cli import add_listen_options
 
-    texts = {
-        "help": "serve a recorded stream as a live one, on loopback",
-        "description": "Serve a recorded stream (a .sse file, or the streams of a cassette or "
+    replay = _cli.add_command(
+        commands,
+        "replay",
+        help="serve a recorded stream as a live one, on loopback",
+        description="Serve a recorded stream (a .sse file, or the streams of a cassette or "
         "HAR file) as a live text/event-stream response, with the pacing asked for.",
-        "epilog": _REPLAY_EPILOG,
-    }
-    replay = add(commands, "replay", **texts)
+        epilog=_REPLAY_EPILOG,
+    )
     replay.add_argument("recording", metavar="RECORDING", help="a .sse, cassette or HAR file")
     replay.add_argument(
         "--index",
@@ -384,41 +273,18 @@ def add_replay_command(
         "over the events by size)",
     )
     replay.add_argument(
-        "--to", type=_dialect_arg, metavar="DIALECT", help="convert each event as it is sent"
+        "--to", type=_cli._dialect, metavar="DIALECT", help="convert each event as it is sent"
     )
-    replay.add_argument(
-        "--from",
-        dest="source",
-        type=_dialect_arg,
-        metavar="DIALECT",
-        help="the recording's dialect",
-    )
+    _cli.source_option(replay)
     replay.add_argument(
         "--drop-pings", action="store_true", help="leave out ping events when converting"
     )
-    replay.add_argument(
-        "--host", default=LOOPBACK, help=f"the address to listen on (default: {LOOPBACK})"
-    )
-    replay.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_REPLAY_PORT,
-        help=f"the port (default: {DEFAULT_REPLAY_PORT}; 0: any free port)",
-    )
+    add_listen_options(replay, DEFAULT_REPLAY_PORT)
     replay.set_defaults(run=_cmd_replay)
-    return replay
-
-
-def _dialect_arg(value: str) -> Dialect:
-    try:
-        return Dialect.parse(value)
-    except SSEConvError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from . import replay
-    from ._errors import UsageError
     from ._serving import bind, is_loopback, run, url_of
 
     try:
@@ -431,34 +297,28 @@ def _cmd_replay(args: argparse.Namespace) -> int:
             source=args.source,
             pings="drop" if args.drop_pings else "keep",
         )
-    except UsageError as exc:
-        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
+    except UsageError:
+        raise
     except SSEConvError as exc:
-        raise _cli._Failure(_cli.EXIT_BAD_INPUT, f"{args.recording}: {exc}") from None
+        raise _cli._Failure(f"{args.recording}: {exc}") from None
     except OSError as exc:
-        raise _cli._Failure(
-            _cli.EXIT_USAGE, f"{args.recording}: cannot open: {exc.strerror}"
-        ) from None
+        raise UsageError(f"{args.recording}: cannot open: {exc.strerror}") from None
+    stderr: _Stderr = args.stderr
     if not is_loopback(args.host):
-        _say(
+        stderr.error(
             f"warning: listening on {args.host}, not loopback: anyone who can reach it can read "
             "the recording"
         )
-    try:
-        sock = bind(args.host, args.port)
-    except UsageError as exc:
-        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
+    sock = bind(args.host, args.port)
     pace = "as recorded" if args.real_time else f"{args.delay:g} s between events"
     for stream in app.streams:
         dialect = stream.source.value if stream.source is not None else "unknown dialect"
         converted = f" as {app.to.value}" if app.to is not None else ""
         events = _cli._plural(len(stream.pieces), "event")
-        _say(f"{stream.label}: {dialect}{converted}, {events}, {pace}")
-    _say(f"replaying on {url_of(sock)}/ (Ctrl-C stops)")
+        stderr.error(f"{stream.label}: {dialect}{converted}, {events}, {pace}")
+    stderr.error(f"replaying on {url_of(sock)}/ (Ctrl-C stops)")
     try:
         run(app, sock, log_level="warning")
-    except UsageError as exc:
-        raise _cli._Failure(_cli.EXIT_USAGE, exc.message) from None
     finally:
         sock.close()
     return _cli.EXIT_OK

@@ -14,11 +14,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 12]}…{text[-8:]}"
-
-
 class ModelEvent(BaseModel):
     """Base of every model event.
 
@@ -35,19 +30,17 @@ class ModelEvent(BaseModel):
 
     def __repr_args__(self) -> Any:
         for name, value in super().__repr_args__():
-            if name in ("event_number", "offset"):
-                continue
-            yield name, _Short(value) if isinstance(value, (str, dict, list)) else value
+            if name not in ("event_number", "offset"):
+                text = repr(value)
+                if isinstance(value, (str, dict, list)) and len(text) > 40:
+                    value = _Shown(f"{text[:28]}…{text[-8:]}")
+                yield name, value
 
 
-class _Short:
-    __slots__ = ("value",)
+class _Shown(str):
+    """A text that ``repr`` shows as it is."""
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return _short(self.value)
+    __repr__ = str.__str__
 
 
 class StreamStart(ModelEvent):

@@ -21,7 +21,14 @@ from ._serving import LOOPBACK, bind, is_loopback, log_config, run, url_of
 if TYPE_CHECKING:
     from ._gateway import GatewayOptions
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_SHUTDOWN_TIMEOUT", "add_serve_command", "run_gateway"]
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_SHUTDOWN_TIMEOUT",
+    "add_listen_options",
+    "add_serve_command",
+    "parse_models",
+    "run_gateway",
+]
 
 DEFAULT_PORT = 8000
 DEFAULT_SHUTDOWN_TIMEOUT = 30.0  # seconds open requests get after SIGINT/SIGTERM
@@ -83,8 +90,7 @@ def run_gateway(
             options.upstream,
         )
     sock = bind(host, port)
-    say = announce or _stderr
-    say(f"serving on {url_of(sock)}, forwarding to {options.upstream}")
+    (announce or _stderr)(f"serving on {url_of(sock)}, forwarding to {options.upstream}")
     common: dict[str, Any] = {
         "log_config": config,
         "log_level": log_level,
@@ -101,7 +107,8 @@ def _stderr(line: str) -> None:
     print(f"sseconv: {line}", file=sys.stderr, flush=True)
 
 
-def _models(pairs: Sequence[str]) -> dict[str, str]:
+def parse_models(pairs: Sequence[str]) -> dict[str, str]:
+    """``--model OLD=NEW`` options as a mapping (a :class:`UsageError` for a malformed one)."""
     models: dict[str, str] = {}
     for pair in pairs:
         old, sep, new = pair.partition("=")
@@ -114,60 +121,60 @@ def _models(pairs: Sequence[str]) -> dict[str, str]:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ._gateway import GatewayOptions
 
-    try:
-        options = GatewayOptions(
-            args.upstream,
-            max_body_size=args.max_body_size,
-            timeout=args.timeout,
-            connect_timeout=args.connect_timeout,
-            models=_models(args.model),
-            upstream_version=args.upstream_version,
-        )
-        run_gateway(
-            options,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            shutdown_timeout=args.shutdown_timeout,
-        )
-    except UsageError as exc:
-        _stderr(exc.message)
-        return 2
+    options = GatewayOptions(
+        args.upstream,
+        max_body_size=args.max_body_size,
+        timeout=args.timeout,
+        connect_timeout=args.connect_timeout,
+        models=parse_models(args.model),
+        upstream_version=args.upstream_version,
+    )
+    run_gateway(
+        options,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        shutdown_timeout=args.shutdown_timeout,
+    )
     return 0
 
 
+def add_listen_options(parser: argparse.ArgumentParser, port: int) -> None:
+    """``--host`` and ``--port`` (``serve``, ``replay``), ``port`` their default."""
+    parser.add_argument(
+        "--host",
+        default=LOOPBACK,
+        help=f"the address to listen on (default: {LOOPBACK}, this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=port,
+        help=f"the port (default: {port}; 0: any free port, printed at start)",
+    )
+
+
 def add_serve_command(
-    commands: Any,
-    *,
-    add: Callable[..., argparse.ArgumentParser],
+    commands: Any, *, add: Callable[..., argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
     """Register ``serve`` on the subcommands of the ``sseconv`` parser.
 
     ``add`` makes the subparser: ``add(commands, "serve", help=..., description=...,
     epilog=...)`` (the command line's own helper, adding its common options).
     """
-    texts = {
-        "help": "run the translating gateway (needs the serve extra)",
-        "description": "Serve 2023 clients (POST /v1/complete) from today's API "
+    serve = add(
+        commands,
+        "serve",
+        help="run the translating gateway (needs the serve extra)",
+        description="Serve 2023 clients (POST /v1/complete) from today's API "
         "(/v1/messages); forward everything else unchanged.",
-        "epilog": _EPILOG,
-    }
-    serve = add(commands, "serve", **texts)
+        epilog=_EPILOG,
+    )
     serve.add_argument(
         "--upstream", required=True, metavar="URL", help="the API: https://api.anthropic.com"
     )
-    serve.add_argument(
-        "--host",
-        default=LOOPBACK,
-        help=f"the address to listen on (default: {LOOPBACK}, this machine only)",
-    )
-    serve.add_argument(
-        "--port",
-        type=int,
-        default=DEFAULT_PORT,
-        help=f"the port (default: {DEFAULT_PORT}; 0: any free port, printed at start)",
-    )
+    add_listen_options(serve, DEFAULT_PORT)
     serve.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)"
     )

@@ -19,13 +19,12 @@ nesting and Python frames alike), at no cost to the others.
 from __future__ import annotations
 
 import json
-import operator
 import re
 import sys
 import threading
 from collections.abc import Callable
 from itertools import accumulate
-from json.encoder import encode_basestring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.scanner import make_scanner
 from typing import Any, TypeVar
 
@@ -36,11 +35,10 @@ __all__ = [
     "check_nesting",
     "check_value_nesting",
     "dump",
-    "encode_text",
     "load_object",
     "load_value",
     "nesting_depth",
-    "same_value",
+    "scan_string",
     "to_bytes",
     "with_stack_room",
 ]
@@ -60,6 +58,9 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}.__getitem__
 _T = TypeVar("_T")
+_room_lock = threading.Lock()
+_room_users = 0  # the callers running with the limit raised
+_room_base = 0  # the limit before
 
 
 def nesting_depth(text: str) -> int:
@@ -120,28 +121,14 @@ def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
     the recursion limit raised for the call.
 
     For pure functions only (reading, writing or comparing a value): a second run must not
-    see the effects of the first. Costs nothing until a ``RecursionError`` happens.
+    see the effects of the first. Costs nothing until a ``RecursionError`` happens. The limit
+    is raised by ``_ROOM`` frames, and restored after the last concurrent user leaves.
     """
+    global _room_users, _room_base
     try:
         return function(*args)
     except RecursionError:
-        return _roomy(function, *args)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """``a == b`` for two values read from the input, from any stack depth."""
-    return bool(with_stack_room(operator.eq, a, b))
-
-
-_room_lock = threading.Lock()
-_room_users = 0
-_room_base = 0
-
-
-def _roomy(function: Callable[..., _T], *args: Any) -> _T:
-    """``function(*args)`` with ``_ROOM`` more frames allowed (restored after the last
-    concurrent user leaves)."""
-    global _room_users, _room_base
+        pass
     with _room_lock:
         if _room_users == 0:
             _room_base = sys.getrecursionlimit()
@@ -185,15 +172,16 @@ def to_bytes(text: str) -> bytes:
     return data
 
 
-def encode_text(text: str) -> bytes:
-    """The JSON string body of ``text`` as UTF-8 bytes (escaped as :func:`to_bytes` says)."""
-    if text.isascii():
-        return encode_basestring(text)[1:-1].encode("ascii")
-    return to_bytes(encode_basestring(text)[1:-1])
+def scan_string(text: str, start: int) -> tuple[str, int] | None:
+    """The JSON string that ``text`` holds from ``start`` (after its opening quote), and where
+    it ends; ``None`` if there is none."""
+    try:
+        return scanstring(text, start)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dump(value: Any) -> str:

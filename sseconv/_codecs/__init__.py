@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .._dialect import Dialect
-from .._options import Mode  # (its home; still importable from here)
 from ._base import Decoder, Encoder
 from ._completions import CompletionsDecoder, CompletionsEncoder
 from ._legacy import LegacyDecoder, LegacyEncoder
@@ -20,16 +19,11 @@ __all__ = [
     "LegacyEncoder",
     "MessagesDecoder",
     "MessagesEncoder",
-    "Mode",
 ]
 
 DECODERS: dict[Dialect, type[Decoder]] = {
-    Dialect.LEGACY: LegacyDecoder,
-    Dialect.COMPLETIONS: CompletionsDecoder,
-    Dialect.MESSAGES: MessagesDecoder,
+    cls.dialect: cls for cls in (LegacyDecoder, CompletionsDecoder, MessagesDecoder)
 }
 ENCODERS: dict[Dialect, type[Encoder]] = {
-    Dialect.LEGACY: LegacyEncoder,
-    Dialect.COMPLETIONS: CompletionsEncoder,
-    Dialect.MESSAGES: MessagesEncoder,
+    cls.dialect: cls for cls in (LegacyEncoder, CompletionsEncoder, MessagesEncoder)
 }

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar
+from functools import partial
+from json.encoder import encode_basestring
+from typing import Any, ClassVar, NamedTuple
 
 from .._detect import classify
 from .._dialect import Dialect
-from .._errors import (
-    EventAfterEndError,
-    InputError,
-    MalformedEventError,
-)
+from .._errors import EventAfterEndError, InputError, MalformedEventError
 from .._events import (
     BlockDelta,
     BlockStart,
@@ -39,21 +38,18 @@ from ._stop import to_completion
 __all__ = [
     "Decoder",
     "Encoder",
+    "Fields",
     "Handled",
     "Handlers",
-    "Position",
     "State",
     "Step",
     "TextProjection",
     "at",
+    "count_fields",
     "decode_error",
     "event_label",
-    "fallback_id",
     "text_fields",
 ]
-
-Position = dict[str, Any]
-
 
 Step = tuple[type[ModelEvent], dict[str, Any]]
 #: What a handler returns: the model events to make (class and fields), and the input that
@@ -64,6 +60,18 @@ _MAKE: dict[type[ModelEvent], Callable[[dict[str, Any]], ModelEvent]] = {
     kind: kind.__pydantic_validator__.validate_python for kind in ModelEvent.__subclasses__()
 }
 _TEXT_DELTA = _MAKE[TextDelta]
+
+
+class Fields(NamedTuple):
+    """What a completion payload (legacy or 2023-06-01) says besides its text."""
+
+    extra: dict[str, Any]  # its unknown fields, in source order
+    stop_reason: str | None = None
+    stop: str | None = None
+    id: str | None = None
+    log_id: str | None = None
+    model: str | None = None
+    exception: str | None = None
 
 
 class State(Enum):
@@ -93,8 +101,6 @@ class Decoder:
     start: ClassVar[State]
     #: (state, input) -> state after it; any other pair is refused
     table: ClassVar[Mapping[tuple[Any, str], Any]]
-    #: input -> handler(decoder, sse)
-    handlers: ClassVar[Handlers]
     #: the event names that are inputs of their own (others are ``"other"``)
     names: ClassVar[frozenset[str]] = frozenset()
     #: the states in which the stream is finished
@@ -103,6 +109,10 @@ class Decoder:
     def __init__(self, report: Report | None = None) -> None:
         self.report = report if report is not None else Report(target=self.dialect)
         self.state: Any = self.start
+        self.setup()
+
+    def setup(self) -> None:
+        """Set up the dialect's own state (called by ``__init__``)."""
 
     @property
     def finished(self) -> bool:
@@ -167,16 +177,17 @@ class Decoder:
     def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
         """The error for an input that the state table does not allow in the current state
         (by default: the stream has ended)."""
-        return EventAfterEndError(
+        return self.malformed(
+            sse,
             f"expected nothing after the end of the {self.dialect} stream, "
             f"found event {_shown(sse.event)}",
-            **self.error_position(sse),
+            EventAfterEndError,
         )
 
     # -- handlers every dialect has ---------------------------------------------------------
 
     def ping(self, sse: ServerSentEvent) -> Handled:
-        return [(Ping, {"data": sse.data, "event_number": sse.number, "offset": sse.offset})], None
+        return [(Ping, {"data": sse.data, **self.position(sse)})], None
 
     def done(self, sse: ServerSentEvent) -> Handled:
         return [(Done, self.position(sse))], None
@@ -196,6 +207,9 @@ class Decoder:
     def error(self, sse: ServerSentEvent) -> Handled:
         """An ``error`` event (with or without the top-level ``"type": "error"``)."""
         return [(StreamError, self.api_error(decode_error(self, sse)))], None
+
+    #: input -> handler(decoder, sse); these four, for the dialects that have them
+    handlers: ClassVar[Handlers] = {"ping": ping, "error": error, "done": done, "other": other}
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -220,24 +234,36 @@ class Decoder:
         payload: dict[str, Any],
         names: tuple[str, ...],
         known: frozenset[str],
-    ) -> tuple[list[str | None], dict[str, Any]]:
-        """The string-or-null fields ``names`` of a payload, and its fields not in ``known``
-        (in source order).
+    ) -> Fields:
+        """The string-or-null fields ``names`` of a completion payload, and its fields not in
+        ``known`` (in source order).
 
         Raises:
             MalformedEventError: one of ``names`` is neither a string nor null.
         """
-        values = [payload.get(name) for name in names]
-        for name, value in zip(names, values, strict=True):
+        values = {name: payload.get(name) for name in names}
+        for name, value in values.items():
             if value is not None and not isinstance(value, str):
                 raise self.malformed(
                     sse,
                     f"expected {name!r} to be a string or null, found {type(value).__name__}",
                 )
-        extra = {}
-        if not payload.keys() <= known:
-            extra = {k: v for k, v in payload.items() if k not in known}
-        return values, extra
+        return Fields({k: v for k, v in payload.items() if k not in known}, **values)
+
+    def opening(
+        self, sse: ServerSentEvent, id_: str | None, model: str | None, log_id: str | None
+    ) -> list[Step]:
+        """The :class:`StreamStart` made of a completion source's first event (none after it);
+        for a source without an id, its ``fallback_id`` is ``msg_`` + a hash of the event's
+        data."""
+        if self.state is not self.start:
+            return []
+        fallback = None
+        if id_ is None and log_id is None:
+            digest = hashlib.sha256(sse.data.encode("utf-8", "surrogatepass")).hexdigest()
+            fallback = f"msg_{digest[:24]}"
+        start = {"id": id_, "model": model, "log_id": log_id, "fallback_id": fallback}
+        return [(StreamStart, {**start, **self.position(sse)})]
 
     def skip_empty(self, extra: dict[str, Any], path: str) -> None:
         """Count an event whose new text is empty (nothing to write), and its unknown fields,
@@ -245,21 +271,31 @@ class Decoder:
         self.report.skipped_empty_deltas += 1
         self.unplaced(extra, path)
 
-    def unplaced(self, fields: dict[str, Any], path: str) -> None:
-        """Count fields that no model event carries (found at ``path`` of an input event), unless
-        the event is written verbatim (a same-dialect conversion)."""
-        if fields and self.report.target is not self.dialect:
-            for key in fields:
-                self.report.dropped_fields[f"{path}.{key}"] += 1
+    def unplaced(self, fields: dict[str, Any], path: str, known: tuple[str, ...] = ()) -> None:
+        """Count the fields beside ``known`` (which must be there) that no model event carries
+        (found at ``path`` of an input event), unless the event is written verbatim (a
+        same-dialect conversion)."""
+        if len(fields) > len(known) and self.report.target is not self.dialect:
+            count_fields(self.report, path, fields, known)
 
-    def position(self, sse: ServerSentEvent) -> Position:
+    def position(self, sse: ServerSentEvent) -> dict[str, Any]:
         return {"event_number": sse.number, "offset": sse.offset}
 
-    def error_position(self, sse: ServerSentEvent) -> Position:
-        return {"dialect": self.dialect.value, "event_number": sse.number, "offset": sse.offset}
+    def malformed(
+        self, sse: ServerSentEvent, message: str, kind: type[InputError] = MalformedEventError
+    ) -> InputError:
+        """The error ``kind`` saying ``message``, at the event's position."""
+        return kind(message, dialect=self.dialect.value, event_number=sse.number, offset=sse.offset)
 
-    def malformed(self, sse: ServerSentEvent, message: str) -> MalformedEventError:
-        return MalformedEventError(message, **self.error_position(sse))
+
+def count_fields(
+    report: Report, path: str, fields: dict[str, Any], known: tuple[str, ...] = ()
+) -> None:
+    """Count ``fields`` (found at ``path`` of an input event), those in ``known`` aside, as
+    having no place in the target."""
+    for key in fields:
+        if key not in known:
+            report.dropped_fields[f"{path}.{key}"] += 1
 
 
 def decode_error(decoder: Decoder, sse: ServerSentEvent) -> dict[str, Any]:
@@ -300,12 +336,6 @@ def text_fields(sse: ServerSentEvent, index: int, text: str, extra: Any) -> dict
     }
 
 
-def fallback_id(data: str) -> str:
-    """``msg_`` + a hash of an event's data: the id written for a source without one."""
-    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"msg_{digest[:24]}"
-
-
 def _shown(event: str | None) -> str:
     return "(data-only)" if event is None else repr(event)
 
@@ -315,27 +345,8 @@ def event_label(event: str | None) -> str:
     return "(data-only)" if event is None else event
 
 
-def _utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-#: What a ``ping`` event carries in the completions and Messages dialects.
-PING_DATA = '{"type": "ping"}'
-
-#: The method of :class:`Encoder` that writes each type of model event.
-_WRITERS: dict[type[ModelEvent], str] = {
-    StreamStart: "stream_start",
-    BlockStart: "block_start",
-    TextDelta: "text_delta",
-    BlockDelta: "block_delta",
-    BlockStop: "block_stop",
-    StreamStop: "stream_stop",
-    StreamEnd: "stream_end",
-    Done: "done",
-    Ping: "ping",
-    StreamError: "stream_error",
-    Unknown: "unknown",
-}
+#: The method of :class:`Encoder` that writes each type of model event: its name in snake case.
+_WRITERS = {kind: re.sub("(?<!^)([A-Z])", r"_\1", kind.__name__).lower() for kind in _MAKE}
 
 
 class Encoder:
@@ -345,6 +356,7 @@ class Encoder:
     ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
     it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
     maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    A dialect's own state is set up by :meth:`setup`.
     What to drop, and how strictly, is the policy's decision, as is the counting of what is
     written and dropped.
 
@@ -370,11 +382,15 @@ class Encoder:
         self.policy = policy if policy is not None else Policy(Report(target=self.dialect))
         self.report = self.policy.report
         self.eol = eol
-        self.clock = clock or _utc_now
+        self.clock = clock or partial(datetime.datetime.now, datetime.timezone.utc)
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
             kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
         self.ended = False
+        self.setup()
+
+    def setup(self) -> None:
+        """Set up the dialect's own state (called by ``__init__``)."""
 
     def encode(self, event: ModelEvent) -> bytes:
         """Return the bytes for one model event (``b""`` when it writes nothing).
@@ -387,19 +403,16 @@ class Encoder:
     # -- what most dialects write alike ---------------------------------------------------
 
     def ping(self, event: Ping) -> bytes:
-        return self.frame("ping", PING_DATA) if self.policy.ping() else b""
+        return self.frame("ping", '{"type": "ping"}') if self.policy.ping() else b""
 
     def stream_error(self, event: StreamError) -> bytes:
         """An ``error`` event; nothing follows it."""
         self.seal()
         stop = {"stop_reason": event.stop_reason, "stop": event.stop_sequence}
-        self.count_fields("completion", {k: v for k, v in stop.items() if v is not None})
+        count_fields(self.report, "completion", {k: v for k, v in stop.items() if v is not None})
         error = {"type": event.type, "message": event.message, **event.extra}
         payload = {"type": "error", "error": error, **self.outside(event.outer, ("type", "error"))}
         return self.frame("error", dump(payload))
-
-    def unknown(self, event: Unknown) -> bytes:
-        return self.passthrough(event)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -420,17 +433,22 @@ class Encoder:
         other = classify(ServerSentEvent(name, data))
         return other is None or other is self.dialect
 
-    def passthrough(self, event: Unknown) -> bytes:
+    def unknown(self, event: Unknown) -> bytes:
         """Write an unknown event verbatim where the output can carry it; otherwise drop and
         count it (an error in strict mode)."""
-        name = event_label(event.event)
         if not self.can_carry(event.event, event.data):
-            return self.policy.drop(
-                event, f"unknown:{name}", f"an unknown event {name!r} here", self.dialect
-            )
-        self.policy.passed(name)
+            return self.drop_unknown(event, " here")
+        self.policy.passed(event_label(event.event))
         self.policy.wrote()
         return encode_sse(ServerSentEvent(event.event, event.data), eol=self.eol)
+
+    def drop(self, event: ModelEvent, kind: str, what: str) -> bytes:
+        """Drop ``event``, content this dialect has no place for: see :meth:`Policy.drop`."""
+        return self.policy.drop(event, kind, what, self.dialect)
+
+    def drop_unknown(self, event: Unknown, where: str) -> bytes:
+        name = event_label(event.event)
+        return self.drop(event, f"unknown:{name}", f"an unknown event {name!r}{where}")
 
     def seal(self, *allowed: type[ModelEvent]) -> None:
         """The output reached a point after which its dialect allows only ``allowed`` events
@@ -445,37 +463,30 @@ class Encoder:
     def after_end(self, event: ModelEvent) -> bytes:
         """Drop and count an event that the output cannot carry any more (pings are only
         counted; content is an error in strict mode)."""
-        kind = type(event)
-        if kind is Ping:
-            return self.policy.ping_after_end()
-        if kind is StreamEnd:
-            return self.end_extras(event)  # type: ignore[arg-type]
-        if kind is StreamStop:
-            return self.later_stop(event)  # type: ignore[arg-type]
-        if kind is Unknown:
-            name = event_label(event.event)  # type: ignore[attr-defined]
-            return self.policy.drop(
-                event, f"unknown:{name}", f"an unknown event {name!r} after the end", self.dialect
-            )
-        if kind is StreamError:
-            out = self.policy.drop(
-                event, "error_after_end", "an error after the final event", self.dialect
-            )
-            self.count_fields("error.error", event.extra)  # type: ignore[attr-defined]
-            self.count_fields("error", event.outer)  # type: ignore[attr-defined]
-            return out
-        name = kind.__name__
-        return self.policy.drop(
-            event, f"{name}_after_end", f"a {name} after the final event", self.dialect
-        )
+        match event:
+            case Ping():
+                return self.policy.ping_after_end()
+            case StreamEnd():
+                return self.end_extras(event)
+            case StreamStop():
+                return self.later_stop(event)
+            case Unknown():
+                return self.drop_unknown(event, " after the end")
+            case StreamError():
+                out = self.drop(event, "error_after_end", "an error after the final event")
+                count_fields(self.report, "error.error", event.extra)
+                count_fields(self.report, "error", event.outer)
+                return out
+        name = type(event).__name__
+        return self.drop(event, f"{name}_after_end", f"a {name} after the final event")
 
     def later_stop(self, event: StreamStop) -> bytes:
         """A stop after the final event was written (a later ``message_delta``)."""
-        return self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
+        return self.drop(event, "message_delta", "a second stop reason")
 
     def end_extras(self, event: StreamEnd) -> bytes:
         """Count the fields of a ``message_stop`` that has no place to go."""
-        self.count_fields("message_stop", event.extra)
+        count_fields(self.report, "message_stop", event.extra)
         return b""
 
     def outside(
@@ -485,16 +496,17 @@ class Encoder:
         a known key have no place (counted under ``path``)."""
         if not fields or all(key not in fields for key in known):
             return fields
-        self.count_fields(path, {k: v for k, v in fields.items() if k in known})
+        count_fields(self.report, path, {k: v for k, v in fields.items() if k in known})
         return {k: v for k, v in fields.items() if k not in known}
-
-    def count_fields(self, path: str, fields: dict[str, Any]) -> None:
-        """Count ``fields`` (found at ``path`` of an input event) as having no place."""
-        for key in fields:
-            self.report.dropped_fields[f"{path}.{key}"] += 1
 
     def done(self, event: Done) -> bytes:
         return self.policy.done()  # a stray [DONE]: never written
+
+
+# A message_start's ``message`` fields with a place in a completion dialect, and those with one
+# only when they have these values (the rest have none).
+_PLACED = ("id", "model", "content", "usage")
+_DEFAULTS = {"type": "message", "role": "assistant", "stop_reason": None, "stop_sequence": None}
 
 
 class TextProjection(Encoder):
@@ -511,12 +523,10 @@ class TextProjection(Encoder):
 
     #: the keys of the dialect's completion payload (extras must not repeat them)
     keys: ClassVar[tuple[str, ...]] = ()
-    _MESSAGE_KNOWN = ("id", "type", "role", "model", "content", "stop_reason", "stop_sequence")
+    _head: bytes  # what each completion event starts with, up to its text
+    _text: bytearray | None = None  # legacy: the JSON string body of the text so far
 
-    def __init__(
-        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
-    ) -> None:
-        super().__init__(policy, eol=eol, clock=clock)
+    def setup(self) -> None:
         self._dropped_blocks: set[int] = set()
         self.id: str | None = None
         self.log_id: str | None = None
@@ -533,21 +543,13 @@ class TextProjection(Encoder):
         if not message:
             return b""
         self._note_usage(message.get("usage"))
-        defaults = {"type": "message", "role": "assistant", "stop_reason": None}
-        self.count_fields(
-            "message_start.message",
-            {
-                k: v
-                for k, v in message.items()
-                if k not in ("id", "model", "content", "usage")
-                and (k not in self._MESSAGE_KNOWN or v != defaults.get(k))
-            },
-        )
+        known = (*_PLACED, *(k for k, v in _DEFAULTS.items() if message.get(k, v) == v))
+        count_fields(self.report, "message_start.message", message, known)
         out = []
         content = message.get("content")
         for index, block in enumerate(content if isinstance(content, list) else ()):
             if not isinstance(block, dict):
-                self.count_fields("message_start.message", {"content": None})
+                count_fields(self.report, "message_start.message", {"content": None})
                 continue
             out.append(self._content(BlockStart(index=index, block=block, **at(event))))
             self.block_stop(BlockStop(index=index))
@@ -555,6 +557,12 @@ class TextProjection(Encoder):
 
     def started(self) -> None:
         """Called when the ids and model are known (and at first, before they are)."""
+        self._mid = self.middle(None, None, None)
+        self._mid_end = self._mid + to_bytes("}" + self.eol * 2)
+
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        """What an event holds between its text and its unknown fields."""
+        raise NotImplementedError
 
     def _note_usage(self, usage: Any) -> None:
         if isinstance(usage, dict):
@@ -562,7 +570,15 @@ class TextProjection(Encoder):
             self.report.usage = {**(self.report.usage or {}), **usage}
 
     def text_delta(self, event: TextDelta) -> bytes:
-        raise NotImplementedError  # each dialect writes text its own way
+        string = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        text: bytes | bytearray = string.encode() if string.isascii() else to_bytes(string)
+        if self._text is not None:  # (legacy: the text so far)
+            self._text += text[1:-1]
+            text = self._text
+        if event.extra:
+            return self._event(text, self._mid, event.extra)
+        self.policy.wrote()
+        return b"".join((self._head, text, self._mid_end))
 
     def block_start(self, event: BlockStart) -> bytes:
         return self._content(event, "content_block_start.content_block")
@@ -570,27 +586,21 @@ class TextProjection(Encoder):
     def _content(self, event: BlockStart, path: str = "message_start.message.content") -> bytes:
         if event.block_type == "text":
             block = event.block
-            if block.keys() != {"type", "text"}:
-                extra = {k: v for k, v in block.items() if k not in ("type", "text")}
-                self.count_fields(path, extra)
+            count_fields(self.report, path, block, ("type", "text"))
             text = block.get("text")
             if isinstance(text, str) and text:  # the API sends "", but text here is text
                 return self.text_delta(TextDelta(index=event.index, text=text, **at(event)))
             return b""
         self._dropped_blocks.add(event.index)
-        return self.policy.drop(
-            event, event.block_type, f"a {event.block_type!r} content block", self.dialect
-        )
+        return self.drop(event, event.block_type, f"a {event.block_type!r} content block")
 
     def block_delta(self, event: BlockDelta) -> bytes:
         if event.index in self._dropped_blocks:
             return b""
-        return self.policy.drop(
-            event, event.delta_type, f"a {event.delta_type!r} delta", self.dialect
-        )
+        return self.drop(event, event.delta_type, f"a {event.delta_type!r} delta")
 
     def block_stop(self, event: BlockStop) -> bytes:
-        self.count_fields("content_block_stop", event.extra)
+        count_fields(self.report, "content_block_stop", event.extra)
         self._dropped_blocks.discard(event.index)
         return b""
 
@@ -599,27 +609,30 @@ class TextProjection(Encoder):
         usage update without a stop reason (nothing to write). Notes usage and counts the
         fields of a ``message_delta``'s ``delta`` that have no place."""
         self._note_usage(event.usage)
-        self.count_fields("message_delta.delta", event.details)
+        count_fields(self.report, "message_delta.delta", event.details)
         if event.stop_reason is None:
-            self.count_fields("message_delta", event.extra)
+            count_fields(self.report, "message_delta", event.extra)
             return None
         return to_completion(event.stop_reason, event.stop_sequence)
 
     def later_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
         if stop is not None and stop != self.stop:
-            self.policy.drop(event, "message_delta", "a second stop reason", self.dialect)
+            self.drop(event, "message_delta", "a second stop reason")
         if stop is not None:  # (stop_fields counted them otherwise)
-            self.count_fields("message_delta", event.extra)
+            count_fields(self.report, "message_delta", event.extra)
         return b""
 
-    def extras(self, extra: dict[str, Any], path: str = "completion") -> str:
-        """Unknown source fields, written after the known ones: ``,"k":v…`` (a field that would
-        repeat a key of the payload is counted instead)."""
-        extra = self.outside(extra, self.keys, path)
-        return "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
+    def _event(self, text: bytes | bytearray, middle: bytes, extra: dict[str, Any]) -> bytes:
+        """One event: the head, ``text`` (the JSON string's body or the whole string), then
+        ``middle`` (the other known fields) and the ``extra`` ones, the unknown source fields
+        (``,"k":v…``; one that would repeat a key of the payload is counted instead)."""
+        extra = self.outside(extra, self.keys, "completion")
+        end = "".join(f",{dump(key)}:{dump(value)}" for key, value in extra.items())
+        self.policy.wrote()
+        return b"".join((self._head, text, middle, to_bytes(end + "}" + self.eol * 2)))
 
 
-def at(event: ModelEvent) -> Position:
+def at(event: ModelEvent) -> dict[str, Any]:
     """The position of ``event``, for a model event made from it."""
     return {"event_number": event.event_number, "offset": event.offset}

@@ -16,37 +16,22 @@ other event (``other``), and the stop reason of a completion (``stop``))::
 
 from __future__ import annotations
 
+import operator
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from json.encoder import encode_basestring
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from .._dialect import Dialect
-from .._events import (
-    ModelEvent,
-    StreamEnd,
-    StreamStart,
-    StreamStop,
-    TextDelta,
-)
-from .._json import dump, load_object, same_value, to_bytes
-from .._report import Report
+from .._events import ModelEvent, StreamEnd, StreamStop, TextDelta
+from .._json import dump, load_object, scan_string, to_bytes, with_stack_room
 from .._sse import ServerSentEvent
-from ._base import Decoder, Handled, Handlers, State, Step, TextProjection, fallback_id, text_fields
+from ._base import Decoder, Fields, Handled, Handlers, State, TextProjection, text_fields
 
 __all__ = ["CompletionsDecoder", "CompletionsEncoder"]
 
 KEYS = ("type", "id", "completion", "stop_reason", "model", "stop", "log_id")
 _KNOWN = frozenset(KEYS)
-
-
-class _Fields(NamedTuple):
-    stop_reason: str | None
-    stop: str | None
-    id: str | None
-    log_id: str | None
-    model: str | None
-    extra: dict[str, Any]
+_FIELDS = ("stop_reason", "stop", "id", "log_id", "model")  # (checked in this order)
 
 
 class _State(State):
@@ -77,11 +62,10 @@ class CompletionsDecoder(Decoder):
     names = frozenset({"completion", "ping", "error"})
     ends = frozenset({_ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._head = ""  # the JSON before the text of the last completion payload ...
         self._tail = ""  # ... the JSON after it ...
-        self._fields: _Fields | None = None  # ... and what it says
+        self._fields: Fields | None = None  # ... and what it says
 
     def text(self, sse: ServerSentEvent) -> dict[str, Any] | None:
         if sse.event != "completion" or self.state is not _OPEN:
@@ -105,25 +89,20 @@ class CompletionsDecoder(Decoder):
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         text, fields = self._read(sse)
-        stop_reason, stop, id_, log_id, model, extra = fields
-        position = {"event_number": sse.number, "offset": sse.offset}
-        steps: list[Step] = []
-        if self.state is _START:
-            missing = id_ is None and log_id is None
-            start = {"id": id_, "model": model, "log_id": log_id}
-            start["fallback_id"] = fallback_id(sse.data) if missing else None
-            steps.append((StreamStart, {**start, **position}))
+        extra, stop_reason, stop, id_, log_id, model, _ = fields
+        steps = self.opening(sse, id_, model, log_id)
         if text:
             steps.append((TextDelta, text_fields(sse, 0, text, extra)))
         elif stop_reason is None:
             self.skip_empty(extra, "completion")
         if stop_reason is None:
             return steps, None
+        position = self.position(sse)
         stop_fields = {"stop_reason": stop_reason, "stop_sequence": stop, "extra": extra}
         steps += [(StreamStop, {**stop_fields, **position}), (StreamEnd, position)]
         return steps, "stop"
 
-    def _read(self, sse: ServerSentEvent) -> tuple[str, _Fields]:
+    def _read(self, sse: ServerSentEvent) -> tuple[str, Fields]:
         """The text and the other fields of a completion payload.
 
         Consecutive payloads differ only in their text, so the JSON around the text (checked
@@ -132,7 +111,7 @@ class CompletionsDecoder(Decoder):
         raw = sse.data
         head, tail = self._head, self._tail
         if head and raw.startswith(head):
-            try:
+            try:  # (scan_string's work, without a call: the common case)
                 text, end = scanstring(raw, len(head))
             except ValueError:
                 text = None
@@ -141,11 +120,9 @@ class CompletionsDecoder(Decoder):
         key = _KEY.search(raw)
         if key is not None and key.start() > 0:
             start = key.end()
-            try:
-                text, end = scanstring(raw, start)
-            except ValueError:
-                text = None
-            if text is not None:
+            found = scan_string(raw, start)
+            if found is not None:
+                text, end = found
                 payload = self.load(sse, "a completion")
                 if payload.get("completion") == text:
                     fields = self._check(sse, payload)
@@ -153,28 +130,22 @@ class CompletionsDecoder(Decoder):
                     # The text found must be the top-level "completion" (not a nested key's
                     # equal string): an "x" added there must show up there, and only there.
                     template = load_object(raw[: end - 1] + "x" + raw[end - 1 :], "a completion")
-                    if same_value(template, {**payload, "completion": text + "x"}):
+                    expected = {**payload, "completion": text + "x"}
+                    if with_stack_room(operator.eq, template, expected):
                         self._head, self._tail, self._fields = head, tail, fields
                     return text, fields
         payload = self.load(sse, "a completion")
-        text = payload.get("completion")
-        return text, self._check(sse, payload)  # type: ignore[return-value]
+        fields = self._check(sse, payload)
+        return payload["completion"], fields
 
-    def _check(self, sse: ServerSentEvent, payload: dict[str, Any]) -> _Fields:
+    def _check(self, sse: ServerSentEvent, payload: dict[str, Any]) -> Fields:
         if not isinstance(payload.get("completion"), str) or (
             payload.get("type", "completion") != "completion"
         ):
             raise self.malformed(sse, "expected a completion payload with a string 'completion'")
-        values, extra = self.fields(sse, payload, _Fields._fields[:-1], _KNOWN)
-        return _Fields._make([*values, extra])
+        return self.fields(sse, payload, _FIELDS, _KNOWN)
 
-    handlers: ClassVar[Handlers] = {
-        "completion": _completion,
-        "ping": Decoder.ping,
-        "error": Decoder.error,
-        "done": Decoder.done,
-        "other": Decoder.other,
-    }
+    handlers: ClassVar[Handlers] = {**Decoder.handlers, "completion": _completion}
 
 
 class CompletionsEncoder(TextProjection):
@@ -187,28 +158,17 @@ class CompletionsEncoder(TextProjection):
     keys = KEYS
 
     def started(self) -> None:
-        eol = self.eol
         self._head = to_bytes(
-            f'event: completion{eol}data: {{"type":"completion","id":{dump(self.id)},"completion":'
+            f'event: completion{self.eol}data: {{"type":"completion","id":{dump(self.id)},'
+            '"completion":'
         )
-        self._meta = f',"model":{dump(self.model)}'
-        self._log = f',"log_id":{dump(self.log_id)}'
-        self._mid = to_bytes(f',"stop_reason":null{self._meta},"stop":null{self._log}')
-        self._mid_end = self._mid + to_bytes("}" + eol * 2)
+        super().started()
 
-    def _event(self, text: bytes, middle: bytes, extra: dict[str, Any]) -> bytes:
-        eol = self.eol
-        end = f"{self.extras(extra)}}}{eol}{eol}" if extra else "}" + eol * 2
-        self.policy.wrote()
-        return b"".join((self._head, text, middle, to_bytes(end)))
-
-    def text_delta(self, event: TextDelta) -> bytes:
-        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
-        data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
-        if event.extra:
-            return self._event(data, self._mid, event.extra)
-        self.policy.wrote()
-        return b"".join((self._head, data, self._mid_end))
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        return to_bytes(
+            f',"stop_reason":{dump(stop_reason)},"model":{dump(self.model)},"stop":{dump(stop)}'
+            f',"log_id":{dump(self.log_id)}'
+        )
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -216,12 +176,7 @@ class CompletionsEncoder(TextProjection):
             return b""
         self.stop = stop
         self.seal()  # the final event: nothing follows it
-        stop_reason, stop_sequence = stop
-        middle = (
-            f',"stop_reason":{dump(stop_reason)}{self._meta},"stop":{dump(stop_sequence)}'
-            f"{self._log}"
-        )
-        return self._event(b'""', to_bytes(middle), event.extra)
+        return self._event(b'""', self.middle(*stop, None), event.extra)
 
     def stream_end(self, event: StreamEnd) -> bytes:
         return self.end_extras(event)

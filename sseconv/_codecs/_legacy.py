@@ -16,73 +16,34 @@ event (``other``))::
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from .._dialect import Dialect
 from .._errors import InputError, RewrittenTextError
-from .._events import (
-    Done,
-    Ping,
-    StreamEnd,
-    StreamError,
-    StreamStart,
-    StreamStop,
-    TextDelta,
-    Unknown,
-)
-from .._json import dump, encode_text, to_bytes
-from .._options import Clock, Eol
-from .._policy import Policy
-from .._report import Report
+from .._events import Done, Ping, StreamEnd, StreamError, StreamStop, TextDelta, Unknown
+from .._json import dump, scan_string, to_bytes
 from .._sse import ServerSentEvent
 from ._base import (
     Decoder,
+    Fields,
     Handled,
     Handlers,
     State,
-    Step,
     TextProjection,
     at,
-    event_label,
-    fallback_id,
+    count_fields,
     text_fields,
 )
 
-__all__ = ["LegacyDecoder", "LegacyEncoder", "parse_exception"]
+__all__ = ["LegacyDecoder", "LegacyEncoder"]
 
 KEYS = ("completion", "stop", "stop_reason", "truncated", "log_id", "model", "exception")
 _KNOWN = frozenset(KEYS)
+_FIELDS = ("stop_reason", "stop", "exception", "log_id", "model")  # (checked in this order)
 _HEAD = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"completion"[ \t\n\r]*:[ \t\n\r]*"')
 _WS = " \t\n\r"
+# An exception "<type>: <message>" (anything else is an api_error with the whole as message)
 _EXCEPTION = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.*)", re.DOTALL)
-
-
-def _string(raw: str, start: int) -> tuple[str, int] | None:
-    """The JSON string that ``raw`` holds from ``start`` (after its opening quote), and where it
-    ends; ``None`` if there is none."""
-    try:
-        return scanstring(raw, start)  # type: ignore[no-any-return]
-    except ValueError:
-        return None
-
-
-def parse_exception(value: str) -> tuple[str, str]:
-    """Split a legacy ``exception`` string ``"<type>: <message>"`` into type and message;
-    anything else is an ``api_error`` with the whole string as its message."""
-    match = _EXCEPTION.fullmatch(value)
-    if match is None:
-        return "api_error", value
-    return match.group(1), match.group(2)
-
-
-class _Fields(NamedTuple):
-    stop_reason: str | None
-    stop: str | None
-    exception: str | None
-    log_id: str | None
-    model: str | None
-    extra: dict[str, Any]
 
 
 class _State(State):
@@ -115,12 +76,11 @@ class LegacyDecoder(Decoder):
     table = _TABLE
     ends = frozenset({_ERRORED, _ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._parts: list[str] = []  # the text so far, joined when needed
         self._raw_prefix = ""  # the previous event's raw JSON up to its string's closing quote
         self._tail = ""  # the raw JSON after the completion string, last seen ...
-        self._tail_fields: _Fields | None = None  # ... and its decoded fields
+        self._tail_fields: Fields | None = None  # ... and its decoded fields
 
     def input(self, sse: ServerSentEvent) -> str:
         name = sse.event
@@ -152,13 +112,8 @@ class LegacyDecoder(Decoder):
 
     def _completion(self, sse: ServerSentEvent) -> Handled:
         fields, delta = self._read(sse)
-        stop_reason, stop, exception, log_id, model, extra = fields
-        position = {"event_number": sse.number, "offset": sse.offset}
-        steps: list[Step] = []
-        if self.state is _START:
-            start = {"id": log_id, "model": model, "log_id": log_id}
-            start["fallback_id"] = fallback_id(sse.data) if log_id is None else None
-            steps.append((StreamStart, {**start, **position}))
+        extra, stop_reason, stop, _, log_id, model, exception = fields
+        steps = self.opening(sse, log_id, model, log_id)
         if delta:
             self._parts.append(delta)
             steps.append((TextDelta, text_fields(sse, 0, delta, extra)))
@@ -166,9 +121,10 @@ class LegacyDecoder(Decoder):
             self.skip_empty(extra, "completion")
         if exception is None and stop_reason is None:
             return steps, None
-        stopped = {"stop_reason": stop_reason, "stop_sequence": stop, **position}
+        stopped = {"stop_reason": stop_reason, "stop_sequence": stop, **self.position(sse)}
         if exception is not None:
-            error_type, message = parse_exception(exception)
+            split = _EXCEPTION.fullmatch(exception)
+            error_type, message = split.groups() if split else ("api_error", exception)
             outer = extra if not delta else {}  # (with text, the text delta has them)
             error = {"type": error_type, "message": message, "outer": outer, **stopped}
             steps.append((StreamError, self.api_error(error)))
@@ -179,11 +135,7 @@ class LegacyDecoder(Decoder):
     def _end(self, sse: ServerSentEvent) -> Handled:
         return [(StreamEnd, self.position(sse))], None
 
-    def _fields(self, sse: ServerSentEvent, payload: dict[str, Any]) -> _Fields:
-        values, extra = self.fields(sse, payload, _Fields._fields[:-1], _KNOWN)
-        return _Fields._make([*values, extra])
-
-    def _read(self, sse: ServerSentEvent) -> tuple[_Fields, str]:
+    def _read(self, sse: ServerSentEvent) -> tuple[Fields, str]:
         """The fields (other than ``completion``) and the new text of a legacy event.
 
         Fast path: when the raw JSON repeats the previous event's raw string as its prefix, only
@@ -197,7 +149,7 @@ class LegacyDecoder(Decoder):
         fast = found is not None
         if found is None:
             head = _HEAD.match(raw)
-            found = _string(raw, head.end()) if head is not None else None
+            found = scan_string(raw, head.end()) if head is not None else None
         if found is not None:
             value, end = found
             tail = raw[end:]
@@ -210,7 +162,7 @@ class LegacyDecoder(Decoder):
                 elif stripped.rstrip(_WS) == "}":
                     rest = {}
                 if rest is not None and "completion" not in rest:
-                    fields = self._fields(sse, rest)
+                    fields = self.fields(sse, rest, _FIELDS, _KNOWN)
             if fields is not None:
                 delta = value if fast else self._extend(sse, value)
                 self._raw_prefix = raw[: end - 1]
@@ -220,7 +172,7 @@ class LegacyDecoder(Decoder):
         text = payload.pop("completion", None)
         if not isinstance(text, str):
             raise self.malformed(sse, f"expected a string 'completion', found {dump(text)[:40]}")
-        fields = self._fields(sse, payload)
+        fields = self.fields(sse, payload, _FIELDS, _KNOWN)
         delta = self._extend(sse, text)
         self._raw_prefix = ""
         return fields, delta
@@ -229,7 +181,7 @@ class LegacyDecoder(Decoder):
         """The new text of an event whose raw JSON repeats the previous event's raw string as
         its prefix, and where its string ends."""
         prefix = self._raw_prefix
-        return _string(raw, len(prefix)) if prefix and raw.startswith(prefix) else None
+        return scan_string(raw, len(prefix)) if prefix and raw.startswith(prefix) else None
 
     def _extend(self, sse: ServerSentEvent, text: str) -> str:
         """The part of cumulative ``text`` after the text so far (which it must extend)."""
@@ -244,10 +196,11 @@ class LegacyDecoder(Decoder):
             (i for i, (a, b) in enumerate(zip(previous, text, strict=False)) if a != b),
             min(len(previous), len(text)),
         )
-        raise RewrittenTextError(
+        raise self.malformed(
+            sse,
             f"expected a completion that extends the previous {len(previous)} characters, "
             f"found one that differs at character {at}",
-            **self.error_position(sse),
+            RewrittenTextError,
         )
 
     handlers: ClassVar[Handlers] = {
@@ -272,31 +225,19 @@ class LegacyEncoder(TextProjection):
     keys = KEYS
     _head = b'data: {"completion":"'
 
-    def __init__(
-        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
-    ) -> None:
-        self._text = bytearray()  # JSON string body of the completion so far
-        super().__init__(policy, eol=eol, clock=clock)
+    def setup(self) -> None:
+        self._text: bytearray = bytearray()
+        super().setup()
 
-    def started(self) -> None:
-        self._meta = f',"truncated":false,"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
-        self._tail = to_bytes(f'","stop":null,"stop_reason":null{self._meta},"exception":null')
-        self._tail_end = self._tail + to_bytes("}" + self.eol * 2)
+    def middle(self, stop_reason: str | None, stop: str | None, exception: str | None) -> bytes:
+        return to_bytes(
+            f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)},"truncated":false'
+            f',"log_id":{dump(self.log_id)},"model":{dump(self.model)}'
+            f',"exception":{dump(exception)}'
+        )
 
     def can_carry(self, name: str | None, data: str) -> bool:
         return False  # a legacy consumer crashes on any line it does not expect
-
-    def _event(self, middle: bytes, extra: dict[str, Any]) -> bytes:
-        end = f"{self.extras(extra)}}}{self.eol}{self.eol}" if extra else "}" + self.eol * 2
-        self.policy.wrote()
-        return b"".join((self._head, self._text, middle, to_bytes(end)))
-
-    def text_delta(self, event: TextDelta) -> bytes:
-        self._text += encode_text(event.text)
-        if event.extra:
-            return self._event(self._tail, event.extra)
-        self.policy.wrote()
-        return b"".join((self._head, self._text, self._tail_end))
 
     def write(
         self,
@@ -307,11 +248,7 @@ class LegacyEncoder(TextProjection):
     ) -> bytes:
         """The event with the text so far and these fields (the final event, or the one with
         the exception); a subclass may make something else of them."""
-        middle = to_bytes(
-            f'","stop":{dump(stop)},"stop_reason":{dump(stop_reason)}{self._meta}'
-            f',"exception":{dump(exception)}'
-        )
-        return self._event(middle, extra)
+        return self._event(self._text, self.middle(stop_reason, stop, exception), extra)
 
     def stream_stop(self, event: StreamStop) -> bytes:
         stop = self.stop_fields(event)
@@ -346,12 +283,9 @@ class LegacyEncoder(TextProjection):
 
     def stream_error(self, event: StreamError) -> bytes:
         self.seal(Ping, Done, Unknown)  # no [DONE] after an error; pings may still come
-        self.count_fields("error.error", event.extra)
+        count_fields(self.report, "error.error", event.extra)
         exception = f"{event.type}: {event.message}"
         return self.write(event.stop_sequence, event.stop_reason, exception, event.outer)
 
     def unknown(self, event: Unknown) -> bytes:
-        name = event_label(event.event)
-        return self.policy.drop(
-            event, f"unknown:{name}", f"an unknown event {name!r}", self.dialect
-        )
+        return self.drop_unknown(event, "")

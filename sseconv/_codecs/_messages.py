@@ -24,7 +24,6 @@ without a stop reason (a usage update) leaves the state where it was.
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from json.encoder import encode_basestring
 from typing import Any, ClassVar
 
@@ -41,12 +40,9 @@ from .._events import (
     StreamStop,
     TextDelta,
 )
-from .._json import dump, to_bytes
-from .._options import Clock, Eol
-from .._policy import Policy
-from .._report import Report
+from .._json import dump, scan_string, to_bytes
 from .._sse import ServerSentEvent
-from ._base import Decoder, Encoder, Handled, Handlers, State, text_fields
+from ._base import Decoder, Encoder, Handled, Handlers, State, count_fields, text_fields
 from ._stop import to_messages
 
 __all__ = ["MessagesDecoder", "MessagesEncoder"]
@@ -113,8 +109,7 @@ class MessagesDecoder(Decoder):
     names = MESSAGES_EVENTS | {"ping", "error"}
     ends = frozenset({_ENDED})
 
-    def __init__(self, report: Report | None = None) -> None:
-        super().__init__(report)
+    def setup(self) -> None:
         self._blocks: dict[int, str] = {}  # open block index -> block type
 
     def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
@@ -145,10 +140,10 @@ class MessagesDecoder(Decoder):
             match = head.match(data)
             if match is not None:
                 index = int(match.group(1))
-                try:
-                    text, end = scanstring(data, match.end())
-                except ValueError:
+                found = scan_string(data, match.end())
+                if found is None:
                     return None
+                text, end = found
                 if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
                     return None
                 break
@@ -171,11 +166,6 @@ class MessagesDecoder(Decoder):
             raise self.malformed(sse, f"expected an object {key!r} in {sse.event}")
         return value
 
-    def _outer(self, payload: dict[str, Any], known: tuple[str, ...], path: str) -> None:
-        """Count the payload's fields beside ``known``: no model event carries them."""
-        if len(payload) > len(known):
-            self.unplaced({k: v for k, v in payload.items() if k not in known}, path)
-
     def _index(self, sse: ServerSentEvent, payload: dict[str, Any]) -> int:
         index = payload.get("index")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -185,7 +175,7 @@ class MessagesDecoder(Decoder):
     def _message_start(self, sse: ServerSentEvent) -> Handled:
         payload = self._payload(sse)
         message = self._object(sse, payload, "message")
-        self._outer(payload, ("type", "message"), "message_start")
+        self.unplaced(payload, "message_start", ("type", "message"))
         id_, model = message.get("id"), message.get("model")
         fields = {
             "id": id_ if isinstance(id_, str) else None,
@@ -201,7 +191,7 @@ class MessagesDecoder(Decoder):
         if index in self._blocks:
             raise self.malformed(sse, f"expected a new block index, found {index} again")
         kind = block.get("type")
-        self._outer(payload, ("type", "index", "content_block"), "content_block_start")
+        self.unplaced(payload, "content_block_start", ("type", "index", "content_block"))
         self._blocks[index] = kind if isinstance(kind, str) else "unknown"
         return [(BlockStart, {"index": index, "block": block, **self.position(sse)})], None
 
@@ -217,7 +207,7 @@ class MessagesDecoder(Decoder):
         is_text = delta.get("type") == "text_delta"
         if is_text and not isinstance(text, str):
             raise self.malformed(sse, "expected a string 'text' in a text_delta")
-        self._outer(payload, ("type", "index", "delta"), "content_block_delta")
+        self.unplaced(payload, "content_block_delta", ("type", "index", "delta"))
         if is_text and self._blocks[index] == "text":
             extra = {k: v for k, v in delta.items() if k not in ("type", "text")}
             if not text:
@@ -242,9 +232,7 @@ class MessagesDecoder(Decoder):
         delta = self._object(sse, payload, "delta")
         usage = payload.get("usage")
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
-        if not isinstance(stop_reason, (str, type(None))) or not isinstance(
-            stop_sequence, (str, type(None))
-        ):
+        if not all(isinstance(value, (str, type(None))) for value in (stop_reason, stop_sequence)):
             raise self.malformed(sse, "expected string or null stop fields in message_delta")
         fields = {
             "stop_reason": stop_reason,
@@ -263,16 +251,13 @@ class MessagesDecoder(Decoder):
         return [(StreamEnd, {"extra": extra, **self.position(sse)})], None
 
     handlers: ClassVar[Handlers] = {
+        **Decoder.handlers,
         "message_start": _message_start,
         "content_block_start": _content_block_start,
         "content_block_delta": _content_block_delta,
         "content_block_stop": _content_block_stop,
         "message_delta": _message_delta,
         "message_stop": _message_stop,
-        "ping": Decoder.ping,
-        "error": Decoder.error,
-        "done": Decoder.done,
-        "other": Decoder.other,
     }
 
 
@@ -291,10 +276,7 @@ class MessagesEncoder(Encoder):
     dialect = Dialect.MESSAGES
     names = MESSAGES_EVENTS | {"ping", "error"}
 
-    def __init__(
-        self, policy: Policy | None = None, *, eol: Eol = "\n", clock: Clock | None = None
-    ) -> None:
-        super().__init__(policy, eol=eol, clock=clock)
+    def setup(self) -> None:
         self._open: dict[int, bool] = {}
         self._next_index = 0
         self._text_index: int | None = None
@@ -311,7 +293,7 @@ class MessagesEncoder(Encoder):
             if id_ is None:
                 id_ = event.fallback_id
             elif event.log_id is not None and event.log_id != id_:
-                self.count_fields("completion", {"log_id": None})
+                count_fields(self.report, "completion", {"log_id": None})
             message = {
                 "id": id_,
                 "type": "message",
@@ -322,19 +304,20 @@ class MessagesEncoder(Encoder):
                 "stop_sequence": None,
                 "usage": {"input_tokens": 0, "output_tokens": 0},
             }
-        return self.frame("message_start", dump({"type": "message_start", "message": message}))
+        return self.write("message_start", {"message": message})
+
+    def write(self, name: str, fields: dict[str, Any]) -> bytes:
+        """The event ``name``, its payload of that type with ``fields``."""
+        return self.frame(name, dump({"type": name, **fields}))
 
     def block_start(self, event: BlockStart) -> bytes:
         self._open[event.index] = True
         self._next_index = max(self._next_index, event.index + 1)
         if event.block_type == "text" and self._text_index is None:
             self._text_index = event.index
-        payload = {
-            "type": "content_block_start",
-            "index": event.index,
-            "content_block": event.block,
-        }
-        return self.frame("content_block_start", dump(payload))
+        return self.write(
+            "content_block_start", {"index": event.index, "content_block": event.block}
+        )
 
     def _text_block(self, index: int) -> bytes:
         """Open the one text block of a synthesized stream (unless it is open)."""
@@ -354,9 +337,8 @@ class MessagesEncoder(Encoder):
         if event.extra:
             if not self._synthesized:  # a Messages delta's own fields: written after the text
                 delta = {"type": "text_delta", "text": event.text, **event.extra}
-                payload = {"type": "content_block_delta", "index": index, "delta": delta}
-                return out + self.frame("content_block_delta", dump(payload))
-            self.count_fields("completion", event.extra)  # no place in a text_delta
+                return out + self.write("content_block_delta", {"index": index, "delta": delta})
+            count_fields(self.report, "completion", event.extra)  # no place in a text_delta
         # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
         # payload above (the text escaped as `dump` and `to_bytes` escape it).
         head = self._delta_heads.get(index)
@@ -372,13 +354,11 @@ class MessagesEncoder(Encoder):
         return out + b"".join((head, data, self._delta_end))
 
     def block_delta(self, event: BlockDelta) -> bytes:
-        payload = {"type": "content_block_delta", "index": event.index, "delta": event.delta}
-        return self.frame("content_block_delta", dump(payload))
+        return self.write("content_block_delta", {"index": event.index, "delta": event.delta})
 
     def block_stop(self, event: BlockStop) -> bytes:
         self._open.pop(event.index, None)
-        payload = {"type": "content_block_stop", "index": event.index, **event.extra}
-        return self.frame("content_block_stop", dump(payload))
+        return self.write("content_block_stop", {"index": event.index, **event.extra})
 
     def stream_stop(self, event: StreamStop) -> bytes:
         out = b""
@@ -389,9 +369,8 @@ class MessagesEncoder(Encoder):
         usage = event.usage if event.usage is not None else {"output_tokens": 0}
         delta = {"stop_reason": stop_reason, "stop_sequence": stop_sequence, **event.details}
         extra = self.outside(event.extra, ("type", "delta", "usage"), "completion")
-        payload = {"type": "message_delta", "delta": delta, "usage": usage, **extra}
-        return out + self.frame("message_delta", dump(payload))
+        return out + self.write("message_delta", {"delta": delta, "usage": usage, **extra})
 
     def stream_end(self, event: StreamEnd) -> bytes:
         self.seal()
-        return self.frame("message_stop", dump({"type": "message_stop", **event.extra}))
+        return self.write("message_stop", event.extra)
