@@ -47,10 +47,9 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def check_upstream_version(version: str) -> str:
+def check_upstream_version(version: str) -> None:
     """Validate an upstream ``anthropic-version`` (a date ``/v1/messages`` accepts)."""
     dialect_for_version(version, endpoint="/v1/messages")
-    return version
 
 
 class ExchangeOptions(EncodeOptions, total=False):
@@ -136,13 +135,11 @@ class CompleteExchange:
                 _header(headers, "anthropic-version"), endpoint="/v1/complete"
             )
         except VersionError as exc:
-            raise RequestError.from_version_error(exc) from None
+            raise RequestError(exc.message, type=exc.code) from None
         try:
             request = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise RequestError(f"expected a JSON request body, found invalid JSON: {exc}") from None
-        if not isinstance(request, dict):
-            raise RequestError(f"expected a JSON object, found {type(request).__name__}")
         upstream = complete_to_messages(request, models=models)
         return cls(dialect, request, upstream, upstream_version, checked)
 
@@ -186,7 +183,6 @@ class CompleteExchange:
         from a proxy, a Messages JSON that cannot be read) becomes the API's error shape:
         ``api_error`` with the upstream status for a non-2xx answer, 502 otherwise.
         """
-        parsed: Any = None
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError):

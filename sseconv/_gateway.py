@@ -2,9 +2,11 @@
 
 ``POST …/v1/complete`` is served from ``…/v1/messages`` through
 :class:`sseconv.translate.CompleteExchange` (request, stream and error translation all live
-there); every other request is forwarded unchanged and its response streamed back unchanged,
-chunk by chunk as it arrives. The gateway keeps no state between requests (no cookies, no
-sessions), so any number of worker processes and hosts can serve the same clients.
+there; here, bytes are only moved): a stream is converted event by event (each converted event
+is sent when the upstream event causing it has arrived, pings included), anything else is
+translated whole. Every other request is forwarded unchanged and its response streamed back
+unchanged, chunk by chunk as it arrives. The gateway keeps no state between requests (no
+cookies, no sessions), so any number of worker processes and hosts can serve the same clients.
 
 While the upstream is asked and its answer relayed, a second task waits for the client's
 ``http.disconnect``; when it comes, the upstream exchange is cancelled, which closes the
@@ -23,37 +25,37 @@ import logging
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
 from . import __version__
+from ._body import is_event_stream_media
 from ._errors import SSEConvError, UsageError
-from ._exchange import check_upstream_version
-from ._gateway_complete import serve_complete
+from ._exchange import CompleteExchange, check_upstream_version
 from ._gateway_http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
     HEALTH_PATH,
-    GatewayError,
     forwarded_headers,
     header,
     target_problem,
 )
 from ._options import unknown_option
+from ._requests import RETIRED_MODELS, UPSTREAM_VERSION, RequestError, error_body
 from ._serving import Message, Receive, Scope, Send
 from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = [
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_BODY_SIZE",
-    "DEFAULT_TIMEOUT",
     "ENVIRONMENT_VARIABLE",
-    "HEALTH_PATH",
     "Gateway",
     "GatewayOptions",
+    "GatewayOverrides",
     "from_environment",
 ]
 
@@ -126,6 +128,20 @@ class GatewayOptions:
             raise UsageError(f"expected gateway options as JSON, found an error: {exc}") from None
 
 
+class GatewayOverrides(TypedDict, total=False):
+    """The fields of :class:`GatewayOptions` as keyword arguments of :class:`Gateway` (see
+    there); ``upstream`` only with a :class:`GatewayOptions` (a URL given first is the
+    upstream)."""
+
+    upstream: str
+    max_body_size: int
+    timeout: float
+    connect_timeout: float
+    models: Mapping[str, str]
+    upstream_version: str | None
+    health_path: str
+
+
 def _check_upstream(url: str) -> str:
     if not isinstance(url, str):
         raise UsageError(f"expected an upstream URL, found {type(url).__name__}")
@@ -172,18 +188,13 @@ class Exchange:
         await self.send({"type": "http.response.body", "body": data, "more_body": more})
 
     async def respond(
-        self, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+        self, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
     ) -> None:
-        """A whole response at once (``application/json`` unless ``headers`` say otherwise)."""
-        headers = list(headers or [])
-        if header(headers, b"content-type") is None:
-            headers.append((b"content-type", b"application/json"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await self.start(status, headers)
+        """A whole JSON response at once."""
+        length = str(len(body)).encode()
+        json_headers = [(b"content-type", b"application/json"), (b"content-length", length)]
+        await self.start(status, [*headers, *json_headers])
         await self.body(body, more=False)
-
-    async def error(self, error: GatewayError) -> None:
-        await self.respond(error.status, error.body())
 
 
 class Gateway:
@@ -195,6 +206,12 @@ class Gateway:
             other fields).
         transport: the httpx transport to reach upstream (default: httpx's own pool);
             tests pass an ``httpx.MockTransport`` or ``httpx.ASGITransport``.
+        overrides: :class:`GatewayOverrides`, fields of :class:`GatewayOptions` replacing
+            those of ``options``.
+
+    Raises:
+        UsageError: a field that does not exist (with the closest name), ``upstream`` given
+            twice, or a wrong value.
     """
 
     def __init__(
@@ -202,7 +219,7 @@ class Gateway:
         options: GatewayOptions | str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        **overrides: Any,
+        **overrides: Unpack[GatewayOverrides],
     ) -> None:
         names = [field.name for field in dataclasses.fields(GatewayOptions)]
         names = names[1:] if isinstance(options, str) else names  # (the upstream is given)
@@ -210,37 +227,31 @@ class Gateway:
             if name not in names:  # a misspelt field: UsageError with the closest name
                 raise unknown_option(name, names)
         if isinstance(options, str):
-            options = GatewayOptions(options, **overrides)
-        elif overrides:
-            options = dataclasses.replace(options, **overrides)
-        self.options = options
+            options = GatewayOptions(options)
+        self.options = options = dataclasses.replace(options, **overrides)
         self._upstream = httpx.URL(options.upstream)
         self._prefix = self._upstream.raw_path.rstrip(b"/")
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
-    # -- the client to upstream ---------------------------------------------------------------
-
-    def _make_client(self) -> httpx.AsyncClient:
-        no_cookies = http.cookiejar.CookieJar(
-            policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
-        )
-        return httpx.AsyncClient(
-            transport=self._transport,
-            timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
-            # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
-            # among others, closes them: reusing one just as the server closes it fails.
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
-            ),
-            follow_redirects=False,
-            cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
-        )
-
     @property
     def client(self) -> httpx.AsyncClient:
+        """The client to upstream, made at the first use."""
         if self._client is None:
-            self._client = self._make_client()
+            no_cookies = http.cookiejar.CookieJar(
+                policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            )
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self.options.timeout, connect=self.options.connect_timeout),
+                # Idle connections are dropped after 4 s, before the 5 s after which uvicorn,
+                # among others, closes them: reusing one just as the server closes it fails.
+                limits=httpx.Limits(
+                    max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0
+                ),
+                follow_redirects=False,
+                cookies=no_cookies,  # stateless: a cookie for one client is never sent for another
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -254,8 +265,6 @@ class Gateway:
         the configured prefix, then the client's path and query as they were sent."""
         target = self._prefix + raw_path + (b"?" + query if query else b"")
         return self._upstream.copy_with(raw_path=target)
-
-    # -- ASGI ---------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -284,24 +293,33 @@ class Gateway:
         started = time.perf_counter()
         try:
             await self._handle(exchange)
-        except GatewayError as error:
+        except RequestError as error:
             if exchange.status:  # already answering: the response is cut
                 log.warning("%s (response cut)", error.message)
             else:
-                await exchange.error(error)
+                await exchange.respond(error.status, error.body())
         except _Disconnected:
             exchange.kind += ", client disconnected"
         except Exception:  # a bug: answered in the API's shape, logged with its traceback
             log.exception("unexpected error")
             if not exchange.status:
-                await exchange.error(GatewayError(500, "api_error", "Internal gateway error."))
+                await exchange.respond(500, error_body("api_error", "Internal gateway error."))
         finally:
-            _log_exchange(exchange, time.perf_counter() - started)
+            # Never headers, bodies or the query string: API keys and prompts stay out of the log.
+            log.info(
+                "%s %s %s %s, %d bytes, %.1f ms",
+                exchange.method,
+                raw_path.decode("latin-1"),
+                exchange.status or "-",
+                exchange.kind,
+                exchange.sent,
+                (time.perf_counter() - started) * 1000,
+            )
 
     async def _handle(self, exchange: Exchange) -> None:
         problem = target_problem(exchange.method, exchange.raw_path)
         if problem is not None:
-            raise GatewayError(400, "invalid_request_error", problem)
+            raise RequestError(problem)
         path: str = exchange.scope["path"]
         if path == self.options.health_path and exchange.method in ("GET", "HEAD"):
             exchange.kind = "health"
@@ -309,17 +327,16 @@ class Gateway:
             return
         body = await self._read_body(exchange)
         if exchange.method == "POST" and endpoint_is_complete(exchange.raw_path.decode("latin-1")):
-            exchange.kind = "translated"
-            await serve_complete(self, exchange, body)
+            await self._complete(exchange, body)
         else:
             await self._forward(exchange, body)
 
     async def _read_body(self, exchange: Exchange) -> bytes:
         limit = self.options.max_body_size
-        too_large = GatewayError(
-            413,
-            "request_too_large",
+        too_large = RequestError(
             f"Request exceeds the maximum allowed number of bytes ({limit}).",
+            status=413,
+            type="request_too_large",
         )
         declared = header(exchange.scope["headers"], b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
@@ -338,8 +355,6 @@ class Gateway:
             if not message.get("more_body", False):
                 return b"".join(parts)
 
-    # -- upstream -----------------------------------------------------------------------------
-
     async def call_upstream(
         self,
         exchange: Exchange,
@@ -352,7 +367,7 @@ class Gateway:
         upstream request.
 
         Raises:
-            GatewayError: 504 ``timeout_error`` when upstream did not answer in time, 502
+            RequestError: 504 ``timeout_error`` when upstream did not answer in time, 502
                 ``api_error`` when it could not be reached; after the response started, an
                 upstream failure (the client's response is then cut: it sees an incomplete
                 body, as from a cut API connection).
@@ -379,22 +394,22 @@ class Gateway:
         try:
             response = await self._send(request)
         except httpx.TimeoutException as exc:
-            raise GatewayError(
-                504,
-                "timeout_error",
+            raise RequestError(
                 f"The upstream API did not answer in time ({type(exc).__name__}).",
+                status=504,
+                type="timeout_error",
             ) from None
         except httpx.HTTPError as exc:
-            raise GatewayError(
-                502,
-                "api_error",
+            raise RequestError(
                 f"The upstream API could not be reached ({type(exc).__name__}).",
+                status=502,
+                type="api_error",
             ) from None
         try:
             await relay(response)
         except httpx.HTTPError as exc:
-            raise GatewayError(
-                502, "api_error", f"The upstream API failed mid-response ({exc!r})."
+            raise RequestError(
+                f"The upstream API failed mid-response ({exc!r}).", status=502, type="api_error"
             ) from None
         finally:
             await response.aclose()
@@ -439,6 +454,65 @@ class Gateway:
 
         await self.call_upstream(exchange, request, relay)
 
+    async def _complete(self, exchange: Exchange, body: bytes) -> None:
+        """Answer one ``/v1/complete`` request from the upstream's ``/v1/messages``."""
+        scope = exchange.scope
+        client_headers = httpx.Headers(forwarded_headers(scope["headers"], drop=(b"expect",)))
+        exchange.kind = "translated"
+        try:
+            translation = CompleteExchange.from_request(
+                client_headers,
+                body,
+                models={**RETIRED_MODELS, **self.options.models} if self.options.models else None,
+                upstream_version=self.options.upstream_version or UPSTREAM_VERSION,
+            )
+        except RequestError:
+            exchange.kind = "translated, refused"
+            raise
+        target = translation.upstream_target(exchange.raw_path.decode("latin-1"))
+        url = self.upstream_url(target.encode("latin-1"), scope.get("query_string", b""))
+        headers = translation.upstream_headers(client_headers)
+        # what httpx always undoes (aiter_bytes): the client gets the converted stream uncompressed
+        headers["accept-encoding"] = "gzip, deflate"
+        request = httpx.Request(
+            "POST",
+            url,
+            headers=httpx.Headers(headers, encoding="latin-1"),
+            content=translation.upstream_body,
+        )
+
+        async def relay(response: httpx.Response) -> None:
+            drop = (b"content-length", b"content-encoding", b"content-type")
+            headers = forwarded_headers(response.headers.raw, drop=drop)
+            content_type = response.headers.get("content-type")
+            if not (translation.stream and is_event_stream_media(content_type)):
+                data = await response.aread()
+                status, body = translation.response(response.status_code, content_type, data)
+                await exchange.respond(status, body, headers)
+                return
+            converter = translation.converter()
+            headers.append((b"content-type", b"text/event-stream; charset=utf-8"))
+            await exchange.start(response.status_code, headers)
+            try:
+                async for chunk in response.aiter_bytes():
+                    output = converter.feed(chunk)
+                    if output:
+                        await exchange.body(output)
+                output = converter.close()
+            except SSEConvError as exc:
+                if exc.output:
+                    await exchange.body(exc.output)
+                message = f"the upstream stream cannot be converted: {exc}"
+                raise RequestError(message, status=502, type="api_error") from None
+            if output:
+                await exchange.body(output)
+            if not converter.report.finished:
+                message = "the upstream stream ended before it finished"
+                raise RequestError(message, status=502, type="api_error")
+            await exchange.body(b"", more=False)
+
+        await self.call_upstream(exchange, request, relay)
+
 
 async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     """The response body as it came, chunk by chunk as it arrives."""
@@ -454,20 +528,6 @@ async def _disconnect(receive: Receive) -> None:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
             return
-
-
-def _log_exchange(exchange: Exchange, seconds: float) -> None:
-    # Never headers, bodies or the query string: API keys and prompts stay out of the log.
-    path = exchange.raw_path.decode("latin-1")
-    log.info(
-        "%s %s %s %s, %d bytes, %.1f ms",
-        exchange.method,
-        path,
-        exchange.status or "-",
-        exchange.kind,
-        exchange.sent,
-        seconds * 1000,
-    )
 
 
 def from_environment() -> Gateway:

@@ -1,5 +1,4 @@
-"""The HTTP rules of the gateway: which request targets it serves, which headers cross it, and
-the error answers it writes itself (in the API's error JSON shape).
+"""The HTTP rules of the gateway: which request targets it serves and which headers cross it.
 
 Pure functions over ASGI's raw values (lists of ``(bytes, bytes)`` header pairs, byte paths):
 no I/O here.
@@ -18,13 +17,10 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "HEALTH_PATH",
     "HOP_BY_HOP",
-    "GatewayError",
     "forwarded_headers",
     "header",
     "target_problem",
 ]
-
-Headers = list[tuple[bytes, bytes]]
 
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024  # the API's own limit for Messages requests (32 MB)
 DEFAULT_TIMEOUT = 600.0  # seconds without a byte from upstream (the SDKs' default timeout)
@@ -33,22 +29,6 @@ HEALTH_PATH = "/healthz"
 
 #: :data:`sseconv._headers.HOP_BY_HOP` as the ASGI server's byte strings.
 HOP_BY_HOP = frozenset(name.encode() for name in _HOP_BY_HOP)
-
-
-class GatewayError(Exception):
-    """An answer the gateway writes itself: ``status`` and the API's error JSON."""
-
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
-        self.message = message
-
-    def body(self) -> bytes:
-        # imported here: `sseconv --help` registers `serve` without loading the codecs
-        from ._requests import error_body
-
-        return error_body(self.kind, self.message)
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
@@ -61,7 +41,7 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 
 def forwarded_headers(
     headers: Iterable[tuple[bytes, bytes]], drop: Iterable[bytes] = ()
-) -> Headers:
+) -> list[tuple[bytes, bytes]]:
     """``headers`` without the hop-by-hop ones, those the ``Connection`` header names, and
     ``drop`` (lower-case names); order, case and repeated headers are kept."""
     pairs = list(headers)

@@ -26,13 +26,14 @@ colon, no trailing whitespace after a final Assistant turn, ``"\\n\\nHuman:"`` f
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from ._codecs._stop import HUMAN_STOP
-from ._errors import SSEConvError, UsageError, VersionError
+from ._errors import SSEConvError, UsageError
 from ._json import dump, to_bytes
 
 __all__ = [
@@ -58,46 +59,23 @@ _INSTANT = "claude-haiku-4-5"
 _CLAUDE = "claude-sonnet-4-6"
 
 #: Model names ``/v1/complete`` served (all retired: claude-1.x and instant-1.x on 2024-11-06,
-#: claude-2.x on 2025-07-21) and the current model each is sent as: the instant models to the
-#: small fast tier, the others to the balanced tier. Pass ``models=`` to use another table.
+#: claude-2.x on 2025-07-21; the 1.x names in both spellings, ``claude-v1.3`` and ``claude-1.3``)
+#: and the current model each is sent as: the instant models to the small fast tier, the others
+#: to the balanced tier. Pass ``models=`` to use another table.
 RETIRED_MODELS: Mapping[str, str] = MappingProxyType(
     {
-        **dict.fromkeys(
-            (
-                "claude-v1",
-                "claude-v1-100k",
-                "claude-v1.0",
-                "claude-v1.2",
-                "claude-v1.3",
-                "claude-v1.3-100k",
-                "claude-1",
-                "claude-1-100k",
-                "claude-1.0",
-                "claude-1.2",
-                "claude-1.3",
-                "claude-1.3-100k",
-                "claude-2",
-                "claude-2.0",
-                "claude-2.1",
-            ),
-            _CLAUDE,
-        ),
-        **dict.fromkeys(
-            (
-                "claude-instant-v1",
-                "claude-instant-v1-100k",
-                "claude-instant-v1.0",
-                "claude-instant-v1.1",
-                "claude-instant-v1.1-100k",
-                "claude-instant-1",
-                "claude-instant-1-100k",
-                "claude-instant-1.0",
-                "claude-instant-1.1",
-                "claude-instant-1.1-100k",
-                "claude-instant-1.2",
-            ),
-            _INSTANT,
-        ),
+        **{
+            f"claude-{one}{version}": _CLAUDE
+            for one in ("v1", "1")
+            for version in ("", "-100k", ".0", ".2", ".3", ".3-100k")
+        },
+        **dict.fromkeys(("claude-2", "claude-2.0", "claude-2.1"), _CLAUDE),
+        **{
+            f"claude-instant-{one}{version}": _INSTANT
+            for one in ("v1", "1")
+            for version in ("", "-100k", ".0", ".1", ".1-100k")
+        },
+        "claude-instant-1.2": _INSTANT,
     }
 )
 
@@ -127,12 +105,15 @@ def compact_json(value: Any) -> bytes:
 
 
 class RequestError(SSEConvError):
-    """A request that cannot be translated; answered with the API's error JSON.
+    """A request that cannot be translated (or, by the gateway, served); answered with the
+    API's error JSON.
 
     Attributes:
         status: the HTTP status to answer with (400 for a bad request).
         type: the error type: ``"invalid_request_error"``, or for an ``anthropic-version``
-            header ``"version_required"``, ``"invalid_version"``, ``"unsupported_version"``.
+            header ``"version_required"``, ``"invalid_version"``, ``"unsupported_version"``
+            (the gateway's own answers: ``"request_too_large"``, ``"timeout_error"``,
+            ``"api_error"``).
         message: what is wrong, in the API's words where the API had words for it.
     """
 
@@ -140,10 +121,6 @@ class RequestError(SSEConvError):
         super().__init__(message)
         self.status = status
         self.type = type
-
-    @classmethod
-    def from_version_error(cls, error: VersionError) -> RequestError:
-        return cls(error.message, type=error.code)
 
     def body(self) -> bytes:
         """The error JSON to answer with."""
@@ -159,47 +136,34 @@ def _field(body: Mapping[str, Any], name: str, kind: type | tuple[type, ...], wh
     return value
 
 
-def _turns(prompt: str) -> tuple[str, list[tuple[str, str]]]:
-    """``(system, [(role, text), …])``, one space after each colon removed; refuses what the
+def _prompt(prompt: str) -> tuple[str, list[dict[str, Any]]]:
+    """``(system, messages)`` for a prompt, one space after each colon removed; refuses what the
     old API refused."""
-    pieces = _TURN.split(prompt)
-    system, rest = pieces[0], pieces[1:]
-    turns = []
-    for label, text in zip(rest[::2], rest[1::2], strict=True):
-        turns.append((_ROLES[label], text[1:] if text.startswith(" ") else text))
+    system, *rest = _TURN.split(prompt)
+    turns = [
+        (_ROLES[label], text.removeprefix(" "))
+        for label, text in zip(rest[::2], rest[1::2], strict=True)
+    ]
     if not turns or turns[0][0] != "user":
         raise RequestError(MUST_START)
     if turns[-1][0] != "assistant":
         raise RequestError(MUST_END)
-    return system, turns
-
-
-def _messages(turns: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    last_role, last_text = turns[-1]
-    final = last_text.rstrip()
-    body_turns = turns[:-1] + ([(last_role, final)] if final else [])
-    for number, (role, text) in enumerate(body_turns, 1):
+    final = turns.pop()[1].rstrip()
+    if final:
+        turns.append(("assistant", final))
+    for number, (role, text) in enumerate(turns, 1):
         if not text.strip():
             name = "Human" if role == "user" else "Assistant"
             raise RequestError(
                 f"prompt turn {number} ({name}) is empty: the Messages API needs text in every "
                 "turn but a final Assistant one"
             )
-    groups: list[tuple[str, list[str]]] = []
-    for role, text in body_turns:
-        if groups and groups[-1][0] == role:
-            groups[-1][1].append(text)
-        else:
-            groups.append((role, [text]))
-    return [
-        {
-            "role": role,
-            "content": texts[0]
-            if len(texts) == 1
-            else [{"type": "text", "text": text} for text in texts],
-        }
-        for role, texts in groups
-    ]
+    messages: list[dict[str, Any]] = []
+    for role, group in itertools.groupby(turns, key=lambda turn: turn[0]):
+        texts = [text for _, text in group]
+        content = texts[0] if len(texts) == 1 else [{"type": "text", "text": t} for t in texts]
+        messages.append({"role": role, "content": content})
+    return system, messages
 
 
 def _model_table(models: Mapping[str, str] | None, default: Mapping[str, str]) -> Mapping[str, str]:
@@ -232,11 +196,11 @@ def complete_to_messages(
     model = _field(body, "model", str, "a string")
     prompt = _field(body, "prompt", str, "a string")
     max_tokens = _field(body, "max_tokens_to_sample", int, "an integer")
-    system, turns = _turns(prompt)
+    system, messages = _prompt(prompt)
     out: dict[str, Any] = {"model": table.get(model, model), "max_tokens": max_tokens}
     if system:
         out["system"] = system
-    out["messages"] = _messages(turns)
+    out["messages"] = messages
     for key, value in body.items():
         if key in ("model", "prompt", "max_tokens_to_sample"):
             continue
@@ -245,21 +209,17 @@ def complete_to_messages(
                 raise RequestError("stop_sequences: expected a list of strings")
             out[key] = [s for s in value if s != HUMAN_PROMPT]
         elif key == "metadata":
-            out[key] = _metadata(value)
+            if not isinstance(value, Mapping):
+                raise RequestError(f"metadata: expected an object, found {type(value).__name__}")
+            for name in value:
+                if name != "user_id":
+                    raise RequestError(
+                        f"metadata.{name}: has no place in a Messages request (only user_id has)"
+                    )
+            out[key] = dict(value)
         else:  # temperature, top_p, top_k, stream, and fields new to sseconv: unchanged
             out[key] = value
     return out
-
-
-def _metadata(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise RequestError(f"metadata: expected an object, found {type(value).__name__}")
-    for key in value:
-        if key != "user_id":
-            raise RequestError(
-                f"metadata.{key}: has no place in a Messages request (only user_id has)"
-            )
-    return dict(value)
 
 
 # -- the reverse direction ------------------------------------------------------------------
@@ -288,13 +248,6 @@ def _texts(content: Any, where: str) -> list[str]:
     return texts
 
 
-def _system(value: Any) -> str:
-    text = value if isinstance(value, str) else "".join(_texts(value, "system"))
-    if _TURN.search(text):
-        raise RequestError("system: a text holding a turn marker has no place")
-    return text
-
-
 def messages_to_complete(
     body: Mapping[str, Any], *, models: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -314,7 +267,9 @@ def messages_to_complete(
     model = _field(body, "model", str, "a string")
     max_tokens = _field(body, "max_tokens", int, "an integer")
     messages = _field(body, "messages", list, "a list")
-    parts = [_system(body["system"])] if "system" in body else []
+    parts = ["".join(_texts(body["system"], "system"))] if "system" in body else []
+    if parts and _TURN.search(parts[0]):
+        raise RequestError("system: a text holding a turn marker has no place")
     last_role = None
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") not in _LABELS:

@@ -96,17 +96,13 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def log_config(level: str = "info", loggers: tuple[str, ...] = ("sseconv",)) -> dict[str, Any]:
-    """uvicorn's logging set-up, with ``loggers`` added on its ``default`` handler (stderr), so
-    that the application's lines look like uvicorn's, in every worker process; httpx's and
-    httpcore's loggers at WARNING."""
+def log_config(level: str = "info") -> dict[str, Any]:
+    """uvicorn's logging set-up, with sseconv's loggers added on its ``default`` handler
+    (stderr), so that the application's lines look like uvicorn's, in every worker process;
+    httpx's and httpcore's loggers at WARNING."""
     config: dict[str, Any] = copy.deepcopy(uvicorn().config.LOGGING_CONFIG)
-    for name in loggers:
-        config["loggers"][name] = {
-            "handlers": ["default"],
-            "level": level.upper(),
-            "propagate": False,
-        }
+    ours = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    config["loggers"]["sseconv"] = ours
     # httpx logs every request's URL, query string included, at INFO
     for name in ("httpx", "httpcore"):
         config["loggers"].setdefault(name, {"level": "WARNING"})
@@ -234,9 +230,8 @@ def serving(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the server did not start within {start_timeout} s")
             time.sleep(0.005)
-        address = url_of(sock)
         bound_host, bound_port = sock.getsockname()[:2]
-        yield RunningServer(address, bound_host, bound_port, server)
+        yield RunningServer(url_of(sock), bound_host, bound_port, server)
     finally:
         server.should_exit = True
         thread.join(stop_timeout)

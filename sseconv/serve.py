@@ -9,7 +9,13 @@ other request is forwarded unchanged. See the README's "Gateway" section.
 for the duration of a ``with`` block (tests, notebooks, embedding).
 """
 
-from ._gateway import ENVIRONMENT_VARIABLE, Gateway, GatewayOptions, from_environment
+from ._gateway import (
+    ENVIRONMENT_VARIABLE,
+    Gateway,
+    GatewayOptions,
+    GatewayOverrides,
+    from_environment,
+)
 from ._gateway_cli import DEFAULT_PORT, run_gateway
 from ._gateway_http import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -31,6 +37,7 @@ __all__ = [
     "LOOPBACK",
     "Gateway",
     "GatewayOptions",
+    "GatewayOverrides",
     "RunningServer",
     "from_environment",
     "run_gateway",

@@ -254,3 +254,30 @@ def test_compressed_upstream_stream_is_converted() -> None:
     assert not after_hi.timed_out
     assert dict(upstream.requests[0]["headers"])["accept-encoding"] == "gzip, deflate"
     assert [d["completion"] for d in sseconv.legacy_completions(received)][-1] == "Hi there"
+
+
+def test_translated_request_headers() -> None:
+    """The client's own headers reach the upstream; those of its connection (hop-by-hop, the
+    ones its Connection header names, Expect) do not, and those of the body describe the new
+    body."""
+    headers = [
+        ("X-Api-Key", "test-key"),
+        ("Anthropic-Version", "2023-01-01"),
+        ("Connection", "keep-alive, X-Private"),
+        ("X-Private", "secret-to-this-hop"),
+        ("Keep-Alive", "timeout=5"),
+        ("Expect", "100-continue"),
+        ("Accept-Encoding", "br"),
+        ("X-Kept", "1"),
+    ]
+    with gateway_for() as (upstream, server), client() as c:
+        body = json.dumps({**BODY, "stream": False}).encode()
+        c.post(f"{server.url}/echo/v1/complete", content=body, headers=headers)
+    (request,) = upstream.requests
+    got = dict(request["headers"])
+    assert (got["x-api-key"], got["x-kept"]) == ("test-key", "1")
+    assert got["anthropic-version"] == "2023-06-01"
+    assert got["content-type"] == "application/json"
+    assert got["content-length"] == str(len(request["body"].encode()))
+    assert got["accept-encoding"] == "gzip, deflate"
+    assert not set(got) & {"connection", "x-private", "keep-alive", "expect", "transfer-encoding"}

@@ -3,8 +3,10 @@ options, and the serving helpers' address checks (no server needed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
+import typing
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from sseconv.serve import (
     ENVIRONMENT_VARIABLE,
     Gateway,
     GatewayOptions,
+    GatewayOverrides,
     from_environment,
     run_gateway,
 )
@@ -203,9 +206,21 @@ def test_run_gateway_refuses_bad_arguments_before_serving(arguments: dict[str, o
 
 
 def test_a_misspelt_gateway_option_names_the_closest_one() -> None:
+    """The overrides are typed (:class:`GatewayOverrides`): the ``type: ignore`` comments are
+    part of the test, mypy --strict reports an unused one, so each call must fail mypy."""
     with pytest.raises(sseconv.UsageError, match="unknown option 'timout'; did you mean 'timeout'"):
-        Gateway("http://127.0.0.1:9", timout=5)
+        Gateway("http://127.0.0.1:9", timout=5)  # type: ignore[call-arg]
+    with pytest.raises(sseconv.UsageError, match=r"^expected a timeout > 0 seconds, found 'soon'"):
+        Gateway("http://127.0.0.1:9", timeout="soon")  # type: ignore[arg-type]
     with pytest.raises(sseconv.UsageError, match="unknown option 'upstream'"):
         Gateway("http://127.0.0.1:9", upstream="http://127.0.0.1:8")  # given twice
     app = Gateway(GatewayOptions("http://127.0.0.1:9"), upstream="http://127.0.0.1:8", timeout=5)
     assert (app.options.upstream, app.options.timeout) == ("http://127.0.0.1:8", 5)
+    assert Gateway("http://127.0.0.1:9").options == GatewayOptions("http://127.0.0.1:9")
+
+
+def test_the_typed_overrides_are_the_option_fields() -> None:
+    fields = typing.get_type_hints(GatewayOptions)
+    assert list(fields) == [field.name for field in dataclasses.fields(GatewayOptions)]
+    assert typing.get_type_hints(GatewayOverrides) == fields
+    assert GatewayOverrides.__optional_keys__ == frozenset(fields)

@@ -198,6 +198,21 @@ def test_retired_models_map_through_the_table(old: str, new: str) -> None:
     assert complete_to_messages(request(f"{HUMAN} Hi{AI}", model=old))["model"] == new
 
 
+def test_the_retired_models_table_is_the_documented_one() -> None:
+    """Every name ``/v1/complete`` served, the 1.x ones in both spellings (``claude-v1.3`` and
+    ``claude-1.3``), and nothing else."""
+    sonnet = """claude-v1 claude-v1-100k claude-v1.0 claude-v1.2 claude-v1.3 claude-v1.3-100k
+        claude-1 claude-1-100k claude-1.0 claude-1.2 claude-1.3 claude-1.3-100k
+        claude-2 claude-2.0 claude-2.1"""
+    haiku = """claude-instant-v1 claude-instant-v1-100k claude-instant-v1.0 claude-instant-v1.1
+        claude-instant-v1.1-100k claude-instant-1 claude-instant-1-100k claude-instant-1.0
+        claude-instant-1.1 claude-instant-1.1-100k claude-instant-1.2"""
+    assert dict(RETIRED_MODELS) == {
+        **dict.fromkeys(sonnet.split(), "claude-sonnet-4-6"),
+        **dict.fromkeys(haiku.split(), "claude-haiku-4-5"),
+    }
+
+
 def test_unknown_models_pass_unchanged_and_the_table_is_overridable() -> None:
     prompt = f"{HUMAN} Hi{AI}"
     assert complete_to_messages(request(prompt, model="claude-x-9"))["model"] == "claude-x-9"
