@@ -1,14 +1,14 @@
 """JSON helpers shared by the dialect codecs: strict reading, compact UTF-8 writing, and the
 one nesting rule for every structured value sseconv reads from its input.
 
-The nesting rule: a value (JSON today; any later parser of YAML or HAR bodies applies the
-same rule through :func:`check_nesting` or :func:`check_value_nesting`) may nest arrays and
-objects :data:`MAX_DEPTH` levels deep; deeper input is a :class:`MalformedEventError`, found
-before anything recursive touches it. So the verdict depends on the input only, never on how
-deep the caller's stack is: whatever sseconv later does with a value it read (compare it,
-write it back, show it in a message) recurses at most ``MAX_DEPTH`` levels. The check is
-cheap where it matters: a text holding at most ``MAX_DEPTH`` brackets cannot nest deeper, so
-the full check (which skips brackets inside strings) runs only on texts with more brackets.
+The nesting rule: a value (JSON; the recording files' YAML loaders apply the same limit) may
+nest arrays and objects :data:`MAX_DEPTH` levels deep; deeper input is a
+:class:`MalformedEventError`, found before anything recursive touches it. So the verdict depends
+on the input only, never on how deep the caller's stack is: whatever sseconv later does with a
+value it read (compare it, write it back, show it in a message) recurses at most ``MAX_DEPTH``
+levels. The check is cheap where it matters: a text holding at most ``MAX_DEPTH`` brackets
+cannot nest deeper, so the full check (which skips brackets inside strings) runs only on texts
+with more brackets.
 
 Every recursive step over a value read from the input (parsing, writing, comparing) goes
 through :func:`with_stack_room`, which gives a caller that is itself deep in the stack the
@@ -33,7 +33,6 @@ from ._errors import MalformedEventError
 __all__ = [
     "MAX_DEPTH",
     "check_nesting",
-    "check_value_nesting",
     "dump",
     "load_object",
     "load_value",
@@ -85,34 +84,6 @@ def check_nesting(text: str, what: str) -> None:
             f"expected {what} nested at most {MAX_DEPTH} levels deep, found {depth} levels: "
             f"{_clip(text)}"
         )
-
-
-def check_value_nesting(value: Any, what: str) -> None:
-    """:func:`check_nesting` for a value already built by another parser (lists, tuples and
-    dicts count as levels); iterative, so any depth is measured without recursion.
-
-    A container shared by several parents (YAML anchors and aliases) is walked again only when
-    it is reached at a greater depth, so shared values cost at most ``MAX_DEPTH`` walks each and
-    a value that contains itself is found too deep instead of looping.
-    """
-    stack = [(value, 1)]
-    deepest: dict[int, int] = {}  # id of a container -> the greatest depth it was walked at
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            raise MalformedEventError(
-                f"expected {what} nested at most {MAX_DEPTH} levels deep, found deeper nesting"
-            )
-        if deepest.get(id(item), 0) >= depth:
-            continue
-        deepest[id(item)] = depth
-        stack.extend((child, depth + 1) for child in children)
 
 
 def with_stack_room(function: Callable[..., _T], *args: Any) -> _T:
