@@ -44,6 +44,7 @@ PIECES = st.sampled_from(
 )
 BODIES = st.lists(PIECES, max_size=6).map("".join)
 DELTA = '{"type":"content_block_delta","index":%s,"delta":{"type":"text_delta","text":"%s"}%s}'
+SPACED_DELTA = DELTA.replace('":', '": ').replace(',"', ', "')  # json.dumps' default spacing
 COMPLETION = (
     '{"type":"completion","id":"compl_1","completion":"%s","stop_reason":null,'
     '"model":"claude-2","stop":null,"log_id":"compl_1"}'
@@ -87,10 +88,12 @@ def quick(decoder: Decoder, sse: ServerSentEvent) -> Any:
     body=BODIES,
     index=st.sampled_from(["0", "1", "2", "01", "-1"]),
     padding=st.sampled_from(["", "   ", "\n", "}", " x"]),
+    template=st.sampled_from([DELTA, SPACED_DELTA]),
 )
-@example(body="plain", index="0", padding="  ")
+@example(body="plain", index="0", padding="  ", template=DELTA)
+@example(body="plain", index="0", padding="", template=SPACED_DELTA)
 def test_messages_text_deltas_are_checked_as_decode_reads_them(
-    body: str, index: str, padding: str
+    body: str, index: str, padding: str, template: str
 ) -> None:
     """Block 0 is a text block, block 1 a tool block, block 2 is not open."""
     decoders = opened(
@@ -99,7 +102,7 @@ def test_messages_text_deltas_are_checked_as_decode_reads_them(
         ("content_block_start", BLOCK_START % (0, "text")),
         ("content_block_start", BLOCK_START % (1, "tool_use")),
     )
-    sse = ServerSentEvent("content_block_delta", DELTA % (index, body, padding), number=9)
+    sse = ServerSentEvent("content_block_delta", template % (index, body, padding), number=9)
     agree(decoders, sse)
     if index == "0" and padding.strip() == "" and valid(body) and body:
         assert quick(decoders[1], sse) is TextDelta

@@ -64,9 +64,10 @@ _FORMS = [  # (a text with nothing escaped, to the end; the head)
     )
 ]
 _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
-# A non-empty text delta in the server's form, its JSON string checked exactly (for `check`).
+# A non-empty text delta, compact or in json.dumps' spacing, its JSON string checked exactly
+# (for `check`).
 _TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
-_DELTA = re.compile(_FORMS[0][1].pattern + _TEXT + rf"{_W}\}}{_W}\}}{_W}")
+_DELTAS = [re.compile(head.pattern + _TEXT + _CLOSE_TWO.pattern) for _, head in _FORMS[:2]]
 
 
 class _State(State):
@@ -155,9 +156,12 @@ class MessagesDecoder(Decoder):
 
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
         if sse.event == "content_block_delta" and self.state is _OPEN:
-            match = _DELTA.fullmatch(sse.data)
-            if match is not None and self._blocks.get(int(match.group(1))) == "text":
-                return TextDelta
+            for delta in _DELTAS:
+                match = delta.fullmatch(sse.data)
+                if match is not None:
+                    if self._blocks.get(int(match.group(1))) == "text":
+                        return TextDelta
+                    break
         return super().check(sse)
 
     def _object(self, sse: ServerSentEvent, payload: dict[str, Any], key: str) -> dict[str, Any]:
