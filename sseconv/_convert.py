@@ -336,20 +336,24 @@ class Converter:
             self._writer.write(reading, out, size)  # type: ignore[union-attr]
             return
         self._writer = None  # (another dialect: nothing is written verbatim)
-        queue, report = reading.queue, self.report
-        take, decode = queue.popleft, reading.decoder.decode  # type: ignore[union-attr]
-        handlers = self._encoder.handlers
+        queue, report, encoder = reading.queue, self.report, self._encoder
+        decoder = reading.decoder
+        take, text, events = queue.popleft, decoder.text, decoder.events  # type: ignore[union-attr]
+        handlers = encoder.handlers
         done = total = 0
         limited = size < _ALL  # (else no need to measure the output)
         sse = None
         try:
             while queue and total < size:
                 sse = take()
-                try:
-                    decoded = decode(sse)
+                try:  # (the decoder's decode, without making the model event of a text)
+                    fields = text(sse)
+                    decoded = events(sse) if fields is None else ()
                 except InputError as exc:
                     self._rejected(sse, exc, out)
                 else:
+                    if fields is not None:
+                        out.append(encoder.texts(fields))
                     for event in decoded:
                         out.append(handlers[type(event)](event))
                 if limited:

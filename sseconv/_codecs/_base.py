@@ -129,6 +129,11 @@ class Decoder:
         text = self.text(sse)
         if text is not None:
             return [_TEXT_DELTA(text)]
+        return self.events(sse)
+
+    def events(self, sse: ServerSentEvent) -> list[ModelEvent]:
+        """:meth:`decode` for an event that :meth:`text` does not take: the model events that
+        :meth:`step` makes."""
         return [_MAKE[kind](fields) for kind, fields in self.step(sse)]
 
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
@@ -386,6 +391,8 @@ class Encoder:
         self.handlers: dict[type[ModelEvent], Callable[[Any], bytes]] = {
             kind: getattr(self, name) for kind, name in _WRITERS.items()
         }
+        #: writes a :class:`TextDelta` given by its fields (see :meth:`text`)
+        self.texts: Callable[[dict[str, Any]], bytes] = self.text
         self.ended = False
         self.setup()
 
@@ -399,6 +406,15 @@ class Encoder:
             UnrepresentableError: strict mode, and the event has no place in this dialect.
         """
         return self.handlers[type(event)](event)
+
+    def text_delta(self, event: TextDelta) -> bytes:
+        return self.text(vars(event))
+
+    def text(self, fields: dict[str, Any]) -> bytes:
+        """Write the :class:`TextDelta` that has these fields (as a decoder's ``text`` gives
+        them) without making the event: a conversion's common case. Called through
+        :attr:`texts`, which :meth:`seal` re-routes with the handlers."""
+        raise NotImplementedError
 
     # -- what most dialects write alike ---------------------------------------------------
 
@@ -459,6 +475,11 @@ class Encoder:
         for kind in self.handlers:
             if kind not in allowed and kind is not Done:
                 self.handlers[kind] = self.after_end
+        if TextDelta not in allowed:
+            self.texts = self._text_after_end
+
+    def _text_after_end(self, fields: dict[str, Any]) -> bytes:
+        return self.after_end(_TEXT_DELTA(fields))
 
     def after_end(self, event: ModelEvent) -> bytes:
         """Drop and count an event that the output cannot carry any more (pings are only
@@ -569,14 +590,14 @@ class TextProjection(Encoder):
             # message_delta usage is cumulative; message_start's input counts stay valid.
             self.report.usage = {**(self.report.usage or {}), **usage}
 
-    def text_delta(self, event: TextDelta) -> bytes:
-        string = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+    def text(self, fields: dict[str, Any]) -> bytes:
+        string = encode_basestring(fields["text"])  # the JSON string, escaped as `dump` does
         text: bytes | bytearray = string.encode() if string.isascii() else to_bytes(string)
         if self._text is not None:  # (legacy: the text so far)
             self._text += text[1:-1]
             text = self._text
-        if event.extra:
-            return self._event(text, self._mid, event.extra)
+        if fields["extra"]:
+            return self._event(text, self._mid, fields["extra"])
         self.policy.wrote()
         return b"".join((self._head, text, self._mid_end))
 

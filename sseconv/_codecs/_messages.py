@@ -332,17 +332,17 @@ class MessagesEncoder(Encoder):
         block = {"type": "text", "text": ""}
         return self.block_start(BlockStart(index=self._text_index, block=block))
 
-    def text_delta(self, event: TextDelta) -> bytes:
+    def text(self, fields: dict[str, Any]) -> bytes:
         out = b""
-        index = event.index
+        index, extra = fields["index"], fields["extra"]
         if index not in self._open:
             out = self._text_block(index)
-            index = self._text_index  # type: ignore[assignment]
-        if event.extra:
+            index = self._text_index
+        if extra:
             if not self._synthesized:  # a Messages delta's own fields: written after the text
-                delta = {"type": "text_delta", "text": event.text, **event.extra}
+                delta = {"type": "text_delta", "text": fields["text"], **extra}
                 return out + self.write("content_block_delta", {"index": index, "delta": delta})
-            count_fields(self.report, "completion", event.extra)  # no place in a text_delta
+            count_fields(self.report, "completion", extra)  # no place in a text_delta
         # The common case, spliced from pre-built bytes: the bytes `frame` would make of the
         # payload above (the text escaped as `dump` and `to_bytes` escape it).
         head = self._delta_heads.get(index)
@@ -353,7 +353,7 @@ class MessagesEncoder(Encoder):
                 f'"delta":{{"type":"text_delta","text":'
             )
         self.policy.wrote()
-        text = encode_basestring(event.text)  # the JSON string, escaped as `dump` escapes it
+        text = encode_basestring(fields["text"])  # the JSON string, escaped as `dump` does
         data = text.encode() if text.isascii() else to_bytes(text)  # (as `to_bytes` writes it)
         return out + b"".join((head, data, self._delta_end))
 
