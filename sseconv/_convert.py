@@ -103,7 +103,8 @@ class Reading:
         if self.deferred is not None:  # the parser failed: what follows is not read
             return data
         self.fed += len(data)
-        self._head.add(data, self.parser.events_dispatched)
+        if self._head.data is not None:  # (until an event is dispatched)
+            self._head.add(data, self.parser.events_dispatched)
         try:
             self.queue.extend(self.parser.feed(data))
         except EventTooLargeError as exc:
@@ -241,10 +242,10 @@ class Converter:
             SSEConvError: the input is bad; ``exc.output`` holds what was converted before.
             UsageError: ``data`` is a ``str`` or not bytes-like.
         """
-        reading = self._in
+        reading, writer = self._in, self._writer
         data = reading.read(data)
-        if self._writer is not None:
-            self._writer.add(data)
+        if writer is not None:
+            writer.add(data)
         if not reading.queue and reading.deferred is None:
             return b""  # (no event completed: the usual case for a large event)
         out: list[bytes] = []
@@ -253,7 +254,7 @@ class Converter:
                 self._convert(out, _ALL)
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
-        return b"".join(out) if out else b""
+        return out[0] if len(out) == 1 else b"".join(out)
 
     def iter_feed(self, data: BytesLike) -> Iterator[bytes]:
         """Convert more input, yielding the output of each input event as its own ``bytes``.

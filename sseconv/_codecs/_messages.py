@@ -136,11 +136,11 @@ class MessagesDecoder(Decoder):
         for plain_text, head in _FORMS:
             plain = plain_text.fullmatch(data)
             if plain is not None:
-                index, text = int(plain.group(1)), plain.group(2)
+                index, text = int(plain[1]), plain[2]
                 break
             match = head.match(data)
             if match is not None:
-                index = int(match.group(1))
+                index = int(match[1])
                 found = scan_string(data, match.end())
                 if found is None:
                     return None
@@ -159,7 +159,7 @@ class MessagesDecoder(Decoder):
             for delta in _DELTAS:
                 match = delta.fullmatch(sse.data)
                 if match is not None:
-                    if self._blocks.get(int(match.group(1))) == "text":
+                    if self._blocks.get(int(match[1])) == "text":
                         return TextDelta
                     break
         return super().check(sse)
