@@ -254,7 +254,7 @@ class Converter:
                 self._convert(out, _ALL)
         except SSEConvError as exc:
             raise self._fail(exc, out) from None
-        return out[0] if len(out) == 1 else b"".join(out)
+        return b"".join(out) if out else b""
 
     def iter_feed(self, data: BytesLike) -> Iterator[bytes]:
         """Convert more input, yielding the output of each input event as its own ``bytes``.
