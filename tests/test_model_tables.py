@@ -45,10 +45,10 @@ BAD: list[tuple[Any, str]] = [
     ({"claude-v1": None}, "the entry 'claude-v1': None"),
     ({"claude-v1": "claude-custom", 2: "x"}, "the entry 2: 'x'"),
     ({("claude", "v1"): "claude-custom"}, "the entry ('claude', 'v1'): 'claude-custom'"),
-    (
+    (  # a long value: its first 60 characters
         [f"claude-{n}" for n in range(40)],
         "['claude-0', 'claude-1', 'claude-2', 'claude-3', 'claude-4',",
-    ),  # 60 characters
+    ),
 ]
 # Any strings are names (the API judges them): an empty one too, as every entry point took it.
 GOOD: list[Mapping[str, str]] = [
