@@ -44,7 +44,7 @@ from ._gateway_http import (
     target_problem,
 )
 from ._options import unknown_option
-from ._requests import RETIRED_MODELS, UPSTREAM_VERSION, RequestError, error_body
+from ._requests import RETIRED_MODELS, UPSTREAM_VERSION, RequestError, error_body, model_table
 from ._serving import Message, Receive, Scope, Send
 from ._transport import endpoint_is_complete  # the one rule for which paths are /v1/complete
 
@@ -78,7 +78,7 @@ class GatewayOptions:
             starts; a cut response after).
         connect_timeout: seconds to wait for the upstream connection (504).
         models: entries added to (or replacing those of) the retired-model table of
-            :mod:`sseconv.translate`.
+            :mod:`sseconv.translate` (``None``: none, as the translations take it).
         upstream_version: the ``anthropic-version`` sent upstream for translated requests
             (``None``: :data:`sseconv.translate.UPSTREAM_VERSION`).
         health_path: the path answered by the gateway itself with ``{"status": "ok"}``.
@@ -95,12 +95,7 @@ class GatewayOptions:
     def __post_init__(self) -> None:
         # every wrong type or value is a UsageError naming the field (bool is not a number)
         object.__setattr__(self, "upstream", _check_upstream(self.upstream))
-        models = self.models
-        if not isinstance(models, Mapping) or not all(
-            isinstance(old, str) and isinstance(new, str) for old, new in models.items()
-        ):
-            raise UsageError(f"expected models a mapping of model names to names, found {models!r}")
-        object.__setattr__(self, "models", dict(models))
+        object.__setattr__(self, "models", model_table(self.models, {}))
         if type(self.max_body_size) is not int or self.max_body_size < 0:
             raise UsageError(f"expected a body size limit >= 0, found {self.max_body_size!r}")
         for name in ("timeout", "connect_timeout"):

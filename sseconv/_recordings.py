@@ -44,7 +44,7 @@ from ._json import load_value, with_stack_room
 from ._options import ConvertOptions, options_from
 from ._recording_files import styled_like
 from ._report import Report
-from ._requests import complete_to_messages, messages_to_complete
+from ._requests import complete_to_messages, messages_to_complete, model_table
 from ._versions import dialect_for_version
 
 if TYPE_CHECKING:
@@ -534,11 +534,7 @@ def convert_document(
     """
     target = Dialect.parse(to)
     lenient = options_from(options).mode == "lenient"  # checked before anything is read
-    if models is not None and not (
-        isinstance(models, Mapping)
-        and all(isinstance(old, str) and isinstance(new, str) for old, new in models.items())
-    ):
-        raise UsageError(f"expected models a mapping of model names to names, found {models!r}")
+    models = model_table(models, None)
     container_kind(document)
     new = with_stack_room(copy.deepcopy, document)
     result = RecordingConversion(new)

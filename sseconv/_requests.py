@@ -30,7 +30,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ._codecs._stop import HUMAN_STOP
 from ._errors import SSEConvError, UsageError
@@ -78,6 +78,26 @@ RETIRED_MODELS: Mapping[str, str] = MappingProxyType(
         "claude-instant-1.2": _INSTANT,
     }
 )
+
+_Default = TypeVar("_Default", Mapping[str, str], None)
+_TABLE = "expected models as a mapping of model names to model names"
+
+
+def model_table(models: object, default: _Default) -> Mapping[str, str] | _Default:
+    """A ``models=`` argument, checked by the one rule of every entry point that takes one
+    (the translations, the httpx transports and the 2023 client, recordings, the gateway):
+    ``default`` for ``None``, else a copy of a mapping of model names to model names (any
+    strings: the API judges the names). A :class:`UsageError` naming what is wrong otherwise.
+    """
+    if models is None:
+        return default
+    if not isinstance(models, Mapping):
+        raise UsageError(f"{_TABLE}, found {models!r:.60}")
+    for old, new in models.items():
+        if not isinstance(old, str) or not isinstance(new, str):
+            raise UsageError(f"{_TABLE}, found the entry {old!r:.60}: {new!r:.60}")
+    return dict(models)
+
 
 # The old API's own wording for the prompts it refused.
 MUST_START = f'prompt must start with "{HUMAN_PROMPT}" turn after an optional system prompt'
@@ -166,17 +186,6 @@ def _prompt(prompt: str) -> tuple[str, list[dict[str, Any]]]:
     return system, messages
 
 
-def _model_table(models: Mapping[str, str] | None, default: Mapping[str, str]) -> Mapping[str, str]:
-    """The ``models`` argument of the translations, checked (a ``UsageError`` otherwise)."""
-    if models is None:
-        return default
-    if not isinstance(models, Mapping) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in models.items()
-    ):
-        raise UsageError(f"models: expected a mapping of model names to names, found {models!r}")
-    return models
-
-
 def complete_to_messages(
     body: Mapping[str, Any], *, models: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -192,7 +201,7 @@ def complete_to_messages(
     """
     if not isinstance(body, Mapping):
         raise RequestError(f"expected a JSON object, found {type(body).__name__}")
-    table = _model_table(models, RETIRED_MODELS)
+    table = model_table(models, RETIRED_MODELS)
     model = _field(body, "model", str, "a string")
     prompt = _field(body, "prompt", str, "a string")
     max_tokens = _field(body, "max_tokens_to_sample", int, "an integer")
@@ -282,7 +291,7 @@ def messages_to_complete(
     if last_role != "assistant":
         parts.append(AI_PROMPT)
     prompt = "".join(parts)
-    table = _model_table(models, {})
+    table = model_table(models, {})
     out: dict[str, Any] = {
         "model": table.get(model, model),
         "prompt": prompt,

@@ -20,7 +20,7 @@ from ._errors import SSEConvError, UsageError
 from ._exchange import CompleteExchange, check_upstream_version
 from ._iterate import AsyncItems, Items
 from ._options import options_from
-from ._requests import UPSTREAM_VERSION, RequestError
+from ._requests import UPSTREAM_VERSION, RequestError, model_table
 from ._versions import dialect_for_version
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ class _Converting(Generic[TransportT]):
             {k: v for k, v in converter_options.items() if k not in ("source", "detect_limit")},
         )
         self._via_messages = complete_via_messages
-        self._models = models
+        self._models = model_table(models, None)  # checked at once too
         if complete_via_messages:
             check_upstream_version(upstream_version or UPSTREAM_VERSION)
         self._transport: Any = transport

@@ -75,13 +75,16 @@ class VerbatimWriter:
         A run of kept events is taken as one slice of the input, when an event is left out
         or at the end."""
         policy, take = self.policy, self.take
-        queue, check = reading.queue, reading.decoder.check  # type: ignore[union-attr]
+        assert reading.decoder is not None, "events are written once their dialect is known"
+        queue, check = reading.queue, reading.decoder.check
         total = kept = 0
         start = end = self._base + self._pos  # the run of kept events not taken yet
         sse = None
         try:
             while queue and total + end - start < size:
                 sse = queue.popleft()
+                stop = sse.end
+                assert stop is not None, "the parser sets the end of every event it dispatches"
                 try:
                     kind = check(sse)
                 except InputError as exc:
@@ -91,20 +94,21 @@ class VerbatimWriter:
                     keep = kind not in _SPECIAL or self._keep(kind, sse)
                 if keep:
                     kept += 1
-                    end = sse.end  # type: ignore[assignment]
+                    end = stop
                     continue
                 span = take(end, keep=True) if end > start else b""
-                span += take(sse.end, keep=False)  # type: ignore[arg-type]
+                span += take(stop, keep=False)
                 if span:
                     out.append(span)
                     total += len(span)
-                start = end = sse.end  # type: ignore[assignment]
+                start = end = stop
         finally:
             if end > start:
                 out.append(take(end, keep=True))
             policy.wrote(kept)
             if sse is not None:
-                reading.report.events_in = sse.number  # type: ignore[assignment]
+                assert sse.number is not None, "the parser numbers every event it dispatches"
+                reading.report.events_in = sse.number
 
     def _keep(self, kind: type[ModelEvent], sse: ServerSentEvent) -> bool:
         """Whether a stray ``[DONE]``, a ping or an unknown event is written back."""

@@ -697,11 +697,15 @@ def test_any_upstream_answer_becomes_api_json(value: Any, status: int) -> None:
         assert code == status or code == 502
 
 
+# One rule: every entry point that takes a table says the same (test_model_tables.py).
+TABLE = r"^expected models as a mapping of model names to model names, found "
+
+
 @pytest.mark.parametrize("models", [5, ["claude-v1"], {"claude-v1": 1}, {2: "x"}])
 def test_a_models_table_that_is_not_names_to_names_is_a_usage_error(models: Any) -> None:
     body = request("\n\nHuman: Hi\n\nAssistant:", model="claude-v1")
-    with pytest.raises(sseconv.UsageError, match="models: expected a mapping"):
+    with pytest.raises(sseconv.UsageError, match=TABLE):
         complete_to_messages(body, models=models)
     messages = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]}
-    with pytest.raises(sseconv.UsageError, match="models: expected a mapping"):
+    with pytest.raises(sseconv.UsageError, match=TABLE):
         messages_to_complete(messages, models=models)
