@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sseconv
-from sseconv import BlockStart, Ping, StreamStart, StreamStop, TextDelta
+from sseconv import BlockStart, Ping, StreamEnd, StreamStart, StreamStop, TextDelta
 from sseconv._codecs._stop import HUMAN_STOP, to_completion, to_messages
 from sseconv._json import dump, to_bytes
-from sseconv._options import Eol
+from sseconv._options import Eol, Mode
 
 PING = '{"type": "ping"}'
 
@@ -182,3 +182,37 @@ def test_stop_reasons_round_trip(reason: str, sequence: str | None) -> None:
         assert to_completion("end_turn", back[1]) == ("stop_sequence", HUMAN_STOP)
     else:
         assert there == back == (reason, sequence)
+
+
+@pytest.mark.parametrize("to", ["legacy", "completions", "messages"])
+@pytest.mark.parametrize("mode", ["default", "strict"])
+def test_a_text_written_from_its_fields_is_the_text_delta_written(to: str, mode: Mode) -> None:
+    """A conversion writes a text from the fields its decoder read (``Encoder.texts``), without
+    making the model event: the same bytes, counts and errors as ``encode(TextDelta)``, before
+    the stream's start, with fields that have no place, and after the final event."""
+    events = [
+        TextDelta(text="first"),
+        StreamStart(id="msg_1", model="m"),
+        TextDelta(text='a "quoted"\nline \u2028 \ud800'),
+        TextDelta(index=0, text="é", extra={"x": 1}),
+        StreamStop(stop_reason="end_turn"),
+        StreamEnd(),
+        TextDelta(text="late", event_number=9, offset=90),
+    ]
+    by_event = sseconv.encoder_for(to, mode=mode)
+    by_fields = sseconv.encoder_for(to, mode=mode)
+    for event in events:
+        outcomes: list[object] = []
+        for encoder in (by_event, by_fields):
+            try:
+                if isinstance(event, TextDelta) and encoder is by_fields:
+                    outcomes.append(encoder.texts(vars(event)))
+                else:
+                    outcomes.append(encoder.encode(event))
+            except sseconv.UnrepresentableError as exc:
+                outcomes.append((exc.event_number, exc.offset, str(exc)))
+        assert outcomes[0] == outcomes[1], event
+    assert by_event.report == by_fields.report
+    assert by_fields.report.events_out > 0
+    if mode == "default":
+        assert by_fields.report.dropped["TextDelta_after_end"] == 1
