@@ -358,9 +358,11 @@ class Encoder:
     """Turns model events into one dialect's bytes.
 
     Each dialect defines a method per model event type (``stream_start``, ``block_start``,
-    ``text_delta``, ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where
-    it differs from the default here ``ping``, ``stream_error``, ``unknown``); ``handlers``
-    maps each type to its method, and :meth:`seal` re-routes what may not follow the end.
+    ``block_delta``, ``block_stop``, ``stream_stop``, ``stream_end``, and where it differs from
+    the default here ``ping``, ``stream_error``, ``unknown``), and :meth:`text` for a
+    :class:`TextDelta` given by its fields (``text_delta`` calls it: a conversion writes its
+    texts without making the event); ``handlers`` maps each type to its method, and
+    :meth:`seal` re-routes what may not follow the end (texts included).
     A dialect's own state is set up by :meth:`setup`.
     What to drop, and how strictly, is the policy's decision, as is the counting of what is
     written and dropped.
