@@ -108,6 +108,31 @@ def test_messages_text_deltas_are_checked_as_decode_reads_them(
         assert quick(decoders[1], sse) is TextDelta
 
 
+ESCAPED = 'a \\"é\\"'  # (the JSON string body of 'a "é"')
+ANY_DELTA = DELTA.replace('":', '" : ').replace(',"', ' , "').replace("{", "{ ")
+
+
+@given(templates=st.lists(st.sampled_from([DELTA, SPACED_DELTA, ANY_DELTA]), max_size=6))
+def test_messages_text_deltas_in_changing_spacings(templates: list[str]) -> None:
+    """The spacing of a stream's last text delta is tried first: whatever the order of
+    spacings, check and decode agree and read the text, and either quick way takes both the
+    compact and json.dumps' spacing."""
+    decoders = opened(
+        MessagesDecoder,
+        ("message_start", MESSAGE_START),
+        ("content_block_start", BLOCK_START % (0, "text")),
+    )
+    for number, template in enumerate(templates, 3):
+        data = template % (0, ESCAPED, "")
+        sse = ServerSentEvent("content_block_delta", data, number=number)
+        agree(decoders, sse)
+        (event,) = decoders[0].decode(sse)
+        assert isinstance(event, TextDelta) and event.text == 'a "é"'
+        if template != ANY_DELTA:
+            assert quick(decoders[1], sse) is TextDelta
+        assert vars(decoders[0]) == vars(decoders[1])
+
+
 @settings(max_examples=300, deadline=None)
 @given(body=BODIES, tail=st.sampled_from(["", " ", ',"x":1', "}"]))
 @example(body="plain", tail="")
