@@ -29,20 +29,23 @@ _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  #
 def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
     character of a line, of a data value): an event ending with its only data line (groups 1-3:
-    an optional ``id: x`` line, the other lines, none starting with ``d``, and the value), or
-    (4) any other block, a lone blank line, or one byte where none fits (a line end of another
-    kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a blank line."""
-    head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (line, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
+    an optional ``id: x`` line without a NUL, the other lines, none starting with ``d``, and the
+    value), or (4) any other block, a lone blank line, or one byte where none fits (a line end
+    of another kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a
+    blank line."""
+    idv = line[:-1] + b"\\x00]"  # (an id with a NUL is ignored: read line by line)
+    head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (idv, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
     event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
     if not whole:  # or a comment block, or a lone blank line
-        return re.compile(event + b"|(?::%s%s%s)?%s" % (line, _ANY, eol, eol))
+        return re.compile(b"%s|(?::%s%s%s)?%s" % (event, line, _ANY, eol, eol))
     other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
     return re.compile(event + other)
 
 
-# By line end: a blank line, the block pattern, a line (past the first) that acts at once and
-# every time (id, retry), and for a read of one whole block: the line end, the line end of
-# another kind that its value must not hold, and its pattern (lines without other line ends).
+# By line end: a blank line, the block pattern, two patterns of the lines of a cut block that may
+# wait for the rest of it (see _keep: no blank line, no other line end; the first also no line
+# starting with id or retry), and for a read of one whole block: the line end, the line end of
+# another kind that its value must not hold, and its pattern.
 # (An LF after a CR that ends such a read would end a blank line: nothing to skip.)
 # A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
 # LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
@@ -50,13 +53,16 @@ _MODES = {
     eol: (
         eol * 2,
         _blocks(eol, line, value),
-        re.compile(b"%s(?:id|retry)" % eol[-1:]),
+        tuple(
+            re.compile(b"(?:%s[^\r\n]%s%s)%s[^\r\n]?" % (no, _SOME, end, _ANY)).fullmatch
+            for no in (b"(?!id|retry)", b"")
+        ),
         (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch),
     )
-    for eol, line, value, stray in (
-        (b"\n", b"[^\n]", b"[^\n]", 13),
-        (b"\r", b"[^\r]", b"[^\r]", 10),
-        (b"\r\n", b"[^\r\n]", b"[^\r]", 10),
+    for eol, line, value, stray, end in (
+        (b"\n", b"[^\n]", b"[^\n]", 13, b"\n"),
+        (b"\r", b"[^\r]", b"[^\r]", 10, b"\r"),
+        (b"\r\n", b"[^\r\n]", b"[^\r]", 10, b"(?:\r\n|\r\\Z)"),  # (a read may end in the CRLF)
     )
 }
 
@@ -145,7 +151,7 @@ class SSEParser:
                     if value is None:  # a comment or a blank line
                         return []
                     if idline:
-                        self._set_id(idline[4 : -len(eol)])
+                        self.last_event_id = idline[4 : -len(eol)].decode("utf-8", "replace")
                     n = self.events_dispatched = self.events_dispatched + 1
                     text = value.decode("utf-8", "replace")
                     event = (name, text, self.last_event_id or None, None, start, end, n)
@@ -276,11 +282,11 @@ class SSEParser:
             except KeyError:
                 self._lines(buf[start - base : end - base], start, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
-                if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
+                if len(names) < 64 and _MODES[eol][2][0](head):
                     names[head] = out[-1].event
             else:
                 if idline:
-                    self._set_id(idline[4:-size])
+                    self.last_event_id = idline[4:-size].decode("utf-8", "replace")
                     last_id = self.last_event_id or None
                 text = value.decode("utf-8", "replace")
                 append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n)))
@@ -368,15 +374,7 @@ class SSEParser:
 def _keep(buf: bytes, pos: int, end: int, eol: bytes) -> int:
     """Whether the lines ``buf[pos:end]`` (line ends ``eol``) may wait for the rest of their
     block: 0 if they hold a blank line or a line end of another kind, else 1, or 2 if a line
-    among them acts at once and every time (``id``, ``retry``)."""
-    if buf[pos] in b"\r\n":
-        return 0
-    if len(eol) == 2:
-        part = buf[pos:end]  # (a CR that ends the read may be the first half of a CRLF)
-        crlf = part.count(b"\r\n")
-        cut = end == len(buf) and part.endswith(b"\r")
-        if crlf != part.count(b"\n") or part.count(b"\r") != crlf + cut:
-            return 0
-    return (
-        2 if buf.startswith((b"id", b"retry"), pos) or _MODES[eol][2].search(buf, pos, end) else 1
-    )
+    among them acts at once and every time (``id``, ``retry``). (Matched with the next byte: a
+    CR at the end of ``buf`` may be the first half of a CRLF, not one followed by a byte.)"""
+    plain, lines = _MODES[eol][2]
+    return 1 if plain(buf, pos, end + 1) else 2 if lines(buf, pos, end + 1) else 0
