@@ -31,7 +31,7 @@ from ._convert import Reading
 from ._detect import Detector
 from ._dialect import Dialect
 from ._errors import InputError, SSEConvError, UsageError
-from ._events import ModelEvent, TextDelta
+from ._events import ModelEvent
 from ._iterate import AsyncItems, Items
 from ._json import load_object
 from ._options import Clock, Options, Pings, ReadOptions, options_from
@@ -149,7 +149,7 @@ class _LegacyDicts(LegacyEncoder):
 
     Everything but the events that carry a completion is the legacy encoder's own work (which
     blocks and deltas have a place, stop-reason mapping, ids, pings, what may follow the final
-    event, counting, strict mode); ``text_delta`` and ``write`` make the dict that the bytes
+    event, counting, strict mode); ``text`` and ``write`` make the dict that the bytes
     would have parsed to, keys in :data:`KEYS` order, unknown source fields after them. Each
     dict holds the accumulated text itself (one string shared by nothing else to copy).
     """
@@ -174,9 +174,9 @@ class _LegacyDicts(LegacyEncoder):
         self.policy.wrote()
         return b""
 
-    def text_delta(self, event: TextDelta) -> bytes:
-        self._completion += event.text
-        return self.write(None, None, None, event.extra)
+    def text(self, fields: dict[str, Any]) -> bytes:
+        self._completion += fields["text"]
+        return self.write(None, None, None, fields["extra"])
 
     def dicts(self, events: list[ModelEvent]) -> list[dict[str, Any]]:
         """The dicts that the model events of one input event make."""
