@@ -114,14 +114,15 @@ ANY_DELTA = DELTA.replace('":', '" : ').replace(',"', ' , "').replace("{", "{ ")
 
 @given(templates=st.lists(st.sampled_from([DELTA, SPACED_DELTA, ANY_DELTA]), max_size=6))
 def test_messages_text_deltas_in_changing_spacings(templates: list[str]) -> None:
-    """The spacing of a stream's last text delta is tried first: whatever the order of
+    """The spacing a payload starts with is tried first: whatever the order of
     spacings, check and decode agree and read the text, and either quick way takes both the
     compact and json.dumps' spacing."""
-    decoders = opened(
-        MessagesDecoder,
+    opening = (
         ("message_start", MESSAGE_START),
         ("content_block_start", BLOCK_START % (0, "text")),
     )
+    decoders = opened(MessagesDecoder, *opening)
+    stepping = opened(MessagesDecoder, *opening)[0]  # (through the state table only)
     for number, template in enumerate(templates, 3):
         data = template % (0, ESCAPED, "")
         sse = ServerSentEvent("content_block_delta", data, number=number)
@@ -130,7 +131,8 @@ def test_messages_text_deltas_in_changing_spacings(templates: list[str]) -> None
         assert isinstance(event, TextDelta) and event.text == 'a "é"'
         if template != ANY_DELTA:
             assert quick(decoders[1], sse) is TextDelta
-        assert vars(decoders[0]) == vars(decoders[1])
+        list(stepping.step(sse))
+        assert vars(decoders[0]) == vars(decoders[1]) == vars(stepping)
 
 
 @settings(max_examples=300, deadline=None)

@@ -68,7 +68,9 @@ _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 # (for `check`).
 _TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _DELTAS = [re.compile(head.pattern + _TEXT + _CLOSE_TWO.pattern) for _, head in _FORMS[:2]]
-# The two spacings in the other order (json.dumps' first)
+# The two spacings in the other order (json.dumps' first), for a payload whose ninth character
+# is a space (`{"type": "content_block_delta", ...`): the order is read from each payload, so a
+# decoder holds no state for it
 _SPACED_FIRST = ([_FORMS[1], _FORMS[0], _FORMS[2]], _DELTAS[::-1])
 
 
@@ -114,8 +116,6 @@ class MessagesDecoder(Decoder):
 
     def setup(self) -> None:
         self._blocks: dict[int, str] = {}  # open block index -> block type
-        # The spacings tried in turn, the last text delta's first
-        self._forms, self._deltas = _FORMS, _DELTAS
 
     def refuse(self, sse: ServerSentEvent, kind: str) -> InputError:
         if self.state is _ENDED:
@@ -137,8 +137,7 @@ class MessagesDecoder(Decoder):
         if sse.event != "content_block_delta" or self.state is not _OPEN:
             return None
         data = sse.data
-        other = False  # (the text is not in the spacing tried first)
-        for plain_text, head in self._forms:
+        for plain_text, head in _SPACED_FIRST[0] if data.startswith(" ", 8) else _FORMS:
             plain = plain_text.fullmatch(data)
             if plain is not None:
                 index, text = int(plain[1]), plain[2]
@@ -153,27 +152,19 @@ class MessagesDecoder(Decoder):
                 if data[end:] != "}}" and _CLOSE_TWO.fullmatch(data, end) is None:
                     return None
                 break
-            other = True
         else:
             return None
         if not text or self._blocks.get(index) != "text":
             return None
-        if other and head is not _FORMS[2][1]:
-            self._swap()
         return text_fields(sse, index, text, {})
-
-    def _swap(self) -> None:
-        """A text delta came in the spacing tried second: try that one first from now on."""
-        self._forms, self._deltas = _SPACED_FIRST if self._forms is _FORMS else (_FORMS, _DELTAS)
 
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
         if sse.event == "content_block_delta" and self.state is _OPEN:
-            for delta in self._deltas:
-                match = delta.fullmatch(sse.data)
+            data = sse.data
+            for delta in _SPACED_FIRST[1] if data.startswith(" ", 8) else _DELTAS:
+                match = delta.fullmatch(data)
                 if match is not None:
                     if self._blocks.get(int(match[1])) == "text":
-                        if delta is not self._deltas[0]:
-                            self._swap()
                         return TextDelta
                     break
         return super().check(sse)
