@@ -114,9 +114,9 @@ ANY_DELTA = DELTA.replace('":', '" : ').replace(',"', ' , "').replace("{", "{ ")
 
 @given(templates=st.lists(st.sampled_from([DELTA, SPACED_DELTA, ANY_DELTA]), max_size=6))
 def test_messages_text_deltas_in_changing_spacings(templates: list[str]) -> None:
-    """The spacing a payload starts with is tried first: whatever the order of
-    spacings, check and decode agree and read the text, and either quick way takes both the
-    compact and json.dumps' spacing."""
+    """Whatever the order of spacings, check, decode and the state table agree, read the text
+    and leave the decoders alike, and either quick way takes both the compact and json.dumps'
+    spacing."""
     opening = (
         ("message_start", MESSAGE_START),
         ("content_block_start", BLOCK_START % (0, "text")),

@@ -68,10 +68,6 @@ _CLOSE_TWO = re.compile(rf"{_W}\}}{_W}\}}{_W}")
 # (for `check`).
 _TEXT = r'(?!")[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _DELTAS = [re.compile(head.pattern + _TEXT + _CLOSE_TWO.pattern) for _, head in _FORMS[:2]]
-# The two spacings in the other order (json.dumps' first), for a payload whose ninth character
-# is a space (`{"type": "content_block_delta", ...`): the order is read from each payload, so a
-# decoder holds no state for it
-_SPACED_FIRST = ([_FORMS[1], _FORMS[0], _FORMS[2]], _DELTAS[::-1])
 
 
 class _State(State):
@@ -137,7 +133,7 @@ class MessagesDecoder(Decoder):
         if sse.event != "content_block_delta" or self.state is not _OPEN:
             return None
         data = sse.data
-        for plain_text, head in _SPACED_FIRST[0] if data.startswith(" ", 8) else _FORMS:
+        for plain_text, head in _FORMS:  # (compact, as the API writes it, first)
             plain = plain_text.fullmatch(data)
             if plain is not None:
                 index, text = int(plain[1]), plain[2]
@@ -161,7 +157,7 @@ class MessagesDecoder(Decoder):
     def check(self, sse: ServerSentEvent) -> type[ModelEvent] | None:
         if sse.event == "content_block_delta" and self.state is _OPEN:
             data = sse.data
-            for delta in _SPACED_FIRST[1] if data.startswith(" ", 8) else _DELTAS:
+            for delta in _DELTAS:
                 match = delta.fullmatch(data)
                 if match is not None:
                     if self._blocks.get(int(match[1])) == "text":
