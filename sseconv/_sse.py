@@ -211,7 +211,8 @@ class SSEParser:
             self._pos = base + complete
             if complete < len(buf):
                 self._tail, self._tail_size = [buf[complete:]], len(buf) - complete
-                self._check_tail(out)
+                if self._tail_size > self.max_event_size:  # (then maybe its pending line)
+                    self._check_tail(out)
         except EventTooLargeError as exc:
             exc.sse_events = out
             raise
