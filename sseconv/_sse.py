@@ -283,7 +283,7 @@ class SSEParser:
             except KeyError:
                 self._lines(buf[start - base : end - base], start, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
-                if len(names) < 64 and _MODES[eol][2][0](head):
+                if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
                     names[head] = out[-1].event
             else:
                 if idline:
