@@ -8,14 +8,13 @@ completes its blank line. :func:`encode_sse` (in ``_sse_event``) writes events b
 
 from __future__ import annotations
 
-import re
-import sys
 from typing import Any
 
 from ._errors import EventTooLargeError
 from ._options import DEFAULT_MAX_EVENT_SIZE
 from ._source import as_bytes
 from ._sse_event import ServerSentEvent, encode_sse
+from ._sse_grammar import MODES, keep
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEParser", "ServerSentEvent", "encode_sse"]
 
@@ -23,48 +22,6 @@ _BOM = b"\xef\xbb\xbf"
 _splitlines = bytes.splitlines  # (on CRLF, LF and CR only, unlike str.splitlines)
 _UNKNOWN = object()
 _new = tuple.__new__
-_ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  # possessive
-
-
-def _blocks(eol: bytes, line: bytes, value: bytes, *, whole: bool = True) -> re.Pattern[bytes]:
-    """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
-    character of a line, of a data value): an event ending with its only data line (groups 1-3:
-    an optional ``id: x`` line without a NUL, the other lines, none starting with ``d``, and the
-    value), or (4) any other block, a lone blank line, or one byte where none fits (a line end
-    of another kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a
-    blank line."""
-    idv = line[:-1] + b"\\x00]"  # (an id with a NUL is ignored: read line by line)
-    head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (idv, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
-    event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
-    if not whole:  # or a comment block, or a lone blank line
-        return re.compile(b"%s|(?::%s%s%s)?%s" % (event, line, _ANY, eol, eol))
-    other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
-    return re.compile(event + other)
-
-
-# By line end: a blank line, the block pattern, two patterns of the lines of a cut block that may
-# wait for the rest of it (see _keep: no blank line, no other line end; the first also no line
-# starting with id or retry), and for a read of one whole block: the line end, the line end of
-# another kind that its value must not hold, and its pattern.
-# (An LF after a CR that ends such a read would end a blank line: nothing to skip.)
-# A CRLF region may hold lone CRs or LFs: its lines never do, and a data value is checked for an
-# LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on long values).
-_MODES = {
-    eol: (
-        eol * 2,
-        _blocks(eol, line, value),
-        tuple(
-            re.compile(b"(?:%s[^\r\n]%s%s)%s[^\r\n]?" % (no, _SOME, end, _ANY)).fullmatch
-            for no in (b"(?!id|retry)", b"")
-        ),
-        (eol, stray, _blocks(eol, b"[^\r\n]", value, whole=False).fullmatch),
-    )
-    for eol, line, value, stray, end in (
-        (b"\n", b"[^\n]", b"[^\n]", 13, b"\n"),
-        (b"\r", b"[^\r]", b"[^\r]", 10, b"\r"),
-        (b"\r\n", b"[^\r\n]", b"[^\r]", 10, b"(?:\r\n|\r\\Z)"),  # (a read may end in the CRLF)
-    )
-}
 
 
 class SSEParser:
@@ -113,7 +70,7 @@ class SSEParser:
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
         self._virtual = False  # and that LF was parsed already (see feed)
         self._edge = True  # _bom or _skip_lf: the next read starts in _edge_bytes
-        self._one = _MODES[b"\n"][3]  # the last read's line end, for a read of one whole block
+        self._one = MODES[b"\n"][3]  # the last read's line end, for a read of one whole block
         # the block in progress: its first line's offset (-1: none), its fields, its size
         self._start = -1
         self._event: str | None = None
@@ -173,7 +130,7 @@ class SSEParser:
         eol = b"\n" if cr < 0 else b"\r" if lf < 0 else b"\r\n"  # (a CRLF read may hold others)
         if kept and eol != self._kept_eol:
             eol = b"\r\n"
-        blank, _, _, self._one = _MODES[eol]
+        blank, _, _, self._one = MODES[eol]
         self._edge = self._skip_lf = cr == len(data) - 1
         # A CRLF read cut in the CRLF of a blank line: read with the LF that should come next
         # (the event is due now), which the next read then skips or, if it lacks it, takes back.
@@ -200,9 +157,9 @@ class SSEParser:
                 if (
                     (pos or not kept)
                     and complete - pos <= self.max_event_size
-                    and (keep := _keep(buf, pos, complete, eol))
+                    and (waits := keep(buf, pos, complete, eol))
                 ):  # kept, to be parsed with the rest of the block (once)
-                    if keep == 2:  # they act now, and again to the same effect with the rest
+                    if waits == 2:  # they act now, and again to the same effect with the rest
                         self._lines(buf[pos:complete], base + pos, out, dry=True)
                     self._kept, self._kept_eol, complete = complete - pos, eol, pos
                     self._edge = self._skip_lf = False
@@ -245,11 +202,9 @@ class SSEParser:
 
     def _blocks(self, buf: bytes, pos: int, stop: int, eol: bytes, out: list[Any]) -> None:
         """Dispatch the events of ``buf[pos:stop]``, whole blocks with line ends mostly ``eol``.
-
-        The lines before the data line of an event go through :meth:`_lines` the first time
-        they are seen; then their event name is remembered, unless an ``id`` or ``retry`` line
-        among them must act every time. A leading ``id: x`` line is read directly.
-        """
+        An event's lines before its data line go through :meth:`_lines` the first time they are
+        seen, then their event name is remembered (see :func:`keep`); a leading ``id`` line is
+        read directly."""
         base = self._pos
         start = base + pos  # the input offset of the current block
         size = len(eol)
@@ -261,7 +216,7 @@ class SSEParser:
         last_id = self.last_event_id or None
         n = self.events_dispatched + len(out) + 1  # the number of the next event
         append = out.append
-        for idline, head, value, other in _MODES[eol][1].findall(buf, pos, stop):
+        for idline, head, value, other in MODES[eol][1].findall(buf, pos, stop):
             if other and (len(other) > 1 or other == eol):  # any other block (one byte: below):
                 # line by line, unless one blank line or one comment
                 idle = len(other) == size or (
@@ -283,7 +238,7 @@ class SSEParser:
             except KeyError:
                 self._lines(buf[start - base : end - base], start, out)
                 last_id, n = self.last_event_id or None, self.events_dispatched + len(out) + 1
-                if len(names) < 64 and _keep(head, 0, len(head), eol) == 1:
+                if len(names) < 64 and keep(head, 0, len(head), eol) == 1:
                     names[head] = out[-1].event
             else:
                 if idline:
@@ -326,17 +281,13 @@ class SSEParser:
                     data.append(value)
             elif name == b"event":
                 event = value.decode("utf-8", "replace")
-            elif name == b"id":
-                self._set_id(value)
+            elif name == b"id" and 0 not in value:  # (an id with a NUL is ignored)
+                self.last_event_id = value.decode("utf-8", "replace")
             elif name == b"retry" and value.isdigit():
                 self.retry = retry = int(value)
         if not dry:
             self._start, self._event, self._data, self._block_retry = start, event, data, retry
             self._size = size
-
-    def _set_id(self, value: bytes) -> None:
-        if 0 not in value:  # an id with a NUL is ignored
-            self.last_event_id = value.decode("utf-8", "replace")
 
     def _check_tail(self, out: list[ServerSentEvent]) -> None:
         if self._tail_size - self._kept > self.max_event_size:  # the pending line
@@ -370,12 +321,3 @@ class SSEParser:
                 self._lines(b"\n", pos + len(pending) - 1, out)
         self.events_dispatched += len(out)
         return out
-
-
-def _keep(buf: bytes, pos: int, end: int, eol: bytes) -> int:
-    """Whether the lines ``buf[pos:end]`` (line ends ``eol``) may wait for the rest of their
-    block: 0 if they hold a blank line or a line end of another kind, else 1, or 2 if a line
-    among them acts at once and every time (``id``, ``retry``). (Matched with the next byte: a
-    CR at the end of ``buf`` may be the first half of a CRLF, not one followed by a byte.)"""
-    plain, lines = _MODES[eol][2]
-    return 1 if plain(buf, pos, end + 1) else 2 if lines(buf, pos, end + 1) else 0

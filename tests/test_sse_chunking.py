@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sse_cases import reference_parse
 
-from sseconv import EventTooLargeError, ServerSentEvent, SSEParser, _sse
+from sseconv import EventTooLargeError, ServerSentEvent, SSEParser, _sse, _sse_grammar
 
 LINES = [
     b"data: x",
@@ -205,7 +205,7 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
     # A read that is exactly one block (as a live stream's reads are) takes a shorter path
     # than the general one; it must give the same events, positions, numbers and state.
     whole_blocks = 0
-    modes: dict[bytes, Any] = dict(_sse._MODES)
+    modes: dict[bytes, Any] = dict(_sse_grammar.MODES)
     for eol, mode in modes.items():
         eol_, stray, one = mode[3]
 
@@ -216,7 +216,7 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
             return m
 
         modes[eol] = (*mode[:3], (eol_, stray, counted))
-    monkeypatch.setattr(_sse, "_MODES", modes)
+    monkeypatch.setattr(_sse, "MODES", modes)
     rng = random.Random(f"blocks:{seed}")
     for _ in range(400):
         data = random_stream(rng)

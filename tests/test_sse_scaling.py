@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import sseconv
-from sseconv import _sse
+from sseconv import _sse, _sse_grammar
 
 
 class CountingPattern:
@@ -73,9 +73,9 @@ def stream(kind: str, n: int, eol: bytes) -> bytes:
 def test_regex_work_is_linear_in_the_input(
     monkeypatch: pytest.MonkeyPatch, kind: str, eol: bytes, read: int | None
 ) -> None:
-    counters = {key: CountingPattern(mode[1]) for key, mode in _sse._MODES.items()}
-    modes = {key: (mode[0], counters[key], *mode[2:]) for key, mode in _sse._MODES.items()}
-    monkeypatch.setattr(_sse, "_MODES", modes)
+    counters = {key: CountingPattern(mode[1]) for key, mode in _sse_grammar.MODES.items()}
+    modes = {key: (mode[0], counters[key], *mode[2:]) for key, mode in _sse_grammar.MODES.items()}
+    monkeypatch.setattr(_sse, "MODES", modes)
     lines = CountingLines()
     monkeypatch.setattr(_sse, "_splitlines", lines.splitlines)
     data = stream(kind, 5000, eol)
