@@ -11,9 +11,11 @@ A matrix of stream shapes x read sizes, every decoder on the same bytes in the s
 
 Every decoder collects its events into a list; before timing, the decoders must agree on each
 event's name, data and id. A pure-Python floor (split on blank lines, one object per block, no
-field rules) shows how much room is left. Times are CPU times (``time.process_time``) of
-interleaved calls, the best of several rounds; each case is measured ``--runs`` times and the
-ratio is reported as min-median-max over the runs.
+field rules) shows how much room is left. A ceiling (``SSEParser``'s block pattern and event
+objects with none of its per-read rules: see ``_peers.ceiling_iter``) shows the most this design
+can reach: each requirement line gives httpx-sse's time divided by the ceiling's. Times are CPU
+times (``time.process_time``) of interleaved calls, the best of several rounds; each case is
+measured ``--runs`` times and the ratio is reported as min-median-max over the runs.
 
 Requirements (sseconv events/s divided by httpx-sse's, the median of the runs): >= 2x on
 every row, >= 2.5x on the LF and CRLF rows.
@@ -35,13 +37,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from _common import MB, best_times, environment, format_table, json_safe
-from _peers import anthropic_iter, floor_iter, httpx_sse_iter, openai_iter
+from _peers import anthropic_iter, ceiling_iter, floor_iter, httpx_sse_iter, openai_iter
 from _streams import chunks, completions_stream, large_legacy_stream
 
 import sseconv
 
 DESCRIPTION = "SSE wire-layer benchmark: sseconv vs httpx-sse, the Anthropic and OpenAI SDKs."
-OURS, HTTPX, FLOOR = "sseconv", "httpx-sse", "floor"
+OURS, HTTPX, FLOOR, CEILING = "sseconv", "httpx-sse", "floor", "ceiling"
 TARGET, TARGET_SMALL = 2.0, 2.5  # x httpx-sse events/s; the second for the LF and CRLF rows
 
 
@@ -167,8 +169,10 @@ class Row:
 def run_case(
     shape: Shape, reads: list[bytes], *, runs: int, max_rounds: int, budget: float
 ) -> tuple[list[Row], str]:
-    """Time every decoder (and the floor) on ``reads``; check the decoders agree."""
+    """Time every decoder, the floor and the ceiling on ``reads``; check the decoders and the
+    ceiling agree."""
     results = {name: fields(name, decode(reads)) for name, decode in DECODERS.items()}
+    results[CEILING] = fields(CEILING, ceiling_iter(reads))
     reference = results[OURS]
     problems = [
         f"{name}: {len(result)} events vs {len(reference)}, or different ones"
@@ -179,6 +183,7 @@ def run_case(
         name: functools.partial(decode, reads) for name, decode in DECODERS.items()
     }
     funcs[FLOOR] = functools.partial(floor_iter, reads, shape.blank)
+    funcs[CEILING] = functools.partial(ceiling_iter, reads)
     times: dict[str, list[float]] = {name: [] for name in funcs}
     for _ in range(runs):
         for name, seconds in best_times(funcs, max_rounds=max_rounds, budget=budget).items():
@@ -255,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         if row.decoder == HTTPX:
             target = next(s.target for s in all_shapes if s.key == row.shape)
             ratio = statistics.median(row.ratio_runs)
+            ceiling = next(
+                r for r in rows if (r.shape, r.reads, r.decoder) == (row.shape, row.reads, CEILING)
+            )
+            # httpx-sse's time / the ceiling's, per run: the most this design could show
+            reach = [h / c for h, c in zip(row.ratio_runs, ceiling.ratio_runs, strict=True)]
             requirements.append(
                 {
                     "requirement": f"{row.shape}, {row.reads}: sseconv >= {target:g}x httpx-sse",
@@ -262,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                     "runs": row.ratio_runs,
                     "target": target,
                     "ok": ratio >= target and row.agrees,
+                    "ceiling_runs": reach,
                 }
             )
 
@@ -281,8 +292,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log("; ".join(f"{s.key}: {s.label}, {len(s.data) / MB:.2f} MB" for s in all_shapes))
     log("")
-    # one line per case: events/s of sseconv, then sseconv's speed-up over each peer and the floor
-    peers = [name for name in [*DECODERS, FLOOR] if name != OURS]
+    # one line per case: events/s of sseconv, then its speed-up over each peer, floor and ceiling
+    peers = [name for name in [*DECODERS, FLOOR, CEILING] if name != OURS]
     table = []
     for row in rows:
         if row.decoder != OURS:
@@ -297,12 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     log(format_table(headers, table, left=2))
     log(
         "\n(x peer: sseconv's events/s divided by the peer's, min-median-max over the runs; "
-        "x floor below 1 means sseconv is slower than the floor by that factor)"
+        "x floor below 1 means sseconv is slower than the floor by that factor; x ceiling is "
+        "how close sseconv is to the most its design can do)"
     )
-    log("\nRequirements (sseconv events/s / httpx-sse events/s, median of the runs):")
+    log(
+        "\nRequirements (sseconv events/s / httpx-sse events/s, median of the runs; in brackets"
+        " the same ratio for the ceiling, the most this design could show):"
+    )
     for req in requirements:
         verdict = "OK" if req["ok"] else "BELOW TARGET"
-        log(f"  {req['requirement']}: {spread(req['runs'])}  {verdict}")
+        reached = f"{spread(req['runs'])}  {verdict}  (ceiling {spread(req['ceiling_runs'])})"
+        log(f"  {req['requirement']}: {reached}")
     for problem in problems:
         log(f"  MISMATCH {problem}")
     return 0
