@@ -7,7 +7,10 @@ Cases (recordings generated deterministically into a temporary directory):
   written event by event so the generator never holds it whole);
 * completions -> legacy on a 5,000-token 2023-06-01 recording (``_streams.completions_stream``),
   whose legacy output is ~60 MB (each legacy event repeats the text so far);
-* the same on 20,000 tokens (~1 GB of output): the peak memory must stay where it was.
+* the same on 20,000 tokens (~1 GB of output): the peak memory must stay where it was;
+* every other direction whose output grows linearly with its input, on ~100 MB recordings
+  (``_streams.completions_stream``, ``_streams.messages_stream``; the legacy one above for
+  legacy -> legacy and legacy -> messages), and messages -> legacy on 20,000 text deltas.
 
 Each case runs ``python -m sseconv convert --to TARGET FILE`` with stdout on ``/dev/null``.
 Reported: the best wall time of ``--repeats`` runs (interpreter start included); input and
@@ -40,7 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from _common import MB, environment, format_table
-from _streams import completions_stream, tokens
+from _streams import completions_stream, messages_stream, tokens
 
 import sseconv
 
@@ -49,6 +52,9 @@ LEGACY_SIZE = 200 * MB
 LEGACY_SIZE_QUICK = 5 * MB
 COMPLETIONS_TOKENS = (5_000, 20_000)
 COMPLETIONS_TOKENS_QUICK = (1_000, 2_000)
+LINEAR_SIZE, LINEAR_SIZE_QUICK = 100 * MB, 5 * MB  # the other linear directions' recordings
+TOKENS_PER_MB = {"completions": 5_000, "messages": 7_800}  # (about: 200 and 129 bytes a token)
+MESSAGES_TO_LEGACY_TOKENS, MESSAGES_TO_LEGACY_TOKENS_QUICK = 20_000, 2_000
 READ_SIZE = 64 * 1024
 MIN_WORK = 0.1  # seconds after the interpreter start below which MB/s* is not shown
 
@@ -142,6 +148,11 @@ def run_child(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple
     if TIME is not None:
         return elapsed, int(errors.split()[-1]) / 1024
     return elapsed, usage.ru_maxrss / 1024  # Linux: KiB
+
+
+def count_events(data: bytes) -> int:
+    parser = sseconv.SSEParser()
+    return sum(len(parser.feed(data[at : at + READ_SIZE])) for at in range(0, len(data), READ_SIZE))
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             completions = tmp / f"completions-{n_tokens}.sse"
             data = completions_stream(n_tokens)
             completions.write_bytes(data)
-            events = len(sseconv.SSEParser().feed(data))
+            events = count_events(data)
             del data
             results.append(
                 measure(
@@ -254,6 +265,49 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             completions.unlink()
+        for target in ("legacy", "messages"):
+            results.append(
+                measure(
+                    f"legacy->{target}",
+                    legacy,
+                    target,
+                    legacy_text,
+                    legacy_events,
+                    repeats,
+                    tmp,
+                    start_seconds,
+                )
+            )
+        legacy.unlink()
+        size = LINEAR_SIZE_QUICK if args.quick else LINEAR_SIZE
+        to_legacy = MESSAGES_TO_LEGACY_TOKENS_QUICK if args.quick else MESSAGES_TO_LEGACY_TOKENS
+        for source, targets, n_tokens in (
+            ("completions", ("completions", "messages"), TOKENS_PER_MB["completions"] * size // MB),
+            ("messages", ("messages", "completions"), TOKENS_PER_MB["messages"] * size // MB),
+            ("messages", ("legacy",), to_legacy),
+        ):
+            recording = tmp / f"{source}-{n_tokens}.sse"
+            maker = completions_stream if source == "completions" else messages_stream
+            data = maker(n_tokens)
+            recording.write_bytes(data)
+            events = count_events(data)
+            del data
+            text = "".join(tokens(n_tokens))
+            for target in targets:
+                label = f" ({n_tokens:,} tokens)" if target == "legacy" else ""
+                results.append(
+                    measure(
+                        f"{source}->{target}{label}",
+                        recording,
+                        target,
+                        text,
+                        events,
+                        repeats,
+                        tmp,
+                        start_seconds,
+                    )
+                )
+            recording.unlink()
 
     if args.json:
         report = {
