@@ -85,7 +85,7 @@ def passthrough_ceiling(dialect: str) -> Impl:
 
     def run(data: Iterable[bytes]) -> Iterator[bytes]:
         parser = sseconv.SSEParser()
-        check = DECODERS[dialect](Report()).check  # type: ignore[index]
+        check = DECODERS[sseconv.Dialect.parse(dialect)](Report()).check
         for chunk in data:
             for event in parser.feed(chunk):
                 check(event)
