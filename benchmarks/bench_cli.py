@@ -236,55 +236,28 @@ def main(argv: list[str] | None = None) -> int:
         idle = min(rss for _, rss in idle_runs)
         results = [
             measure(
-                "legacy->completions",
+                f"legacy->{target}",
                 legacy,
-                "completions",
+                target,
                 legacy_text,
                 legacy_events,
                 repeats,
                 tmp,
                 start_seconds,
             )
+            for target in ("completions", "legacy", "messages")
         ]
-        for n_tokens in COMPLETIONS_TOKENS_QUICK if args.quick else COMPLETIONS_TOKENS:
-            completions = tmp / f"completions-{n_tokens}.sse"
-            data = completions_stream(n_tokens)
-            completions.write_bytes(data)
-            events = count_events(data)
-            del data
-            results.append(
-                measure(
-                    f"completions->legacy ({n_tokens:,} tokens)",
-                    completions,
-                    "legacy",
-                    "".join(tokens(n_tokens)),
-                    events,
-                    repeats,
-                    tmp,
-                    start_seconds,
-                )
-            )
-            completions.unlink()
-        for target in ("legacy", "messages"):
-            results.append(
-                measure(
-                    f"legacy->{target}",
-                    legacy,
-                    target,
-                    legacy_text,
-                    legacy_events,
-                    repeats,
-                    tmp,
-                    start_seconds,
-                )
-            )
         legacy.unlink()
-        size = LINEAR_SIZE_QUICK if args.quick else LINEAR_SIZE
-        to_legacy = MESSAGES_TO_LEGACY_TOKENS_QUICK if args.quick else MESSAGES_TO_LEGACY_TOKENS
+        size, token_counts, deltas = (
+            (LINEAR_SIZE_QUICK, COMPLETIONS_TOKENS_QUICK, MESSAGES_TO_LEGACY_TOKENS_QUICK)
+            if args.quick
+            else (LINEAR_SIZE, COMPLETIONS_TOKENS, MESSAGES_TO_LEGACY_TOKENS)
+        )
         for source, targets, n_tokens in (
+            *(("completions", ("legacy",), n) for n in token_counts),
             ("completions", ("completions", "messages"), TOKENS_PER_MB["completions"] * size // MB),
             ("messages", ("messages", "completions"), TOKENS_PER_MB["messages"] * size // MB),
-            ("messages", ("legacy",), to_legacy),
+            ("messages", ("legacy",), deltas),
         ):
             recording = tmp / f"{source}-{n_tokens}.sse"
             maker = completions_stream if source == "completions" else messages_stream
