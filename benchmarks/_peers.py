@@ -96,22 +96,25 @@ def floor_iter(chunks: Iterable[bytes], blank: bytes) -> list[tuple[str]]:
 
 def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
     """The most ``SSEParser``'s design can reach, not a decoder. A read that is one whole block
-    (with the last read's line end) takes one pattern match; otherwise the bytes up to the last
-    blank line go through the same block pattern into the same event objects and the rest is
-    held for the next read. Nothing else: no size limit, no line end of another kind, no lines
-    of a cut block that act at once, no BOM, no CRLF cut between reads, no ``retry``, no unknown
-    lines. Right on the benchmark's streams (``bench_sse.py`` checks that it gives the decoders'
-    events), wrong on others."""
+    (with the last read's line end), or after a read that gave one event the rest of the block
+    it held and maybe the complete lines of the next, takes one pattern match; otherwise the
+    bytes up to the last blank line go through the same block pattern into the same event
+    objects and the rest is held for the next read. Nothing else: no size limit, no line end of
+    another kind, no lines of a cut block that act at once, no BOM, no CRLF cut between reads,
+    no ``retry``, no unknown lines. Right on the benchmark's streams (``bench_sse.py`` checks
+    that it gives the decoders' events), wrong on others."""
     new = tuple.__new__
     out: list[ServerSentEvent] = []
     names: dict[bytes, str | None] = {b"": None}
-    held, pos, number, last_id, eol = b"", 0, 1, None, b"\n"
+    held, pos, number, last_id, eol, resume = b"", 0, 1, None, b"\n", False
     for chunk in chunks:
         size = len(eol)
-        m = None if held else MODES[eol][3][2](chunk)  # a read of one whole block
+        _, _, one, resumed = MODES[eol][3]
+        m = resumed(held + chunk) if held and resume else None if held else one(chunk)
         if m and (m[3] is None or m[2] in names):
-            idline, head, value = m.groups()
-            end = pos + len(chunk)
+            idline, head, value = m[1], m[2], m[3]
+            held = m[4] if held else b""
+            end = pos + len(m.string) - len(held)
             if value is not None:  # (else a comment)
                 if idline:
                     last_id = idline[4:-size].decode("utf-8", "replace") or None
@@ -125,7 +128,7 @@ def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
         size, blank = len(eol), eol * 2
         stop = buf.rfind(blank)
         stop = stop + 2 * size if stop >= 0 else 0
-        held, fixed = buf[stop:], 6 + 2 * size
+        held, fixed, first = buf[stop:], 6 + 2 * size, number
         for idline, head, value, other in MODES[eol][1].findall(buf, 0, stop):
             if other:  # a comment block
                 pos += len(other)
@@ -140,4 +143,5 @@ def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
             text = value.decode("utf-8", "replace")
             out.append(new(ServerSentEvent, (name, text, last_id, None, pos, end, number)))
             number, pos = number + 1, end
+        resume = number == first + 1
     return out

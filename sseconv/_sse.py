@@ -66,6 +66,7 @@ class SSEParser:
         self._tail_size = 0
         self._kept = 0  # how many bytes of _tail are complete lines kept for their block
         self._kept_eol = b""  # and the line end they were read with
+        self._resume = False  # whether a read that ends their block is likely: one event came
         self._bom: bytes | None = b""  # the first bytes while they may be a BOM, then None
         self._skip_lf = False  # the last read ended with a CR: an LF next ends the same line
         self._virtual = False  # and that LF was parsed already (see feed)
@@ -97,20 +98,40 @@ class SSEParser:
             data = as_bytes(data)
         if self._edge and not (data := self._edge_bytes(data)):
             return []
-        if not self._tail and self._start < 0 and len(data) <= self.max_event_size:
-            eol, stray, one = self._one  # (the last read's line end)
-            if m := one(data):  # a read of one whole block, as a live stream's often are
+        if self._start < 0 and (
+            (not self._tail and len(data) <= self.max_event_size)
+            or (
+                self._resume
+                and self._tail_size == self._kept
+                and len(data) + self._kept <= self.max_event_size
+            )
+        ):
+            eol, stray, one, resumed = self._one  # (the last read's line end, kept lines' too)
+            buf = data
+            if self._tail:  # kept lines, the rest of their block, then maybe the next's first lines
+                buf = self._tail[0] + data
+                if m := resumed(buf):
+                    idline, head, value, rest = m.groups()
+            elif m := one(data):  # one whole block, as a live stream's reads often are
                 idline, head, value = m.groups()
+            if m:
                 name = self._names.get(head, _UNKNOWN)
                 if value is None or (name is not _UNKNOWN and stray not in value):
                     start = self._pos
-                    self._pos = end = start + len(data)
+                    self._pos = end = start + len(buf)
+                    if self._tail:  # (the next block's complete lines wait for the rest of it)
+                        self._pos = end = end - len(rest)
+                        self._tail, self._tail_size = [rest] if rest else [], len(rest)
+                        self._kept, self._kept_eol = len(rest), eol
                     if value is None:  # a comment or a blank line
                         return []
                     if idline:
                         self.last_event_id = idline[4 : -len(eol)].decode("utf-8", "replace")
                     n = self.events_dispatched = self.events_dispatched + 1
-                    text = value.decode("utf-8", "replace")
+                    try:
+                        text = value.decode()
+                    except UnicodeDecodeError:  # (invalid UTF-8 becomes U+FFFD)
+                        text = value.decode("utf-8", "replace")
                     event = (name, text, self.last_event_id or None, None, start, end, n)
                     return [_new(ServerSentEvent, event)]
         lf = data.rfind(b"\n")
@@ -162,6 +183,7 @@ class SSEParser:
                     if waits == 2:  # they act now, and again to the same effect with the rest
                         self._lines(buf[pos:complete], base + pos, out, dry=True)
                     self._kept, self._kept_eol, complete = complete - pos, eol, pos
+                    self._resume = len(out) == 1  # (the next read may be the rest of this block)
                     self._edge = self._skip_lf = False
                 else:
                     self._lines(buf[pos:complete], base + pos, out)
@@ -244,7 +266,10 @@ class SSEParser:
                 if idline:
                     self.last_event_id = idline[4:-size].decode("utf-8", "replace")
                     last_id = self.last_event_id or None
-                text = value.decode("utf-8", "replace")
+                try:
+                    text = value.decode()
+                except UnicodeDecodeError:  # (invalid UTF-8 becomes U+FFFD)
+                    text = value.decode("utf-8", "replace")
                 append(_new(ServerSentEvent, (name, text, last_id, None, start, end, n)))
                 n += 1
             start = end

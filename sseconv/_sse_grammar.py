@@ -15,43 +15,54 @@ _ANY, _SOME = (b"*+", b"++") if sys.version_info >= (3, 11) else (b"*", b"+")  #
 
 
 def _block_pattern(
-    eol: bytes, line: bytes, value: bytes, *, whole: bool = True
+    eol: bytes, line: bytes, value: bytes, then: bytes | None = None
 ) -> re.Pattern[bytes]:
     """One match per block of a region whose line ends are ``eol`` (``line``, ``value``: a
     character of a line, of a data value): an event ending with its only data line (groups 1-3:
     an optional ``id: x`` line without a NUL, the other lines, none starting with ``d``, and the
     value), or (4) any other block, a lone blank line, or one byte where none fits (a line end
-    of another kind, or an LF in a CRLF value). Not ``whole``: an event, a comment block or a
-    blank line."""
+    of another kind, or an LF in a CRLF value). With ``then``: one event, comment block or lone
+    blank line, then what ``then`` matches."""
     idv = line[:-1] + b"\\x00]"  # (an id with a NUL is ignored: read line by line)
     head = b"(id: %s%s%s|)((?:[^d%s%s%s%s)%s)" % (idv, _ANY, eol, line[2:], line, _ANY, eol, _ANY)
     event = head + b"data: (%s%s)%s%s" % (value, _ANY, eol, eol)
-    if not whole:  # or a comment block, or a lone blank line
-        return re.compile(b"%s|(?::%s%s%s)?%s" % (event, line, _ANY, eol, eol))
+    if then is not None:
+        one = b"%s|(?::%s%s%s)?%s" % (event, line, _ANY, eol, eol)
+        return re.compile(b"(?:%s)%s" % (one, then) if then else one)
     other = b"|((?:%s%s%s)%s%s|[\\s\\S])" % (line, _SOME, eol, _ANY, eol)
     return re.compile(event + other)
 
 
+def _lines(end: bytes, first: bytes = b"") -> bytes:
+    """Complete lines, none blank, their line end ``end``, each starting with ``first``."""
+    return b"(?:%s[^\r\n]%s%s)%s" % (first, _SOME, end, _ANY)
+
+
 # By line end: a blank line, the block pattern, the two patterns of keep, and for a read of one
-# whole block: the line end, the other line end its value must not hold, and its pattern (an LF
-# after a CR that ends such a read would end a blank line: nothing to skip). A CRLF region's
-# lines never hold a lone CR or LF; its data values are checked for an LF afterwards (a
-# `[^\r\n]` class is six times slower than `[^\r]` on long values).
+# whole block: the line end, the other line end its value must not hold, its pattern, and the
+# pattern of a read that ends a block whose complete lines waited for it, then (group 4) holds
+# the complete lines of the next that may wait too (an LF after a CR that ends such a read would
+# end a blank line: nothing to skip). A CRLF region's lines never hold a lone CR or LF; its data
+# values are checked for an LF afterwards (a `[^\r\n]` class is six times slower than `[^\r]` on
+# long values).
 MODES = {
     eol: (
         eol * 2,
         _block_pattern(eol, line, value),
-        tuple(
-            re.compile(b"(?:%s[^\r\n]%s%s)%s[^\r\n]?" % (no, _SOME, end, _ANY)).fullmatch
-            for no in (b"(?!id|retry)", b"")
+        tuple(re.compile(b"%s[^\r\n]?" % lines).fullmatch for lines in (waiting, _lines(end))),
+        (
+            eol,
+            stray,
+            _block_pattern(eol, b"[^\r\n]", value, b"").fullmatch,
+            _block_pattern(eol, b"[^\r\n]", value, b"(%s)" % waiting).fullmatch,
         ),
-        (eol, stray, _block_pattern(eol, b"[^\r\n]", value, whole=False).fullmatch),
     )
     for eol, line, value, stray, end in (
         (b"\n", b"[^\n]", b"[^\n]", 13, b"\n"),
         (b"\r", b"[^\r]", b"[^\r]", 10, b"\r"),
         (b"\r\n", b"[^\r\n]", b"[^\r]", 10, b"(?:\r\n|\r\\Z)"),  # (a read may end in the CRLF)
     )
+    for waiting in [_lines(end, b"(?!id|retry)")]  # (lines that may wait, none acting at once)
 }
 
 

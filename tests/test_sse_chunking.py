@@ -187,41 +187,47 @@ def test_a_read_larger_than_the_limit_finds_the_one_event_over_it() -> None:
     assert parse([wire], max_event_size=117)[1] == ("too large", 20 * len(small), 21)
 
 
-def block_reads(rng: random.Random, data: bytes) -> list[bytes]:
+def block_reads(rng: random.Random, data: bytes, lines: int = 0) -> list[bytes]:
     """``data`` cut after every blank line: one read per block (a lone blank line is one too),
-    or, for some blank lines that end with a CRLF, between its CR and its LF."""
-    cuts, line_start = [], 0
+    or, for some blank lines that end with a CRLF, between its CR and its LF. With ``lines``,
+    each cut moves on by that many lines of the next block, some of them into its last CRLF."""
+    cuts, line_start, moved = [], 0, lines + 1
     for m in re.finditer(rb"\r\n|\r|\n", data):
         if m.start() == line_start:
+            moved = 0
+        if moved == lines:
             cuts.append(m.end() - (m.end() - m.start() == 2 and rng.random() < 0.5))
+        moved += 1
         line_start = m.end()
     return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True) if b > a]
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("lines", [0, 1, 2])
 def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
-    monkeypatch: pytest.MonkeyPatch, seed: int
+    monkeypatch: pytest.MonkeyPatch, seed: int, lines: int
 ) -> None:
-    # A read that is exactly one block (as a live stream's reads are) takes a shorter path
-    # than the general one; it must give the same events, positions, numbers and state.
-    whole_blocks = 0
+    # A read that is exactly one block (as a live stream's reads are), or the rest of a block
+    # whose first lines a read cut and then the first lines of the next block, takes a shorter
+    # path than the general one; it must give the same events, positions, numbers and state.
+    shorter = [0, 0]  # (reads of one whole block, reads of the rest of one)
     modes: dict[bytes, Any] = dict(_sse_grammar.MODES)
     for eol, mode in modes.items():
-        eol_, stray, one = mode[3]
+        eol_, stray, *patterns = mode[3]
 
-        def counted(data: bytes, one: Any = one) -> Any:
-            nonlocal whole_blocks
-            m = one(data)
-            whole_blocks += m is not None
+        def counted(data: bytes, i: int, pattern: Any) -> Any:
+            m = pattern(data)
+            shorter[i] += m is not None
             return m
 
-        modes[eol] = (*mode[:3], (eol_, stray, counted))
+        wrapped = [lambda data, i=i, p=p: counted(data, i, p) for i, p in enumerate(patterns)]
+        modes[eol] = (*mode[:3], (eol_, stray, *wrapped))
     monkeypatch.setattr(_sse, "MODES", modes)
     rng = random.Random(f"blocks:{seed}")
     for _ in range(400):
         data = random_stream(rng)
         ref = reference_parse(data)
-        reads = block_reads(rng, data)
+        reads = block_reads(rng, data, lines)
         if rng.random() < 0.3:  # some blocks cut again: a block in progress, then whole ones
             reads = [part for read in reads for part in random_reads(rng, read)]
         assert b"".join(reads) == data
@@ -250,7 +256,43 @@ def test_reads_of_one_whole_block_give_what_bytewise_reads_give(
         count, verdict = expected_verdict(data, limit)
         limited, ended = parse(reads, max_event_size=limit)
         assert (fields(limited), ended) == (ref.events[:count], verdict), (limit, reads)
-    assert whole_blocks > 400  # (the shorter path was taken)
+    assert shorter[1] > 5 if lines else shorter[0] > 400  # (the shorter paths were taken)
+
+
+@pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])
+def test_reads_that_end_a_block_and_cut_the_next_take_one_match_each(
+    monkeypatch: pytest.MonkeyPatch, eol: bytes
+) -> None:
+    # One event per read, each read cut after the first line of the next block (in its CRLF,
+    # for CRLF): from the second read on, each is the rest of a block whose first line waited,
+    # then the first line of the next, and takes the shorter path.
+    resumed = 0
+    modes: dict[bytes, Any] = dict(_sse_grammar.MODES)
+    eol_, stray, one, pattern = modes[eol][3]
+
+    def counted(data: bytes) -> Any:
+        nonlocal resumed
+        m = pattern(data)
+        resumed += m is not None
+        return m
+
+    modes[eol] = (*modes[eol][:3], (eol_, stray, one, counted))
+    monkeypatch.setattr(_sse, "MODES", modes)
+    blocks = [b"event: completion\ndata: %d\n\n" % i for i in range(30)]
+    blocks.insert(10, b": ping\n\n")
+    data = b"".join(blocks).replace(b"\n", eol)
+    cuts, at = [], 0
+    for block in blocks[:-1]:  # (after the first line of the next block, or in its CRLF)
+        at += len(block.replace(b"\n", eol))
+        cuts.append(data.index(eol, at) + len(eol) - (eol == b"\r\n"))
+    reads = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    assert b"".join(reads) == data
+    parser, whole = SSEParser(), SSEParser()
+    events = [e for read in reads for e in parser.feed(read)] + parser.close()
+    expected = whole.feed(data) + whole.close()
+    assert [(*e[:6], e.number) for e in events] == [(*e[:6], e.number) for e in expected]
+    assert [e.data for e in events] == [str(i) for i in range(30)]
+    assert resumed == len(reads) - 1
 
 
 @pytest.mark.parametrize("eol", EOLS, ids=["LF", "CRLF", "CR"])
