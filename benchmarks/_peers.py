@@ -109,12 +109,23 @@ def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
     held, pos, number, last_id, eol, resume = b"", 0, 1, None, b"\n", False
     for chunk in chunks:
         size = len(eol)
-        _, _, one, resumed = MODES[eol][3]
-        m = resumed(held + chunk) if held and resume else None if held else one(chunk)
-        if m and (m[3] is None or m[2] in names):
-            idline, head, value = m[1], m[2], m[3]
-            held = m[4] if held else b""
-            end = pos + len(m.string) - len(held)
+        if not held:
+            m = MODES[eol][3][2](chunk)  # a read of one whole block
+            if m and (m[3] is None or m[2] in names):
+                idline, head, value = m.groups()
+                end = pos + len(chunk)
+            else:
+                m = None
+        elif resume:  # the rest of the block held, then maybe the next one's complete lines
+            m = MODES[eol][3][3](held + chunk)
+            if m and (m[3] is None or m[2] in names):
+                idline, head, value, held = m.groups()
+                end = pos + len(m.string) - len(held)
+            else:
+                m = None
+        else:
+            m = None
+        if m:
             if value is not None:  # (else a comment)
                 if idline:
                     last_id = idline[4:-size].decode("utf-8", "replace") or None
