@@ -96,13 +96,13 @@ def floor_iter(chunks: Iterable[bytes], blank: bytes) -> list[tuple[str]]:
 
 def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
     """The most ``SSEParser``'s design can reach, not a decoder. A read that is one whole block
-    (with the last read's line end), or after a read that gave one event the rest of the block
-    it held and maybe the complete lines of the next, takes one pattern match; otherwise the
-    bytes up to the last blank line go through the same block pattern into the same event
-    objects and the rest is held for the next read. Nothing else: no size limit, no line end of
-    another kind, no lines of a cut block that act at once, no BOM, no CRLF cut between reads,
-    no ``retry``, no unknown lines. Right on the benchmark's streams (``bench_sse.py`` checks
-    that it gives the decoders' events), wrong on others."""
+    (with the last read's line end), or after a read that gave one event and held complete lines
+    the rest of their block and maybe the complete lines of the next, takes one pattern match;
+    otherwise the bytes up to the last blank line go through the same block pattern into the
+    same event objects and the rest is held for the next read. Nothing else: no size limit, no
+    line end of another kind, no lines of a cut block that act at once, no BOM, no CRLF cut
+    between reads, no ``retry``, no unknown lines. Right on the benchmark's streams
+    (``bench_sse.py`` checks that it gives the decoders' events), wrong on others."""
     new = tuple.__new__
     out: list[ServerSentEvent] = []
     names: dict[bytes, str | None] = {b"": None}
@@ -154,5 +154,5 @@ def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
             text = value.decode("utf-8", "replace")
             out.append(new(ServerSentEvent, (name, text, last_id, None, pos, end, number)))
             number, pos = number + 1, end
-        resume = number == first + 1
+        resume = number == first + 1 and held.endswith((b"\r", b"\n"))  # (only complete lines)
     return out
