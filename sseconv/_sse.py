@@ -27,12 +27,14 @@ _new = tuple.__new__
 class SSEParser:
     """Incremental, sans-IO parser of a ``text/event-stream`` body.
 
-    A read that is one whole block, as a live stream's often are, takes one pattern match.
-    Otherwise one pass per read: the complete blocks go through one regular expression (for the
-    read's line end: LF, CRLF or CR) that reads events, their ``id``, ``event`` and comment
-    lines; any other block and any line end of another kind are interpreted line by line. The
-    complete lines of a block that a read cuts wait to be parsed with the rest of it (an ``id``
-    or ``retry`` line among them acts at once, then again to the same effect).
+    A read that is one whole block, as a live stream's often are, takes one pattern match, and
+    so does a read that ends the block whose lines the last read held, then holds only complete
+    lines of the next (as when each read is cut in a CRLF). Otherwise one pass per read: the
+    complete blocks go through one regular expression (for the read's line end: LF, CRLF or CR)
+    that reads events, their ``id``, ``event`` and comment lines; any other block and any line
+    end of another kind are interpreted line by line. The complete lines of a block that a read
+    cuts wait to be parsed with the rest of it (an ``id`` or ``retry`` line among them acts at
+    once, then again to the same effect).
 
     Args:
         max_event_size: the largest event accepted, in bytes: the bytes of the lines of its
