@@ -110,22 +110,16 @@ def ceiling_iter(chunks: Iterable[bytes]) -> list[ServerSentEvent]:
     for chunk in chunks:
         size = len(eol)
         if not held:
-            m = MODES[eol][3][2](chunk)  # a read of one whole block
-            if m and (m[3] is None or m[2] in names):
-                idline, head, value = m.groups()
-                end = pos + len(chunk)
-            else:
-                m = None
-        elif resume:  # the rest of the block held, then maybe the next one's complete lines
-            m = MODES[eol][3][3](held + chunk)
-            if m and (m[3] is None or m[2] in names):
+            m = MODES[eol][3][2](chunk)
+        else:
+            m = MODES[eol][3][3](held + chunk) if resume else None
+        if m and (m[3] is None or m[2] in names):
+            if held:  # the rest of the block held, then maybe the next one's complete lines
                 idline, head, value, held = m.groups()
                 end = pos + len(m.string) - len(held)
-            else:
-                m = None
-        else:
-            m = None
-        if m:
+            else:  # a read of one whole block
+                idline, head, value = m.groups()
+                end = pos + len(chunk)
             if value is not None:  # (else a comment)
                 if idline:
                     last_id = idline[4:-size].decode("utf-8", "replace") or None

@@ -33,6 +33,9 @@ def _block_pattern(
     return re.compile(event + other)
 
 
+_WAITING = b"(?!id|retry)"  # (the start of a line that may wait for the rest of its block)
+
+
 def _lines(end: bytes, first: bytes = b"") -> bytes:
     """Complete lines, none blank, their line end ``end``, each starting with ``first``."""
     return b"(?:%s[^\r\n]%s%s)%s" % (first, _SOME, end, _ANY)
@@ -49,12 +52,15 @@ MODES = {
     eol: (
         eol * 2,
         _block_pattern(eol, line, value),
-        tuple(re.compile(b"%s[^\r\n]?" % lines).fullmatch for lines in (waiting, _lines(end))),
+        tuple(
+            re.compile(b"%s[^\r\n]?" % lines).fullmatch
+            for lines in (_lines(end, _WAITING), _lines(end))
+        ),
         (
             eol,
             stray,
             _block_pattern(eol, b"[^\r\n]", value, b"").fullmatch,
-            _block_pattern(eol, b"[^\r\n]", value, b"(%s)" % waiting).fullmatch,
+            _block_pattern(eol, b"[^\r\n]", value, b"(%s)" % _lines(end, _WAITING)).fullmatch,
         ),
     )
     for eol, line, value, stray, end in (
@@ -62,7 +68,6 @@ MODES = {
         (b"\r", b"[^\r]", b"[^\r]", 10, b"\r"),
         (b"\r\n", b"[^\r\n]", b"[^\r]", 10, b"(?:\r\n|\r\\Z)"),  # (a read may end in the CRLF)
     )
-    for waiting in [_lines(end, b"(?!id|retry)")]  # (lines that may wait, none acting at once)
 }
 
 
